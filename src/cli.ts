@@ -1,0 +1,70 @@
+/**
+ * `npm run crm -- <command>`: operator commands, configured by the same environment as the server.
+ * Exit status: 0 done, 1 failed, 2 bad usage, 78 bad configuration.
+ */
+import { loadConfig, type Config } from './config.js';
+import { AppError, ConfigError } from './errors.js';
+import { openEventStore } from './events/log/open.js';
+import type { EventStore, RecordedEvent } from './events/log/port.js';
+
+type Command = { usage: string; run: (args: string[], config: Config) => Promise<number> };
+
+const toJson = (e: RecordedEvent): string =>
+  JSON.stringify({ ...e, revision: Number(e.revision), position: Number(e.position), recordedAt: e.recordedAt.toISOString() });
+
+const withStore = async (config: Config, work: (store: EventStore) => Promise<number>): Promise<number> => {
+  const store = await openEventStore(config);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+};
+
+const commands: Record<string, Command> = {
+  replay: {
+    usage: 'replay <stream>            print a stream\'s events as JSON lines, oldest first',
+    run: async ([stream], config) => {
+      if (!stream) return usage('replay needs a stream name');
+      return withStore(config, async (store) => {
+        for (const event of await store.readStream(stream)) process.stdout.write(`${toJson(event)}\n`);
+        return 0;
+      });
+    },
+  },
+  'store-head': {
+    usage: 'store-head                 print the store kind and the position of the last event',
+    run: async (_args, config) =>
+      withStore(config, async (store) => {
+        process.stdout.write(`${JSON.stringify({ store: store.kind, headPosition: Number(await store.headPosition()) })}\n`);
+        return 0;
+      }),
+  },
+};
+
+const usage = (problem?: string): number => {
+  if (problem) process.stderr.write(`${problem}\n\n`);
+  process.stderr.write(`Usage: npm run crm -- <command>\n\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}\n`);
+  return 2;
+};
+
+const main = async (argv: string[]): Promise<number> => {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) return usage(name ? `Unknown command: ${name}` : undefined);
+  try {
+    return await command.run(args, loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) return (process.stderr.write(`${error.message}\n`), 78);
+    if (error instanceof AppError && error.status < 500) return usage(`${error.code}: ${error.message}`);
+    throw error;
+  }
+};
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,125 @@
+/**
+ * The generic decider and validation of catalogue records (see `events/catalogue.ts`): created,
+ * updated with the changed fields only, archived, restored, owner assigned, tagged.
+ */
+import { ConflictError, NotFoundError } from '../errors.js';
+import {
+  eventNameOf,
+  eventTypeOf,
+  evolveRecord,
+  initialRecordState,
+  type RecordBody,
+  type RecordEvent,
+  type RecordKind,
+  type RecordState,
+} from '../events/catalogue.js';
+import type { JsonObject, JsonValue } from '../events/log/port.js';
+import { unreachable, type Decider, type DomainEvent } from './decider.js';
+import { validator } from './validate.js';
+
+export type RecordCommand =
+  | { type: 'CreateRecord'; fields: JsonObject; ownerId: string | null; tags: string[] }
+  | { type: 'UpdateRecord'; changes: JsonObject }
+  | { type: 'ArchiveRecord'; reason: string | null }
+  | { type: 'RestoreRecord' }
+  | { type: 'AssignOwner'; ownerId: string }
+  | { type: 'TagRecord'; add: string[]; remove: string[] };
+
+type Live = Extract<RecordState, RecordBody>;
+
+// ---------------------------------------------------------------------------------------------
+// Decide
+// ---------------------------------------------------------------------------------------------
+
+const canonical = (value: JsonValue | undefined): string =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`
+    : Array.isArray(value) ? `[${value.map(canonical).join(',')}]` : JSON.stringify(value ?? null);
+
+const changedOnly = (fields: JsonObject, changes: JsonObject): JsonObject =>
+  Object.fromEntries(Object.entries(changes).filter(([name, value]) => canonical(fields[name]) !== canonical(value)));
+
+const live = (state: RecordState, command: RecordCommand): Live => {
+  if (state.status === 'none') throw new NotFoundError('No such record');
+  if (state.status === 'archived' && command.type !== 'ArchiveRecord' && command.type !== 'RestoreRecord') {
+    throw new ConflictError('record_archived', 'The record is archived; restore it first');
+  }
+  return state;
+};
+
+const decideOnLive = (command: Exclude<RecordCommand, { type: 'CreateRecord' }>, state: Live): RecordEvent[] => {
+  switch (command.type) {
+    case 'UpdateRecord': {
+      const changes = changedOnly(state.fields, command.changes);
+      return Object.keys(changes).length === 0 ? [] : [{ type: 'Updated', data: { changes } }];
+    }
+    case 'ArchiveRecord':
+      return state.status === 'archived' ? [] : [{ type: 'Archived', data: { reason: command.reason } }];
+    case 'RestoreRecord':
+      return state.status === 'active' ? [] : [{ type: 'Restored', data: {} }];
+    case 'AssignOwner':
+      return state.ownerId === command.ownerId ? [] : [{ type: 'OwnerAssigned', data: { ownerId: command.ownerId } }];
+    case 'TagRecord': {
+      const added = [...new Set(command.add)].filter((t) => !state.tags.includes(t));
+      const removed = [...new Set(command.remove)].filter((t) => state.tags.includes(t) && !command.add.includes(t));
+      return added.length + removed.length === 0 ? [] : [{ type: 'Tagged', data: { added, removed } }];
+    }
+    default:
+      return unreachable(command);
+  }
+};
+
+const decideRecord = (command: RecordCommand, state: RecordState): RecordEvent[] => {
+  if (command.type !== 'CreateRecord') return decideOnLive(command, live(state, command));
+  if (state.status !== 'none') throw new ConflictError('already_exists', 'A record with this id exists');
+  return [{ type: 'Created', data: { fields: command.fields, ownerId: command.ownerId, tags: [...new Set(command.tags)] } }];
+};
+
+/**
+ * The decider of one record kind. Its events carry the kind's stored types (`PartnerCreated`…);
+ * events of other types in the stream (none are expected) leave the state as it is.
+ */
+export const catalogueDecider = (kind: RecordKind): Decider<RecordCommand, DomainEvent, RecordState> => ({
+  initialState: initialRecordState,
+  evolve: (state, event) => {
+    const name = eventNameOf(kind, event.type);
+    return name ? evolveRecord(state, { type: name, data: event.data } as RecordEvent) : state;
+  },
+  decide: (command, state) =>
+    decideRecord(command, state).map((e) => ({ type: eventTypeOf(kind, e.type), data: e.data as JsonObject })),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Validation (ajv; unknown fields refused)
+// ---------------------------------------------------------------------------------------------
+
+const TAG = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[\\p{L}\\p{N}][\\p{L}\\p{N} _.-]*$' };
+const TAGS = { type: 'array', maxItems: 50, uniqueItems: true, items: TAG };
+const OWNER = { type: 'string', minLength: 1, maxLength: 128 };
+
+const nullable = (schema: JsonObject): JsonObject => ({ anyOf: [schema, { type: 'null' }] });
+
+export type CreateBody = JsonObject & { ownerId?: string; tags?: string[] };
+
+/** The create and patch validators of a kind; a patch may clear (null) only optional fields. */
+export const recordValidators = (kind: RecordKind) => {
+  const patchFields = Object.fromEntries(
+    Object.entries(kind.fields).map(([name, schema]) => [name, kind.required.includes(name) ? schema : nullable(schema)]),
+  );
+  return {
+    create: validator<CreateBody>({
+      type: 'object', additionalProperties: false, required: kind.required,
+      properties: { ...kind.fields, ownerId: OWNER, tags: TAGS },
+    }),
+    patch: validator<JsonObject>({ type: 'object', additionalProperties: false, minProperties: 1, properties: patchFields }),
+    tags: validator<{ add?: string[]; remove?: string[] }>({
+      type: 'object', additionalProperties: false, minProperties: 1, properties: { add: TAGS, remove: TAGS },
+    }),
+  };
+};
+
+/** Splits a validated create body into the command. */
+export const createCommand = (body: CreateBody, defaultOwner: string): RecordCommand => {
+  const { ownerId, tags, ...fields } = body;
+  return { type: 'CreateRecord', fields, ownerId: ownerId ?? defaultOwner, tags: tags ?? [] };
+};

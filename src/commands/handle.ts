@@ -1,0 +1,129 @@
+/**
+ * The one command handler: load the stream → fold with `evolve` → `decide` → append with the
+ * expected revision. With `If-Match` (a revision) a conflict is a 412; without it a conflict is
+ * retried at most 3 times. A command already applied (its derived event ids are in the stream)
+ * answers its first result again instead of deciding twice.
+ */
+import { ConflictError, PreconditionFailedError } from '../errors.js';
+import type { EventStore, JsonObject, NewEvent, RecordedEvent } from '../events/log/port.js';
+import { WrongExpectedVersion } from '../events/log/port.js';
+import { streamName } from '../events/log/stream-name.js';
+import { noUpcasters, type Upcasters } from '../events/upcasting.js';
+import { fold, type Decider, type DomainEvent } from './decider.js';
+import { eventIdFor } from './event-ids.js';
+
+/** Who sends the command, on whose behalf, and when; arrives from the HTTP layer or a job. */
+export type CommandContext = {
+  tenantId: string;
+  actorId: string;
+  /** A UUID per logical command (the Idempotency-Key's command, or a job's id). */
+  commandId: string;
+  correlationId: string;
+  causationId?: string;
+  requestId?: string;
+  now: Date;
+};
+
+/** An aggregate as the handler needs it: its stream type, its decider, its event upcasters. */
+export type Aggregate<Command, Event extends DomainEvent, State> = {
+  type: string;
+  decider: Decider<Command, Event, State>;
+  upcasters?: Upcasters;
+};
+
+export type CommandResult = { id: string; revision: bigint; position: bigint; events: number };
+
+const MAX_RETRIES = 3;
+
+const lastOf = (events: RecordedEvent[]) => events[events.length - 1];
+
+/** The result of this command if the stream already holds its events (a retried request). */
+const alreadyApplied = (id: string, commandId: string, loaded: RecordedEvent[]): CommandResult | undefined => {
+  const first = eventIdFor(commandId, 0);
+  const start = loaded.findIndex((e) => e.id === first);
+  if (start < 0) return undefined;
+  let end = start;
+  while (loaded[end + 1]?.id === eventIdFor(commandId, end + 1 - start)) end += 1;
+  const last = loaded[end]!;
+  return { id, revision: last.revision, position: last.position, events: end - start + 1 };
+};
+
+const toNewEvents = <E extends DomainEvent>(
+  events: E[],
+  aggregate: Aggregate<unknown, E, unknown>,
+  id: string,
+  ctx: CommandContext,
+): NewEvent[] =>
+  events.map((event, index) => ({
+    id: eventIdFor(ctx.commandId, index),
+    type: event.type,
+    schemaVersion: (aggregate.upcasters ?? noUpcasters).currentVersion(event.type),
+    data: event.data,
+    metadata: metadataOf(aggregate.type, id, ctx),
+  }));
+
+const metadataOf = (aggregateType: string, id: string, ctx: CommandContext): JsonObject => ({
+  tenantId: ctx.tenantId,
+  actorId: ctx.actorId,
+  commandId: ctx.commandId,
+  correlationId: ctx.correlationId,
+  causationId: ctx.causationId ?? ctx.commandId,
+  ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+  occurredAt: ctx.now.toISOString(),
+  aggregateType,
+  aggregateId: id,
+});
+
+type Request<C> = { id: string; command: C; context: CommandContext; ifMatch?: bigint };
+
+// 1. load and recognise a retried command; 2. check If-Match; 3. fold and decide; 4. append.
+const attemptOnce = async <C, E extends DomainEvent, S>(
+  store: EventStore,
+  aggregate: Aggregate<C, E, S>,
+  request: Request<C>,
+  stream: string,
+): Promise<CommandResult> => {
+  const loaded = await store.readStream(stream);
+  const replayed = alreadyApplied(request.id, request.context.commandId, loaded);
+  if (replayed) return replayed;
+  const current = lastOf(loaded)?.revision;
+  if (request.ifMatch !== undefined && request.ifMatch !== current) throw preconditionFailed(request.ifMatch, current);
+  const upcast = (aggregate.upcasters ?? noUpcasters).upcast;
+  const state = fold(aggregate.decider, loaded.map((e) => ({ type: e.type, data: upcast(e).data }) as E));
+  const decided = aggregate.decider.decide(request.command, state);
+  if (decided.length === 0) {
+    return { id: request.id, revision: current ?? -1n, position: lastOf(loaded)?.position ?? 0n, events: 0 };
+  }
+  const events = toNewEvents(decided, aggregate as Aggregate<unknown, E, unknown>, request.id, request.context);
+  const result = await store.append(stream, events, { expectedRevision: current ?? 'no_stream' });
+  return { id: request.id, revision: result.nextRevision, position: result.position, events: events.length };
+};
+
+/**
+ * Handles one command against one aggregate instance. `ifMatch` is the revision the client last
+ * saw (from `If-Match`); without it a conflicting concurrent write is retried at most 3 times.
+ */
+export const handleCommand = async <C, E extends DomainEvent, S>(
+  store: EventStore,
+  aggregate: Aggregate<C, E, S>,
+  request: Request<C>,
+): Promise<CommandResult> => {
+  const stream = streamName(request.context.tenantId, aggregate.type, request.id);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await attemptOnce(store, aggregate, request, stream);
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersion)) throw error;
+      if (request.ifMatch !== undefined) throw preconditionFailed(request.ifMatch, error.actual);
+      if (attempt >= MAX_RETRIES) {
+        throw new ConflictError('concurrent_modification', 'The record kept changing; retry the request', { id: request.id });
+      }
+    }
+  }
+};
+
+const preconditionFailed = (expected: bigint, actual: bigint | 'no_stream' | undefined): PreconditionFailedError =>
+  new PreconditionFailedError(`If-Match names revision ${expected}; the record is at ${actual ?? 'none'}`, {
+    expectedRevision: Number(expected),
+    currentRevision: typeof actual === 'bigint' ? Number(actual) : null,
+  });

@@ -1,0 +1,34 @@
+/**
+ * Request validation with ajv, one instance for the whole process. Unknown fields are refused
+ * (schemas declare `additionalProperties: false`); every failure becomes a 400 problem with one
+ * field error per ajv error, pointing at the offending field.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { InvalidInputError, type FieldError } from '../errors.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export const ajv = addFormats(new Ajv({ allErrors: true, strict: true, useDefaults: false, coerceTypes: false }));
+
+const pointerOf = (error: ErrorObject): string => {
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const child = params.missingProperty ?? params.additionalProperty;
+  return child === undefined ? error.instancePath || '/' : `${error.instancePath}/${child}`;
+};
+
+const messageOf = (error: ErrorObject): string =>
+  error.keyword === 'additionalProperties' ? 'is not a known field' : error.keyword === 'required' ? 'is required' : error.message ?? 'is invalid';
+
+/** Field errors with JSON pointers, from ajv's errors. */
+export const fieldErrors = (errors: readonly ErrorObject[] | null | undefined): FieldError[] =>
+  (errors ?? []).map((e) => ({ pointer: pointerOf(e), message: messageOf(e) }));
+
+/** Compiles a schema into an assertion that narrows its input or throws `validation_failed`. */
+export const validator = <T>(schema: object): ((input: unknown) => T) => {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (input: unknown): T => {
+    if (validate(input)) return input as T;
+    throw new InvalidInputError('validation_failed', 'The request is not valid', fieldErrors(validate.errors));
+  };
+};

@@ -1,0 +1,92 @@
+/**
+ * AES-256-GCM for personal fields and for wrapping data keys. Every call draws a fresh random
+ * 96-bit nonce (safe far beyond any realistic number of writes per subject key: the bound is 2^32
+ * encryptions under one key). The associated data binds a ciphertext to its place, so a value moved
+ * to another tenant, subject or field no longer decrypts.
+ *
+ * Field format (a JSON string, so it fits anywhere a JSON value does):
+ * `pd1:<base64url nonce (12 bytes)>:<base64url ciphertext + 16-byte tag>`, the plaintext being
+ * the JSON text of the value.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { JsonValue } from '../log/port.js';
+import { InvalidSubjectError, PersonalDataIntegrityError } from './errors.js';
+
+const ALGORITHM = 'aes-256-gcm';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** Bytes of a data key and of the master key. */
+export const KEY_BYTES = 32;
+const PREFIX = 'pd1';
+const FORMAT = /^pd1:([A-Za-z0-9_-]{16}):([A-Za-z0-9_-]{22,})$/;
+
+/** Where a personal value lives: it is bound to exactly this place by the associated data. */
+export type FieldPlace = { tenant: string; subject: string; field: string };
+
+/** Joins the parts with NUL separators; a part holding a NUL (or an empty part) is refused. */
+export const associatedData = (...parts: string[]): Buffer => {
+  for (const part of parts) {
+    if (typeof part !== 'string' || part === '' || part.includes('\0')) {
+      throw new InvalidSubjectError('Tenant, subject and field names must be non-empty strings without NUL');
+    }
+  }
+  return Buffer.from(parts.join('\0'), 'utf8');
+};
+
+const assertKey = (key: Buffer): void => {
+  if (key.length !== KEY_BYTES) throw new PersonalDataIntegrityError(`A key must be ${KEY_BYTES} bytes`);
+};
+
+/** Encrypts bytes: returns nonce ‖ ciphertext ‖ tag. */
+export const seal = (key: Buffer, ad: Buffer, plaintext: Buffer): Buffer => {
+  assertKey(key);
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES }).setAAD(ad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+};
+
+/** Decrypts what `seal` produced; a wrong key, wrong AD or any altered byte throws `PersonalDataIntegrityError`. */
+export const unseal = (key: Buffer, ad: Buffer, sealed: Buffer): Buffer => {
+  assertKey(key);
+  if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new PersonalDataIntegrityError('Sealed value too short');
+  const nonce = sealed.subarray(0, NONCE_BYTES);
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  const body = sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES);
+  try {
+    const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES }).setAAD(ad);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]);
+  } catch (error) {
+    throw new PersonalDataIntegrityError('A ciphertext did not authenticate', {}, error);
+  }
+};
+
+const fieldAd = (place: FieldPlace): Buffer => associatedData(place.tenant, place.subject, place.field);
+
+/** True when the value has the shape of a field ciphertext (it may still fail to authenticate). */
+export const isCiphertext = (value: unknown): value is string => typeof value === 'string' && FORMAT.test(value);
+
+/** Encrypts one personal value (its JSON text) under the subject's data key, bound to its place. */
+export const encryptField = (key: Buffer, place: FieldPlace, value: JsonValue): string => {
+  const sealed = seal(key, fieldAd(place), Buffer.from(JSON.stringify(value), 'utf8'));
+  const nonce = sealed.subarray(0, NONCE_BYTES).toString('base64url');
+  return `${PREFIX}:${nonce}:${sealed.subarray(NONCE_BYTES).toString('base64url')}`;
+};
+
+/**
+ * Decrypts one field ciphertext. Throws `PersonalDataIntegrityError` when the text is not a
+ * ciphertext, was altered, or belongs to another tenant, subject, field or key.
+ */
+export const decryptField = (key: Buffer, place: FieldPlace, ciphertext: string): JsonValue => {
+  const match = FORMAT.exec(ciphertext);
+  if (!match) throw new PersonalDataIntegrityError('Not a personal-data ciphertext', { field: place.field });
+  const sealed = Buffer.concat([Buffer.from(match[1]!, 'base64url'), Buffer.from(match[2]!, 'base64url')]);
+  let plaintext: Buffer;
+  try {
+    plaintext = unseal(key, fieldAd(place), sealed);
+  } catch (error) {
+    throw new PersonalDataIntegrityError('A personal field did not authenticate', { field: place.field }, error);
+  }
+  return JSON.parse(plaintext.toString('utf8')) as JsonValue;
+};

@@ -1,0 +1,112 @@
+/**
+ * The SQLite side of the key store (`keys.db`): schema, pragmas (WAL, `synchronous=FULL`,
+ * `secure_delete=ON`, so deleted key bytes are overwritten), prepared statements, the master-key
+ * check, re-wrapping for rotation, and the WAL checkpoint that erasure relies on.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { associatedData, seal, unseal } from './cipher.js';
+import { MasterKeyMismatchError } from './errors.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS data_keys (
+  tenant_id     TEXT NOT NULL,
+  subject_id    TEXT NOT NULL,
+  wrapped_key   BLOB,
+  master_key_id TEXT,
+  created_at    TEXT NOT NULL,
+  erased_at     TEXT,
+  erased_by     TEXT,
+  reason        TEXT,
+  PRIMARY KEY (tenant_id, subject_id),
+  CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL)),
+  CHECK ((wrapped_key IS NULL) = (master_key_id IS NULL))
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_store_meta (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  master_key_id TEXT NOT NULL
+);`;
+
+export type KeyRow = { wrapped_key: Buffer | null; master_key_id: string | null; erased_at: string | null };
+type Named = { tenant_id: string; subject_id: string; wrapped_key: Buffer };
+
+const ROTATION_PAGE = 500;
+
+/** Opens (creating with mode 0600 if needed) `keys.db` with its pragmas and schema. */
+export const openDatabase = (file: string): Database.Database => {
+  if (file !== ':memory:' && !existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600)); // SQLite gives -wal and -shm the mode of the database file
+  }
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+};
+
+export const prepareStatements = (db: Database.Database) => ({
+  row: db.prepare('SELECT wrapped_key, master_key_id, erased_at FROM data_keys WHERE tenant_id = ? AND subject_id = ?'),
+  insert: db.prepare(
+    'INSERT INTO data_keys (tenant_id, subject_id, wrapped_key, master_key_id, created_at) VALUES (?, ?, ?, ?, ?)',
+  ),
+  tombstone: db.prepare(
+    `INSERT INTO data_keys (tenant_id, subject_id, created_at, erased_at, erased_by, reason) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (tenant_id, subject_id) DO UPDATE SET wrapped_key = NULL, master_key_id = NULL,
+       erased_at = excluded.erased_at, erased_by = excluded.erased_by, reason = excluded.reason`,
+  ),
+  livePage: db.prepare(
+    `SELECT tenant_id, subject_id, wrapped_key FROM data_keys WHERE wrapped_key IS NOT NULL
+     AND (tenant_id, subject_id) > (?, ?) ORDER BY tenant_id, subject_id LIMIT ${ROTATION_PAGE}`,
+  ),
+  rewrap: db.prepare('UPDATE data_keys SET wrapped_key = ?, master_key_id = ? WHERE tenant_id = ? AND subject_id = ?'),
+  liveMasterIds: db.prepare('SELECT DISTINCT master_key_id FROM data_keys WHERE wrapped_key IS NOT NULL').pluck(),
+  metaId: db.prepare('SELECT master_key_id FROM key_store_meta WHERE id = 1').pluck(),
+  setMetaId: db.prepare(
+    `INSERT INTO key_store_meta (id, master_key_id) VALUES (1, ?)
+     ON CONFLICT (id) DO UPDATE SET master_key_id = excluded.master_key_id`,
+  ),
+});
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+/** The associated data of a wrapped data key: tenant and subject. */
+export const wrapAd = (tenant: string, subject: string): Buffer => associatedData(tenant, subject);
+
+/**
+ * Refuses to run over live data keys wrapped by another master key, then records this master
+ * key's id: a concurrent process still on another key then fails to mint (see `mintKey`).
+ */
+export const checkMaster = (s: Statements, id: string): void => {
+  const stored = s.liveMasterIds.all() as string[];
+  if (stored.some((other) => other !== id)) throw new MasterKeyMismatchError(stored, id);
+  s.setMetaId.run(id);
+};
+
+/** Re-wraps every live key, page by page (keyset), from `master` to `next`. */
+export const rewrapAll = (s: Statements, master: Buffer, next: Buffer, nextId: string): number => {
+  let count = 0;
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const page = s.livePage.all(...after) as Named[];
+    for (const row of page) {
+      const ad = wrapAd(row.tenant_id, row.subject_id);
+      s.rewrap.run(seal(next, ad, unseal(master, ad, row.wrapped_key)), nextId, row.tenant_id, row.subject_id);
+    }
+    count += page.length;
+    const last = page[page.length - 1];
+    if (!last || page.length < ROTATION_PAGE) return count;
+    after = [last.tenant_id, last.subject_id];
+  }
+};
+
+
+/** Checkpoints and truncates the WAL; false when a reader kept it from completing. */
+export const checkpoint = (db: Database.Database): boolean => {
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+  return result?.busy === 0;
+};
+

@@ -1,0 +1,65 @@
+/**
+ * The one error middleware, at the top of the Koa chain: every error becomes RFC 9457
+ * `application/problem+json` with a stable `code`, field `errors` (JSON pointers) and the
+ * request's correlation id. Unexpected errors answer a bare 500 and are logged; typed ones are not.
+ */
+import type { Context, Middleware, Next } from 'koa';
+import type { Logger } from 'pino';
+import { AppError, type FieldError } from '../errors.js';
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance: string;
+  correlationId: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+const CODES: Record<number, string> = {
+  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
+  413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited',
+};
+
+/** http-errors raised by Koa and its middleware (body parsing, allowedMethods…) carry `expose`. */
+const isExposedHttpError = (error: unknown): error is { status: number; message: string } =>
+  typeof error === 'object' && error !== null && (error as { expose?: unknown }).expose === true &&
+  typeof (error as { status?: unknown }).status === 'number';
+
+const problemOf = (error: unknown, ctx: Context): Problem => {
+  const base = { instance: ctx.path, correlationId: String(ctx.state.requestId ?? '') };
+  if (error instanceof AppError) {
+    const { code, status, message, errors, extra } = error;
+    const problem = { type: `urn:crm:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail: message, code, ...base };
+    return { ...extra, ...problem, ...(errors.length > 0 ? { errors: [...errors] } : {}) };
+  }
+  const status = isExposedHttpError(error) ? error.status : 500;
+  const code = CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+  const detail = status >= 500 ? 'An unexpected error occurred' : (error as Error).message;
+  return { type: `urn:crm:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, code, ...base };
+};
+
+export const problemMiddleware = (logger: Logger): Middleware => async (ctx: Context, next: Next) => {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) {
+      ctx.throw(404, `No resource at ${ctx.method} ${ctx.path}`);
+    }
+  } catch (error) {
+    const problem = problemOf(error, ctx);
+    if (problem.status >= 500) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+    if (problem.status === 503 && problem.retryAfter !== undefined) ctx.set('Retry-After', String(problem.retryAfter));
+    ctx.status = problem.status;
+    ctx.type = 'application/problem+json';
+    ctx.body = problem;
+  }
+};

@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteEventStore } from '../src/events/log/sqlite.js';
+import { streamName } from '../src/events/log/stream-name.js';
+import { event } from './events/log/contract.js';
+import { exitOf, spawnTs } from './support/process.js';
+
+const run = async (args: string[], env: Record<string, string>) => {
+  const child = spawnTs('src/cli.ts', args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const { code } = await exitOf(child);
+  return { code, stdout, stderr };
+};
+
+describe('npm run crm', function () {
+  this.timeout(30_000);
+  let dataDir: string;
+  const stream = streamName('acme', 'sales.contact', randomUUID());
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'crm-cli-'));
+    const store = openSqliteEventStore(join(dataDir, 'events.db'));
+    await store.append(stream, [event('ContactCreated', { n: 1 }), event('ContactUpdated', { n: 2 })]);
+    await store.close();
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('replay <stream> prints the stream as JSON lines, oldest first', async () => {
+    const { code, stdout } = await run(['replay', stream], { DATA_DIR: dataDir });
+    expect(code).to.equal(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.type, l.revision, l.data.n])).to.deep.equal([['ContactCreated', 0, 1], ['ContactUpdated', 1, 2]]);
+  });
+
+  it('store-head prints the store kind and head position', async () => {
+    const { code, stdout } = await run(['store-head'], { DATA_DIR: dataDir });
+    expect(code).to.equal(0);
+    expect(JSON.parse(stdout)).to.deep.equal({ store: 'sqlite', headPosition: 2 });
+  });
+
+  it('refuses a malformed stream name with exit 2', async () => {
+    const { code, stderr } = await run(['replay', '$all'], { DATA_DIR: dataDir });
+    expect(code).to.equal(2);
+    expect(stderr).to.contain('invalid_stream_name');
+  });
+
+  it('answers usage and exit 2 for an unknown command', async () => {
+    const { code, stderr } = await run(['frobnicate'], { DATA_DIR: dataDir });
+    expect(code).to.equal(2);
+    expect(stderr).to.contain('Unknown command: frobnicate');
+    expect(stderr).to.contain('replay <stream>');
+  });
+});

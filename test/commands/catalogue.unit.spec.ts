@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { catalogueDecider, createCommand, recordValidators } from '../../src/commands/catalogue.js';
+import { fold } from '../../src/commands/decider.js';
+import { InvalidInputError } from '../../src/errors.js';
+import type { RecordKind } from '../../src/events/catalogue.js';
+import { specFor } from '../support/decider.js';
+
+const partner: RecordKind = {
+  type: 'marketing.partner',
+  eventPrefix: 'Partner',
+  fields: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    tier: { enum: ['silver', 'gold', 'platinum'] },
+    website: { type: 'string', format: 'uri', maxLength: 2000 },
+    commissionBps: { type: 'integer', minimum: 0, maximum: 10000 },
+  },
+  required: ['name', 'tier'],
+  personal: [],
+  filterable: ['tier'],
+  sortable: ['name'],
+};
+
+const decider = catalogueDecider(partner);
+const { given } = specFor(decider);
+const created = { type: 'PartnerCreated', data: { fields: { name: 'Acme', tier: 'gold' }, ownerId: 'u1', tags: ['eu'] } };
+const archived = { type: 'PartnerArchived', data: { reason: 'merged' } };
+
+describe('catalogue records: the generic decider', () => {
+  it('creates a record with its fields, owner and tags', () => {
+    given().when({ type: 'CreateRecord', fields: { name: 'Acme', tier: 'gold' }, ownerId: 'u1', tags: ['eu', 'eu'] }).then(created);
+  });
+
+  it('refuses to create the same record twice (409 already_exists)', () => {
+    given(created).when({ type: 'CreateRecord', fields: { name: 'X', tier: 'gold' }, ownerId: 'u1', tags: [] }).thenFails('already_exists');
+  });
+
+  it('refuses any other command on a record that does not exist (404)', () => {
+    given().when({ type: 'UpdateRecord', changes: { name: 'B' } }).thenFails('not_found');
+  });
+
+  it('records only the fields that change', () => {
+    given(created).when({ type: 'UpdateRecord', changes: { name: 'Acme', tier: 'platinum' } })
+      .then({ type: 'PartnerUpdated', data: { changes: { tier: 'platinum' } } });
+    given(created).when({ type: 'UpdateRecord', changes: { name: 'Acme' } }).then();
+  });
+
+  it('refuses changes to an archived record until it is restored', () => {
+    given(created, archived).when({ type: 'UpdateRecord', changes: { name: 'B' } }).thenFails('record_archived');
+    given(created, archived).when({ type: 'RestoreRecord' }).then({ type: 'PartnerRestored', data: {} });
+  });
+
+  it('archiving twice or restoring an active record decides nothing', () => {
+    given(created, archived).when({ type: 'ArchiveRecord', reason: null }).then();
+    given(created).when({ type: 'RestoreRecord' }).then();
+  });
+
+  it('assigns an owner only when it changes', () => {
+    given(created).when({ type: 'AssignOwner', ownerId: 'u2' }).then({ type: 'PartnerOwnerAssigned', data: { ownerId: 'u2' } });
+    given(created).when({ type: 'AssignOwner', ownerId: 'u1' }).then();
+  });
+
+  it('tags with the effective difference only', () => {
+    given(created).when({ type: 'TagRecord', add: ['eu', 'retail'], remove: ['eu', 'absent'] })
+      .then({ type: 'PartnerTagged', data: { added: ['retail'], removed: [] } });
+    given(created).when({ type: 'TagRecord', add: [], remove: ['eu'] })
+      .then({ type: 'PartnerTagged', data: { added: [], removed: ['eu'] } });
+  });
+
+  it('folds to the merged state; a null change clears an optional field', () => {
+    const state = fold(decider, [
+      { type: 'PartnerCreated', data: { fields: { name: 'Acme', tier: 'gold', commissionBps: 500 }, ownerId: 'u1', tags: [] } },
+      { type: 'PartnerUpdated', data: { changes: { commissionBps: null, tier: 'silver' } } },
+      { type: 'PartnerTagged', data: { added: ['b', 'a'], removed: [] } },
+    ]);
+    expect(state).to.deep.equal({ status: 'active', fields: { name: 'Acme', tier: 'silver' }, ownerId: 'u1', tags: ['a', 'b'] });
+  });
+});
+
+describe('catalogue records: validation', () => {
+  const validate = recordValidators(partner);
+  const refused = (attempt: () => unknown): InvalidInputError => {
+    try {
+      attempt();
+    } catch (error) {
+      expect(error).to.be.instanceOf(InvalidInputError);
+      return error as InvalidInputError;
+    }
+    throw new Error('expected a validation error');
+  };
+
+  it('accepts a valid create body and splits owner and tags from the fields', () => {
+    const body = validate.create({ name: 'Acme', tier: 'gold', tags: ['eu'] });
+    expect(createCommand(body, 'actor')).to.deep.equal({ type: 'CreateRecord', fields: { name: 'Acme', tier: 'gold' }, ownerId: 'actor', tags: ['eu'] });
+  });
+
+  it('refuses unknown fields (no mass assignment), missing and malformed ones, with JSON pointers', () => {
+    const error = refused(() => validate.create({ tier: 'bronze', isAdmin: true, website: 'not a uri' }));
+    expect(error.code).to.equal('validation_failed');
+    expect(error.errors.map((e) => e.pointer)).to.include.members(['/name', '/isAdmin', '/tier', '/website']);
+  });
+
+  it('lets a patch clear an optional field but not a required one, and refuses an empty patch', () => {
+    expect(validate.patch({ commissionBps: null })).to.deep.equal({ commissionBps: null });
+    expect(refused(() => validate.patch({ name: null })).errors[0]!.pointer).to.equal('/name');
+    expect(refused(() => validate.patch({})).code).to.equal('validation_failed');
+  });
+});

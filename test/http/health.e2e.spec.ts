@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+describe('health and errors over HTTP', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server.dispose());
+
+  describe('GET /health/live', () => {
+    it('answers 200 ok', async () => {
+      const res = await fetch(`${server.url}/health/live`);
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.deep.equal({ status: 'ok' });
+    });
+  });
+
+  describe('GET /health/ready', () => {
+    it('answers 200 with the store check when the store answers', async () => {
+      const res = await fetch(`${server.url}/health/ready`);
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.deep.equal({ status: 'ok', checks: { eventStore: 'ok' } });
+    });
+  });
+
+  describe('an unknown route', () => {
+    it('answers a 404 problem+json carrying the request id as correlation id', async () => {
+      const res = await fetch(`${server.url}/nowhere`, { headers: { 'X-Request-Id': 'req-12345678' } });
+      expect(res.status).to.equal(404);
+      expect(res.headers.get('content-type')).to.match(/^application\/problem\+json/);
+      expect(res.headers.get('x-request-id')).to.equal('req-12345678');
+      const body = await res.json();
+      expect(body).to.include({ status: 404, code: 'not_found', correlationId: 'req-12345678', instance: '/nowhere' });
+    });
+
+    it('mints a request id when the caller sends a malformed one', async () => {
+      const res = await fetch(`${server.url}/nowhere`, { headers: { 'X-Request-Id': 'bad id!' } });
+      expect(res.headers.get('x-request-id')).to.match(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('a wrong method on a known route', () => {
+    it('answers a 405 problem', async () => {
+      const res = await fetch(`${server.url}/health/live`, { method: 'DELETE' });
+      expect(res.status).to.equal(405);
+      expect(await res.json()).to.include({ code: 'method_not_allowed' });
+    });
+  });
+
+  it('logs each request with its id, method, path and status', async () => {
+    await fetch(`${server.url}/health/live`, { headers: { 'X-Request-Id': 'log-check-0001' } });
+    const line = server.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'log-check-0001');
+    expect(line).to.include({ method: 'GET', path: '/health/live', status: 200, msg: 'request' });
+  });
+});
+
+describe('GET /health/ready while draining', () => {
+  it('answers 503 draining as soon as shutdown begins', async () => {
+    const app = createApp({ logger: createLogger('silent'), readiness: [], isDraining: () => true });
+    const listener = app.listen(0);
+    await once(listener, 'listening');
+    const res = await fetch(`http://127.0.0.1:${(listener.address() as AddressInfo).port}/health/ready`);
+    listener.close();
+    expect(res.status).to.equal(503);
+    expect(await res.json()).to.include({ code: 'draining' });
+  });
+
+  it('answers 503 not_ready naming the check that fails', async () => {
+    const failing = { name: 'eventStore', check: () => Promise.reject(new Error('disk gone')) };
+    const app = createApp({ logger: createLogger('silent'), readiness: [failing], isDraining: () => false });
+    const listener = app.listen(0);
+    await once(listener, 'listening');
+    const res = await fetch(`http://127.0.0.1:${(listener.address() as AddressInfo).port}/health/ready`);
+    listener.close();
+    expect(res.status).to.equal(503);
+    expect(await res.json()).to.deep.include({ code: 'not_ready', checks: { eventStore: 'failed: disk gone' } });
+  });
+
+  it('stops accepting connections once stopped', async () => {
+    const server = await startTestServer();
+    await server.stop();
+    const after = await fetch(`${server.url}/health/live`).then(() => 'answered', () => 'refused');
+    expect(after).to.equal('refused');
+  });
+});
