@@ -18,7 +18,7 @@ import { unreachable, type Decider, type DomainEvent } from './decider.js';
 import { validator } from './validate.js';
 
 export type RecordCommand =
-  | { type: 'CreateRecord'; fields: JsonObject; ownerId: string | null; tags: string[] }
+  | { type: 'CreateRecord'; fields: JsonObject; ownerId: string | null; tags: string[]; subjectId?: string }
   | { type: 'UpdateRecord'; changes: JsonObject }
   | { type: 'ArchiveRecord'; reason: string | null }
   | { type: 'RestoreRecord' }
@@ -47,11 +47,22 @@ const live = (state: RecordState, command: RecordCommand): Live => {
   return state;
 };
 
-const decideOnLive = (command: Exclude<RecordCommand, { type: 'CreateRecord' }>, state: Live): RecordEvent[] => {
+/** The subject a kind's record is about, as of these fields (undefined: the kind has none). */
+const subjectFor = (kind: RecordKind, fields: JsonObject, own: string | null | undefined): string | null | undefined => {
+  if (kind.subject === undefined) return undefined;
+  if (kind.subject === 'self') return own ?? null;
+  const value = fields[kind.subject.field];
+  return typeof value === 'string' ? value : null;
+};
+
+const withSubject = (subjectId: string | null | undefined) => (subjectId === undefined ? {} : { subjectId });
+
+const decideOnLive = (kind: RecordKind, command: Exclude<RecordCommand, { type: 'CreateRecord' }>, state: Live): RecordEvent[] => {
   switch (command.type) {
     case 'UpdateRecord': {
       const changes = changedOnly(state.fields, command.changes);
-      return Object.keys(changes).length === 0 ? [] : [{ type: 'Updated', data: { changes } }];
+      const subjectId = subjectFor(kind, { ...state.fields, ...changes }, state.subjectId);
+      return Object.keys(changes).length === 0 ? [] : [{ type: 'Updated', data: { ...withSubject(subjectId), changes } }];
     }
     case 'ArchiveRecord':
       return state.status === 'archived' ? [] : [{ type: 'Archived', data: { reason: command.reason } }];
@@ -69,10 +80,12 @@ const decideOnLive = (command: Exclude<RecordCommand, { type: 'CreateRecord' }>,
   }
 };
 
-const decideRecord = (command: RecordCommand, state: RecordState): RecordEvent[] => {
-  if (command.type !== 'CreateRecord') return decideOnLive(command, live(state, command));
+const decideRecord = (kind: RecordKind, command: RecordCommand, state: RecordState): RecordEvent[] => {
+  if (command.type !== 'CreateRecord') return decideOnLive(kind, command, live(state, command));
   if (state.status !== 'none') throw new ConflictError('already_exists', 'A record with this id exists');
-  return [{ type: 'Created', data: { fields: command.fields, ownerId: command.ownerId, tags: [...new Set(command.tags)] } }];
+  const { fields, ownerId, tags, subjectId } = command;
+  const subject = withSubject(subjectFor(kind, fields, subjectId));
+  return [{ type: 'Created', data: { ...subject, fields, ownerId, tags: [...new Set(tags)] } }];
 };
 
 /**
@@ -86,7 +99,7 @@ export const catalogueDecider = (kind: RecordKind): Decider<RecordCommand, Domai
     return name ? evolveRecord(state, { type: name, data: event.data } as RecordEvent) : state;
   },
   decide: (command, state) =>
-    decideRecord(command, state).map((e) => ({ type: eventTypeOf(kind, e.type), data: e.data as JsonObject })),
+    decideRecord(kind, command, state).map((e) => ({ type: eventTypeOf(kind, e.type), data: e.data as JsonObject })),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -118,8 +131,8 @@ export const recordValidators = (kind: RecordKind) => {
   };
 };
 
-/** Splits a validated create body into the command. */
-export const createCommand = (body: CreateBody, defaultOwner: string): RecordCommand => {
+/** Splits a validated create body into the command; `subjectId` for kinds about a person of their own. */
+export const createCommand = (body: CreateBody, defaultOwner: string, subjectId?: string): RecordCommand => {
   const { ownerId, tags, ...fields } = body;
-  return { type: 'CreateRecord', fields, ownerId: ownerId ?? defaultOwner, tags: tags ?? [] };
+  return { type: 'CreateRecord', fields, ownerId: ownerId ?? defaultOwner, tags: tags ?? [], ...(subjectId ? { subjectId } : {}) };
 };

@@ -1,13 +1,16 @@
 /**
- * The one command handler: load the stream → fold with `evolve` → `decide` → append with the
- * expected revision. With `If-Match` (a revision) a conflict is a 412; without it a conflict is
- * retried at most 3 times. A command already applied (its derived event ids are in the stream)
- * answers its first result again instead of deciding twice.
+ * The one command handler: load the stream → reveal and upcast → fold with `evolve` → `decide` →
+ * encrypt personal fields → append with the expected revision. With `If-Match` (a revision) a
+ * conflict is a 412; without it a conflict is retried at most 3 times. A command already applied
+ * (its derived event ids are in the stream) answers its first result again instead of deciding twice.
  */
 import { ConflictError, PreconditionFailedError } from '../errors.js';
 import type { EventStore, JsonObject, NewEvent, RecordedEvent } from '../events/log/port.js';
 import { WrongExpectedVersion } from '../events/log/port.js';
 import { streamName } from '../events/log/stream-name.js';
+import type { KeyStore } from '../events/personal-data/key-store.js';
+import { personalDataDescriptor, protect, type PersonalDataSpecs } from '../events/personal-data/protect.js';
+import { readableEvent } from '../events/personal-data/read.js';
 import { noUpcasters, type Upcasters } from '../events/upcasting.js';
 import { fold, type Decider, type DomainEvent } from './decider.js';
 import { eventIdFor } from './event-ids.js';
@@ -24,12 +27,19 @@ export type CommandContext = {
   now: Date;
 };
 
-/** An aggregate as the handler needs it: its stream type, its decider, its event upcasters. */
+/**
+ * An aggregate as the handler needs it: its stream type, its decider, its event upcasters, and for
+ * each event type holding personal data, which field names the subject and which fields are personal.
+ */
 export type Aggregate<Command, Event extends DomainEvent, State> = {
   type: string;
   decider: Decider<Command, Event, State>;
   upcasters?: Upcasters;
+  personalData?: Readonly<Record<string, PersonalDataSpecs>>;
 };
+
+/** What the handler works with: the log, and the key store for personal data. */
+export type CommandDeps = { store: EventStore; keyStore: KeyStore };
 
 export type CommandResult = { id: string; revision: bigint; position: bigint; events: number };
 
@@ -48,19 +58,23 @@ const alreadyApplied = (id: string, commandId: string, loaded: RecordedEvent[]):
   return { id, revision: last.revision, position: last.position, events: end - start + 1 };
 };
 
-const toNewEvents = <E extends DomainEvent>(
-  events: E[],
-  aggregate: Aggregate<unknown, E, unknown>,
-  id: string,
-  ctx: CommandContext,
-): NewEvent[] =>
-  events.map((event, index) => ({
+/** Encrypts the event's personal fields (refusing an erased subject) and describes them in metadata. */
+const toNewEvent = (keyStore: KeyStore, aggregate: Aggregate<unknown, DomainEvent, unknown>, request: Request<unknown>) => (
+  event: DomainEvent,
+  index: number,
+): NewEvent => {
+  const { context: ctx, id } = request;
+  const specs = aggregate.personalData?.[event.type];
+  const data = specs ? protect(keyStore, ctx.tenantId, specs, event.data) : event.data;
+  const descriptor = specs && personalDataDescriptor(specs, data);
+  return {
     id: eventIdFor(ctx.commandId, index),
     type: event.type,
     schemaVersion: (aggregate.upcasters ?? noUpcasters).currentVersion(event.type),
-    data: event.data,
-    metadata: metadataOf(aggregate.type, id, ctx),
-  }));
+    data,
+    metadata: { ...metadataOf(aggregate.type, id, ctx), ...(descriptor ? { personalData: descriptor } : {}) },
+  };
+};
 
 const metadataOf = (aggregateType: string, id: string, ctx: CommandContext): JsonObject => ({
   tenantId: ctx.tenantId,
@@ -74,11 +88,11 @@ const metadataOf = (aggregateType: string, id: string, ctx: CommandContext): Jso
   aggregateId: id,
 });
 
-type Request<C> = { id: string; command: C; context: CommandContext; ifMatch?: bigint };
+export type Request<C> = { id: string; command: C; context: CommandContext; ifMatch?: bigint };
 
 // 1. load and recognise a retried command; 2. check If-Match; 3. fold and decide; 4. append.
 const attemptOnce = async <C, E extends DomainEvent, S>(
-  store: EventStore,
+  { store, keyStore }: CommandDeps,
   aggregate: Aggregate<C, E, S>,
   request: Request<C>,
   stream: string,
@@ -88,13 +102,14 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
   if (replayed) return replayed;
   const current = lastOf(loaded)?.revision;
   if (request.ifMatch !== undefined && request.ifMatch !== current) throw preconditionFailed(request.ifMatch, current);
-  const upcast = (aggregate.upcasters ?? noUpcasters).upcast;
-  const state = fold(aggregate.decider, loaded.map((e) => ({ type: e.type, data: upcast(e).data }) as E));
+  const read = readableEvent(keyStore, aggregate.upcasters);
+  const state = fold(aggregate.decider, loaded.map((e) => ({ type: e.type, data: read(e).data }) as E));
   const decided = aggregate.decider.decide(request.command, state);
   if (decided.length === 0) {
     return { id: request.id, revision: current ?? -1n, position: lastOf(loaded)?.position ?? 0n, events: 0 };
   }
-  const events = toNewEvents(decided, aggregate as Aggregate<unknown, E, unknown>, request.id, request.context);
+  const generic = aggregate as unknown as Aggregate<unknown, DomainEvent, unknown>;
+  const events = decided.map(toNewEvent(keyStore, generic, request as Request<unknown>));
   const result = await store.append(stream, events, { expectedRevision: current ?? 'no_stream' });
   return { id: request.id, revision: result.nextRevision, position: result.position, events: events.length };
 };
@@ -104,14 +119,14 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
  * saw (from `If-Match`); without it a conflicting concurrent write is retried at most 3 times.
  */
 export const handleCommand = async <C, E extends DomainEvent, S>(
-  store: EventStore,
+  deps: CommandDeps,
   aggregate: Aggregate<C, E, S>,
   request: Request<C>,
 ): Promise<CommandResult> => {
   const stream = streamName(request.context.tenantId, aggregate.type, request.id);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await attemptOnce(store, aggregate, request, stream);
+      return await attemptOnce(deps, aggregate, request, stream);
     } catch (error) {
       if (!(error instanceof WrongExpectedVersion)) throw error;
       if (request.ifMatch !== undefined) throw preconditionFailed(request.ifMatch, error.actual);

@@ -6,6 +6,7 @@
  */
 import { unreachable } from '../commands/decider.js';
 import type { JsonObject, JsonValue } from './log/port.js';
+import type { PersonalDataSpecs } from './personal-data/protect.js';
 
 /** A record kind, described once. */
 export type RecordKind = {
@@ -19,7 +20,10 @@ export type RecordKind = {
   required: string[];
   /** Fields holding personal data (encrypted under the subject's key). */
   personal: string[];
-  /** Who the personal data is about: the record itself (`self`) or the id in that field. */
+  /**
+   * Who the personal data is about: `self`, a person of their own (their subject id is chosen at
+   * create and kept, e.g. a lead's when it converts), or the subject id held in that field.
+   */
   subject?: 'self' | { field: string };
   filterable: string[];
   sortable: string[];
@@ -30,9 +34,10 @@ export type RecordKind = {
 // Events
 // ---------------------------------------------------------------------------------------------
 
+/** `subjectId` is present in the data of kinds that declare a subject (it names whom to encrypt for). */
 export type RecordEvent =
-  | { type: 'Created'; data: { fields: JsonObject; ownerId: string | null; tags: string[] } }
-  | { type: 'Updated'; data: { changes: JsonObject } }
+  | { type: 'Created'; data: { subjectId?: string | null; fields: JsonObject; ownerId: string | null; tags: string[] } }
+  | { type: 'Updated'; data: { subjectId?: string | null; changes: JsonObject } }
   | { type: 'Archived'; data: { reason: string | null } }
   | { type: 'Restored'; data: Record<string, never> }
   | { type: 'OwnerAssigned'; data: { ownerId: string } }
@@ -53,7 +58,7 @@ export const eventNameOf = (kind: RecordKind, type: string): RecordEventName | u
 // State
 // ---------------------------------------------------------------------------------------------
 
-export type RecordBody = { fields: JsonObject; ownerId: string | null; tags: string[] };
+export type RecordBody = { subjectId: string | null; fields: JsonObject; ownerId: string | null; tags: string[] };
 
 export type RecordState =
   | { status: 'none' }
@@ -75,11 +80,14 @@ const retag = (tags: string[], added: string[], removed: string[]): string[] =>
   [...tags.filter((t) => !removed.includes(t)), ...added].sort();
 
 export const evolveRecord = (state: RecordState, event: RecordEvent): RecordState => {
-  if (event.type === 'Created') return { status: 'active', ...event.data, tags: [...event.data.tags].sort() };
+  if (event.type === 'Created') {
+    const { fields, ownerId, tags, subjectId } = event.data;
+    return { status: 'active', subjectId: subjectId ?? null, fields, ownerId, tags: [...tags].sort() };
+  }
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'Updated':
-      return { ...state, fields: merge(state.fields, event.data.changes) };
+      return { ...state, subjectId: event.data.subjectId ?? state.subjectId, fields: merge(state.fields, event.data.changes) };
     case 'Archived':
       return { ...state, status: 'archived' };
     case 'Restored':
@@ -92,3 +100,16 @@ export const evolveRecord = (state: RecordState, event: RecordEvent): RecordStat
       return unreachable(event);
   }
 };
+
+// ---------------------------------------------------------------------------------------------
+// Personal data
+// ---------------------------------------------------------------------------------------------
+
+/** Which fields of the kind's events are personal, under the `subjectId` the events carry. */
+export const personalDataOf = (kind: RecordKind): Record<string, PersonalDataSpecs> =>
+  kind.personal.length === 0
+    ? {}
+    : {
+        [eventTypeOf(kind, 'Created')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `fields.${f}`) },
+        [eventTypeOf(kind, 'Updated')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `changes.${f}`) },
+      };

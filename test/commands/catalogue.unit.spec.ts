@@ -72,7 +72,7 @@ describe('catalogue records: the generic decider', () => {
       { type: 'PartnerUpdated', data: { changes: { commissionBps: null, tier: 'silver' } } },
       { type: 'PartnerTagged', data: { added: ['b', 'a'], removed: [] } },
     ]);
-    expect(state).to.deep.equal({ status: 'active', fields: { name: 'Acme', tier: 'silver' }, ownerId: 'u1', tags: ['a', 'b'] });
+    expect(state).to.deep.equal({ status: 'active', subjectId: null, fields: { name: 'Acme', tier: 'silver' }, ownerId: 'u1', tags: ['a', 'b'] });
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { handleCommand, type CommandContext } from '../../src/commands/handle.js';
 import { ConflictError, PreconditionFailedError, RuleViolationError } from '../../src/errors.js';
 import type { EventStore } from '../../src/events/log/port.js';
+import { openKeyStore, type KeyStore } from '../../src/events/personal-data/key-store.js';
 import { openSqliteEventStore } from '../../src/events/log/sqlite.js';
 import { streamName } from '../../src/events/log/stream-name.js';
 import { upcasters, type Versioned } from '../../src/events/upcasting.js';
@@ -27,18 +28,21 @@ const context = (over: Partial<CommandContext> = {}): CommandContext => ({
 describe('the command handler', () => {
   let dir: string;
   let store: EventStore;
+  let keyStore: KeyStore;
   let id: string;
   const send = (command: TallyCommand, ctx = context(), ifMatch?: bigint) =>
-    handleCommand(store, aggregate, { id, command, context: ctx, ifMatch });
+    handleCommand({ store, keyStore }, aggregate, { id, command, context: ctx, ifMatch });
   const stored = () => store.readStream(streamName('acme', 'test.tally', id));
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'crm-handle-'));
     store = openSqliteEventStore(join(dir, 'events.db'));
+    keyStore = openKeyStore(join(dir, 'keys.db'), randomBytes(32));
     id = randomUUID();
   });
   afterEach(async () => {
     await store.close();
+    keyStore.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

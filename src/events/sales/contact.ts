@@ -1,0 +1,27 @@
+/**
+ * Contacts (Sales): the people a tenant deals with. A contact is about a person of their own
+ * (`subject: 'self'`): names, email and phone are encrypted under that person's data key, and a
+ * lead converted into a contact keeps its subject id, so one erasure covers the person everywhere.
+ */
+import type { RecordKind } from '../catalogue.js';
+
+export const contactKind: RecordKind = {
+  type: 'sales.contact',
+  eventPrefix: 'Contact',
+  fields: {
+    firstName: { type: 'string', minLength: 1, maxLength: 100 },
+    lastName: { type: 'string', minLength: 1, maxLength: 100 },
+    email: { type: 'string', format: 'email', maxLength: 254 },
+    phone: { type: 'string', pattern: '^\\+?[0-9 ().-]{3,40}$', maxLength: 40 },
+    accountId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' },
+    jobTitle: { type: 'string', maxLength: 100 },
+    city: { type: 'string', maxLength: 100 },
+    country: { type: 'string', pattern: '^[A-Z]{2}$' },
+  },
+  required: ['firstName', 'lastName', 'email'],
+  personal: ['firstName', 'lastName', 'email', 'phone'],
+  subject: 'self',
+  filterable: ['lastName', 'email', 'accountId', 'city', 'country', 'jobTitle'],
+  sortable: ['lastName', 'firstName', 'city', 'country'],
+  searchable: ['firstName', 'lastName', 'email', 'jobTitle', 'city'],
+};
