@@ -6,6 +6,10 @@ import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError } from './errors.js';
 import { openEventStore } from './events/log/open.js';
 import type { EventStore, RecordedEvent } from './events/log/port.js';
+import { rotateMasterKey } from './events/personal-data/rotation.js';
+
+const stderrLogger = { warn: (fields: object, message: string) => void process.stderr.write(`${message} ${JSON.stringify(fields)}\n`) };
+const print = (value: unknown): number => (process.stdout.write(`${JSON.stringify(value)}\n`), 0);
 
 type Command = { usage: string; run: (args: string[], config: Config) => Promise<number> };
 
@@ -32,13 +36,15 @@ const commands: Record<string, Command> = {
       });
     },
   },
+  keys: {
+    usage: 'keys rotate-master         re-wrap every data key under a new master key (CRM_NEW_MASTER_KEY)',
+    run: async ([sub], config) =>
+      sub === 'rotate-master' ? print(rotateMasterKey(config, process.env.CRM_NEW_MASTER_KEY, stderrLogger)) : usage('keys needs: rotate-master'),
+  },
   'store-head': {
     usage: 'store-head                 print the store kind and the position of the last event',
     run: async (_args, config) =>
-      withStore(config, async (store) => {
-        process.stdout.write(`${JSON.stringify({ store: store.kind, headPosition: Number(await store.headPosition()) })}\n`);
-        return 0;
-      }),
+      withStore(config, async (store) => print({ store: store.kind, headPosition: Number(await store.headPosition()) })),
   },
 };
 

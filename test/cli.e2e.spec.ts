@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '../src/events/log/sqlite.js';
 import { streamName } from '../src/events/log/stream-name.js';
+import { openKeyStore } from '../src/events/personal-data/key-store.js';
+import { masterKeyId } from '../src/events/personal-data/master-key.js';
 import { event } from './events/log/contract.js';
 import { exitOf, spawnTs } from './support/process.js';
 
@@ -47,6 +49,24 @@ describe('npm run crm', function () {
     const { code, stderr } = await run(['replay', '$all'], { DATA_DIR: dataDir });
     expect(code).to.equal(2);
     expect(stderr).to.contain('invalid_stream_name');
+  });
+
+  it('keys rotate-master re-wraps the data keys under CRM_NEW_MASTER_KEY and prints counts and key ids, never a key', async () => {
+    const [old, next] = [randomBytes(32), randomBytes(32)];
+    const keys = openKeyStore(join(dataDir, 'keys.db'), old);
+    const minted = keys.keyFor('acme', 'subject-1');
+    keys.close();
+    const env = { DATA_DIR: dataDir, CRM_MASTER_KEY: old.toString('base64'), CRM_NEW_MASTER_KEY: next.toString('base64') };
+    const { code, stdout } = await run(['keys', 'rotate-master'], env);
+    expect(code).to.equal(0);
+    expect(JSON.parse(stdout)).to.deep.equal({ rotated: 1, previousMasterKeyId: masterKeyId(old), masterKeyId: masterKeyId(next) });
+    expect(stdout).not.to.contain(next.toString('base64'));
+    const reopened = openKeyStore(join(dataDir, 'keys.db'), next);
+    expect(reopened.existingKey('acme', 'subject-1')).to.deep.equal(minted);
+    reopened.close();
+    const refused = await run(['keys', 'rotate-master'], { DATA_DIR: dataDir, CRM_MASTER_KEY: next.toString('base64') });
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.contain('new_master_key_required');
   });
 
   it('answers usage and exit 2 for an unknown command', async () => {

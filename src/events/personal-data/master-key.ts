@@ -12,6 +12,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -52,7 +53,7 @@ const parseKeyFile = (file: string): Buffer => {
  * Writes the key into a temporary file (mode 0600, fsynced), then links it into place: the link is
  * atomic and exclusive, so a concurrent start never reads a half-written file nor overwrites a key.
  */
-const writeKeyFile = (dir: string, file: string, key: Buffer): void => {
+export const writeKeyFile = (dir: string, file: string, key: Buffer): void => {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const fd = openSync(temporary, 'wx', 0o600);
@@ -104,4 +105,25 @@ export const resolveMasterKey = (source: MasterKeySource, logger: WarnLogger): B
   }
   if (source.nodeEnv === 'production') throw refuse('is required in production');
   return keyFromFile(source.dataDir, logger);
+};
+
+/** The staged key file of a rotation in progress (see `rotation.ts`). */
+export const NEXT_MASTER_KEY_FILE = 'master.key.next';
+
+/** Reads a base64 key file (32 bytes), or undefined when there is none. */
+export const readKeyFile = (file: string): Buffer | undefined => {
+  try {
+    return parseKeyFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+};
+
+/** Atomically moves the staged key over the key file and makes the rename durable. */
+export const promoteKeyFile = (dataDir: string, staged: string, file: string): void => {
+  renameSync(staged, file);
+  const dirFd = openSync(dataDir, 'r');
+  fsyncSync(dirFd);
+  closeSync(dirFd);
 };
