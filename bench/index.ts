@@ -4,6 +4,7 @@
  */
 const suites: Record<string, () => Promise<void>> = {
   store: async () => (await import('./store.js')).runStoreSuite(),
+  commands: async () => (await import('./commands.js')).runCommandsSuite(),
 };
 
 const usage = (): string =>

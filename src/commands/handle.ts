@@ -9,7 +9,7 @@ import type { EventStore, JsonObject, NewEvent, RecordedEvent } from '../events/
 import { WrongExpectedVersion } from '../events/log/port.js';
 import { streamName } from '../events/log/stream-name.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
-import { personalDataDescriptor, protect, type PersonalDataSpecs } from '../events/personal-data/protect.js';
+import { protectEvent, type PersonalDataSpecs } from '../events/personal-data/protect.js';
 import { readableEvent } from '../events/personal-data/read.js';
 import { noUpcasters, type Upcasters } from '../events/upcasting.js';
 import { fold, type Decider, type DomainEvent } from './decider.js';
@@ -65,8 +65,7 @@ const toNewEvent = (keyStore: KeyStore, aggregate: Aggregate<unknown, DomainEven
 ): NewEvent => {
   const { context: ctx, id } = request;
   const specs = aggregate.personalData?.[event.type];
-  const data = specs ? protect(keyStore, ctx.tenantId, specs, event.data) : event.data;
-  const descriptor = specs && personalDataDescriptor(specs, data);
+  const { data, descriptor } = specs ? protectEvent(keyStore, ctx.tenantId, specs, event.data) : { data: event.data, descriptor: undefined };
   return {
     id: eventIdFor(ctx.commandId, index),
     type: event.type,

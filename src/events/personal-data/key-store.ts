@@ -10,7 +10,7 @@
  * entry is evicted: erase through the store of the process that serves reads, or restart the others.
  */
 import type Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { KEY_BYTES, seal, unseal } from './cipher.js';
 import {
   InvalidSubjectError,
@@ -46,6 +46,11 @@ export type EraseResult = { alreadyErased: boolean; erasedAt: Date; walCheckpoin
 export type KeyStore = {
   /** The subject's data key, minted on first use. Throws `SubjectErasedError` for an erased subject. */
   keyFor(tenant: string, subject: string): Buffer;
+  /**
+   * A new subject id of the tenant whose data key is already durable. Keys are minted ahead in
+   * batches (one fsync for many subjects), so recording a new person costs no fsync of its own.
+   */
+  newSubjectId(tenant: string): Promise<string>;
   /** The subject's data key, `'erased'` after erasure, or undefined when none was ever minted. Never mints. */
   existingKey(tenant: string, subject: string): Buffer | 'erased' | undefined;
   isErased(tenant: string, subject: string): boolean;
@@ -64,6 +69,11 @@ export type KeyStoreOptions = { cacheLimit?: number };
 type Master = { key: Buffer; id: string };
 type Context = { s: Statements; master: Master; cache: Lru<Buffer> };
 
+/** Subjects whose keys this process minted ahead and has not handed out: memory only, never reused after a restart. */
+type Pool = { ids: string[]; refill: Promise<void> | undefined };
+
+const POOL_BATCH = 64;
+
 const cacheKey = (tenant: string, subject: string): string => `${tenant}\0${subject}`;
 const rowOf = (c: Context, tenant: string, subject: string) => c.s.row.get(tenant, subject) as KeyRow | undefined;
 
@@ -76,9 +86,14 @@ const unwrap = (c: Context, tenant: string, subject: string, row: KeyRow): Buffe
 };
 
 /** Runs under the write lock: a concurrent process cannot mint another key, erase or rotate in between. */
-const mintKey = (c: Context, tenant: string, subject: string): Buffer => {
+/** Under the write lock: refuses to mint when another process rotated the master key meanwhile. */
+const assertCurrentMaster = (c: Context): void => {
   const stored = c.s.metaId.get() as string | undefined;
   if (stored !== c.master.id) throw new MasterKeyMismatchError([stored ?? ''], c.master.id);
+};
+
+const mintKey = (c: Context, tenant: string, subject: string): Buffer => {
+  assertCurrentMaster(c);
   const row = rowOf(c, tenant, subject);
   if (row?.erased_at) throw new SubjectErasedError(tenant, subject);
   if (row) return unwrap(c, tenant, subject, row);
@@ -87,6 +102,38 @@ const mintKey = (c: Context, tenant: string, subject: string): Buffer => {
   c.s.insert.run(tenant, subject, wrapped, c.master.id, new Date().toISOString());
   c.cache.set(cacheKey(tenant, subject), key);
   return Buffer.from(key);
+};
+
+/** Mints keys for `count` new subjects (under the write lock, one transaction). */
+const mintAhead = (c: Context, tenant: string, count: number): string[] => {
+  assertCurrentMaster(c);
+  const now = new Date().toISOString();
+  return Array.from({ length: count }, () => {
+    const subject = randomUUID();
+    const key = randomBytes(KEY_BYTES);
+    c.s.insert.run(tenant, subject, seal(c.master.key, wrapAd(tenant, subject), key), c.master.id, now);
+    c.cache.set(cacheKey(tenant, subject), key);
+    return subject;
+  });
+};
+
+const newSubjectId = async (pools: Map<string, Pool>, mint: (tenant: string) => string[], tenant: string) => {
+  const pool = pools.get(tenant) ?? { ids: [], refill: undefined };
+  pools.set(tenant, pool);
+  while (pool.ids.length === 0) {
+    pool.refill ??= Promise.resolve()
+      .then(() => void pool.ids.push(...mint(tenant)))
+      .finally(() => (pool.refill = undefined));
+    await pool.refill;
+  }
+  return pool.ids.pop()!;
+};
+
+/** Deletes the keys minted ahead and never handed out (no event can use them). */
+const dropPools = (db: Database.Database, pools: Map<string, Pool>): void => {
+  const remove = db.prepare('DELETE FROM data_keys WHERE tenant_id = ? AND subject_id = ?');
+  db.transaction(() => pools.forEach((pool, tenant) => pool.ids.forEach((id) => remove.run(tenant, id))))();
+  pools.clear();
 };
 
 /** Writes the tombstone (over a live key, or alone when none was ever minted) unless already there. */
@@ -168,9 +215,15 @@ const rotateMaster = (db: Database.Database, c: Context, newMasterKey: Buffer): 
 
 const createKeyStore = (db: Database.Database, c: Context, cacheLimit: number): KeyStore => {
   const mint = db.transaction((tenant: string, subject: string) => mintKey(c, tenant, subject));
+  const ahead = db.transaction((tenant: string) => mintAhead(c, tenant, POOL_BATCH));
+  const pools = new Map<string, Pool>();
   let closed = false;
   return {
     keyFor: (tenant, subject) => keyFor(c, mint.immediate, tenant, subject),
+    newSubjectId: async (tenant) => {
+      wrapAd(tenant, 'subject'); // validates the tenant id before anything is minted
+      return newSubjectId(pools, ahead.immediate, tenant);
+    },
     existingKey: (tenant, subject) => existingKey(c, tenant, subject),
     isErased: (tenant, subject) => Boolean(rowOf(c, tenant, subject)?.erased_at),
     erase: (tenant, subject, erasure) => eraseSubject(db, c, tenant, subject, erasure),
@@ -180,6 +233,7 @@ const createKeyStore = (db: Database.Database, c: Context, cacheLimit: number): 
     close: () => {
       if (closed) return;
       closed = true;
+      dropPools(db, pools);
       checkpoint(db);
       db.close();
     },

@@ -95,18 +95,31 @@ const placementsOf = (specs: PersonalDataSpecs, data: JsonObject): Placement[] =
 
 /**
  * The data with each personal field that holds a value replaced by its ciphertext (absent and
- * `null` fields stay as they are; no key is minted for an event without personal values). Throws
- * `SubjectErasedError` (409 `subject_erased`) when the subject was erased, `MissingSubjectError`
+ * `null` fields stay as they are; no key is minted for an event without personal values), and the
+ * descriptor for `metadata.personalData` (undefined when the event names no subject). Throws
+ * `SubjectErasedError` (409 `subject_erased`) when a subject was erased, `MissingSubjectError`
  * when personal values come without a subject id. Does not change `data`.
  */
-export const protect = (keyStore: KeyStore, tenant: string, specs: PersonalDataSpecs, data: JsonObject): JsonObject => {
+export const protectEvent = (
+  keyStore: KeyStore,
+  tenant: string,
+  specs: PersonalDataSpecs,
+  data: JsonObject,
+): { data: JsonObject; descriptor: PersonalDataDescriptor | undefined } => {
   const out = structuredClone(data);
-  for (const { path, subject } of placementsOf(specs, data)) {
-    const key = keyStore.keyFor(tenant, subject);
-    setPath(out, path, encryptField(key, { tenant, subject, field: path }, getPath(data, path)!));
+  const placements = placementsOf(specs, data);
+  const keys = new Map<string, Buffer>();
+  for (const { path, subject } of placements) {
+    if (!keys.has(subject)) keys.set(subject, keyStore.keyFor(tenant, subject));
+    setPath(out, path, encryptField(keys.get(subject)!, { tenant, subject, field: path }, getPath(data, path)!));
   }
-  return out;
+  const subjects = [...new Set([...subjectsOf(specs, data), ...keys.keys()])];
+  return { data: out, descriptor: subjects.length === 0 ? undefined : { subjects, fields: placements } };
 };
+
+/** `protectEvent`'s data alone. */
+export const protect = (keyStore: KeyStore, tenant: string, specs: PersonalDataSpecs, data: JsonObject): JsonObject =>
+  protectEvent(keyStore, tenant, specs, data).data;
 
 /**
  * The descriptor for `metadata.personalData` of an event whose data `protect` returned, or

@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { openKeyStore, type KeyStore } from '../../../src/events/personal-data/key-store.js';
+import { caught } from '../../support/caught.js';
+import { newKey, useTempDir } from './support.js';
+
+const rowCount = (file: string): number => {
+  const db = new Database(file, { readonly: true });
+  const n = db.prepare('SELECT count(*) FROM data_keys').pluck().get() as number;
+  db.close();
+  return n;
+};
+
+describe('personal data: key store, new subjects (newSubjectId)', () => {
+  const dir = useTempDir('crm-key-pool-');
+  const master = newKey();
+  const file = () => join(dir.path, 'keys.db');
+  let keys: KeyStore;
+  beforeEach(() => (keys = openKeyStore(file(), master)));
+  afterEach(() => keys.close());
+
+  it('hands out distinct subject ids whose keys are already stored, batched rather than one write each', async () => {
+    const ids = await Promise.all(Array.from({ length: 200 }, () => keys.newSubjectId('acme')));
+    expect(new Set(ids).size).to.equal(200);
+    ids.forEach((id) => expect(id).to.match(/^[0-9a-f-]{36}$/));
+    const other = openKeyStore(file(), master);
+    ids.forEach((id) => expect(other.existingKey('acme', id)).to.be.instanceOf(Buffer));
+    other.close();
+    expect(rowCount(file())).to.equal(256); // four batches of 64, not 200 separate mints
+  });
+
+  it('keeps the keys of handed-out subjects after closing, and deletes only the ones never handed out', async () => {
+    const ids = await Promise.all([keys.newSubjectId('acme'), keys.newSubjectId('acme'), keys.newSubjectId('globex')]);
+    const before = ids.map((id, i) => keys.existingKey(i < 2 ? 'acme' : 'globex', id));
+    keys.close();
+    expect(rowCount(file())).to.equal(3);
+    keys = openKeyStore(file(), master);
+    ids.forEach((id, i) => expect(keys.existingKey(i < 2 ? 'acme' : 'globex', id)).to.deep.equal(before[i]));
+  });
+
+  it('never hands out a subject twice, also across a reopen', async () => {
+    const first = await keys.newSubjectId('acme');
+    keys.close();
+    keys = openKeyStore(file(), master);
+    const next = await Promise.all(Array.from({ length: 70 }, () => keys.newSubjectId('acme')));
+    expect(next).not.to.include(first);
+  });
+
+  it('keys minted for one tenant are not another tenant\'s', async () => {
+    const id = await keys.newSubjectId('acme');
+    expect(keys.existingKey('globex', id)).to.equal(undefined);
+  });
+
+  it('refuses a malformed tenant id and mints nothing', async () => {
+    expect(await caught(keys.newSubjectId(''))).to.have.property('code', 'invalid_subject');
+    expect(rowCount(file())).to.equal(0);
+  });
+});
