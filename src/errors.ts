@@ -12,12 +12,14 @@ export class AppError extends Error {
   readonly status: number;
   readonly errors: readonly FieldError[];
   readonly extra: Readonly<Record<string, unknown>>;
+  /** Response headers the answer must carry (`WWW-Authenticate`, `Retry-After`…). */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     code: string,
     status: number,
     message: string,
-    options: { errors?: FieldError[]; extra?: Record<string, unknown>; cause?: unknown } = {},
+    options: { errors?: FieldError[]; extra?: Record<string, unknown>; cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
@@ -25,6 +27,22 @@ export class AppError extends Error {
     this.status = status;
     this.errors = options.errors ?? [];
     this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** 401: no valid credentials; `WWW-Authenticate` says why (RFC 6750). */
+export class UnauthorizedError extends AppError {
+  constructor(code: string, message: string) {
+    const error = code === 'missing_token' ? '' : `, error="invalid_token", error_description="${message.replace(/"/g, "'")}"`;
+    super(code, 401, message, { headers: { 'WWW-Authenticate': `Bearer realm="crm"${error}` } });
+  }
+}
+
+/** 403: authenticated, but the policy refuses this action. */
+export class ForbiddenError extends AppError {
+  constructor(code: string, message: string, extra?: Record<string, unknown>) {
+    super(code, 403, message, { extra });
   }
 }
 

@@ -5,20 +5,40 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { openIdentityDb } from './access/identity-db.js';
+import { openSigningKeys, type SigningKeys } from './access/signing-keys.js';
+import { tokenVerifier } from './access/tokens.js';
 import type { Config } from './config.js';
 import { openEventStore } from './events/log/open.js';
 import type { EventStore } from './events/log/port.js';
+import { openKeyStore, type KeyStore } from './events/personal-data/key-store.js';
+import { resolveMasterKey } from './events/personal-data/master-key.js';
+import { apiRoutes } from './http/api.js';
 import { createApp } from './http/app.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
 import { registerJobs } from './jobs/registry.js';
 
-export type RunningServer = { url: string; port: number; store: EventStore; jobs: JobQueue; stop: () => Promise<void> };
+export type RunningServer = {
+  url: string;
+  port: number;
+  store: EventStore;
+  keyStore: KeyStore;
+  signingKeys: SigningKeys;
+  jobs: JobQueue;
+  stop: () => Promise<void>;
+};
 
 export const startServer = async (config: Config, logger: Logger): Promise<RunningServer> => {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const masterKey = resolveMasterKey(config, logger);
   const store = await openEventStore(config);
+  const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), masterKey);
+  const identityDb = openIdentityDb(join(config.dataDir, 'identity.db'));
+  const signingKeys = await openSigningKeys(identityDb, masterKey);
+  const verify = tokenVerifier(signingKeys, { issuer: config.publicUrl });
   // Jobs: with Redis the API only enqueues (the worker consumes); without it they run here.
   const jobs = await openJobQueue(config, logger);
   registerJobs(jobs, { config, logger, queue: jobs });
@@ -28,6 +48,8 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     logger,
     isDraining: () => draining,
     readiness: [{ name: 'eventStore', check: () => store.ping() }],
+    jwks: () => signingKeys.jwks(),
+    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb }),
   });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -45,7 +67,10 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     server.closeAllConnections();
     await jobs.close();
     await store.close();
+    keyStore.close();
+    identityDb.pragma('wal_checkpoint(TRUNCATE)');
+    identityDb.close();
     logger.info('stopped');
   };
-  return { url: `http://127.0.0.1:${port}`, port, store, jobs, stop };
+  return { url: `http://127.0.0.1:${port}`, port, store, keyStore, signingKeys, jobs, stop };
 };

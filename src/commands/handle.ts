@@ -59,7 +59,7 @@ const alreadyApplied = (id: string, commandId: string, loaded: RecordedEvent[]):
 };
 
 /** Encrypts the event's personal fields (refusing an erased subject) and describes them in metadata. */
-const toNewEvent = (keyStore: KeyStore, aggregate: Aggregate<unknown, DomainEvent, unknown>, request: Request<unknown>) => (
+const toNewEvent = (keyStore: KeyStore, aggregate: Aggregate<unknown, DomainEvent, unknown>, request: Request<unknown, unknown>) => (
   event: DomainEvent,
   index: number,
 ): NewEvent => {
@@ -87,13 +87,20 @@ const metadataOf = (aggregateType: string, id: string, ctx: CommandContext): Jso
   aggregateId: id,
 });
 
-export type Request<C> = { id: string; command: C; context: CommandContext; ifMatch?: bigint };
+export type Request<C, S = never> = {
+  id: string;
+  command: C;
+  context: CommandContext;
+  ifMatch?: bigint;
+  /** Runs on the folded state before `decide`: the access policy's check of this record (ABAC). */
+  guard?: (state: S) => void;
+};
 
 // 1. load and recognise a retried command; 2. check If-Match; 3. fold and decide; 4. append.
 const attemptOnce = async <C, E extends DomainEvent, S>(
   { store, keyStore }: CommandDeps,
   aggregate: Aggregate<C, E, S>,
-  request: Request<C>,
+  request: Request<C, S>,
   stream: string,
 ): Promise<CommandResult> => {
   const loaded = await store.readStream(stream);
@@ -103,12 +110,13 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
   if (request.ifMatch !== undefined && request.ifMatch !== current) throw preconditionFailed(request.ifMatch, current);
   const read = readableEvent(keyStore, aggregate.upcasters);
   const state = fold(aggregate.decider, loaded.map((e) => ({ type: e.type, data: read(e).data }) as E));
+  request.guard?.(state);
   const decided = aggregate.decider.decide(request.command, state);
   if (decided.length === 0) {
     return { id: request.id, revision: current ?? -1n, position: lastOf(loaded)?.position ?? 0n, events: 0 };
   }
   const generic = aggregate as unknown as Aggregate<unknown, DomainEvent, unknown>;
-  const events = decided.map(toNewEvent(keyStore, generic, request as Request<unknown>));
+  const events = decided.map(toNewEvent(keyStore, generic, request as unknown as Request<unknown, unknown>));
   const result = await store.append(stream, events, { expectedRevision: current ?? 'no_stream' });
   return { id: request.id, revision: result.nextRevision, position: result.position, events: events.length };
 };
@@ -120,7 +128,7 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
 export const handleCommand = async <C, E extends DomainEvent, S>(
   deps: CommandDeps,
   aggregate: Aggregate<C, E, S>,
-  request: Request<C>,
+  request: Request<C, S>,
 ): Promise<CommandResult> => {
   const stream = streamName(request.context.tenantId, aggregate.type, request.id);
   for (let attempt = 0; ; attempt++) {

@@ -2,6 +2,7 @@
  * The Koa application: the problem middleware first (so it sees every error), then request ids
  * and request logs, then the routers. Everything it needs arrives as arguments.
  */
+import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { healthRoutes, type ReadinessCheck } from './health.js';
@@ -12,6 +13,28 @@ export type AppDeps = {
   logger: Logger;
   readiness: ReadinessCheck[];
   isDraining: () => boolean;
+  /** The published signing keys (RFC 7517), served at `/.well-known/jwks.json`. */
+  jwks?: () => object;
+  /** The authenticated API (see `api.ts`). */
+  api?: Router;
+};
+
+/** Headers for a JSON API: nothing to sniff, frame or refer; HTTPS remembered. */
+const securityHeaders: Koa.Middleware = async (ctx, next) => {
+  ctx.set({
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Referrer-Policy': 'no-referrer',
+    'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  });
+  await next();
+};
+
+const publicRoutes = (deps: AppDeps): Router => {
+  const router = new Router();
+  const { jwks } = deps;
+  if (jwks) router.get('/.well-known/jwks.json', (ctx) => void (ctx.body = jwks()));
+  return router;
 };
 
 const requestLog = (logger: Logger): Koa.Middleware => async (ctx, next) => {
@@ -30,8 +53,10 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(requestId());
   app.use(requestLog(deps.logger));
   app.use(problemMiddleware(deps.logger));
-  const health = healthRoutes(deps.readiness, deps.isDraining);
-  app.use(health.routes());
-  app.use(health.allowedMethods({ throw: true }));
+  app.use(securityHeaders);
+  for (const router of [healthRoutes(deps.readiness, deps.isDraining), publicRoutes(deps), ...(deps.api ? [deps.api] : [])]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true }));
+  }
   return app;
 };

@@ -58,6 +58,7 @@ export const problemMiddleware = (logger: Logger): Middleware => async (ctx: Con
     const problem = problemOf(error, ctx);
     if (problem.status >= 500) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
     if (problem.status === 503 && problem.retryAfter !== undefined) ctx.set('Retry-After', String(problem.retryAfter));
+    if (error instanceof AppError) ctx.set({ ...error.headers });
     ctx.status = problem.status;
     ctx.type = 'application/problem+json';
     ctx.body = problem;

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
-export type TestServer = RunningServer & { dataDir: string; logs: string[]; dispose: () => Promise<void> };
+export type TestServer = RunningServer & { config: Config; dataDir: string; logs: string[]; dispose: () => Promise<void> };
 
 /** The real server on an ephemeral port over a temporary DATA_DIR; logs are kept for assertions. */
 export const startTestServer = async (env: Record<string, string> = {}): Promise<TestServer> => {
@@ -19,5 +19,5 @@ export const startTestServer = async (env: Record<string, string> = {}): Promise
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { ...server, dataDir, logs, dispose };
+  return { ...server, config, dataDir, logs, dispose };
 };

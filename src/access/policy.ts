@@ -1,0 +1,51 @@
+/**
+ * The access policy, in one place (design §6): permissions `module.resource:action` granted by
+ * roles (RBAC), each grant scoped to all the tenant's records or to the actor's own (ABAC on
+ * `ownerId`). Deny by default. Commands ask `authorize`; queries ask `rowScope` for a row filter.
+ */
+import { ForbiddenError } from '../errors.js';
+import type { Principal } from './principal.js';
+
+export type Scope = 'all' | 'own';
+type Grant = { pattern: string; scope: Scope };
+
+const all = (...patterns: string[]): Grant[] => patterns.map((pattern) => ({ pattern, scope: 'all' }));
+const own = (...patterns: string[]): Grant[] => patterns.map((pattern) => ({ pattern, scope: 'own' }));
+
+/** The built-in roles. A permission pattern may use `*` for a whole segment. */
+export const ROLES: Readonly<Record<string, readonly Grant[]>> = {
+  platform_admin: all('platform.*:*', 'audit.*:read', 'compliance.*:*'),
+  tenant_admin: all('sales.*:*', 'marketing.*:*', 'support.*:*', 'admin.*:*', 'audit.*:read', 'compliance.*:*'),
+  sales_manager: all('sales.*:*'),
+  sales_rep: [...all('sales.*:read', 'sales.*:create'), ...own('sales.*:update', 'sales.*:archive')],
+  marketer: [...all('marketing.*:*', 'sales.contacts:read', 'sales.leads:*')],
+  support_agent: [...all('support.*:read', 'support.*:create', 'sales.contacts:read'), ...own('support.*:update')],
+  support_manager: all('support.*:*', 'sales.contacts:read'),
+  auditor: all('sales.*:read', 'marketing.*:read', 'support.*:read', 'audit.*:read', 'compliance.*:read'),
+};
+
+const matches = (pattern: string, permission: string): boolean => {
+  const want = permission.split(/[.:]/);
+  const have = pattern.split(/[.:]/);
+  return have.length === want.length && have.every((part, i) => part === '*' || part === want[i]);
+};
+
+const grantsOf = (principal: Principal, permission: string): Grant[] =>
+  principal.roles.flatMap((role) => ROLES[role] ?? []).filter((g) => matches(g.pattern, permission));
+
+/** How far the principal may exercise `permission`: on every record, on their own, or not at all. */
+export const rowScope = (principal: Principal, permission: string): Scope | 'none' => {
+  const grants = grantsOf(principal, permission);
+  if (grants.some((g) => g.scope === 'all')) return 'all';
+  return grants.length > 0 ? 'own' : 'none';
+};
+
+/**
+ * Refuses (403 `forbidden`) unless a role grants `permission`, on this record when the grant is
+ * limited to the actor's own records (`record.ownerId`).
+ */
+export const authorize = (principal: Principal, permission: string, record?: { ownerId: string | null }): void => {
+  const scope = rowScope(principal, permission);
+  if (scope === 'all' || (scope === 'own' && (record === undefined || record.ownerId === principal.actorId))) return;
+  throw new ForbiddenError('forbidden', `Not allowed: ${permission}`, { permission });
+};

@@ -1,0 +1,73 @@
+/**
+ * The ES256 keys that sign access tokens. Kept in `DATA_DIR/identity.db`: the public JWK in the
+ * clear (it is published at the JWKS endpoint), the private JWK sealed under the master key. The
+ * newest key signs; older ones stay published for verification until the tokens they signed have
+ * expired (`npm run crm -- keys rotate-signing`).
+ */
+import type Database from 'better-sqlite3';
+import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type CryptoKey, type JWK } from 'jose';
+import { seal, unseal } from '../events/personal-data/cipher.js';
+
+export const SIGNING_ALGORITHM = 'ES256';
+
+export type SigningKey = { kid: string; privateKey: CryptoKey };
+
+export type SigningKeys = {
+  /** The key that signs new tokens. */
+  current(): SigningKey;
+  /** The published keys (RFC 7517 set): every key not retired longer ago than `keepRetiredMs`. */
+  jwks(): { keys: JWK[] };
+  /** Makes a new signing key current; the previous one stays published. Returns the new kid. */
+  rotate(): Promise<string>;
+};
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS signing_keys (
+  kid TEXT PRIMARY KEY, sealed_private BLOB NOT NULL, public_jwk TEXT NOT NULL, created_at TEXT NOT NULL
+)`;
+
+const AD = Buffer.from('crm signing key v1');
+
+type Row = { kid: string; sealed_private: Buffer; public_jwk: string; created_at: string };
+
+const newKeyRow = async (masterKey: Buffer): Promise<Row> => {
+  const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+  const { d, ...publicJwk } = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const sealed = seal(masterKey, AD, Buffer.from(JSON.stringify({ ...publicJwk, d })));
+  const published = { ...publicJwk, kid, alg: SIGNING_ALGORITHM, use: 'sig' };
+  return { kid, sealed_private: sealed, public_jwk: JSON.stringify(published), created_at: new Date().toISOString() };
+};
+
+const loadKey = async (row: Row, masterKey: Buffer): Promise<SigningKey> => {
+  const jwk = JSON.parse(unseal(masterKey, AD, row.sealed_private).toString('utf8')) as JWK;
+  return { kid: row.kid, privateKey: (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey };
+};
+
+/**
+ * Opens the signing keys (creating the first one when there is none). Keys retired by a rotation
+ * stay published for `keepRetiredMs` (default: one day, far beyond any access token's lifetime).
+ */
+export const openSigningKeys = async (db: Database.Database, masterKey: Buffer, keepRetiredMs = 86_400_000): Promise<SigningKeys> => {
+  db.exec(SCHEMA);
+  const insert = db.prepare('INSERT INTO signing_keys (kid, sealed_private, public_jwk, created_at) VALUES (@kid, @sealed_private, @public_jwk, @created_at)');
+  const all = db.prepare('SELECT * FROM signing_keys ORDER BY created_at DESC, kid');
+  const rows = (): Row[] => all.all() as Row[];
+  if (rows().length === 0) insert.run(await newKeyRow(masterKey));
+  let current = await loadKey(rows()[0]!, masterKey);
+  const published = (): JWK[] => {
+    const list = rows();
+    return list
+      .filter((row, i) => i === 0 || Date.now() - Date.parse(list[i - 1]!.created_at) < keepRetiredMs)
+      .map((row) => JSON.parse(row.public_jwk) as JWK);
+  };
+  return {
+    current: () => current,
+    jwks: () => ({ keys: published() }),
+    rotate: async () => {
+      const row = await newKeyRow(masterKey);
+      insert.run(row);
+      current = await loadKey(row, masterKey);
+      return row.kid;
+    },
+  };
+};

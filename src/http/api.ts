@@ -1,0 +1,42 @@
+/**
+ * The authenticated API: JSON bodies (1 MB at most, else 413), bearer authentication,
+ * `Idempotency-Key`, then the module routers. Its middleware runs only for routes that exist, so
+ * an unknown path is a 404 with or without a token.
+ */
+import Router from '@koa/router';
+import type Database from 'better-sqlite3';
+import { koaBody } from 'koa-body';
+import { AppError, InvalidInputError } from '../errors.js';
+import { authenticate, type Verify } from './authenticate.js';
+import { idempotency } from './idempotency.js';
+import { recordRoutes, type RecordResource, type RouteDeps } from './records.js';
+import { contactsResource } from './sales/contacts.js';
+
+/** Every catalogue-record resource the API serves. */
+export const RECORD_RESOURCES: readonly RecordResource[] = [contactsResource];
+
+export type ApiDeps = RouteDeps & { verify: Verify; identityDb: Database.Database };
+
+export const MAX_BODY_BYTES = 1_048_576;
+
+/** Body-parsing failures as typed errors: too large is a 413, anything else a malformed body (400). */
+const bodyError = (error: Error): never => {
+  if ((error as { status?: number }).status === 413) {
+    throw new AppError('payload_too_large', 413, `The body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  throw new InvalidInputError('invalid_json', 'The body is not valid JSON', [{ pointer: '/', message: error.message }]);
+};
+
+export const apiRoutes = (deps: ApiDeps): Router => {
+  const api = new Router();
+  api.use(koaBody({
+    json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError,
+  }));
+  api.use(authenticate(deps.verify));
+  api.use(idempotency(deps.identityDb));
+  for (const resource of RECORD_RESOURCES) {
+    const router = recordRoutes(deps, resource);
+    api.use(resource.path, router.routes(), router.allowedMethods({ throw: true }));
+  }
+  return api;
+};
