@@ -9,6 +9,7 @@ import { koaBody } from 'koa-body';
 import { AppError, InvalidInputError } from '../errors.js';
 import { authenticate, type Verify } from './authenticate.js';
 import { idempotency } from './idempotency.js';
+import { subjectRoutes } from './compliance/subjects.js';
 import { recordRoutes, type RecordResource, type RouteDeps } from './records.js';
 import { contactsResource } from './sales/contacts.js';
 
@@ -34,9 +35,10 @@ export const apiRoutes = (deps: ApiDeps): Router => {
   }));
   api.use(authenticate(deps.verify));
   api.use(idempotency(deps.identityDb));
-  for (const resource of RECORD_RESOURCES) {
-    const router = recordRoutes(deps, resource);
-    api.use(resource.path, router.routes(), router.allowedMethods({ throw: true }));
-  }
+  const mounts = [
+    ...RECORD_RESOURCES.map((resource) => ({ path: resource.path, router: recordRoutes(deps, resource) })),
+    { path: '/api/compliance/subjects', router: subjectRoutes(deps) },
+  ];
+  for (const { path, router } of mounts) api.use(path, router.routes(), router.allowedMethods({ throw: true }));
   return api;
 };

@@ -45,7 +45,12 @@ export const recordEvents = async (deps: ReadDeps, kind: RecordKind, tenantId: s
 
 export type RecordView = JsonObject & { id: string; revision: number; status: string };
 
+/** The field names whose values were erased (a `null` left by erasure folds like a cleared field). */
+const erasedFieldsOf = (events: ReadableEvent[]): string[] =>
+  [...new Set(events.flatMap((e) => e.erased.map((path) => path.replace(/^(fields|changes)\./, ''))))];
+
 const viewOf = (kind: RecordKind, id: string, events: ReadableEvent[], state: Exclude<RecordState, { status: 'none' }>): RecordView => ({
+  ...Object.fromEntries(erasedFieldsOf(events).map((field) => [field, null])),
   ...state.fields,
   id,
   ...(kind.subject !== undefined ? { subjectId: state.subjectId } : {}),
@@ -55,7 +60,7 @@ const viewOf = (kind: RecordKind, id: string, events: ReadableEvent[], state: Ex
   revision: Number(events[events.length - 1]!.revision),
   createdAt: occurredAt(events[0]!),
   updatedAt: occurredAt(events[events.length - 1]!),
-  erasedFields: [...new Set(events.flatMap((e) => e.erased.map((path) => path.replace(/^(fields|changes)\./, ''))))],
+  erasedFields: erasedFieldsOf(events),
 });
 
 /** The record as of now (or `asOf`); 404 when it did not exist yet at that point. */
