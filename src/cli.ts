@@ -2,6 +2,7 @@
  * `npm run crm -- <command>`: operator commands, configured by the same environment as the server.
  * Exit status: 0 done, 1 failed, 2 bad usage, 78 bad configuration.
  */
+import { issueOperatorToken, rotateSigningKey } from './access/operator.js';
 import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError } from './errors.js';
 import { openEventStore } from './events/log/open.js';
@@ -37,9 +38,17 @@ const commands: Record<string, Command> = {
     },
   },
   keys: {
-    usage: 'keys rotate-master         re-wrap every data key under a new master key (CRM_NEW_MASTER_KEY)',
-    run: async ([sub], config) =>
-      sub === 'rotate-master' ? print(rotateMasterKey(config, process.env.CRM_NEW_MASTER_KEY, stderrLogger)) : usage('keys needs: rotate-master'),
+    usage: 'keys rotate-master|rotate-signing   re-wrap data keys under CRM_NEW_MASTER_KEY | new token signing key',
+    run: async ([sub], config) => {
+      if (sub === 'rotate-master') return print(rotateMasterKey(config, process.env.CRM_NEW_MASTER_KEY, stderrLogger));
+      if (sub === 'rotate-signing') return print(await rotateSigningKey(config, stderrLogger));
+      return usage('keys needs: rotate-master or rotate-signing');
+    },
+  },
+  tokens: {
+    usage: 'tokens issue --tenant T --actor A --roles r1,r2 [--ttl 900]   print an access token',
+    run: async ([sub, ...args], config) =>
+      sub === 'issue' ? print(await issueOperatorToken(config, args, stderrLogger)) : usage('tokens needs: issue'),
   },
   'store-head': {
     usage: 'store-head                 print the store kind and the position of the last event',

@@ -7,6 +7,9 @@ import { openSqliteEventStore } from '../src/events/log/sqlite.js';
 import { streamName } from '../src/events/log/stream-name.js';
 import { openKeyStore } from '../src/events/personal-data/key-store.js';
 import { masterKeyId } from '../src/events/personal-data/master-key.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startServer } from '../src/server.js';
 import { event } from './events/log/contract.js';
 import { exitOf, spawnTs } from './support/process.js';
 
@@ -68,6 +71,37 @@ describe('npm run crm', function () {
     expect(refused.code).to.equal(2);
     expect(refused.stderr).to.contain('new_master_key_required');
   });
+
+  it('tokens issue prints an access token the server accepts; keys rotate-signing keeps it valid', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'crm-cli-tokens-'));
+    try {
+      await tokensRoundTrip(own);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  const tokensRoundTrip = async (own: string) => {
+    const env = { DATA_DIR: own, PORT: '0', PUBLIC_URL: 'http://crm.test' };
+    const { code, stdout } = await run(['tokens', 'issue', '--tenant', 'acme', '--actor', 'ops-1', '--roles', 'tenant_admin', '--ttl', '600'], env);
+    expect(code).to.equal(0);
+    const issued = JSON.parse(stdout);
+    expect(issued).to.include({ tokenType: 'Bearer', expiresIn: 600 });
+    const rotated = await run(['keys', 'rotate-signing'], env);
+    expect(rotated.code).to.equal(0);
+    const server = await startServer(loadConfig({ ...env, LOG_LEVEL: 'silent' }), createLogger('silent'));
+    try {
+      const res = await fetch(`${server.url}/sales/contacts/unknown-id`, { headers: { Authorization: `Bearer ${issued.accessToken}` } });
+      expect(res.status).to.equal(404);
+      const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+      expect(jwks.keys.map((k) => k.kid)).to.include(JSON.parse(rotated.stdout).kid).and.to.have.length(2);
+    } finally {
+      await server.stop();
+    }
+    const bad = await run(['tokens', 'issue', '--tenant', 'ACME!', '--roles', 'wizard'], env);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('--tenant').and.to.contain('--roles').and.to.contain('--actor');
+  };
 
   it('answers usage and exit 2 for an unknown command', async () => {
     const { code, stderr } = await run(['frobnicate'], { DATA_DIR: dataDir });
