@@ -32,6 +32,7 @@ const statements = (db: Database.Database) => {
   return {
     find: db.prepare('SELECT fingerprint, status, headers, body FROM idempotency WHERE tenant_id = ? AND key = ?'),
     claim: db.prepare('INSERT OR IGNORE INTO idempotency (tenant_id, key, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
+    expire: db.prepare('DELETE FROM idempotency WHERE tenant_id = ? AND key = ? AND created_at < ?'),
     finish: db.prepare('UPDATE idempotency SET status = ?, headers = ?, body = ? WHERE tenant_id = ? AND key = ?'),
     release: db.prepare('DELETE FROM idempotency WHERE tenant_id = ? AND key = ? AND status IS NULL'),
     purge: db.prepare('DELETE FROM idempotency WHERE created_at < ?'),
@@ -59,7 +60,7 @@ const headersOf = (ctx: Context): string =>
   JSON.stringify(Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (ctx.response.get(h) ? [[h, ctx.response.get(h)]] : []))));
 
 /** The middleware; mount it after authentication and body parsing, before the routes. */
-export const idempotency = (db: Database.Database): Middleware => {
+export const idempotency = (db: Database.Database, now: () => number = Date.now): Middleware => {
   const s = statements(db);
   let claims = 0;
   return async (ctx, next) => {
@@ -68,8 +69,9 @@ export const idempotency = (db: Database.Database): Middleware => {
     if (!KEY.test(key)) throw new InvalidInputError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
     const tenant = principalOf(ctx.state).tenantId;
     const fingerprint = fingerprintOf(ctx);
-    if (++claims % 1000 === 1) s.purge.run(Date.now() - TTL_MS);
-    if (s.claim.run(tenant, key, fingerprint, Date.now()).changes === 0) {
+    if (++claims % 1000 === 1) s.purge.run(now() - TTL_MS);
+    s.expire.run(tenant, key, now() - TTL_MS);
+    if (s.claim.run(tenant, key, fingerprint, now()).changes === 0) {
       const row = s.find.get(tenant, key) as Row;
       return answerExisting(ctx, row, fingerprint);
     }
