@@ -5,6 +5,7 @@
 const suites: Record<string, () => Promise<void>> = {
   store: async () => (await import('./store.js')).runStoreSuite(),
   commands: async () => (await import('./commands.js')).runCommandsSuite(),
+  http: async () => (await import('./http.js')).runHttpSuite(),
 };
 
 const usage = (): string =>

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench -- http`: the API over real HTTP at 16 connections against a bare Koa JSON
+ * answer measured in the same run: authenticated `GET /sales/contacts/:id`, `POST
+ * /sales/contacts`. The load comes from autocannon in a worker thread, so the server keeps the
+ * main thread (2 cores: one each).
+ */
+import autocannon from 'autocannon';
+import Koa from 'koa';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { issueAccessToken } from '../src/access/tokens.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startServer } from '../src/server.js';
+import { fmtInt, fmtRatio, machine, printTable, writeResults } from './lib.js';
+
+const CONNECTIONS = 16;
+const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
+const contact = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', phone: '+44 20 7946 0000', city: 'London', jobTitle: 'Analyst' };
+
+type Load = { label: string; url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string };
+type Measured = { label: string; perSecond: number; p50: number; p99: number; non2xx: number; errors: number };
+
+const measure = async (load: Load): Promise<Measured> => {
+  const result = await autocannon({
+    url: load.url, method: load.method ?? 'GET', headers: load.headers, body: load.body,
+    connections: CONNECTIONS, duration: DURATION_S, workers: 1,
+  });
+  const { requests, latency, non2xx, errors } = result;
+  return { label: load.label, perSecond: requests.average, p50: latency.p50, p99: latency.p99, non2xx, errors };
+};
+
+/** A bare Koa app answering a JSON object of the size of a contact read. */
+const bareKoa = () => {
+  const app = new Koa();
+  const body = { ...contact, id: 'c7d7a9b2-0a4e-4a8e-9c1e-3f2b1d0e9a77', revision: 3, status: 'active', ownerId: 'user-1', tags: [] };
+  app.use((ctx) => void (ctx.body = body));
+  const server = app.listen(0);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+};
+
+const ourServer = async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'crm-bench-http-'));
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const server = await startServer(config, createLogger('silent'));
+  const token = await issueAccessToken(server.signingKeys, { issuer: config.publicUrl, ttlSeconds: 3600 }, {
+    tenantId: 'bench', actorId: 'user-1', roles: ['tenant_admin'], clientId: 'bench',
+  });
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const created = await fetch(`${server.url}/sales/contacts`, { method: 'POST', headers, body: JSON.stringify(contact) });
+  const { id } = (await created.json()) as { id: string };
+  return { ...server, headers, id, dispose: async () => (await server.stop(), rmSync(dataDir, { recursive: true, force: true })) };
+};
+
+export const runHttpSuite = async (): Promise<void> => {
+  console.log(`http: ${JSON.stringify(machine())}, ${CONNECTIONS} connections, ${DURATION_S} s each`);
+  const bare = bareKoa();
+  const ours = await ourServer();
+  const runs: Measured[] = [];
+  try {
+    runs.push(await measure({ label: 'bare Koa JSON', url: bare.url }));
+    runs.push(await measure({ label: 'GET /sales/contacts/:id (authenticated)', url: `${ours.url}/sales/contacts/${ours.id}`, headers: ours.headers }));
+    runs.push(await measure({ label: 'POST /sales/contacts', url: `${ours.url}/sales/contacts`, method: 'POST', headers: ours.headers, body: JSON.stringify(contact) }));
+  } finally {
+    bare.close();
+    await ours.dispose();
+  }
+  const base = runs[0]!.perSecond;
+  printTable(['measurement', 'req/s', '÷ bare Koa', 'p50 ms', 'p99 ms', 'non-2xx', 'note'],
+    runs.map((r) => [r.label, fmtInt(r.perSecond), fmtRatio(r.perSecond / base), String(r.p50), String(r.p99), String(r.non2xx), r.errors ? `${r.errors} errors` : '']));
+  console.log('targets: GET ≥ 0.6×, POST ≥ 0.3× the bare Koa rate; p99 < 50 ms');
+  console.log(`results: ${writeResults('http', { machine: machine(), at: new Date().toISOString(), connections: CONNECTIONS, runs })}`);
+};
