@@ -6,6 +6,11 @@ const suites: Record<string, () => Promise<void>> = {
   store: async () => (await import('./store.js')).runStoreSuite(),
   commands: async () => (await import('./commands.js')).runCommandsSuite(),
   http: async () => (await import('./http.js')).runHttpSuite(),
+  projections: async () => {
+    await (await import('./projections.js')).runProjectionsBench();
+    await (await import('./list.js')).runListBench();
+  },
+  list: async () => void (await (await import('./list.js')).runListBench()),
 };
 
 const usage = (): string =>

@@ -1,0 +1,234 @@
+/**
+ * The projection runner (design §5). Each projector has a worker that reads the log from its
+ * checkpoint and applies batches, each in one SQLite transaction with the checkpoint; a doorbell
+ * (a live subscription) wakes the workers right after each commit. A failing projector stops
+ * alone and retries with backoff. Rebuilds write new tables while the old ones answer, then swap
+ * atomically. `waitForPosition` gives read-your-writes.
+ */
+import type { Logger } from 'pino';
+import { NotFoundError, UnavailableError } from '../errors.js';
+import type { EventStore } from '../events/log/port.js';
+import type { KeyStore } from '../events/personal-data/key-store.js';
+import { readableEvent } from '../events/personal-data/read.js';
+import { noUpcasters, type Upcasters } from '../events/upcasting.js';
+import { consistencyWaiters } from './consistency.js';
+import { openDoorbell } from './doorbell.js';
+import { beginRebuild, dropRetired } from './generations.js';
+import { assertProjectors, type Projector } from './projector.js';
+import type { ReadDb } from './read-db.js';
+import { openRegistry, type Registry } from './registry.js';
+import { loadRun, prepareRun } from './runs.js';
+import { statusOf, type ProjectionStatus } from './status.js';
+import { DEFAULT_BACKOFF, type Backoff } from './timing.js';
+import { isFrozen, runWorker, type Run, type WorkerContext } from './worker.js';
+
+/** What the runner works with, and its tuning (every number has a default). */
+export type ProjectionRunnerOptions = {
+  store: EventStore;
+  keyStore: KeyStore;
+  readDb: ReadDb;
+  projectors: readonly Projector[];
+  upcasters?: Upcasters;
+  /** Events per batch (one transaction each); default 1,000. */
+  batchSize?: number;
+  /** The longest a caught-up worker sleeps without a wake-up; default 1,000 ms. */
+  pollMs?: number;
+  /** Retry delays of a failed projector; default 100 ms doubling up to 30 s. */
+  backoff?: Backoff;
+  /** How long retired tables stay (a reader may have resolved their name just before the swap); default 5 s. */
+  dropAfterMs?: number;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+};
+
+/** A started rebuild; `done` settles when the new tables are swapped in, or the runner closes first. */
+export type RebuildTicket = { projection: string; version: number; generation: number; done: Promise<'swapped' | 'closed'> };
+
+/** A started runner: status, read-your-writes, rebuilds, the table resolver, and `close`. */
+export type ProjectionRunner = {
+  status(): Promise<ProjectionStatus[]>;
+  /**
+   * Resolves when the read model has applied the log up to `position`: the named projections, or
+   * by default every projection that is not failed nor frozen behind a version-change rebuild.
+   * Rejects with `UnavailableError` `consistency_timeout` (`extra.retryAfter` = 1 s) after `timeoutMs`.
+   */
+  waitForPosition(position: bigint, timeoutMs?: number, projections?: readonly string[]): Promise<void>;
+  /** Starts a zero-downtime rebuild from position 0 (or answers the one in progress). */
+  rebuild(name: string): Promise<RebuildTicket>;
+  /** The live physical table behind a projection's logical table (changes at each swap). */
+  physicalTable(projection: string, logical: string): string;
+  close(): Promise<void>;
+};
+
+type Ticket = RebuildTicket & { settle: (outcome: 'swapped' | 'closed') => void };
+
+type Runner = {
+  options: ProjectionRunnerOptions;
+  registry: Registry;
+  runs: Map<string, Run>;
+  tickets: Map<string, Ticket>;
+  timers: Set<NodeJS.Timeout>;
+  waiters: ReturnType<typeof consistencyWaiters>;
+  walDirty: boolean;
+};
+
+const runOf = (r: Runner, name: string): Run => {
+  const run = r.runs.get(name);
+  if (!run) throw new NotFoundError(`No projection named ${name}`, { projection: name });
+  return run;
+};
+
+const ticketFor = (r: Runner, run: Run): Ticket => {
+  const existing = r.tickets.get(run.projector.name);
+  if (existing) return existing;
+  let settle: Ticket['settle'] = () => {};
+  const done = new Promise<'swapped' | 'closed'>((resolve) => (settle = resolve));
+  const { version, generation } = run.next!;
+  const ticket: Ticket = { projection: run.projector.name, version, generation, done, settle };
+  r.tickets.set(run.projector.name, ticket);
+  return ticket;
+};
+
+/** Runs `fn` after `ms` unless the runner closes first. */
+const later = (r: Runner, ms: number, fn: () => void): void => {
+  const timer = setTimeout(() => {
+    r.timers.delete(timer);
+    fn();
+  }, ms);
+  timer.unref();
+  r.timers.add(timer);
+};
+
+/** Drops a projection's retired tables after the grace period (again later if one was busy). */
+const scheduleDrop = (r: Runner, name: string, delayMs: number): void =>
+  later(r, delayMs, () => {
+    if (dropRetired(r.options.readDb, r.registry, name).length > 0) scheduleDrop(r, name, delayMs);
+  });
+
+/**
+ * Scrubbed rows leave old page images in the WAL: checkpoint it. A reader holding an old snapshot
+ * makes it busy: then it is retried a second later (or after the next batch), never waited for.
+ */
+const checkpointWal = (r: Runner): void => {
+  const db = r.options.readDb.db;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    r.walDirty = result?.busy !== 0;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+  if (r.walDirty) later(r, 1_000, () => r.walDirty && checkpointWal(r));
+};
+
+const committed = (r: Runner): WorkerContext['committed'] => (run, result) => {
+  if (result.erasures > 0 || r.walDirty) checkpointWal(r);
+  if (result.swapped) {
+    const name = run.projector.name;
+    r.options.logger?.info({ projection: name, generation: run.live.generation }, 'projection rebuilt and swapped');
+    r.tickets.get(name)?.settle('swapped');
+    r.tickets.delete(name);
+    scheduleDrop(r, name, r.options.dropAfterMs ?? 5_000);
+  }
+  r.waiters.check();
+};
+
+const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell']): WorkerContext => {
+  const { store, keyStore, readDb, upcasters, logger } = r.options;
+  return {
+    db: readDb.db,
+    registry: r.registry,
+    read: readableEvent(keyStore, upcasters ?? noUpcasters),
+    store,
+    batchSize: r.options.batchSize ?? 1_000,
+    pollMs: r.options.pollMs ?? 1_000,
+    backoff: r.options.backoff ?? DEFAULT_BACKOFF,
+    signal,
+    bell,
+    committed: committed(r),
+    reload: (run) => Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter)),
+    failed: (run, slot, error) => {
+      const { position, attempts, message } = slot.failure!;
+      const fields = { projection: run.projector.name, generation: slot.generation, position: String(position), attempts };
+      logger?.warn({ ...fields, code: (error as { code?: unknown } | null)?.code }, `projection failed: ${message}`);
+    },
+  };
+};
+
+const waitForPosition = (r: Runner, position: bigint, timeoutMs: number, names?: readonly string[]) => {
+  const targets = names ? names.map((name) => runOf(r, name)) : [...r.runs.values()];
+  const skipped = (run: Run): boolean => names === undefined && (run.live.failure !== undefined || isFrozen(run));
+  return r.waiters.wait(position, () => targets.every((run) => skipped(run) || run.live.checkpoint >= position), timeoutMs);
+};
+
+const rebuild = (r: Runner, name: string, ring: () => void): RebuildTicket => {
+  const run = runOf(r, name);
+  if (!run.next) {
+    beginRebuild(r.options.readDb, r.registry, run.projector, new Date().toISOString());
+    run.next = loadRun(r.options.readDb, r.registry, run.projector).next;
+    ring();
+  }
+  const { settle: _settle, ...ticket } = ticketFor(r, run);
+  return ticket;
+};
+
+const physicalTable = (r: Runner, projection: string, logical: string): string => {
+  const physical = runOf(r, projection).live.tables[logical];
+  if (physical === undefined) throw new NotFoundError(`No table ${logical} in projection ${projection}`);
+  return physical;
+};
+
+// 1. stop the workers (each finishes its batch); 2. settle waiters and tickets; 3. drop retired tables.
+const closeRunner = async (r: Runner, stop: () => Promise<void>): Promise<void> => {
+  await stop();
+  r.waiters.closeAll();
+  for (const ticket of r.tickets.values()) ticket.settle('closed');
+  for (const timer of r.timers) clearTimeout(timer);
+  for (const name of r.runs.keys()) dropRetired(r.options.readDb, r.registry, name);
+};
+
+/**
+ * Starts the runner: 1. checks the projectors; 2. registers each (first generation, or a rebuild
+ * when its version changed); 3. drops tables retired before; 4. opens the doorbell; 5. starts one
+ * worker per projector.
+ */
+export const startProjections = async (options: ProjectionRunnerOptions): Promise<ProjectionRunner> => {
+  assertProjectors(options.projectors);
+  const registry = openRegistry(options.readDb.db);
+  const runs = new Map(options.projectors.map((p) => [p.name, prepareRun(options.readDb, registry, p)] as const));
+  const r: Runner = { options, registry, runs, tickets: new Map(), timers: new Set(), waiters: consistencyWaiters(), walDirty: false };
+  for (const run of runs.values()) {
+    dropRetired(options.readDb, registry, run.projector.name);
+    if (run.next) ticketFor(r, run);
+  }
+  const abort = new AbortController();
+  const onError = (error: unknown) => options.logger?.warn({ err: error }, 'projection wake-up subscription failed');
+  const bell = await openDoorbell({ store: options.store, signal: abort.signal, onError });
+  const ctx = workerContext(r, abort.signal, bell);
+  const workers = [...runs.values()].map((run) => runWorker(ctx, run));
+  return runnerApi(r, bell.ring, async () => {
+    abort.abort();
+    await Promise.all([bell.close(), ...workers]);
+  });
+};
+
+const runnerApi = (r: Runner, ring: () => void, stop: () => Promise<void>): ProjectionRunner => {
+  let closing: Promise<void> | undefined;
+  const closed = () => new UnavailableError('projections_closed', 'The projections are shutting down', { retryAfter: 1 });
+  return {
+    status: async () => {
+      const head = await r.options.store.headPosition();
+      return Promise.all([...r.runs.values()].map((run) => statusOf(r.options.store, head, run)));
+    },
+    waitForPosition: async (position, timeoutMs = 5_000, names) => {
+      if (closing) throw closed();
+      return waitForPosition(r, position, timeoutMs, names);
+    },
+    rebuild: async (name) => {
+      if (closing) throw closed();
+      return rebuild(r, name, ring);
+    },
+    physicalTable: (projection, logical) => physicalTable(r, projection, logical),
+    close: () => (closing ??= closeRunner(r, stop)),
+  };
+};

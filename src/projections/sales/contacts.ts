@@ -1,0 +1,6 @@
+/** The contacts read model: the generic catalogue projection of the contact kind. */
+import { contactKind } from '../../events/sales/contact.js';
+import { catalogueProjector } from '../catalogue.js';
+
+/** Register with the runner; its tables are `sales_contact` and `sales_contact_search`. */
+export const contactsProjector = catalogueProjector(contactKind);
