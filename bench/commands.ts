@@ -21,6 +21,7 @@ const CALLERS = [1, 64];
 const partnerKind: RecordKind = {
   type: 'bench.partner', eventPrefix: 'Partner', required: ['name'], personal: [], filterable: [], sortable: [],
   fields: { name: { type: 'string' }, tier: { type: 'string' }, city: { type: 'string' }, country: { type: 'string' } },
+  classification: { name: 'public', tier: 'internal', city: 'internal', country: 'internal' },
 };
 const partnerAggregate = { type: partnerKind.type, decider: catalogueDecider(partnerKind) };
 const fields = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', phone: '+44 20 7946 0000', city: 'London' };

@@ -47,6 +47,7 @@ const kind: RecordKind = {
   },
   required: ['firstName', 'lastName', 'email'],
   personal: ['firstName', 'lastName', 'email'],
+  classification: { firstName: 'personal', lastName: 'personal', email: 'personal', stage: 'internal', amount: 'confidential', city: 'internal' },
   subject: 'self',
   filterable: ['stage', 'amount.amount', 'city', 'lastName', 'email'],
   sortable: ['lastName', 'amount.amount', 'city'],

@@ -62,6 +62,15 @@ const url = (r: Reader, name: string, protocols: string[]): string | undefined =
 const list = (r: Reader, name: string): string[] =>
   (text(r, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
+/** Redirect URIs of the native client `crm-web`: https, or http on a loopback address; no fragment. */
+const redirectUris = (r: Reader, name: string): string[] =>
+  list(r, name).filter((raw) => {
+    const parsed = URL.parse(raw);
+    const ok = parsed !== null && parsed.hash === '' && (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && ['127.0.0.1', '[::1]'].includes(parsed.hostname)));
+    if (!ok) problem(r, name, `${JSON.stringify(raw)} must be an https URL, or http on 127.0.0.1 or [::1], without a fragment`);
+    return ok;
+  });
+
 const masterKey = (r: Reader): Buffer | undefined => {
   const raw = text(r, 'CRM_MASTER_KEY');
   if (raw === undefined) return undefined;
@@ -105,7 +114,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     admin: admin(r),
     logLevel: oneOf(r, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     corsOrigins: list(r, 'CRM_CORS_ORIGINS'),
-    webRedirectUris: list(r, 'CRM_WEB_REDIRECT_URIS'),
+    webRedirectUris: redirectUris(r, 'CRM_WEB_REDIRECT_URIS'),
     shutdownGraceMs: integer(r, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
   if (nodeEnv === 'production' && !config.masterKey) problem(r, 'CRM_MASTER_KEY', 'is required in production');

@@ -10,7 +10,10 @@ import type { Logger } from 'pino';
 import { openIdentityDb } from './access/identity-db.js';
 import { openSigningKeys, type SigningKeys } from './access/signing-keys.js';
 import { tokenVerifier } from './access/tokens.js';
+import { openIdentity } from './http/identity/open.js';
 import type { Config } from './config.js';
+import { AUDIT_DB_FILE, openChainDb } from './events/audit/chain.js';
+import { startChainSealer, type ChainSealer } from './events/audit/sealer.js';
 import { openEventStore } from './events/log/open.js';
 import type { EventStore } from './events/log/port.js';
 import { openKeyStore, type KeyStore } from './events/personal-data/key-store.js';
@@ -20,6 +23,10 @@ import { createApp } from './http/app.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
 import { registerJobs } from './jobs/registry.js';
+import { PROJECTORS } from './projections/all.js';
+import { openReadDb, type ReadDb } from './projections/read-db.js';
+import { startProjections, type ProjectionRunner } from './projections/runner.js';
+import { readModelOf } from './http/read-model.js';
 
 export type RunningServer = {
   url: string;
@@ -28,6 +35,9 @@ export type RunningServer = {
   keyStore: KeyStore;
   signingKeys: SigningKeys;
   jobs: JobQueue;
+  readDb: ReadDb;
+  projections: ProjectionRunner;
+  sealer: ChainSealer;
   stop: () => Promise<void>;
 };
 
@@ -38,6 +48,12 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), masterKey);
   const identityDb = openIdentityDb(join(config.dataDir, 'identity.db'));
   const signingKeys = await openSigningKeys(identityDb, masterKey);
+  const identity = await openIdentity({ config, identityDb, masterKey, store, keyStore, logger, signingKeys });
+  const readDb = openReadDb(config.dataDir);
+  const projections = await startProjections({ store, keyStore, readDb, projectors: PROJECTORS, logger });
+  const chain = openChainDb(join(config.dataDir, AUDIT_DB_FILE));
+  const sealer = startChainSealer(store, chain, logger);
+  const readModel = readModelOf(store, readDb, projections);
   const verify = tokenVerifier(signingKeys, { issuer: config.publicUrl });
   // Jobs: with Redis the API only enqueues (the worker consumes); without it they run here.
   const jobs = await openJobQueue(config, logger);
@@ -47,9 +63,13 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const app = createApp({
     logger,
     isDraining: () => draining,
-    readiness: [{ name: 'eventStore', check: () => store.ping() }],
+    readiness: [
+      { name: 'eventStore', check: () => store.ping() },
+      { name: 'readModel', check: async () => void readDb.db.prepare('SELECT 1').get() },
+    ],
     jwks: () => signingKeys.jwks(),
-    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb }),
+    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory }),
+    oauth: identity.oauth,
   });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -66,11 +86,16 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     await Promise.race([closed, grace]);
     server.closeAllConnections();
     await jobs.close();
+    await identity.close();
+    await projections.close();
+    await readDb.close();
+    await sealer.stop();
+    chain.close();
     await store.close();
     keyStore.close();
     identityDb.pragma('wal_checkpoint(TRUNCATE)');
     identityDb.close();
     logger.info('stopped');
   };
-  return { url: `http://127.0.0.1:${port}`, port, store, keyStore, signingKeys, jobs, stop };
+  return { url: `http://127.0.0.1:${port}`, port, store, keyStore, signingKeys, jobs, readDb, projections, sealer, stop };
 };

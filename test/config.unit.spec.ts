@@ -48,4 +48,11 @@ describe('configuration', () => {
   it('requires a master key in production', () => {
     expect(refused({ NODE_ENV: 'production' }).errors[0]!.pointer).to.equal('CRM_MASTER_KEY');
   });
+
+  it('reads CRM_WEB_REDIRECT_URIS and refuses non-https ones off loopback', () => {
+    const config = loadConfig({ CRM_WEB_REDIRECT_URIS: 'https://app.example/callback, http://127.0.0.1:8080/cb' });
+    expect(config.webRedirectUris).to.deep.equal(['https://app.example/callback', 'http://127.0.0.1:8080/cb']);
+    const error = refused({ CRM_WEB_REDIRECT_URIS: 'http://app.example/callback,https://app.example/#x' });
+    expect(error.errors.map((e) => e.pointer)).to.deep.equal(['CRM_WEB_REDIRECT_URIS', 'CRM_WEB_REDIRECT_URIS']);
+  });
 });

@@ -38,9 +38,18 @@ const newKeyRow = async (masterKey: Buffer): Promise<Row> => {
   return { kid, sealed_private: sealed, public_jwk: JSON.stringify(published), created_at: new Date().toISOString() };
 };
 
-const loadKey = async (row: Row, masterKey: Buffer): Promise<SigningKey> => {
-  const jwk = JSON.parse(unseal(masterKey, AD, row.sealed_private).toString('utf8')) as JWK;
-  return { kid: row.kid, privateKey: (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey };
+const privateJwkOf = (row: Row, masterKey: Buffer): JWK => JSON.parse(unseal(masterKey, AD, row.sealed_private).toString('utf8')) as JWK;
+
+const loadKey = async (row: Row, masterKey: Buffer): Promise<SigningKey> =>
+  ({ kid: row.kid, privateKey: (await importJWK(privateJwkOf(row, masterKey), SIGNING_ALGORITHM)) as CryptoKey });
+
+/**
+ * The newest signing key as a private JWK (with `kid`, `alg`, `use`), for the OAuth server's
+ * keystore, which signs access tokens itself. Call after `openSigningKeys`; never publish it.
+ */
+export const currentPrivateJwk = (db: Database.Database, masterKey: Buffer): JWK => {
+  const row = db.prepare('SELECT * FROM signing_keys ORDER BY created_at DESC, kid LIMIT 1').get() as Row;
+  return { ...privateJwkOf(row, masterKey), kid: row.kid, alg: SIGNING_ALGORITHM, use: 'sig' };
 };
 
 /**

@@ -13,7 +13,8 @@ import {
   type RecordKind,
   type RecordState,
 } from '../events/catalogue.js';
-import type { JsonObject, JsonValue } from '../events/log/port.js';
+import { canonicalJson } from '../events/log/canonical-json.js';
+import type { JsonObject } from '../events/log/port.js';
 import { unreachable, type Decider, type DomainEvent } from './decider.js';
 import { validator } from './validate.js';
 
@@ -31,13 +32,8 @@ type Live = Extract<RecordState, RecordBody>;
 // Decide
 // ---------------------------------------------------------------------------------------------
 
-const canonical = (value: JsonValue | undefined): string =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`
-    : Array.isArray(value) ? `[${value.map(canonical).join(',')}]` : JSON.stringify(value ?? null);
-
 const changedOnly = (fields: JsonObject, changes: JsonObject): JsonObject =>
-  Object.fromEntries(Object.entries(changes).filter(([name, value]) => canonical(fields[name]) !== canonical(value)));
+  Object.fromEntries(Object.entries(changes).filter(([name, value]) => canonicalJson(fields[name]) !== canonicalJson(value)));
 
 const live = (state: RecordState, command: RecordCommand): Live => {
   if (state.status === 'none') throw new NotFoundError('No such record');

@@ -47,19 +47,32 @@ const MAX_RETRIES = 3;
 
 const lastOf = (events: RecordedEvent[]) => events[events.length - 1];
 
+/** The `index`-th event id of one command; each is derived (a SHA-1) once, however often a retry asks. */
+type EventIds = (index: number) => string;
+
+const eventIdsOf = (commandId: string): EventIds => {
+  const ids: string[] = [];
+  return (index) => (ids[index] ??= eventIdFor(commandId, index));
+};
+
 /** The result of this command if the stream already holds its events (a retried request). */
-const alreadyApplied = (id: string, commandId: string, loaded: RecordedEvent[]): CommandResult | undefined => {
-  const first = eventIdFor(commandId, 0);
+const alreadyApplied = (id: string, idOf: EventIds, loaded: RecordedEvent[]): CommandResult | undefined => {
+  const first = idOf(0);
   const start = loaded.findIndex((e) => e.id === first);
   if (start < 0) return undefined;
   let end = start;
-  while (loaded[end + 1]?.id === eventIdFor(commandId, end + 1 - start)) end += 1;
+  while (loaded[end + 1]?.id === idOf(end + 1 - start)) end += 1;
   const last = loaded[end]!;
   return { id, revision: last.revision, position: last.position, events: end - start + 1 };
 };
 
 /** Encrypts the event's personal fields (refusing an erased subject) and describes them in metadata. */
-const toNewEvent = (keyStore: KeyStore, aggregate: Aggregate<unknown, DomainEvent, unknown>, request: Request<unknown, unknown>) => (
+const toNewEvent = (
+  keyStore: KeyStore,
+  aggregate: Aggregate<unknown, DomainEvent, unknown>,
+  request: Request<unknown, unknown>,
+  idOf: EventIds,
+) => (
   event: DomainEvent,
   index: number,
 ): NewEvent => {
@@ -67,7 +80,7 @@ const toNewEvent = (keyStore: KeyStore, aggregate: Aggregate<unknown, DomainEven
   const specs = aggregate.personalData?.[event.type];
   const { data, descriptor } = specs ? protectEvent(keyStore, ctx.tenantId, specs, event.data) : { data: event.data, descriptor: undefined };
   return {
-    id: eventIdFor(ctx.commandId, index),
+    id: idOf(index),
     type: event.type,
     schemaVersion: (aggregate.upcasters ?? noUpcasters).currentVersion(event.type),
     data,
@@ -102,9 +115,10 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
   aggregate: Aggregate<C, E, S>,
   request: Request<C, S>,
   stream: string,
+  idOf: EventIds,
 ): Promise<CommandResult> => {
   const loaded = await store.readStream(stream);
-  const replayed = alreadyApplied(request.id, request.context.commandId, loaded);
+  const replayed = alreadyApplied(request.id, idOf, loaded);
   if (replayed) return replayed;
   const current = lastOf(loaded)?.revision;
   if (request.ifMatch !== undefined && request.ifMatch !== current) throw preconditionFailed(request.ifMatch, current);
@@ -116,7 +130,7 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
     return { id: request.id, revision: current ?? -1n, position: lastOf(loaded)?.position ?? 0n, events: 0 };
   }
   const generic = aggregate as unknown as Aggregate<unknown, DomainEvent, unknown>;
-  const events = decided.map(toNewEvent(keyStore, generic, request as unknown as Request<unknown, unknown>));
+  const events = decided.map(toNewEvent(keyStore, generic, request as unknown as Request<unknown, unknown>, idOf));
   const result = await store.append(stream, events, { expectedRevision: current ?? 'no_stream' });
   return { id: request.id, revision: result.nextRevision, position: result.position, events: events.length };
 };
@@ -131,9 +145,10 @@ export const handleCommand = async <C, E extends DomainEvent, S>(
   request: Request<C, S>,
 ): Promise<CommandResult> => {
   const stream = streamName(request.context.tenantId, aggregate.type, request.id);
+  const idOf = eventIdsOf(request.context.commandId);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await attemptOnce(deps, aggregate, request, stream);
+      return await attemptOnce(deps, aggregate, request, stream, idOf);
     } catch (error) {
       if (!(error instanceof WrongExpectedVersion)) throw error;
       if (request.ifMatch !== undefined) throw preconditionFailed(request.ifMatch, error.actual);

@@ -7,6 +7,7 @@
 import { unreachable } from '../commands/decider.js';
 import type { JsonObject, JsonValue } from './log/port.js';
 import type { PersonalDataSpecs } from './personal-data/protect.js';
+import { assertClassified, type DataClass } from './classification.js';
 
 /** A record kind, described once. */
 export type RecordKind = {
@@ -20,6 +21,8 @@ export type RecordKind = {
   required: string[];
   /** Fields holding personal data (encrypted under the subject's key). */
   personal: string[];
+  /** The class of every field; `personal` and `sensitive` ones are exactly `personal` (see `classification.ts`). */
+  classification: Record<string, DataClass>;
   /**
    * Who the personal data is about: `self`, a person of their own (their subject id is chosen at
    * create and kept, e.g. a lead's when it converts), or the subject id held in that field.
@@ -105,11 +108,15 @@ export const evolveRecord = (state: RecordState, event: RecordEvent): RecordStat
 // Personal data
 // ---------------------------------------------------------------------------------------------
 
-/** Which fields of the kind's events are personal, under the `subjectId` the events carry. */
-export const personalDataOf = (kind: RecordKind): Record<string, PersonalDataSpecs> =>
-  kind.personal.length === 0
-    ? {}
-    : {
-        [eventTypeOf(kind, 'Created')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `fields.${f}`) },
-        [eventTypeOf(kind, 'Updated')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `changes.${f}`) },
-      };
+/**
+ * Which fields of the kind's events are personal, under the `subjectId` the events carry.
+ * @throws ClassificationError when the kind's classification disagrees with its encrypted fields.
+ */
+export const personalDataOf = (kind: RecordKind): Record<string, PersonalDataSpecs> => {
+  assertClassified(kind);
+  if (kind.personal.length === 0) return {};
+  return {
+    [eventTypeOf(kind, 'Created')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `fields.${f}`) },
+    [eventTypeOf(kind, 'Updated')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `changes.${f}`) },
+  };
+};

@@ -10,13 +10,27 @@ import { AppError, InvalidInputError } from '../errors.js';
 import { authenticate, type Verify } from './authenticate.js';
 import { idempotency } from './idempotency.js';
 import { subjectRoutes } from './compliance/subjects.js';
+import { complianceReadRoutes } from './compliance/access.js';
+import { auditRoutes } from './audit.js';
+import type { ChainDb } from '../events/audit/chain.js';
 import { recordRoutes, type RecordResource, type RouteDeps } from './records.js';
 import { contactsResource } from './sales/contacts.js';
+import { projectionRoutes } from './superadmin/projections.js';
+import type { Directory } from '../access/directory.js';
+import { accountGate } from './identity/account-gate.js';
+import { organizationRoutes } from './identity/organizations.js';
+import { userRoutes } from './identity/users.js';
+import { apiClientRoutes } from './identity/api-clients.js';
+import type { ProjectionRunner } from '../projections/runner.js';
 
 /** Every catalogue-record resource the API serves. */
 export const RECORD_RESOURCES: readonly RecordResource[] = [contactsResource];
 
-export type ApiDeps = RouteDeps & { verify: Verify; identityDb: Database.Database };
+export type ApiDeps = RouteDeps & {
+  verify: Verify; identityDb: Database.Database; projections: ProjectionRunner; chain: ChainDb;
+  /** Organizations and users (identity.db); without it their routes and the account gate are absent. */
+  directory?: Directory;
+};
 
 export const MAX_BODY_BYTES = 1_048_576;
 
@@ -34,10 +48,19 @@ export const apiRoutes = (deps: ApiDeps): Router => {
     json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError,
   }));
   api.use(authenticate(deps.verify));
+  if (deps.directory) api.use(accountGate(deps.directory));
   api.use(idempotency(deps.identityDb));
   const mounts = [
     ...RECORD_RESOURCES.map((resource) => ({ path: resource.path, router: recordRoutes(deps, resource) })),
     { path: '/api/compliance/subjects', router: subjectRoutes(deps) },
+    { path: '/api/compliance', router: complianceReadRoutes(deps, RECORD_RESOURCES.map((r) => r.kind)) },
+    { path: '/api/audit', router: auditRoutes(deps) },
+    { path: '/api/superadmin/projections', router: projectionRoutes(deps.projections) },
+    ...(deps.directory ? [
+      { path: '/api/superadmin/organizations', router: organizationRoutes({ ...deps, directory: deps.directory }) },
+      { path: '/api/admin/users', router: userRoutes({ ...deps, directory: deps.directory }) },
+      { path: '/api/admin/clients', router: apiClientRoutes({ ...deps, directory: deps.directory }) },
+    ] : []),
   ];
   for (const { path, router } of mounts) api.use(path, router.routes(), router.allowedMethods({ throw: true }));
   return api;

@@ -17,6 +17,8 @@ export type AppDeps = {
   jwks?: () => object;
   /** The authenticated API (see `api.ts`). */
   api?: Router;
+  /** The OAuth authorization server and its login interaction (see `identity/oauth.ts`). */
+  oauth?: Koa.Middleware[];
 };
 
 /** Headers for a JSON API: nothing to sniff, frame or refer; HTTPS remembered. */
@@ -54,6 +56,7 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(requestLog(deps.logger));
   app.use(problemMiddleware(deps.logger));
   app.use(securityHeaders);
+  for (const middleware of deps.oauth ?? []) app.use(middleware);
   for (const router of [healthRoutes(deps.readiness, deps.isDraining), publicRoutes(deps), ...(deps.api ? [deps.api] : [])]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

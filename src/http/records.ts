@@ -5,13 +5,16 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { authorize } from '../access/policy.js';
+import { authorize, rowScope } from '../access/policy.js';
 import { createCommand, recordValidators, type RecordCommand } from '../commands/catalogue.js';
 import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
 import { handleCommand, type Aggregate, type CommandDeps } from '../commands/handle.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
-import { getRecord, parseAsOf, recordHistory } from '../queries/records.js';
+import { getRecord, parseAsOf, recordHistory, type AsOf } from '../queries/records.js';
+import { currentRecord, exportRecords, listRecords, type Reader } from '../queries/record-list.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
 import { principalOf } from './authenticate.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
 import { validator } from '../commands/validate.js';
@@ -25,7 +28,7 @@ export type RecordResource = {
   path: string;
 };
 
-export type RouteDeps = CommandDeps & { clock: Clock };
+export type RouteDeps = CommandDeps & { clock: Clock; readModel: ReadModel };
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
@@ -54,12 +57,51 @@ const create = (deps: RouteDeps, r: RecordResource, validate: ReturnType<typeof 
   answerWrite(ctx, 201, result);
 };
 
+/** The present from the read model when it holds every acknowledged write; the past (and any doubt) from the log. */
+const readRecord = async (deps: RouteDeps, r: RecordResource, tenantId: string, id: string, asOf: AsOf | undefined) => {
+  if (asOf !== undefined || !(await deps.readModel.isCurrent(r.kind.type))) return getRecord(deps, r.kind, tenantId, id, asOf);
+  const record = currentRecord(deps.readModel.db, r.kind, tenantId, id);
+  if (!record) throw new NotFoundError('No such record');
+  return record;
+};
+
 const read = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), `${r.permission}:read`);
   const asOf = parseAsOf(typeof ctx.query.asOf === 'string' ? ctx.query.asOf : undefined);
-  const record = await getRecord(deps, r.kind, principalOf(ctx.state).tenantId, ctx.params.id!, asOf);
+  const record = await readRecord(deps, r, principalOf(ctx.state).tenantId, ctx.params.id!, asOf);
   ctx.set('ETag', `"${record.revision}"`);
   ctx.body = record;
+};
+
+/** Whose rows the caller may list: the tenant's, or only their own when the policy says so. */
+const readerOf = (ctx: Context, r: RecordResource): Reader => {
+  const principal = principalOf(ctx.state);
+  authorize(principal, `${r.permission}:read`);
+  const own = rowScope(principal, `${r.permission}:read`) === 'own';
+  return { tenantId: principal.tenantId, ...(own ? { ownerOnly: principal.actorId } : {}) };
+};
+
+const LIST_PARAMS = ['filter', 'sort', 'limit', 'cursor', 'q'] as const;
+
+const list = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
+  const reader = readerOf(ctx, r);
+  const query = queryOf(ctx, LIST_PARAMS);
+  await awaitConsistency(ctx, deps.readModel, r.kind.type);
+  ctx.body = listRecords(deps.readModel.db, r.kind, reader, query);
+};
+
+const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
+
+const exportList = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
+  const reader = readerOf(ctx, r);
+  const { format, ...query } = queryOf(ctx, [...LIST_PARAMS.filter((p) => p !== 'limit' && p !== 'cursor'), 'format']);
+  if (format !== 'csv' && format !== 'jsonl') {
+    throw new InvalidInputError('invalid_format', 'format must be csv or jsonl', [{ pointer: '/query/format', message: 'csv or jsonl' }]);
+  }
+  await awaitConsistency(ctx, deps.readModel, r.kind.type);
+  ctx.body = exportRecords(deps.readModel.db, r.kind, reader, query, format);
+  ctx.attachment(`${r.kind.type}.${format}`);
+  ctx.type = EXPORT_TYPES[format];
 };
 
 const history = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
@@ -72,6 +114,8 @@ export const recordRoutes = (deps: RouteDeps, r: RecordResource): Router => {
   const validate = recordValidators(r.kind);
   const router = new Router();
   router.post('/', create(deps, r, validate));
+  router.get('/', list(deps, r));
+  router.get('/export', exportList(deps, r));
   router.get('/:id', read(deps, r));
   router.get('/:id/history', history(deps, r));
   router.patch('/:id', (ctx) => send(deps, r, 'update', ctx, { type: 'UpdateRecord', changes: validate.patch(bodyOf(ctx)) }));

@@ -105,6 +105,7 @@ export const catalogueTables = (kind: RecordKind): { records: string; search: st
 /** Structurally the list engine's `ListSpec` (queries depend on projections, not the reverse). */
 export type CatalogueListSpec = {
   table: string;
+  name: string;
   tenantColumn: string;
   idColumn: string;
   fields: Record<string, CatalogueColumn>;
@@ -120,6 +121,7 @@ export type CatalogueListSpec = {
  */
 export const catalogueListSpec = (kind: RecordKind, physical: { records: string; search?: string }): CatalogueListSpec => ({
   table: physical.records,
+  name: kind.type,
   tenantColumn: 'tenant_id',
   idColumn: 'id',
   fields: catalogueColumns(kind),

@@ -56,6 +56,8 @@ export type ProjectionRunner = {
   rebuild(name: string): Promise<RebuildTicket>;
   /** The live physical table behind a projection's logical table (changes at each swap). */
   physicalTable(projection: string, logical: string): string;
+  /** Whether the projection's live tables are being kept up (not failed, not frozen behind a version change). */
+  isHealthy(projection: string): boolean;
   close(): Promise<void>;
 };
 
@@ -229,6 +231,10 @@ const runnerApi = (r: Runner, ring: () => void, stop: () => Promise<void>): Proj
       return rebuild(r, name, ring);
     },
     physicalTable: (projection, logical) => physicalTable(r, projection, logical),
+    isHealthy: (projection) => {
+      const run = runOf(r, projection);
+      return run.live.failure === undefined && !isFrozen(run);
+    },
     close: () => (closing ??= closeRunner(r, stop)),
   };
 };

@@ -46,13 +46,17 @@ const rebuildOf = async (store: EventStore, head: bigint, next: Slot): Promise<P
 });
 
 /** The status of one projector; `head` is the log's head position. */
-export const statusOf = async (store: EventStore, head: bigint, run: Run): Promise<ProjectionStatus> => ({
-  name: run.projector.name,
-  version: run.projector.version,
-  status: statusName(run),
-  checkpoint: run.live.checkpoint,
-  lag: await lagAfter(store, head, run.live.checkpoint),
+export const statusOf = async (store: EventStore, head: bigint, run: Run): Promise<ProjectionStatus> => {
+  const lag = await lagAfter(store, head, run.live.checkpoint);
+  return {
+    name: run.projector.name,
+    version: run.projector.version,
+    // Caught up to the head it just read: live, even before the worker's next turn says so.
+    status: lag === 0n && statusName(run) === 'catching_up' ? 'live' : statusName(run),
+    checkpoint: run.live.checkpoint,
+    lag,
   rate: run.meter.perSecond(),
-  ...(failureOf(run) ? { error: { ...failureOf(run)! } } : {}),
-  ...(run.next ? { rebuild: await rebuildOf(store, head, run.next) } : {}),
-});
+    ...(failureOf(run) ? { error: { ...failureOf(run)! } } : {}),
+    ...(run.next ? { rebuild: await rebuildOf(store, head, run.next) } : {}),
+  };
+};

@@ -11,6 +11,7 @@ import { applyBatch, type BatchContext, type BatchResult, type Failure, type Slo
 import type { Doorbell } from './doorbell.js';
 import { indexStatements } from './generations.js';
 import type { Projector } from './projector.js';
+import { stateOf } from './registry.js';
 import { backoffDelay, pause, type Backoff, type RateMeter } from './timing.js';
 
 /** A projector as the runner tracks it. */
@@ -61,8 +62,14 @@ const advance = (run: Run, slot: Slot, result: Extract<BatchResult, { ok: true }
   run.next = undefined;
 };
 
+/** Another process (the CLI, a rebuild job) swapped or began a generation: this run's tables are not the registry's. */
+const registryMoved = (ctx: WorkerContext, run: Run): boolean => {
+  const state = stateOf(ctx.registry, run.projector.name);
+  return state === undefined || state.generation !== run.live.generation || state.next?.generation !== run.next?.generation;
+};
+
 const fail = (ctx: WorkerContext, run: Run, slot: Slot, position: bigint, error: unknown): Outcome => {
-  if (error instanceof AppError && error.code === 'stale_checkpoint') {
+  if ((error instanceof AppError && error.code === 'stale_checkpoint') || registryMoved(ctx, run)) {
     ctx.reload(run);
     return 'more';
   }

@@ -30,6 +30,8 @@ export type FieldSpec = { column: string; type: FieldType };
 /** One list endpoint, as plain data. */
 export type ListSpec = {
   table: string;
+  /** What cursors are bound to, when `table` changes under them (a projection's generations); default `table`. */
+  name?: string;
   tenantColumn: string;
   /** Unique and never NULL: the last tie-breaker of every sort. */
   idColumn: string;
@@ -74,7 +76,7 @@ const SQL_OPERATOR = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /** An ISO 8601 date or zoned date-time in `toISOString()` form; Date alone would take 2024-02-30. */
-const isoOf = (text: string): string | undefined => {
+export const isoOf = (text: string): string | undefined => {
   const [, y, m, d] = ISO.exec(text) ?? [];
   const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
   const time = new Date(text);
@@ -217,7 +219,7 @@ export const prepareList = (db: Db, spec: ListSpec, options: ListOptions): Prepa
   const limit = keyset.limitOf(options.limit);
   const q = options.q?.trim() ?? '';
   const search = q === '' ? undefined : searchCondition(spec, q);
-  const fingerprint = keyset.fingerprintOf([spec.table, keys, filter, q]);
+  const fingerprint = keyset.fingerprintOf([spec.name ?? spec.table, keys, filter, q]);
   const start = options.cursor ? keyset.decodeCursor(options.cursor, keys, fingerprint) : undefined;
   const conditions = [node && compileFilter(spec, node), search, options.where].filter((c) => c !== undefined);
   const read = (extra: keyset.Sql[], n: number): Row[] => readRows(db, spec, options.tenantId, [...conditions, ...extra], keys, n);

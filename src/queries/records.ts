@@ -7,7 +7,7 @@ import { catalogueDecider } from '../commands/catalogue.js';
 import { fold } from '../commands/decider.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
-import type { EventStore, JsonObject } from '../events/log/port.js';
+import type { EventStore, JsonObject, RecordedEvent } from '../events/log/port.js';
 import { streamName } from '../events/log/stream-name.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
 import { readableEvent, type ReadableEvent } from '../events/personal-data/read.js';
@@ -30,7 +30,8 @@ export const parseAsOf = (raw: string | undefined): AsOf | undefined => {
   return { time };
 };
 
-const occurredAt = (e: ReadableEvent): string => (typeof e.metadata.occurredAt === 'string' ? e.metadata.occurredAt : e.recordedAt.toISOString());
+/** When the event happened (`metadata.occurredAt`), else when it was recorded. */
+export const occurredAt = (e: RecordedEvent): string => (typeof e.metadata.occurredAt === 'string' ? e.metadata.occurredAt : e.recordedAt.toISOString());
 
 const within = (asOf: AsOf | undefined) => (e: ReadableEvent): boolean =>
   asOf === undefined || ('revision' in asOf ? e.revision <= asOf.revision : Date.parse(occurredAt(e)) <= asOf.time.getTime());
@@ -79,14 +80,17 @@ export type HistoryEntry = {
 
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
+/** A readable event as a history entry (also the core of an audit-query entry). */
+export const historyEntryOf = (e: ReadableEvent): HistoryEntry => ({
+  type: e.type,
+  revision: Number(e.revision),
+  position: Number(e.position),
+  occurredAt: occurredAt(e),
+  actorId: str(e.metadata.actorId),
+  correlationId: str(e.metadata.correlationId),
+  data: e.data,
+  erased: e.erased,
+});
+
 export const recordHistory = async (deps: ReadDeps, kind: RecordKind, tenantId: string, id: string): Promise<HistoryEntry[]> =>
-  (await recordEvents(deps, kind, tenantId, id)).map((e) => ({
-    type: e.type,
-    revision: Number(e.revision),
-    position: Number(e.position),
-    occurredAt: occurredAt(e),
-    actorId: str(e.metadata.actorId),
-    correlationId: str(e.metadata.correlationId),
-    data: e.data,
-    erased: e.erased,
-  }));
+  (await recordEvents(deps, kind, tenantId, id)).map(historyEntryOf);

@@ -16,6 +16,7 @@ const partner: RecordKind = {
   },
   required: ['name', 'tier'],
   personal: [],
+  classification: { name: 'public', tier: 'internal', website: 'public', commissionBps: 'confidential' },
   filterable: ['tier'],
   sortable: ['name'],
 };

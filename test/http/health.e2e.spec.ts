@@ -24,7 +24,7 @@ describe('health and errors over HTTP', () => {
     it('answers 200 with the store check when the store answers', async () => {
       const res = await fetch(`${server.url}/health/ready`);
       expect(res.status).to.equal(200);
-      expect(await res.json()).to.deep.equal({ status: 'ok', checks: { eventStore: 'ok' } });
+      expect(await res.json()).to.deep.equal({ status: 'ok', checks: { eventStore: 'ok', readModel: 'ok' } });
     });
   });
 

@@ -8,7 +8,7 @@ describe('npm run worker (src/worker.ts)', function () {
   it('with REDIS_URL: starts, logs the kinds it consumes, and on SIGTERM closes the queue and exits 0', async () => {
     const child = spawnTs('src/worker.ts', [], { REDIS_URL });
     const started = JSON.parse(await waitForLine(child, (l) => l.includes('"worker started"')));
-    expect(started).to.deep.include({ kinds: [], queue: 'bullmq' });
+    expect(started).to.deep.include({ kinds: ['projections.rebuild'], queue: 'bullmq' });
     const stopped = waitForLine(child, (l) => l.includes('"stopped"'));
     child.kill('SIGTERM');
     await stopped;

@@ -22,6 +22,10 @@ export const dealKind: RecordKind = {
   },
   required: ['firstName', 'lastName', 'email'],
   personal: ['firstName', 'lastName', 'email'],
+  classification: {
+    firstName: 'personal', lastName: 'personal', email: 'personal', stage: 'internal', amount: 'confidential',
+    city: 'confidential', closeAt: 'internal', vip: 'internal', labels: 'internal', score: 'confidential',
+  },
   subject: 'self',
   filterable: ['stage', 'amount.amount', 'city', 'lastName', 'vip', 'closeAt', 'labels'],
   sortable: ['lastName', 'amount.amount', 'closeAt', 'score'],

@@ -31,3 +31,13 @@ export const exitOf = (child: ChildProcess): Promise<{ code: number | null; sign
     if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+
+/** Runs a TypeScript entry point to its end; answers its exit code and everything it printed. */
+export const runTs = async (entry: string, args: string[], env: Record<string, string>) => {
+  const child = spawnTs(entry, args, env);
+  let [stdout, stderr] = ['', ''];
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const { code } = await exitOf(child);
+  return { code, stdout, stderr };
+};

@@ -42,13 +42,14 @@ const assertKey = (key: Buffer): void => {
 const noncePool = Buffer.alloc(NONCE_BYTES * 512);
 let nonceOffset = noncePool.length;
 
+/** A view of the next unused nonce in the pool: use it before the next call (`seal` copies it). */
 const freshNonce = (): Buffer => {
   if (nonceOffset === noncePool.length) {
     randomFillSync(noncePool);
     nonceOffset = 0;
   }
   nonceOffset += NONCE_BYTES;
-  return Buffer.from(noncePool.subarray(nonceOffset - NONCE_BYTES, nonceOffset));
+  return noncePool.subarray(nonceOffset - NONCE_BYTES, nonceOffset);
 };
 
 /** Encrypts bytes: returns nonce ‖ ciphertext ‖ tag. */
@@ -56,8 +57,9 @@ export const seal = (key: Buffer, ad: Buffer, plaintext: Buffer): Buffer => {
   assertKey(key);
   const nonce = freshNonce();
   const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES }).setAAD(ad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+  const body = cipher.update(plaintext);
+  const last = cipher.final();
+  return Buffer.concat([nonce, body, last, cipher.getAuthTag()]);
 };
 
 /** Decrypts what `seal` produced; a wrong key, wrong AD or any altered byte throws `PersonalDataIntegrityError`. */
@@ -83,9 +85,13 @@ export const isCiphertext = (value: unknown): value is string => typeof value ==
 
 /** Encrypts one personal value (its JSON text) under the subject's data key, bound to its place. */
 export const encryptField = (key: Buffer, place: FieldPlace, value: JsonValue): string => {
-  const sealed = seal(key, fieldAd(place), Buffer.from(JSON.stringify(value), 'utf8'));
-  const nonce = sealed.subarray(0, NONCE_BYTES).toString('base64url');
-  return `${PREFIX}:${nonce}:${sealed.subarray(NONCE_BYTES).toString('base64url')}`;
+  assertKey(key);
+  const nonce = freshNonce();
+  const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES }).setAAD(fieldAd(place));
+  const body = cipher.update(JSON.stringify(value), 'utf8');
+  const last = cipher.final();
+  const sealed = Buffer.concat([body, last, cipher.getAuthTag()]).toString('base64url');
+  return `${PREFIX}:${nonce.toString('base64url')}:${sealed}`;
 };
 
 /**

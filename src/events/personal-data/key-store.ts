@@ -6,11 +6,12 @@
  * that subject; `secure_delete=ON` and a WAL checkpoint leave no copy of it in any file.
  *
  * Unwrapped keys are cached (bounded LRU). A process sees another process's erasure at its next
- * `keyFor` (which always reads the row), but `existingKey` may answer from its cache until the
+ * `keyFor` (which reads the row, except for a subject this process has just minted: no other
+ * process can know that id before it is first used), but `existingKey` may answer from its cache until the
  * entry is evicted: erase through the store of the process that serves reads, or restart the others.
  */
 import type Database from 'better-sqlite3';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { KEY_BYTES, seal, unseal } from './cipher.js';
 import {
   InvalidSubjectError,
@@ -18,14 +19,20 @@ import {
   PersonalDataIntegrityError,
   SubjectErasedError,
 } from './errors.js';
+import { startMinter, type Minter } from './key-minter.js';
+import { subjectPool } from './key-pool.js';
 import {
+  assertCurrentMaster,
   checkMaster,
   checkpoint,
+  insertNewKeys,
   openDatabase,
   prepareStatements,
   rewrapAll,
   wrapAd,
   type KeyRow,
+  type Master,
+  type NewKey,
   type Statements,
 } from './key-table.js';
 import { lruCache, type Lru } from './lru.js';
@@ -48,7 +55,8 @@ export type KeyStore = {
   keyFor(tenant: string, subject: string): Buffer;
   /**
    * A new subject id of the tenant whose data key is already durable. Keys are minted ahead in
-   * batches (one fsync for many subjects), so recording a new person costs no fsync of its own.
+   * batches (one fsync for many subjects) on a thread of their own (`key-pool.ts`), so recording
+   * a new person neither waits for nor blocks on an fsync.
    */
   newSubjectId(tenant: string): Promise<string>;
   /** The subject's data key, `'erased'` after erasure, or undefined when none was ever minted. Never mints. */
@@ -66,13 +74,8 @@ export type KeyStore = {
 
 export type KeyStoreOptions = { cacheLimit?: number };
 
-type Master = { key: Buffer; id: string };
-type Context = { s: Statements; master: Master; cache: Lru<Buffer> };
-
-/** Subjects whose keys this process minted ahead and has not handed out: memory only, never reused after a restart. */
-type Pool = { ids: string[]; refill: Promise<void> | undefined };
-
-const POOL_BATCH = 64;
+/** `fresh`: subjects this process minted and handed out whose key nobody has asked for yet. */
+type Context = { s: Statements; master: Master; cache: Lru<Buffer>; fresh: Lru<true> };
 
 const cacheKey = (tenant: string, subject: string): string => `${tenant}\0${subject}`;
 const rowOf = (c: Context, tenant: string, subject: string) => c.s.row.get(tenant, subject) as KeyRow | undefined;
@@ -86,14 +89,8 @@ const unwrap = (c: Context, tenant: string, subject: string, row: KeyRow): Buffe
 };
 
 /** Runs under the write lock: a concurrent process cannot mint another key, erase or rotate in between. */
-/** Under the write lock: refuses to mint when another process rotated the master key meanwhile. */
-const assertCurrentMaster = (c: Context): void => {
-  const stored = c.s.metaId.get() as string | undefined;
-  if (stored !== c.master.id) throw new MasterKeyMismatchError([stored ?? ''], c.master.id);
-};
-
 const mintKey = (c: Context, tenant: string, subject: string): Buffer => {
-  assertCurrentMaster(c);
+  assertCurrentMaster(c.s, c.master.id);
   const row = rowOf(c, tenant, subject);
   if (row?.erased_at) throw new SubjectErasedError(tenant, subject);
   if (row) return unwrap(c, tenant, subject, row);
@@ -104,36 +101,15 @@ const mintKey = (c: Context, tenant: string, subject: string): Buffer => {
   return Buffer.from(key);
 };
 
-/** Mints keys for `count` new subjects (under the write lock, one transaction). */
-const mintAhead = (c: Context, tenant: string, count: number): string[] => {
-  assertCurrentMaster(c);
-  const now = new Date().toISOString();
-  return Array.from({ length: count }, () => {
-    const subject = randomUUID();
-    const key = randomBytes(KEY_BYTES);
-    c.s.insert.run(tenant, subject, seal(c.master.key, wrapAd(tenant, subject), key), c.master.id, now);
-    c.cache.set(cacheKey(tenant, subject), key);
-    return subject;
-  });
-};
-
-const newSubjectId = async (pools: Map<string, Pool>, mint: (tenant: string) => string[], tenant: string) => {
-  const pool = pools.get(tenant) ?? { ids: [], refill: undefined };
-  pools.set(tenant, pool);
-  while (pool.ids.length === 0) {
-    pool.refill ??= Promise.resolve()
-      .then(() => void pool.ids.push(...mint(tenant)))
-      .finally(() => (pool.refill = undefined));
-    await pool.refill;
-  }
-  return pool.ids.pop()!;
+/** Caches a committed batch of new subjects' keys, marked fresh until their first `keyFor`. */
+const acceptMinted = (c: Context, tenant: string, keys: NewKey[]): void => {
+  for (const { subject, key } of keys) c.cache.set(cacheKey(tenant, subject), key);
 };
 
 /** Deletes the keys minted ahead and never handed out (no event can use them). */
-const dropPools = (db: Database.Database, pools: Map<string, Pool>): void => {
+const dropUnused = (db: Database.Database, unused: Array<{ tenant: string; subjects: string[] }>): void => {
   const remove = db.prepare('DELETE FROM data_keys WHERE tenant_id = ? AND subject_id = ?');
-  db.transaction(() => pools.forEach((pool, tenant) => pool.ids.forEach((id) => remove.run(tenant, id))))();
-  pools.clear();
+  db.transaction(() => unused.forEach(({ tenant, subjects }) => subjects.forEach((id) => remove.run(tenant, id))))();
 };
 
 /** Writes the tombstone (over a live key, or alone when none was ever minted) unless already there. */
@@ -153,7 +129,11 @@ const rotateAll = (c: Context, next: Buffer, nextId: string): number => {
 
 type Mint = (tenant: string, subject: string) => Buffer;
 
+// A subject this process just minted and handed out is known to no other process before its
+// first event, so nothing else can have erased it: its first key lookup skips the row.
 const keyFor = (c: Context, mint: Mint, tenant: string, subject: string): Buffer => {
+  const fresh = c.fresh.delete(cacheKey(tenant, subject)) && c.cache.get(cacheKey(tenant, subject));
+  if (fresh) return Buffer.from(fresh);
   const row = rowOf(c, tenant, subject);
   if (row?.erased_at) throw new SubjectErasedError(tenant, subject);
   const cached = row && c.cache.get(cacheKey(tenant, subject));
@@ -189,7 +169,8 @@ export const openKeyStore = (file: string, masterKey: Buffer, options: KeyStoreO
     throw error;
   }
   const cacheLimit = options.cacheLimit ?? 10_000;
-  return createKeyStore(db, { s, master, cache: lruCache<Buffer>(cacheLimit) }, cacheLimit);
+  const context = { s, master, cache: lruCache<Buffer>(cacheLimit), fresh: lruCache<true>(cacheLimit) };
+  return createKeyStore(db, file, context, cacheLimit);
 };
 
 /** Validates, writes the tombstone under the write lock, evicts the cached key, checkpoints the WAL. */
@@ -200,6 +181,7 @@ const eraseSubject = (db: Database.Database, c: Context, tenant: string, subject
   wrapAd(tenant, subject); // validates both ids
   const outcome = db.transaction(() => writeTombstone(c, tenant, subject, erasure)).immediate();
   c.cache.delete(cacheKey(tenant, subject));
+  c.fresh.delete(cacheKey(tenant, subject));
   return { ...outcome, walCheckpointed: checkpoint(db) };
 };
 
@@ -213,17 +195,34 @@ const rotateMaster = (db: Database.Database, c: Context, newMasterKey: Buffer): 
   return count;
 };
 
-const createKeyStore = (db: Database.Database, c: Context, cacheLimit: number): KeyStore => {
+/** New subjects: minted ahead on a thread (a file database only), else on this one. */
+const newSubjects = (db: Database.Database, file: string, c: Context) => {
+  const here = db.transaction((tenant: string, count: number) => insertNewKeys(c.s, c.master, tenant, count));
+  let minter: Minter | undefined;
+  const pool = subjectPool({
+    mintAhead: async (tenant, count) =>
+      file === ':memory:' ? undefined : (minter ??= startMinter(file)).mint(tenant, count, c.master),
+    mintHere: (tenant, count) => here.immediate(tenant, count),
+    accept: (tenant, keys) => acceptMinted(c, tenant, keys),
+  });
+  return {
+    next: async (tenant: string): Promise<string> => {
+      wrapAd(tenant, 'subject'); // validates the tenant id before anything is minted
+      const subject = await pool.next(tenant);
+      c.fresh.set(cacheKey(tenant, subject), true);
+      return subject;
+    },
+    close: () => dropUnused(db, pool.close(minter?.close() ?? [])),
+  };
+};
+
+const createKeyStore = (db: Database.Database, file: string, c: Context, cacheLimit: number): KeyStore => {
   const mint = db.transaction((tenant: string, subject: string) => mintKey(c, tenant, subject));
-  const ahead = db.transaction((tenant: string) => mintAhead(c, tenant, POOL_BATCH));
-  const pools = new Map<string, Pool>();
+  const subjects = newSubjects(db, file, c);
   let closed = false;
   return {
     keyFor: (tenant, subject) => keyFor(c, mint.immediate, tenant, subject),
-    newSubjectId: async (tenant) => {
-      wrapAd(tenant, 'subject'); // validates the tenant id before anything is minted
-      return newSubjectId(pools, ahead.immediate, tenant);
-    },
+    newSubjectId: (tenant) => subjects.next(tenant),
     existingKey: (tenant, subject) => existingKey(c, tenant, subject),
     isErased: (tenant, subject) => Boolean(rowOf(c, tenant, subject)?.erased_at),
     erase: (tenant, subject, erasure) => eraseSubject(db, c, tenant, subject, erasure),
@@ -233,7 +232,7 @@ const createKeyStore = (db: Database.Database, c: Context, cacheLimit: number): 
     close: () => {
       if (closed) return;
       closed = true;
-      dropPools(db, pools);
+      subjects.close();
       checkpoint(db);
       db.close();
     },

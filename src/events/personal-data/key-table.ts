@@ -4,9 +4,10 @@
  * check, re-wrapping for rotation, and the WAL checkpoint that erasure relies on.
  */
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { associatedData, seal, unseal } from './cipher.js';
+import { KEY_BYTES, associatedData, seal, unseal } from './cipher.js';
 import { MasterKeyMismatchError } from './errors.js';
 
 const SCHEMA = `
@@ -84,6 +85,44 @@ export const checkMaster = (s: Statements, id: string): void => {
   const stored = s.liveMasterIds.all() as string[];
   if (stored.some((other) => other !== id)) throw new MasterKeyMismatchError(stored, id);
   s.setMetaId.run(id);
+};
+
+/** The master key in use and its id (public fingerprint). */
+export type Master = { key: Buffer; id: string };
+
+/** A new subject and its data key, in plaintext: it never leaves the process. */
+export type NewKey = { subject: string; key: Buffer };
+
+/** Under the write lock: refuses to mint when another process rotated the master key meanwhile. */
+export const assertCurrentMaster = (s: Statements, masterId: string): void => {
+  const stored = s.metaId.get() as string | undefined;
+  if (stored !== masterId) throw new MasterKeyMismatchError([stored ?? ''], masterId);
+};
+
+/**
+ * A UUIDv7 (RFC 9562: millisecond time, then random bits). Time-ordered subject ids put a batch of
+ * new keys in the last pages of the table instead of 64 random ones: the batch's fsync writes a
+ * few pages, not 64. The id reveals when its key was minted (ahead of use), nothing more.
+ */
+const timeOrderedUuid = (): string => {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+/** Stores keys for `count` new subjects, wrapped under `master`. Run inside a write transaction. */
+export const insertNewKeys = (s: Statements, master: Master, tenant: string, count: number): NewKey[] => {
+  assertCurrentMaster(s, master.id);
+  const now = new Date().toISOString();
+  return Array.from({ length: count }, () => {
+    const subject = timeOrderedUuid();
+    const key = randomBytes(KEY_BYTES);
+    s.insert.run(tenant, subject, seal(master.key, wrapAd(tenant, subject), key), master.id, now);
+    return { subject, key };
+  });
 };
 
 /** Re-wraps every live key, page by page (keyset), from `master` to `next`. */

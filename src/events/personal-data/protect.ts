@@ -55,13 +55,25 @@ export const getPath = (data: JsonObject, path: string): JsonValue | undefined =
   return current;
 };
 
-/** Sets the value at a dotted path whose parents exist (as `getPath` found them). */
-const setPath = (data: JsonObject, path: string, value: JsonValue): void => {
-  const parts = path.split('.');
-  const last = parts.pop()!;
-  let current: JsonObject = data;
-  for (const part of parts) current = current[part] as JsonObject;
-  current[last] = value;
+/**
+ * A copy of `data` with new values at dotted paths whose parents exist (as `getPath` found them).
+ * Only the objects on those paths are copied; everything else is shared with `data`, unchanged.
+ */
+const withValues = (data: JsonObject, values: ReadonlyArray<readonly [string, JsonValue]>): JsonObject => {
+  const out = { ...data };
+  const copies = new Set<JsonObject>([out]);
+  for (const [path, value] of values) {
+    const parts = path.split('.');
+    const last = parts.pop()!;
+    let current = out;
+    for (const part of parts) {
+      const child = current[part] as JsonObject;
+      current = copies.has(child) ? child : (current[part] = { ...child });
+      copies.add(current);
+    }
+    current[last] = value;
+  }
+  return out;
 };
 
 const hasValue = (data: JsonObject, path: string): boolean => {
@@ -106,15 +118,14 @@ export const protectEvent = (
   specs: PersonalDataSpecs,
   data: JsonObject,
 ): { data: JsonObject; descriptor: PersonalDataDescriptor | undefined } => {
-  const out = structuredClone(data);
   const placements = placementsOf(specs, data);
   const keys = new Map<string, Buffer>();
-  for (const { path, subject } of placements) {
+  const sealed = placements.map(({ path, subject }) => {
     if (!keys.has(subject)) keys.set(subject, keyStore.keyFor(tenant, subject));
-    setPath(out, path, encryptField(keys.get(subject)!, { tenant, subject, field: path }, getPath(data, path)!));
-  }
+    return [path, encryptField(keys.get(subject)!, { tenant, subject, field: path }, getPath(data, path)!)] as const;
+  });
   const subjects = [...new Set([...subjectsOf(specs, data), ...keys.keys()])];
-  return { data: out, descriptor: subjects.length === 0 ? undefined : { subjects, fields: placements } };
+  return { data: withValues(data, sealed), descriptor: subjects.length === 0 ? undefined : { subjects, fields: placements } };
 };
 
 /** `protectEvent`'s data alone. */
@@ -166,17 +177,16 @@ export const reveal = (
   source: PersonalDataSpecs | PersonalDataDescriptor,
   data: JsonObject,
 ): Revealed => {
-  const out = structuredClone(data);
   const erased: string[] = [];
   const keys = new Map<string, Buffer | 'erased' | undefined>();
   const placements = isDescriptor(source)
     ? source.fields.filter((f) => hasValue(data, f.path))
     : placementsOf(source, data);
-  for (const place of placements) {
+  const revealed = placements.map((place) => {
     if (!keys.has(place.subject)) keys.set(place.subject, keyStore.existingKey(tenant, place.subject));
     const result = revealOne(keys.get(place.subject), tenant, place, getPath(data, place.path)!);
     if (result === 'erased') erased.push(place.path);
-    setPath(out, place.path, result === 'erased' ? null : result.value);
-  }
-  return { data: out, erased };
+    return [place.path, result === 'erased' ? null : result.value] as const;
+  });
+  return { data: withValues(data, revealed), erased };
 };

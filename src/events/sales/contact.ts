@@ -20,6 +20,10 @@ export const contactKind: RecordKind = {
   },
   required: ['firstName', 'lastName', 'email'],
   personal: ['firstName', 'lastName', 'email', 'phone'],
+  classification: {
+    firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal',
+    accountId: 'internal', jobTitle: 'confidential', city: 'confidential', country: 'internal',
+  },
   subject: 'self',
   filterable: ['lastName', 'email', 'accountId', 'city', 'country', 'jobTitle'],
   sortable: ['lastName', 'firstName', 'city', 'country'],

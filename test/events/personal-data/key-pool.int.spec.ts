@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { startMinter } from '../../../src/events/personal-data/key-minter.js';
 import { openKeyStore, type KeyStore } from '../../../src/events/personal-data/key-store.js';
+import { masterKeyId } from '../../../src/events/personal-data/master-key.js';
 import { caught } from '../../support/caught.js';
 import { newKey, useTempDir } from './support.js';
 
@@ -27,7 +29,33 @@ describe('personal data: key store, new subjects (newSubjectId)', () => {
     const other = openKeyStore(file(), master);
     ids.forEach((id) => expect(other.existingKey('acme', id)).to.be.instanceOf(Buffer));
     other.close();
-    expect(rowCount(file())).to.equal(256); // four batches of 64, not 200 separate mints
+    const rows = rowCount(file()); // four batches of 64, not 200 separate mints, and at most two more minted ahead
+    expect(rows % 64).to.equal(0);
+    expect(rows).to.be.within(256, 384);
+  });
+
+  it('drops a batch still being minted at close, and hands out nothing afterwards', async () => {
+    const first = await keys.newSubjectId('acme'); // the next batch is now minted ahead, on the thread
+    keys.close();
+    expect(rowCount(file())).to.equal(1);
+    expect(await caught(keys.newSubjectId('acme'))).to.have.property('code', 'key_store_closed');
+    keys = openKeyStore(file(), master);
+    expect(keys.existingKey('acme', first)).to.be.instanceOf(Buffer);
+  });
+
+  it('mints on its own thread, answering only committed keys (not falling back to the calling thread)', async () => {
+    const minter = startMinter(file());
+    const minted = await minter.mint('acme', 3, { key: master, id: masterKeyId(master) });
+    expect(minted).to.have.length(3);
+    expect(minter.close()).to.deep.equal([]);
+    minted!.forEach(({ subject, key }) => expect(keys.existingKey('acme', subject)).to.deep.equal(key));
+  });
+
+  it('mints on the calling thread for an in-memory key store', async () => {
+    const memory = openKeyStore(':memory:', master);
+    const id = await memory.newSubjectId('acme');
+    expect(memory.keyFor('acme', id)).to.deep.equal(memory.existingKey('acme', id));
+    memory.close();
   });
 
   it('keeps the keys of handed-out subjects after closing, and deletes only the ones never handed out', async () => {

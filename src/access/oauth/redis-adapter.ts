@@ -1,0 +1,59 @@
+/**
+ * oidc-provider's storage in Redis (when `REDIS_URL` is set), so sessions and refresh tokens are
+ * shared by every API replica. Each entry is a JSON string with the entry's TTL; a grant's
+ * members are kept in a set so `revokeByGrantId` deletes them all.
+ */
+import type { Redis } from 'ioredis';
+import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+
+const PREFIX = 'crm:oauth:';
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+const keyOf = (model: string, id: string): string => `${PREFIX}${model}:${id}`;
+const grantKey = (grantId: string): string => `${PREFIX}grant:${grantId}`;
+const uidKey = (uid: string): string => `${PREFIX}uid:${uid}`;
+const userCodeKey = (userCode: string): string => `${PREFIX}userCode:${userCode}`;
+
+const parse = (raw: string | null): AdapterPayload | undefined => (raw === null ? undefined : (JSON.parse(raw) as AdapterPayload));
+
+const upsert = (redis: Redis, model: string) => async (id: string, payload: AdapterPayload, expiresIn: number): Promise<void> => {
+  const key = keyOf(model, id);
+  const multi = redis.multi();
+  if (expiresIn) multi.set(key, JSON.stringify(payload), 'EX', expiresIn);
+  else multi.set(key, JSON.stringify(payload));
+  if (GRANTABLE.has(model) && payload.grantId) {
+    multi.sadd(grantKey(payload.grantId), key);
+    if (expiresIn) multi.expire(grantKey(payload.grantId), expiresIn, 'GT');
+  }
+  if (payload.uid) multi.set(uidKey(payload.uid), id, 'EX', expiresIn || 3600);
+  if (payload.userCode) multi.set(userCodeKey(payload.userCode), id, 'EX', expiresIn || 3600);
+  await multi.exec();
+};
+
+/** The adapter factory for the provider's `adapter` setting, on an open ioredis connection. */
+export const redisAdapter = (redis: Redis): AdapterFactory => (model: string): Adapter => {
+  const find = async (id: string) => parse(await redis.get(keyOf(model, id)));
+  const findVia = async (pointer: string) => {
+    const id = await redis.get(pointer);
+    return id === null ? undefined : find(id);
+  };
+  return {
+    upsert: upsert(redis, model),
+    find,
+    findByUid: (uid) => findVia(uidKey(uid)),
+    findByUserCode: (userCode) => findVia(userCodeKey(userCode)),
+    consume: async (id) => {
+      const entry = await find(id);
+      if (!entry) return;
+      const ttl = await redis.ttl(keyOf(model, id));
+      const value = JSON.stringify({ ...entry, consumed: Math.floor(Date.now() / 1000) });
+      await (ttl > 0 ? redis.set(keyOf(model, id), value, 'EX', ttl) : redis.set(keyOf(model, id), value));
+    },
+    destroy: async (id) => void (await redis.del(keyOf(model, id))),
+    revokeByGrantId: async (grantId) => {
+      const members = await redis.smembers(grantKey(grantId));
+      const mine = members.filter((key) => key.startsWith(keyOf(model, '')));
+      if (mine.length > 0) await redis.multi().del(...mine).srem(grantKey(grantId), ...mine).exec();
+    },
+  };
+};

@@ -1,0 +1,95 @@
+/**
+ * Organizations and users as the API and the CLI change them: each change goes through the one
+ * command handler (the log is the record), then the identity directory in `identity.db` (login
+ * lookup, password hash, statuses) follows. A new user's email is reserved in the directory
+ * before its event is appended, so two users cannot take the same email.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Directory } from '../../access/directory.js';
+import { hashPassword } from '../../access/passwords.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
+import { PLATFORM_TENANT } from '../../events/identity/organization.js';
+import { tenantLookupHash } from '../../events/personal-data/keyed-hash.js';
+import type { KeyStore } from '../../events/personal-data/key-store.js';
+import { recordIdFor } from '../event-ids.js';
+import { handleCommand, type CommandContext, type CommandDeps, type CommandResult } from '../handle.js';
+import { organizationAggregate } from './organization.js';
+import { userAggregate } from './user.js';
+
+export type AccountDeps = CommandDeps & { directory: Directory };
+
+export type NewUser = { email: string; password: string; name: string; roles: string[] };
+export type NewOrganization = { name: string; slug: string; admin: Omit<NewUser, 'roles'> };
+
+/** The platform-wide lookup hash of an email (emails are unique across the platform). */
+export const emailHashOf = (keyStore: KeyStore, email: string): string => tenantLookupHash(keyStore, PLATFORM_TENANT, 'email', email);
+
+const refuseTakenEmail = (deps: AccountDeps, email: string): void => {
+  if (deps.directory.userByEmailHash(emailHashOf(deps.keyStore, email))) throw new ConflictError('email_taken', 'A user with this email exists');
+};
+
+/** Creates a user of `tenantId`; the user id (also their data subject id) derives from the command id. */
+export const createUser = async (deps: AccountDeps, tenantId: string, user: NewUser, context: CommandContext): Promise<CommandResult> => {
+  const userId = recordIdFor(context.commandId);
+  if (!deps.directory.userById(userId)) {
+    const passwordHash = await hashPassword(user.password);
+    deps.directory.reserveUser({ userId, tenantId, emailHash: emailHashOf(deps.keyStore, user.email), passwordHash, roles: user.roles });
+  }
+  const { email, name, roles } = user;
+  const command = { type: 'CreateUser' as const, userId, subjectId: userId, email, name, roles, tenantId, at: context.now.toISOString() };
+  try {
+    // Its own command id: event ids derive from it, and the organization's events used the request's.
+    const result = await handleCommand(deps, userAggregate, { id: userId, command, context: { ...context, tenantId, commandId: recordIdFor(userId) } });
+    deps.directory.setUserStatus(userId, 'active');
+    return result;
+  } catch (error) {
+    deps.directory.releaseUser(userId);
+    throw error;
+  }
+};
+
+/** Creates an organization (tenant id = slug) and its first admin (role tenant_admin). */
+export const createOrganization = async (deps: AccountDeps, input: NewOrganization, context: CommandContext) => {
+  const { name, slug, admin } = input;
+  if (slug === PLATFORM_TENANT) throw new ConflictError('slug_taken', 'This slug is reserved', { slug });
+  refuseTakenEmail(deps, admin.email);
+  const at = context.now.toISOString();
+  const command = { type: 'CreateOrganization' as const, organizationId: slug, name, slug, at };
+  const created = await handleCommand(deps, organizationAggregate, { id: slug, command, context: { ...context, tenantId: PLATFORM_TENANT } });
+  deps.directory.putTenant({ tenantId: slug, name, status: 'active', createdAt: at });
+  const adminUser = await createUser(deps, slug, { ...admin, roles: ['tenant_admin'] }, context);
+  return { ...created, adminUserId: adminUser.id, position: adminUser.position };
+};
+
+/** Suspends (its users are refused at login and by the API) or reactivates an organization. */
+export const setOrganizationStatus = async (
+  deps: AccountDeps, slug: string, change: { suspend: true; reason: string } | { suspend: false }, context: CommandContext,
+): Promise<CommandResult> => {
+  const at = context.now.toISOString();
+  const command = change.suspend ? { type: 'SuspendOrganization' as const, reason: change.reason, at } : { type: 'ReactivateOrganization' as const, at };
+  const result = await handleCommand(deps, organizationAggregate, { id: slug, command, context: { ...context, tenantId: PLATFORM_TENANT } });
+  deps.directory.setTenantStatus(slug, change.suspend ? 'suspended' : 'active');
+  return result;
+};
+
+/** Deactivates a user of the context's tenant: refused at login and by the API from now on. */
+export const deactivateUser = async (deps: AccountDeps, userId: string, reason: string, context: CommandContext): Promise<CommandResult> => {
+  const entry = deps.directory.userById(userId);
+  if (!entry || entry.tenantId !== context.tenantId) throw new NotFoundError('No such user');
+  if (userId === context.actorId) throw new ForbiddenError('self_deactivation', 'You cannot deactivate yourself');
+  const command = { type: 'DeactivateUser' as const, reason, at: context.now.toISOString() };
+  const result = await handleCommand(deps, userAggregate, { id: userId, command, context });
+  deps.directory.setUserStatus(userId, 'deactivated');
+  return result;
+};
+
+/** Creates the platform super admin unless a user with this email exists (first start, `admin create`). */
+export const ensurePlatformAdmin = async (deps: AccountDeps, admin: { email: string; password: string; name?: string }, now: Date) => {
+  const existing = deps.directory.userByEmailHash(emailHashOf(deps.keyStore, admin.email));
+  if (existing) return { created: false, userId: existing.userId };
+  const commandId = randomUUID();
+  const context: CommandContext = { tenantId: PLATFORM_TENANT, actorId: 'system', commandId, correlationId: commandId, now };
+  const user = { email: admin.email, password: admin.password, name: admin.name ?? 'Platform admin', roles: ['platform_admin'] };
+  const created = await createUser(deps, PLATFORM_TENANT, user, context);
+  return { created: true, userId: created.id };
+};

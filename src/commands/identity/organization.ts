@@ -1,0 +1,44 @@
+/** Organizations (tenants): create, suspend (its users are refused), reactivate. */
+import { ConflictError } from '../../errors.js';
+import {
+  ORGANIZATION_AGGREGATE,
+  evolveOrganization,
+  initialOrganizationState,
+  type OrganizationEvent,
+  type OrganizationState,
+} from '../../events/identity/organization.js';
+import { unreachable, type Decider } from '../decider.js';
+import { existing } from './existing.js';
+import type { Aggregate } from '../handle.js';
+
+export type OrganizationCommand =
+  | { type: 'CreateOrganization'; organizationId: string; name: string; slug: string; at: string }
+  | { type: 'SuspendOrganization'; reason: string; at: string }
+  | { type: 'ReactivateOrganization'; at: string };
+
+const decide = (command: OrganizationCommand, state: OrganizationState): OrganizationEvent[] => {
+  switch (command.type) {
+    case 'CreateOrganization': {
+      if (state.status !== 'none') throw new ConflictError('slug_taken', 'An organization with this slug exists', { slug: command.slug });
+      const { organizationId, name, slug, at } = command;
+      return [{ type: 'OrganizationCreated', data: { organizationId, name, slug, createdAt: at } }];
+    }
+    case 'SuspendOrganization':
+      return existing(state, 'organization').status === 'suspended' ? [] : [{ type: 'OrganizationSuspended', data: { reason: command.reason, suspendedAt: command.at } }];
+    case 'ReactivateOrganization':
+      return existing(state, 'organization').status === 'active' ? [] : [{ type: 'OrganizationReactivated', data: { reactivatedAt: command.at } }];
+    default:
+      return unreachable(command);
+  }
+};
+
+export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
+  initialState: initialOrganizationState,
+  evolve: evolveOrganization,
+  decide,
+};
+
+export const organizationAggregate: Aggregate<OrganizationCommand, OrganizationEvent, OrganizationState> = {
+  type: ORGANIZATION_AGGREGATE,
+  decider: organizationDecider,
+};

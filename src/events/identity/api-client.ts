@@ -1,0 +1,30 @@
+/**
+ * An integration client of one tenant (OAuth client credentials), as the stream
+ * `<tenant>/admin.client/<clientId>`. Its secret never enters the log: only its hash, in `identity.db`.
+ */
+import { unreachable } from '../../commands/decider.js';
+
+export const API_CLIENT_AGGREGATE = 'admin.client';
+
+export type ApiClientEvent =
+  | { type: 'ApiClientRegistered'; data: { clientId: string; name: string; roles: string[]; registeredAt: string } }
+  | { type: 'ApiClientRevoked'; data: { reason: string; revokedAt: string } };
+
+type Profile = { clientId: string; name: string; roles: string[] };
+
+export type ApiClientState = { status: 'none' } | ({ status: 'active' } & Profile) | ({ status: 'revoked' } & Profile);
+
+export const initialApiClientState = (): ApiClientState => ({ status: 'none' });
+
+export const evolveApiClient = (state: ApiClientState, event: ApiClientEvent): ApiClientState => {
+  switch (event.type) {
+    case 'ApiClientRegistered': {
+      const { clientId, name, roles } = event.data;
+      return { status: 'active', clientId, name, roles };
+    }
+    case 'ApiClientRevoked':
+      return state.status === 'none' ? state : { ...state, status: 'revoked' };
+    default:
+      return unreachable(event);
+  }
+};

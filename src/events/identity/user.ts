@@ -1,0 +1,42 @@
+/**
+ * A user of one tenant, as the stream `<tenant>/admin.user/<userId>`. The email and name are
+ * personal data, encrypted under the user's subject key; the password hash never enters the log
+ * (it lives in `identity.db` beside the login lookup).
+ */
+import { unreachable } from '../../commands/decider.js';
+import type { PersonalDataSpecs } from '../personal-data/protect.js';
+
+export const USER_AGGREGATE = 'admin.user';
+
+export type UserEvent =
+  | { type: 'UserCreated'; data: { userId: string; subjectId: string; email: string; name: string; roles: string[]; createdAt: string } }
+  | { type: 'UserDeactivated'; data: { reason: string; deactivatedAt: string } }
+  | { type: 'UserReactivated'; data: { reactivatedAt: string } };
+
+type Profile = { userId: string; subjectId: string; roles: string[] };
+
+export type UserState =
+  | { status: 'none' }
+  | ({ status: 'active' } & Profile)
+  | ({ status: 'deactivated' } & Profile);
+
+export const initialUserState = (): UserState => ({ status: 'none' });
+
+export const evolveUser = (state: UserState, event: UserEvent): UserState => {
+  switch (event.type) {
+    case 'UserCreated': {
+      const { userId, subjectId, roles } = event.data;
+      return { status: 'active', userId, subjectId, roles };
+    }
+    case 'UserDeactivated':
+      return state.status === 'none' ? state : { ...state, status: 'deactivated' };
+    case 'UserReactivated':
+      return state.status === 'none' ? state : { ...state, status: 'active' };
+    default:
+      return unreachable(event);
+  }
+};
+
+export const USER_PERSONAL_DATA: Readonly<Record<string, PersonalDataSpecs>> = {
+  UserCreated: { subjectField: 'subjectId', fields: ['email', 'name'] },
+};

@@ -1,0 +1,31 @@
+/**
+ * `/api/compliance` reads for data-protection officers and auditors (`compliance.*:read`): the
+ * classification of every record type's fields, and a data subject's access export.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { authorize } from '../../access/policy.js';
+import type { RecordKind } from '../../events/catalogue.js';
+import { DATA_CLASSES, classificationOf } from '../../events/classification.js';
+import type { ReadDeps } from '../../queries/records.js';
+import { subjectExport } from '../../queries/subject-access.js';
+import { principalOf } from '../authenticate.js';
+
+const classification = (kinds: readonly RecordKind[]) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'compliance.classification:read');
+  ctx.body = { classes: DATA_CLASSES, data: kinds.map(classificationOf) };
+};
+
+const exportSubject = (deps: ReadDeps, kinds: readonly RecordKind[]) => async (ctx: Context) => {
+  const principal = principalOf(ctx.state);
+  authorize(principal, 'compliance.subjects:read');
+  ctx.body = await subjectExport(deps, kinds, principal.tenantId, ctx.params.subjectId!);
+};
+
+/** The router of `/api/compliance` reads; `kinds` are the catalogue record kinds the API serves. */
+export const complianceReadRoutes = (deps: ReadDeps, kinds: readonly RecordKind[]): Router => {
+  const router = new Router();
+  router.get('/classification', classification(kinds));
+  router.get('/subjects/:subjectId/export', exportSubject(deps, kinds));
+  return router;
+};

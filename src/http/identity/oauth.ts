@@ -1,0 +1,113 @@
+/**
+ * The authorization server in the Koa app: `/oauth/*` is handed to oidc-provider (its own Koa
+ * app, mounted at `/oauth`), `/.well-known/oauth-authorization-server` answers its RFC 8414
+ * metadata, and `/oauth/interaction/:uid` is our login form (CSRF: a double-submit token in a
+ * strict same-site cookie, besides the provider's own interaction cookie).
+ */
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { koaBody } from 'koa-body';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type Provider from 'oidc-provider';
+import { checkCredentials, LoginRefused, type LoginDeps } from '../../access/login.js';
+import { withPresentedClient } from '../../access/oauth/integration-clients.js';
+import { API_SCOPE, OAUTH_PATH } from '../../access/oauth/provider.js';
+import { AppError, ForbiddenError } from '../../errors.js';
+import { loginPage } from '../../access/oauth/pages.js';
+
+export type OAuthRouteDeps = {
+  provider: Provider;
+  login: LoginDeps;
+  /** Every published signing key: `/oauth/jwks` serves these (the provider itself knows only the current one). */
+  jwks: () => object;
+};
+
+const METADATA_PATH = '/.well-known/oauth-authorization-server';
+const CSRF_COOKIE = 'crm_csrf';
+
+/** An authorization request that names no scope asks for the API's (OAuth makes `scope` optional). */
+const withDefaultScope = (inner: string, querystring: string): string => {
+  const query = new URLSearchParams(querystring);
+  if (inner === '/auth' && !query.has('scope')) query.set('scope', API_SCOPE);
+  const text = query.toString();
+  return text ? `?${text}` : '';
+};
+
+/** Hands the request to the provider as if it were mounted at `/oauth` (it builds its URLs from that). */
+const mountProvider = ({ provider, jwks }: OAuthRouteDeps): Middleware => {
+  const handle = provider.callback();
+  return async (ctx, next) => {
+    if (ctx.path === `${OAUTH_PATH}/jwks` && ctx.method === 'GET') return void (ctx.body = jwks());
+    const inner = ctx.path === METADATA_PATH ? '/.well-known/openid-configuration'
+      : ctx.path.startsWith(`${OAUTH_PATH}/`) ? ctx.path.slice(OAUTH_PATH.length) : undefined;
+    if (inner === undefined) return next();
+    const search = withDefaultScope(inner, ctx.querystring);
+    Object.assign(ctx.req, { originalUrl: `${OAUTH_PATH}${inner}${search}` });
+    ctx.req.url = `${inner}${search}`;
+    ctx.respond = false;
+    await withPresentedClient(ctx.get('Authorization') || undefined, () => handle(ctx.req, ctx.res));
+  };
+};
+
+const interactionOf = async (provider: Provider, ctx: Context) => {
+  try {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid === ctx.params.uid) return details;
+  } catch {
+    // reported below: the interaction expired or its cookie is missing
+  }
+  throw new AppError('interaction_expired', 400, 'This sign-in request has expired; start again from the application');
+};
+
+const render = (ctx: Context, csrf: string, extra: { email?: string; error?: string } = {}): void => {
+  const uid = ctx.params.uid!;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = loginPage({ action: `${OAUTH_PATH}/interaction/${uid}/login`, uid, csrf, ...extra });
+};
+
+const showForm = (deps: OAuthRouteDeps) => async (ctx: Context) => {
+  await interactionOf(deps.provider, ctx);
+  const csrf = randomBytes(24).toString('base64url');
+  ctx.cookies.set(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: `${OAUTH_PATH}/interaction/${ctx.params.uid}`, overwrite: true });
+  render(ctx, csrf);
+};
+
+const field = (body: unknown, name: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.slice(0, 1024) : '';
+};
+
+const checkCsrf = (ctx: Context, sent: string): void => {
+  const expected = Buffer.from(ctx.cookies.get(CSRF_COOKIE) ?? '');
+  const given = Buffer.from(sent);
+  if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw new ForbiddenError('csrf_failed', 'The sign-in form is stale or was not sent by this site; reload it');
+  }
+};
+
+const submit = (deps: OAuthRouteDeps) => async (ctx: Context) => {
+  const body = (ctx.request as { body?: unknown }).body;
+  checkCsrf(ctx, field(body, 'csrf'));
+  await interactionOf(deps.provider, ctx);
+  const email = field(body, 'email');
+  try {
+    const user = await checkCredentials(deps.login, email, field(body, 'password'));
+    await deps.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
+    ctx.respond = false;
+  } catch (error) {
+    if (!(error instanceof LoginRefused)) throw error;
+    ctx.status = error.status;
+    ctx.set(error.headers);
+    render(ctx, field(body, 'csrf'), { email, error: error.message });
+  }
+};
+
+/** The login interaction routes, then the provider for the rest of `/oauth/*` and the metadata. */
+export const oauthRoutes = (deps: OAuthRouteDeps): Middleware[] => {
+  const router = new Router({ prefix: `${OAUTH_PATH}/interaction` });
+  const form = koaBody({ json: false, urlencoded: true, text: false, multipart: false, formLimit: '16kb' });
+  router.get('/:uid', showForm(deps));
+  router.post('/:uid/login', form, submit(deps));
+  return [router.routes() as unknown as Middleware, router.allowedMethods() as unknown as Middleware, mountProvider(deps)];
+};

@@ -1,0 +1,57 @@
+/**
+ * `/api/superadmin/organizations` (platform super admin only): create a tenant with its first
+ * admin, list tenants, suspend and reactivate one.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Directory, TenantEntry } from '../../access/directory.js';
+import { authorize } from '../../access/policy.js';
+import { createOrganization, setOrganizationStatus, type AccountDeps } from '../../commands/identity/accounts.js';
+import { NotFoundError } from '../../errors.js';
+import { principalOf } from '../authenticate.js';
+import { answerWrite, commandContext, type Clock } from '../command-context.js';
+import { organizationBody, reasonBody } from './schemas.js';
+
+export type IdentityRouteDeps = AccountDeps & { clock: Clock };
+
+const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
+
+const json = (t: TenantEntry) => ({ id: t.tenantId, slug: t.tenantId, name: t.name, status: t.status, createdAt: t.createdAt });
+
+const create = (deps: IdentityRouteDeps) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'platform.organizations:create');
+  const input = organizationBody(bodyOf(ctx));
+  const result = await createOrganization(deps, input, commandContext(ctx, deps.clock));
+  answerWrite(ctx, 201, result);
+  ctx.set('Location', `/api/superadmin/organizations/${result.id}`);
+  ctx.body = { ...(ctx.body as object), adminUserId: result.adminUserId };
+};
+
+const list = (directory: Directory) => (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'platform.organizations:read');
+  ctx.body = { data: directory.tenants().map(json), page: { nextCursor: null } };
+};
+
+const read = (directory: Directory) => (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'platform.organizations:read');
+  const tenant = directory.tenant(ctx.params.id!);
+  if (!tenant) throw new NotFoundError('No such organization');
+  ctx.body = json(tenant);
+};
+
+const changeStatus = (deps: IdentityRouteDeps, suspend: boolean) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'platform.organizations:update');
+  const change = suspend ? { suspend: true as const, reason: reasonBody(bodyOf(ctx)).reason } : { suspend: false as const };
+  answerWrite(ctx, 200, await setOrganizationStatus(deps, ctx.params.id!, change, commandContext(ctx, deps.clock)));
+  ctx.body = { ...(ctx.body as object), status: suspend ? 'suspended' : 'active' };
+};
+
+export const organizationRoutes = (deps: IdentityRouteDeps): Router => {
+  const router = new Router();
+  router.post('/', create(deps));
+  router.get('/', list(deps.directory));
+  router.get('/:id', read(deps.directory));
+  router.post('/:id/suspend', changeStatus(deps, true));
+  router.post('/:id/reactivate', changeStatus(deps, false));
+  return router;
+};

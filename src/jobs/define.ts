@@ -1,0 +1,19 @@
+/** How a job kind is declared (apart from the registry, so modules declaring jobs import no cycle). */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { JobData, JobHandler, JobQueue, KindOptions } from './port.js';
+
+/** What handlers may use; grows as modules need more (stores, mailers…). */
+export type JobDeps = { config: Config; logger: Logger; queue: JobQueue };
+
+/** One job kind: its name, its retry/concurrency options and how to build its handler. */
+export type JobDefinition<D extends JobData = JobData> = {
+  name: string;
+  options?: KindOptions;
+  handler: (deps: JobDeps) => JobHandler<D>;
+};
+
+/** Types a definition by its payload and erases that type so it fits in the registry list. */
+export const defineJob = <D extends JobData>(definition: JobDefinition<D>): JobDefinition =>
+  definition as unknown as JobDefinition;
+

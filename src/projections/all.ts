@@ -1,0 +1,13 @@
+/** Every projector the system runs; the server, the CLI and the rebuild job start them from here. */
+import { NotFoundError } from '../errors.js';
+import type { Projector } from './projector.js';
+import { contactsProjector } from './sales/contacts.js';
+
+export const PROJECTORS: readonly Projector[] = [contactsProjector];
+
+/** The projector of that name; 404 `not_found` otherwise (the name comes from a URL or the CLI). */
+export const projectorNamed = (name: string): Projector => {
+  const projector = PROJECTORS.find((p) => p.name === name);
+  if (!projector) throw new NotFoundError(`No projection named ${name}`, { projection: name, known: PROJECTORS.map((p) => p.name) });
+  return projector;
+};

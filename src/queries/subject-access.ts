@@ -1,0 +1,81 @@
+/**
+ * Subject access (GDPR art. 15): everything the tenant holds about one data subject, across every
+ * module, found in the log: each stream with an event naming the subject (its stored personal-data
+ * descriptor, or a `subjectId` in its data), with the record's current state when it is a
+ * catalogue kind, and all its events; personal fields decrypted, `null` and listed as erased after
+ * erasure, and the erasures themselves (the subject's own stream).
+ *
+ * Cost: one scan of the whole log (every tenant's events) per export, then one read per stream
+ * found. Exports are rare and audited; an index of subjects would make this proportional to the
+ * person's records.
+ */
+import { NotFoundError } from '../errors.js';
+import type { RecordKind } from '../events/catalogue.js';
+import type { JsonObject, RecordedEvent } from '../events/log/port.js';
+import { scanLog } from '../events/log/scan.js';
+import { parseStreamName, streamName } from '../events/log/stream-name.js';
+import { isPersonalDataErased, SUBJECT_AGGREGATE } from '../events/personal-data/erased.js';
+import { descriptorOf } from '../events/personal-data/protect.js';
+import { readableEvent } from '../events/personal-data/read.js';
+import { getRecord, historyEntryOf, type HistoryEntry, type ReadDeps, type RecordView } from './records.js';
+
+export type SubjectRecord = { recordType: string; id: string; state: RecordView | null; events: HistoryEntry[] };
+
+export type SubjectErasure = { erasedAt: string; erasedBy: string; reason: string; position: number };
+
+export type SubjectExport = {
+  subjectId: string;
+  erased: boolean;
+  erasures: SubjectErasure[];
+  records: SubjectRecord[];
+};
+
+const namesSubject = (tenantId: string, subjectId: string) => (e: RecordedEvent): boolean =>
+  e.stream.startsWith(`${tenantId}/`) &&
+  e.metadata.tenantId === tenantId &&
+  (descriptorOf(e.metadata)?.subjects.includes(subjectId) === true || e.data.subjectId === subjectId);
+
+/** The streams of the tenant holding an event about the subject, in the order first seen. */
+const subjectStreams = async (deps: ReadDeps, tenantId: string, subjectId: string): Promise<string[]> => {
+  const names = namesSubject(tenantId, subjectId);
+  const streams = new Set<string>();
+  for await (const event of scanLog(deps.store)) if (names(event)) streams.add(event.stream);
+  return [...streams];
+};
+
+const recordOf = (deps: ReadDeps, kinds: readonly RecordKind[], tenantId: string) => async (stream: string): Promise<SubjectRecord> => {
+  const { aggregateType, id } = parseStreamName(stream);
+  const events = (await deps.store.readStream(stream)).map(readableEvent(deps.keyStore)).map(historyEntryOf);
+  const kind = kinds.find((k) => k.type === aggregateType);
+  return { recordType: aggregateType, id, state: kind ? await getRecord(deps, kind, tenantId, id) : null, events };
+};
+
+const erasuresOf = async (deps: ReadDeps, tenantId: string, subjectId: string): Promise<SubjectErasure[]> => {
+  const events = await deps.store.readStream(streamName(tenantId, SUBJECT_AGGREGATE, subjectId));
+  return events.filter(isPersonalDataErased).map((e) => {
+    const data = e.data as JsonObject & { erasedAt: string; erasedBy: string; reason: string };
+    return { erasedAt: data.erasedAt, erasedBy: data.erasedBy, reason: data.reason, position: Number(e.position) };
+  });
+};
+
+/**
+ * Everything held about `subjectId` in the tenant. `kinds` are the catalogue record kinds whose
+ * current state can be folded; other streams are given by their events alone.
+ * @throws NotFoundError (404) when no event of the tenant names the subject.
+ */
+export const subjectExport = async (
+  deps: ReadDeps,
+  kinds: readonly RecordKind[],
+  tenantId: string,
+  subjectId: string,
+): Promise<SubjectExport> => {
+  const streams = await subjectStreams(deps, tenantId, subjectId);
+  if (streams.length === 0) throw new NotFoundError('No such data subject', { subjectId });
+  const own = streams.filter((s) => parseStreamName(s).aggregateType !== SUBJECT_AGGREGATE);
+  return {
+    subjectId,
+    erased: deps.keyStore.isErased(tenantId, subjectId),
+    erasures: await erasuresOf(deps, tenantId, subjectId),
+    records: await Promise.all(own.map(recordOf(deps, kinds, tenantId))),
+  };
+};

@@ -1,0 +1,53 @@
+/** The contract both OAuth storage adapters (SQLite, Redis) pass: what oidc-provider relies on. */
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import type { AdapterFactory } from 'oidc-provider';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const adapterContract = (open: () => AdapterFactory) => {
+  let adapter: AdapterFactory;
+  beforeEach(() => (adapter = open()));
+
+  it('stores, finds and destroys an entry by model and id', async () => {
+    const id = randomUUID();
+    await adapter('Session').upsert(id, { accountId: 'u1', uid: `uid-${id}` }, 60);
+    expect(await adapter('Session').find(id)).to.deep.include({ accountId: 'u1' });
+    expect(await adapter('Grant').find(id)).to.equal(undefined);
+    expect(await adapter('Session').findByUid(`uid-${id}`)).to.deep.include({ accountId: 'u1' });
+    await adapter('Session').destroy(id);
+    expect(await adapter('Session').find(id)).to.equal(undefined);
+  });
+
+  it('marks a code consumed, keeping the rest of it', async () => {
+    const id = randomUUID();
+    await adapter('AuthorizationCode').upsert(id, { grantId: 'g', accountId: 'u1' }, 60);
+    await adapter('AuthorizationCode').consume(id);
+    const code = await adapter('AuthorizationCode').find(id);
+    expect(code).to.deep.include({ grantId: 'g', accountId: 'u1' });
+    expect(code!.consumed).to.be.a('number');
+  });
+
+  it('revokes every token of a grant, and only of that grant', async () => {
+    const [grant, other] = [randomUUID(), randomUUID()];
+    await adapter('RefreshToken').upsert('r1', { grantId: grant }, 60);
+    await adapter('RefreshToken').upsert('r2', { grantId: grant }, 60);
+    await adapter('RefreshToken').upsert('r3', { grantId: other }, 60);
+    await adapter('AuthorizationCode').upsert('c1', { grantId: grant }, 60);
+    await adapter('RefreshToken').revokeByGrantId(grant);
+    expect(await adapter('RefreshToken').find('r1')).to.equal(undefined);
+    expect(await adapter('RefreshToken').find('r2')).to.equal(undefined);
+    expect(await adapter('RefreshToken').find('r3')).to.deep.include({ grantId: other });
+    expect(await adapter('AuthorizationCode').find('c1')).to.deep.include({ grantId: grant });
+    await adapter('AuthorizationCode').revokeByGrantId(grant);
+    expect(await adapter('AuthorizationCode').find('c1')).to.equal(undefined);
+  });
+
+  it('forgets an entry once it has expired', async () => {
+    const id = randomUUID();
+    await adapter('AuthorizationCode').upsert(id, { grantId: 'g' }, 1);
+    expect(await adapter('AuthorizationCode').find(id)).to.not.equal(undefined);
+    await sleep(2100);
+    expect(await adapter('AuthorizationCode').find(id)).to.equal(undefined);
+  });
+};

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { call, tokenFor } from '../../support/http.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+
+const ada = { firstName: 'Adalinde', lastName: 'Lovelock', email: 'adalinde@example.org', city: 'Arlington' };
+
+describe('GET /api/compliance/subjects/:subjectId/export', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let admin: string;
+  let dpo: string;
+  let contactId: string;
+  let subjectId: string;
+
+  before(async () => {
+    server = await startTestServer();
+    admin = await tokenFor(server, { tenantId: 'acme', actorId: 'admin-1', roles: ['tenant_admin'] });
+    dpo = await tokenFor(server, { tenantId: 'acme', actorId: 'auditor-1', roles: ['auditor'] });
+    contactId = (await call(server, 'POST', '/sales/contacts', { token: admin, body: ada })).body.id;
+    await call(server, 'PATCH', `/sales/contacts/${contactId}`, { token: admin, body: { jobTitle: 'Analyst' } });
+    subjectId = (await call(server, 'GET', `/sales/contacts/${contactId}`, { token: admin })).body.subjectId;
+    await call(server, 'POST', '/sales/contacts', { token: admin, body: { ...ada, firstName: 'Other', email: 'other@example.org' } });
+  });
+  after(async () => server.dispose());
+
+  const exportOf = (subject: string, token = dpo) => call(server, 'GET', `/api/compliance/subjects/${subject}/export`, { token });
+
+  it('answers every record about the person, decrypted, with its events', async () => {
+    const { status, body } = await exportOf(subjectId);
+    expect(status).to.equal(200);
+    expect(body).to.include({ subjectId, erased: false });
+    expect(body.erasures).to.deep.equal([]);
+    expect(body.records).to.have.length(1);
+    const [record] = body.records;
+    expect(record).to.include({ recordType: 'sales.contact', id: contactId });
+    expect(record.state).to.include({ ...ada, jobTitle: 'Analyst', subjectId, revision: 1 });
+    expect(record.events.map((e: any) => e.type)).to.deep.equal(['ContactCreated', 'ContactUpdated']);
+    expect(record.events[0].data.fields).to.include({ firstName: 'Adalinde', email: 'adalinde@example.org' });
+  });
+
+  it('answers 404 for an unknown subject and for another tenant\'s subject, 403 without compliance permission', async () => {
+    expect((await exportOf(randomUUID())).status).to.equal(404);
+    const globex = await tokenFor(server, { tenantId: 'globex', actorId: 'auditor-2', roles: ['auditor'] });
+    expect((await exportOf(subjectId, globex)).status).to.equal(404);
+    const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
+    expect((await exportOf(subjectId, rep)).status).to.equal(403);
+  });
+
+  it('after erasure answers with personal fields null, listed as erased, and the erasure', async () => {
+    const erased = await call(server, 'POST', `/api/compliance/subjects/${subjectId}/erase`, { token: admin, body: { reason: 'art. 17 #12' } });
+    expect(erased.status).to.equal(200);
+    const { status, body } = await exportOf(subjectId);
+    expect(status).to.equal(200);
+    expect(body.erased).to.equal(true);
+    expect(body.erasures).to.have.length(1);
+    expect(body.erasures[0]).to.include({ reason: 'art. 17 #12', erasedBy: 'admin-1' });
+    const [record] = body.records;
+    expect(record.state).to.include({ firstName: null, lastName: null, email: null, city: 'Arlington', jobTitle: 'Analyst' });
+    expect(record.state.erasedFields).to.have.members(['firstName', 'lastName', 'email']);
+    expect(record.events[0].erased).to.include.members(['fields.firstName', 'fields.email']);
+    expect(JSON.stringify(body)).not.to.contain('Adalinde');
+  });
+});
+
+describe('GET /api/compliance/classification', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server.dispose());
+
+  it('lists every record type\'s fields with their class; the encrypted ones are the personal and sensitive ones', async () => {
+    const token = await tokenFor(server, { tenantId: 'acme', actorId: 'auditor-1', roles: ['auditor'] });
+    const { status, body } = await call(server, 'GET', '/api/compliance/classification', { token });
+    expect(status).to.equal(200);
+    expect(body.classes).to.deep.equal(['public', 'internal', 'confidential', 'personal', 'sensitive']);
+    const contact = body.data.find((r: any) => r.recordType === 'sales.contact');
+    expect(contact.fields).to.deep.include({ field: 'email', class: 'personal', encrypted: true });
+    expect(contact.fields).to.deep.include({ field: 'city', class: 'confidential', encrypted: false });
+    for (const f of contact.fields) expect(f.encrypted, f.field).to.equal(f.class === 'personal' || f.class === 'sensitive');
+  });
+
+  it('refuses roles without compliance permission (403)', async () => {
+    const token = await tokenFor(server, { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
+    expect((await call(server, 'GET', '/api/compliance/classification', { token })).status).to.equal(403);
+  });
+});

@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, tokenFor } from '../../support/http.js';
+import { decodeJwt } from '../../support/oauth.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+describe('/api/admin/clients and POST /oauth/token (client_credentials)', () => {
+  let server: TestServer;
+  let admin: string;
+  before(async () => {
+    server = await startTestServer();
+    admin = await tokenFor(server, { tenantId: 'acme', actorId: 'acme-admin', roles: ['tenant_admin'] });
+  });
+  after(async () => server.dispose());
+
+  const clientToken = async (authorization: string) => {
+    const res = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST', headers: { authorization }, body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+
+  it('registers a client whose secret (answered once, stored hashed) buys API tokens for its tenant and roles', async () => {
+    const created = await call(server, 'POST', '/api/admin/clients', { token: admin, body: { name: 'ERP sync', roles: ['sales_rep'] } });
+    expect(created.status).to.equal(201);
+    const { clientId, clientSecret } = created.body;
+    expect(clientSecret).to.be.a('string').with.length.greaterThan(40);
+    for (const file of readdirSync(server.dataDir).filter((f) => f.includes('.db'))) {
+      expect(readFileSync(join(server.dataDir, file)).toString('latin1'), file).not.to.include(clientSecret);
+    }
+    const token = await clientToken(basic(clientId, clientSecret));
+    expect(token.status).to.equal(200);
+    const { header, payload } = decodeJwt(token.body.access_token!);
+    expect(header).to.include({ alg: 'ES256', typ: 'at+jwt' });
+    expect(payload).to.include({ sub: clientId, client_id: clientId, tid: 'acme', aud: 'crm-api' });
+    expect(payload.roles).to.deep.equal(['sales_rep']);
+    const res = await call(server, 'POST', '/sales/contacts', { token: token.body.access_token, body: { firstName: 'I', lastName: 'Ntegration', email: 'i@example.org' } });
+    expect(res.status).to.equal(201);
+  });
+
+  it('refuses a wrong secret (401 invalid_client), and a revoked client both new tokens and its current ones', async () => {
+    const { body } = await call(server, 'POST', '/api/admin/clients', { token: admin, body: { name: 'Old BI', roles: ['auditor'] } });
+    expect((await clientToken(basic(body.clientId, `${body.clientSecret}x`))).body.error).to.equal('invalid_client');
+    const token = (await clientToken(basic(body.clientId, body.clientSecret))).body.access_token;
+    const revoked = await call(server, 'POST', `/api/admin/clients/${body.clientId}/revoke`, { token: admin, body: { reason: 'replaced' } });
+    expect(revoked.status).to.equal(200);
+    expect((await clientToken(basic(body.clientId, body.clientSecret))).body.error).to.equal('invalid_client');
+    const refused = await call(server, 'GET', '/sales/contacts', { token });
+    expect(refused.status).to.equal(403);
+    expect(refused.body.code).to.equal('client_revoked');
+  });
+
+  it('lets only a tenant admin register clients (403), with tenant roles only (400)', async () => {
+    const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
+    expect((await call(server, 'POST', '/api/admin/clients', { token: rep, body: { name: 'x', roles: ['sales_rep'] } })).status).to.equal(403);
+    expect((await call(server, 'POST', '/api/admin/clients', { token: admin, body: { name: 'x', roles: ['platform_admin'] } })).status).to.equal(400);
+  });
+});

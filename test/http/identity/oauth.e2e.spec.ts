@@ -1,0 +1,185 @@
+import { expect } from 'chai';
+import { call, tokenFor } from '../../support/http.js';
+import { CALLBACK, decodeJwt, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+
+const ROOT = { email: 'root@example.com', password: 'correct horse battery staple' };
+const ADMIN = { email: 'ada@acme.example', password: 'analytical engine 1843', name: 'Ada Lovelace' };
+
+describe('OAuth 2.0 authorization server', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ CRM_ADMIN_EMAIL: ROOT.email, CRM_ADMIN_PASSWORD: ROOT.password });
+    const platform = await tokenFor(server, { tenantId: 'platform', actorId: 'root', roles: ['platform_admin'] });
+    const created = await call(server, 'POST', '/api/superadmin/organizations', { token: platform, body: { name: 'Acme', slug: 'acme', admin: ADMIN } });
+    expect(created.status).to.equal(201);
+  });
+  after(async () => server.dispose());
+
+  describe('GET /.well-known/oauth-authorization-server', () => {
+    it('lists the endpoints under the issuer PUBLIC_URL, with S256 the only PKCE method', async () => {
+      const res = await call(server, 'GET', '/.well-known/oauth-authorization-server');
+      expect(res.status).to.equal(200);
+      expect(res.body.issuer).to.equal(server.config.publicUrl);
+      expect(res.body.authorization_endpoint).to.equal(`${server.url}/oauth/auth`);
+      expect(res.body.token_endpoint).to.equal(`${server.url}/oauth/token`);
+      expect(res.body.revocation_endpoint).to.equal(`${server.url}/oauth/token/revocation`);
+      expect(res.body.jwks_uri).to.equal(`${server.url}/oauth/jwks`);
+      expect(res.body.code_challenge_methods_supported).to.deep.equal(['S256']);
+      const jwks = await call(server, 'GET', '/oauth/jwks');
+      expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).to.include(server.signingKeys.current().kid);
+      expect(jwks.body.keys.every((k: { d?: string }) => k.d === undefined)).to.equal(true);
+    });
+  });
+
+  describe('GET /oauth/auth → login form → callback → POST /oauth/token', () => {
+    it('answers a login form with email, password and hidden fields carrying the request', async () => {
+      const { page } = await startAuthorization(server);
+      expect(page.status).to.equal(200);
+      expect(page.headers.get('content-type')).to.match(/^text\/html/);
+      for (const name of ['email', 'password', 'uid', 'csrf']) expect(page.html).to.match(new RegExp(`name="${name}"`));
+    });
+
+    it('lands on the redirect URI with code and state, and the code buys a token the API accepts', async () => {
+      const auth = await startAuthorization(server);
+      const landed = await signIn(auth, ADMIN.email, ADMIN.password);
+      const callback = new URL(landed.location!);
+      expect(`${callback.origin}${callback.pathname}`).to.equal(CALLBACK);
+      expect(callback.searchParams.get('state')).to.equal('xyz-state');
+      const code = callback.searchParams.get('code')!;
+      const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: auth.verifier });
+      expect(tokens.status).to.equal(200);
+      expect(tokens.body.token_type).to.equal('Bearer');
+      expect(tokens.body.refresh_token).to.be.a('string');
+      const { header, payload } = decodeJwt(tokens.body.access_token!);
+      expect(header).to.include({ alg: 'ES256', typ: 'at+jwt' });
+      expect(payload).to.include({ iss: server.config.publicUrl, aud: 'crm-api', tid: 'acme', client_id: 'crm-web' });
+      expect(payload.roles).to.deep.equal(['tenant_admin']);
+      const body = { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.org' };
+      const created = await call(server, 'POST', '/sales/contacts', { token: tokens.body.access_token, body });
+      expect(created.status).to.equal(201);
+      const read = await call(server, 'GET', `/sales/contacts/${created.body.id}`, {
+        token: tokens.body.access_token, headers: { 'Consistency-Position': String(created.body.position) },
+      });
+      expect(read.status).to.equal(200);
+      expect(read.body.email).to.equal('grace@example.org');
+    });
+
+    it('accepts any port on the loopback callback but no other redirect URI', async () => {
+      const other = await startAuthorization(server, { redirect_uri: 'http://127.0.0.1:61234/callback' });
+      expect(other.page.status).to.equal(200);
+      for (const redirect of ['http://localhost:5555/callback', 'http://127.0.0.1:5555/callback/', 'https://evil.example/callback']) {
+        const refused = await startAuthorization(server, { redirect_uri: redirect });
+        expect(refused.page.status, redirect).to.equal(400);
+        expect(refused.page.location, redirect).to.equal(undefined);
+      }
+    });
+
+    it('refuses plain PKCE and a request without a challenge (error sent to the callback, no login)', async () => {
+      const cases: Record<string, string>[] = [{ code_challenge_method: 'plain' }, { code_challenge: '', code_challenge_method: '' }];
+      for (const query of cases) {
+        const { page } = await startAuthorization(server, query);
+        expect(page.status).to.equal(303);
+        const callback = new URL(page.location!);
+        expect(callback.searchParams.get('error')).to.equal('invalid_request');
+        expect(callback.searchParams.get('code')).to.equal(null);
+      }
+    });
+
+    it('refuses a code redeemed with the wrong verifier', async () => {
+      const first = await logIn(server, ADMIN.email, ADMIN.password);
+      const auth = await startAuthorization(server);
+      const code = new URL((await signIn(auth, ADMIN.email, ADMIN.password)).location!).searchParams.get('code')!;
+      const res = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: first.verifier });
+      expect(res.status).to.equal(400);
+      expect(res.body.error).to.equal('invalid_grant');
+    });
+
+    it('refuses a code redeemed twice, and the second redemption revokes what the first issued', async () => {
+      const first = await logIn(server, ADMIN.email, ADMIN.password);
+      expect(first.status).to.equal(200);
+      const again = await tokenRequest(server, { grant_type: 'authorization_code', code: first.code, redirect_uri: CALLBACK, code_verifier: first.verifier });
+      expect(again.status).to.equal(400);
+      expect(again.body.error).to.equal('invalid_grant');
+      const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token! });
+      expect(refresh.status).to.equal(400);
+      expect(refresh.body.error).to.equal('invalid_grant');
+    });
+  });
+
+  describe('POST /oauth/token (refresh_token)', () => {
+    it('rotates the refresh token; reusing an old one revokes the whole family', async () => {
+      const { body } = await logIn(server, ADMIN.email, ADMIN.password);
+      const rotated = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
+      expect(rotated.status).to.equal(200);
+      expect(rotated.body.refresh_token).to.be.a('string').and.not.equal(body.refresh_token);
+      expect(decodeJwt(rotated.body.access_token!).payload.tid).to.equal('acme');
+      const reused = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
+      expect(reused.status).to.equal(400);
+      expect(reused.body.error).to.equal('invalid_grant');
+      const successor = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token! });
+      expect(successor.status).to.equal(400);
+    });
+  });
+
+  describe('POST /oauth/token/revocation', () => {
+    it('revokes a refresh token (RFC 7009)', async () => {
+      const { body } = await logIn(server, ADMIN.email, ADMIN.password);
+      const res = await fetch(`${server.url}/oauth/token/revocation`, {
+        method: 'POST', body: new URLSearchParams({ client_id: 'crm-web', token: body.refresh_token!, token_type_hint: 'refresh_token' }),
+      });
+      expect(res.status).to.equal(200);
+      const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
+      expect(refresh.body.error).to.equal('invalid_grant');
+    });
+  });
+
+  describe('POST /oauth/interaction/:uid/login', () => {
+    it('re-shows the form with one error for a wrong password, then slows that account down (429)', async () => {
+      const wrong = await signIn(await startAuthorization(server), ROOT.email, 'not the password');
+      expect(wrong.status).to.equal(401);
+      expect(wrong.location).to.equal(undefined);
+      expect(wrong.html).to.match(/name="password"/).and.match(/email or password is not correct/);
+      const soon = await signIn(await startAuthorization(server), ROOT.email, ROOT.password);
+      expect(soon.status).to.equal(429);
+      expect(Number(soon.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect(soon.location).to.equal(undefined);
+    });
+
+    it('answers an unknown email exactly as a wrong password (no user enumeration)', async () => {
+      const unknown = await signIn(await startAuthorization(server), 'nobody@example.com', 'whatever password');
+      expect(unknown.status).to.equal(401);
+      expect(unknown.html).to.match(/email or password is not correct/);
+    });
+
+    it('refuses a post without the CSRF token', async () => {
+      const auth = await startAuthorization(server);
+      const res = await auth.browser.submit({ ...auth.page, html: auth.page.html.replace(/name="csrf" value="[^"]*"/, 'name="csrf" value=""') }, {
+        email: ADMIN.email, password: ADMIN.password,
+      });
+      expect(res.status).to.equal(403);
+      expect(res.location).to.equal(undefined);
+    });
+  });
+
+  describe('suspended organization', () => {
+    it('refuses its users at login and their existing tokens at the API (403 organization_suspended)', async () => {
+      const platform = await tokenFor(server, { tenantId: 'platform', actorId: 'root', roles: ['platform_admin'] });
+      const user = { email: 'bob@initech.example', password: 'tps reports 1999', name: 'Bob' };
+      expect((await call(server, 'POST', '/api/superadmin/organizations', { token: platform, body: { name: 'Initech', slug: 'initech', admin: user } })).status).to.equal(201);
+      const { body } = await logIn(server, user.email, user.password);
+      expect((await call(server, 'GET', '/sales/contacts', { token: body.access_token })).status).to.equal(200);
+      const suspended = await call(server, 'POST', '/api/superadmin/organizations/initech/suspend', { token: platform, body: { reason: 'unpaid invoices' } });
+      expect(suspended.status).to.equal(200);
+      const refused = await call(server, 'GET', '/sales/contacts', { token: body.access_token });
+      expect(refused.status).to.equal(403);
+      expect(refused.body.code).to.equal('organization_suspended');
+      const login = await signIn(await startAuthorization(server), user.email, user.password);
+      expect(login.status).to.equal(403);
+      expect(login.html).to.match(/organization is suspended/);
+      expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! })).body.error).to.equal('invalid_grant');
+      await call(server, 'POST', '/api/superadmin/organizations/initech/reactivate', { token: platform });
+      expect((await call(server, 'GET', '/sales/contacts', { token: body.access_token })).status).to.equal(200);
+    });
+  });
+});
