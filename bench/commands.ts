@@ -2,9 +2,10 @@
  * `npm run bench -- commands`: commands/s through the one command handler (load → fold → decide
  * → encrypt → append) creating contacts with personal fields (a new subject, so a new data key,
  * per command) and catalogue records without any, at 1 and 64 concurrent callers, each as a ratio
- * of the bare store append of the same event measured in the same run.
+ * of the bare store append of the same event measured in the same run, in alternating slices.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { handleCommand, type CommandContext, type CommandDeps } from '../src/commands/handle.js';
 import { catalogueDecider, type RecordCommand } from '../src/commands/catalogue.js';
@@ -13,7 +14,17 @@ import type { RecordKind } from '../src/events/catalogue.js';
 import { openSqliteEventStore } from '../src/events/log/sqlite.js';
 import { streamName } from '../src/events/log/stream-name.js';
 import { openKeyStore } from '../src/events/personal-data/key-store.js';
-import { fmtInt, fmtRatio, machine, measureConcurrent, printTable, withTempDir, writeResults, type Budget } from './lib.js';
+import {
+  fmtInt,
+  fmtRatio,
+  machine,
+  measureConcurrent,
+  printTable,
+  withTempDir,
+  writeResults,
+  type Budget,
+  type ConcurrentRun,
+} from './lib.js';
 
 const BUDGET: Budget = { warmupMs: 500, durationMs: 4_000, maxOps: 200_000 };
 const CALLERS = [1, 64];
@@ -58,14 +69,36 @@ const WORKLOADS: Workload[] = [
   },
 ];
 
-const measure = (workload: Workload, callers: number) =>
+// The disk's fsync latency drifts on these machines from second to second: the workloads are
+// measured in alternating short slices (each on its own stores, kept open) so all see the same disk.
+const SLICES = 6;
+const SLICE: Budget = { warmupMs: 100, durationMs: BUDGET.durationMs / SLICES, maxOps: BUDGET.maxOps };
+const WARM_UP: Budget = { warmupMs: BUDGET.warmupMs, durationMs: 0, maxOps: 0 };
+
+const openDeps = (dir: string): CommandDeps => {
+  mkdirSync(dir);
+  return { store: openSqliteEventStore(join(dir, 'events.db')), keyStore: openKeyStore(join(dir, 'keys.db'), randomBytes(32)) };
+};
+
+const sum = (runs: ConcurrentRun[]) => {
+  const ops = runs.reduce((n, r) => n + r.ops, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  return { perSecond: ops / seconds, failure: runs.find((r) => r.failure)?.failure };
+};
+
+/** Each workload at `callers` callers: a warm-up, then `SLICES` slices taken in turn with the others. */
+const measureAll = (callers: number) =>
   withTempDir('crm-bench-commands', async (dir) => {
-    const deps = { store: openSqliteEventStore(join(dir, 'events.db')), keyStore: openKeyStore(join(dir, 'keys.db'), randomBytes(32)) };
+    const deps = WORKLOADS.map((_, i) => openDeps(join(dir, String(i))));
     try {
-      return await measureConcurrent(BUDGET, callers, () => workload.step(deps));
+      for (const [i, w] of WORKLOADS.entries()) await measureConcurrent(WARM_UP, callers, () => w.step(deps[i]!));
+      const runs = WORKLOADS.map((): ConcurrentRun[] => []);
+      for (let slice = 0; slice < SLICES; slice++) {
+        for (const [i, w] of WORKLOADS.entries()) runs[i]!.push(await measureConcurrent(SLICE, callers, () => w.step(deps[i]!)));
+      }
+      return runs.map(sum);
     } finally {
-      await deps.store.close();
-      deps.keyStore.close();
+      for (const d of deps) await d.store.close().finally(() => d.keyStore.close());
     }
   });
 
@@ -74,8 +107,7 @@ export const runCommandsSuite = async (): Promise<void> => {
   const rows: string[][] = [];
   const results: Record<string, unknown> = {};
   for (const callers of CALLERS) {
-    const runs: Array<Awaited<ReturnType<typeof measure>>> = [];
-    for (const workload of WORKLOADS) runs.push(await measure(workload, callers));
+    const runs = await measureAll(callers);
     const bare = runs[0]!.perSecond;
     WORKLOADS.forEach((w, i) => {
       const run = runs[i]!;

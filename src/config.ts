@@ -18,6 +18,18 @@ export type Config = Readonly<{
   corsOrigins: readonly string[];
   webRedirectUris: readonly string[];
   shutdownGraceMs: number;
+  rateLimits: RateLimits;
+  /** When set, `/metrics` needs `Authorization: Bearer <it>`; unset, it answers loopback callers only. */
+  metricsToken: string | undefined;
+}>;
+
+/** Requests allowed per window (0: no limit); see `src/http/rate-limit.ts`. */
+export type RateLimits = Readonly<{
+  windowSeconds: number;
+  perIp: number;
+  perClient: number;
+  authWindowSeconds: number;
+  authPerIp: number;
 }>;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -71,6 +83,29 @@ const redirectUris = (r: Reader, name: string): string[] =>
     return ok;
   });
 
+/** CORS origins: exact `scheme://host[:port]`, never `*`. */
+const origins = (r: Reader, name: string): string[] =>
+  list(r, name).filter((raw) => {
+    const ok = URL.parse(raw)?.origin === raw;
+    if (!ok) problem(r, name, `${JSON.stringify(raw)} must be an exact origin such as https://app.example.com (no path, no *)`);
+    return ok;
+  });
+
+/** Defaults high enough for one client at full speed on one core (the HTTP benchmark: 16 connections, one token). */
+const rateLimits = (r: Reader): RateLimits => ({
+  windowSeconds: integer(r, 'RATE_LIMIT_WINDOW_SECONDS', 1, 1, 3600),
+  perIp: integer(r, 'RATE_LIMIT_PER_IP', 50_000, 0, 10_000_000),
+  perClient: integer(r, 'RATE_LIMIT_PER_CLIENT', 50_000, 0, 10_000_000),
+  authWindowSeconds: integer(r, 'RATE_LIMIT_AUTH_WINDOW_SECONDS', 60, 1, 86_400),
+  authPerIp: integer(r, 'RATE_LIMIT_AUTH_PER_IP', 600, 0, 1_000_000),
+});
+
+const secret = (r: Reader, name: string): string | undefined => {
+  const raw = text(r, name);
+  if (raw === undefined || raw.length >= 16) return raw;
+  return problem(r, name, 'must be at least 16 characters');
+};
+
 const masterKey = (r: Reader): Buffer | undefined => {
   const raw = text(r, 'CRM_MASTER_KEY');
   if (raw === undefined) return undefined;
@@ -113,9 +148,11 @@ export const loadConfig = (env: Env = process.env): Config => {
     masterKey: masterKey(r),
     admin: admin(r),
     logLevel: oneOf(r, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    corsOrigins: list(r, 'CRM_CORS_ORIGINS'),
+    corsOrigins: origins(r, 'CRM_CORS_ORIGINS'),
     webRedirectUris: redirectUris(r, 'CRM_WEB_REDIRECT_URIS'),
     shutdownGraceMs: integer(r, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    rateLimits: rateLimits(r),
+    metricsToken: secret(r, 'METRICS_TOKEN'),
   };
   if (nodeEnv === 'production' && !config.masterKey) problem(r, 'CRM_MASTER_KEY', 'is required in production');
   if (r.problems.length > 0) throw new ConfigError(r.problems);

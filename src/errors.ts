@@ -80,6 +80,13 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** 429: the caller sent too many requests; `Retry-After` says in how many seconds to try again. */
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', 429, message, { extra: { retryAfter: retryAfterSeconds }, headers: { 'Retry-After': String(retryAfterSeconds) } });
+  }
+}
+
 /** 503: a dependency is not available right now; the client may retry. */
 export class UnavailableError extends AppError {
   constructor(code: string, message: string, extra?: Record<string, unknown>) {

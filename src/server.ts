@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { openIdentityDb } from './access/identity-db.js';
 import { openSigningKeys, type SigningKeys } from './access/signing-keys.js';
@@ -18,15 +19,19 @@ import { openEventStore } from './events/log/open.js';
 import type { EventStore } from './events/log/port.js';
 import { openKeyStore, type KeyStore } from './events/personal-data/key-store.js';
 import { resolveMasterKey } from './events/personal-data/master-key.js';
-import { apiRoutes } from './http/api.js';
+import { apiRoutes, RECORD_RESOURCES } from './http/api.js';
+import { openHttpPlatform } from './http/platform.js';
 import { createApp } from './http/app.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
-import { registerJobs } from './jobs/registry.js';
+import { hostApiJobs } from './jobs/api-host.js';
 import { PROJECTORS } from './projections/all.js';
 import { openReadDb, type ReadDb } from './projections/read-db.js';
 import { startProjections, type ProjectionRunner } from './projections/runner.js';
 import { readModelOf } from './http/read-model.js';
+import { erasureEffects } from './jobs/erasure-effects.js';
+import { scheduleRetentionSweeps } from './jobs/retention-schedule.js';
+import { watchRebuildRequests } from './projections/requests.js';
 
 export type RunningServer = {
   url: string;
@@ -38,27 +43,35 @@ export type RunningServer = {
   readDb: ReadDb;
   projections: ProjectionRunner;
   sealer: ChainSealer;
+  /** The Koa app (its routers are the route inventory). */
+  app: Koa;
   stop: () => Promise<void>;
 };
 
 export const startServer = async (config: Config, logger: Logger): Promise<RunningServer> => {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = resolveMasterKey(config, logger);
-  const store = await openEventStore(config);
+  const platform = openHttpPlatform(config, RECORD_RESOURCES);
+  const store = platform.metrics.timeAppends(await openEventStore(config));
   const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), masterKey);
   const identityDb = openIdentityDb(join(config.dataDir, 'identity.db'));
   const signingKeys = await openSigningKeys(identityDb, masterKey);
   const identity = await openIdentity({ config, identityDb, masterKey, store, keyStore, logger, signingKeys });
   const readDb = openReadDb(config.dataDir);
   const projections = await startProjections({ store, keyStore, readDb, projectors: PROJECTORS, logger });
+  platform.metrics.watchProjections(projections);
   const chain = openChainDb(join(config.dataDir, AUDIT_DB_FILE));
   const sealer = startChainSealer(store, chain, logger);
+  const rebuildRequests = await watchRebuildRequests(store, projections, logger);
   const readModel = readModelOf(store, readDb, projections);
   const verify = tokenVerifier(signingKeys, { issuer: config.publicUrl });
-  // Jobs: with Redis the API only enqueues (the worker consumes); without it they run here.
+  // Jobs: without Redis they all run here; with Redis the worker runs them, but for those the API hosts.
   const jobs = await openJobQueue(config, logger);
-  registerJobs(jobs, { config, logger, queue: jobs });
-  if (jobs.kind === 'in-process') await jobs.start();
+  const erasure = erasureEffects({ store, keyStore, projections, projectors: PROJECTORS, queue: jobs });
+  const compliance = { store, keyStore, readDb: readDb.db, erasure, kinds: RECORD_RESOURCES.map((r) => r.kind) };
+  const stopHostedJobs = await hostApiJobs(config, logger, jobs, { config, logger, queue: jobs, compliance });
+  const activeTenants = () => identity.directory.tenants().filter((t) => t.status === 'active').map((t) => t.tenantId);
+  const sweeps = scheduleRetentionSweeps({ queue: jobs, tenants: activeTenants, clock: () => new Date(), logger });
   let draining = false;
   const app = createApp({
     logger,
@@ -68,8 +81,11 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
       { name: 'readModel', check: async () => void readDb.db.prepare('SELECT 1').get() },
     ],
     jwks: () => signingKeys.jwks(),
-    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory }),
+    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, erasure, jobs, limitClient: platform.perClient }),
     oauth: identity.oauth,
+    observe: platform.metrics.observe,
+    edge: platform.edge,
+    publicRouters: platform.routers,
   });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -85,8 +101,12 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
     await Promise.race([closed, grace]);
     server.closeAllConnections();
+    sweeps.stop();
+    await stopHostedJobs();
     await jobs.close();
+    await platform.close();
     await identity.close();
+    await rebuildRequests.close();
     await projections.close();
     await readDb.close();
     await sealer.stop();
@@ -97,5 +117,5 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     identityDb.close();
     logger.info('stopped');
   };
-  return { url: `http://127.0.0.1:${port}`, port, store, keyStore, signingKeys, jobs, readDb, projections, sealer, stop };
+  return { url: `http://127.0.0.1:${port}`, port, store, keyStore, signingKeys, jobs, readDb, projections, sealer, app, stop };
 };

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
-import { registerJobs } from './jobs/registry.js';
+import { registerJobs, WORKER_JOBS } from './jobs/registry.js';
 import { createLogger } from './logger.js';
 
 /** Exit status for a configuration problem (sysexits EX_CONFIG), as `src/main.ts` uses. */
@@ -57,7 +57,7 @@ const main = async (): Promise<void> => {
   const config = configOrExit();
   const logger = createLogger(config.logLevel);
   const queue = await openJobQueue(config, logger);
-  const kinds = registerJobs(queue, { config, logger, queue });
+  const kinds = registerJobs(queue, { config, logger, queue }, WORKER_JOBS);
   await queue.start();
   // With no kind registered nothing holds the event loop open; the worker still waits for its signal.
   const keepAlive = setInterval(() => undefined, 2 ** 30);

@@ -4,6 +4,7 @@
  */
 import { ConflictError, NotFoundError } from '../errors.js';
 import {
+  effectOf,
   eventNameOf,
   eventTypeOf,
   evolveRecord,
@@ -92,7 +93,9 @@ export const catalogueDecider = (kind: RecordKind): Decider<RecordCommand, Domai
   initialState: initialRecordState,
   evolve: (state, event) => {
     const name = eventNameOf(kind, event.type);
-    return name ? evolveRecord(state, { type: name, data: event.data } as RecordEvent) : state;
+    if (name) return evolveRecord(state, { type: name, data: event.data } as RecordEvent);
+    const changes = effectOf(kind, event.type, event.data);
+    return changes ? evolveRecord(state, { type: 'Updated', data: { changes } }) : state;
   },
   decide: (command, state) =>
     decideRecord(kind, command, state).map((e) => ({ type: eventTypeOf(kind, e.type), data: e.data as JsonObject })),
@@ -112,13 +115,14 @@ export type CreateBody = JsonObject & { ownerId?: string; tags?: string[] };
 
 /** The create and patch validators of a kind; a patch may clear (null) only optional fields. */
 export const recordValidators = (kind: RecordKind) => {
+  const writable = Object.fromEntries(Object.entries(kind.fields).filter(([name]) => !kind.readOnly?.includes(name)));
   const patchFields = Object.fromEntries(
-    Object.entries(kind.fields).map(([name, schema]) => [name, kind.required.includes(name) ? schema : nullable(schema)]),
+    Object.entries(writable).map(([name, schema]) => [name, kind.required.includes(name) ? schema : nullable(schema)]),
   );
   return {
     create: validator<CreateBody>({
       type: 'object', additionalProperties: false, required: kind.required,
-      properties: { ...kind.fields, ownerId: OWNER, tags: TAGS },
+      properties: { ...writable, ownerId: OWNER, tags: TAGS },
     }),
     patch: validator<JsonObject>({ type: 'object', additionalProperties: false, minProperties: 1, properties: patchFields }),
     tags: validator<{ add?: string[]; remove?: string[] }>({

@@ -26,3 +26,6 @@ export const commandIdFor = (tenantId: string, idempotencyKey: string): string =
 
 /** The id of the record a create command makes: a retried create addresses the same record. */
 export const recordIdFor = (commandId: string): string => uuidV5(`${commandId}#record`);
+
+/** The id of a command another command sends as one of its effects (`role`: `contact`, `account`…), so a retry sends it again identically. */
+export const childCommandIdFor = (commandId: string, role: string): string => uuidV5(`${commandId}#child#${role}`);

@@ -79,26 +79,32 @@ const toNewEvent = (
   const { context: ctx, id } = request;
   const specs = aggregate.personalData?.[event.type];
   const { data, descriptor } = specs ? protectEvent(keyStore, ctx.tenantId, specs, event.data) : { data: event.data, descriptor: undefined };
+  const metadata = metadataOf(aggregate.type, id, ctx);
+  if (descriptor) metadata.personalData = descriptor;
   return {
     id: idOf(index),
     type: event.type,
     schemaVersion: (aggregate.upcasters ?? noUpcasters).currentVersion(event.type),
     data,
-    metadata: { ...metadataOf(aggregate.type, id, ctx), ...(descriptor ? { personalData: descriptor } : {}) },
+    metadata,
   };
 };
 
-const metadataOf = (aggregateType: string, id: string, ctx: CommandContext): JsonObject => ({
-  tenantId: ctx.tenantId,
-  actorId: ctx.actorId,
-  commandId: ctx.commandId,
-  correlationId: ctx.correlationId,
-  causationId: ctx.causationId ?? ctx.commandId,
-  ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-  occurredAt: ctx.now.toISOString(),
-  aggregateType,
-  aggregateId: id,
-});
+// Built field by field rather than with spreads: cheaper, and the same keys in the same order.
+const metadataOf = (aggregateType: string, id: string, ctx: CommandContext): JsonObject => {
+  const metadata: JsonObject = {
+    tenantId: ctx.tenantId,
+    actorId: ctx.actorId,
+    commandId: ctx.commandId,
+    correlationId: ctx.correlationId,
+    causationId: ctx.causationId ?? ctx.commandId,
+  };
+  if (ctx.requestId) metadata.requestId = ctx.requestId;
+  metadata.occurredAt = ctx.now.toISOString();
+  metadata.aggregateType = aggregateType;
+  metadata.aggregateId = id;
+  return metadata;
+};
 
 export type Request<C, S = never> = {
   id: string;

@@ -24,11 +24,18 @@ const messageOf = (error: ErrorObject): string =>
 export const fieldErrors = (errors: readonly ErrorObject[] | null | undefined): FieldError[] =>
   (errors ?? []).map((e) => ({ pointer: pointerOf(e), message: messageOf(e) }));
 
+const schemas = new WeakMap<(input: unknown) => unknown, object>();
+
+/** The schema a `validator` was compiled from: the OpenAPI document describes requests with it. */
+export const schemaOf = (assertion: (input: unknown) => unknown): object | undefined => schemas.get(assertion);
+
 /** Compiles a schema into an assertion that narrows its input or throws `validation_failed`. */
 export const validator = <T>(schema: object): ((input: unknown) => T) => {
   const validate: ValidateFunction = ajv.compile(schema);
-  return (input: unknown): T => {
+  const assertion = (input: unknown): T => {
     if (validate(input)) return input as T;
     throw new InvalidInputError('validation_failed', 'The request is not valid', fieldErrors(validate.errors));
   };
+  schemas.set(assertion, schema);
+  return assertion;
 };

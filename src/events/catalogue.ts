@@ -31,6 +31,13 @@ export type RecordKind = {
   filterable: string[];
   sortable: string[];
   searchable?: string[];
+  /** Fields only the kind's own events set (a lead's status): read, listed and filtered, never sent in a create or patch. */
+  readOnly?: string[];
+  /**
+   * A rule-bearing kind's own events beyond the generic six, by name after the prefix (`Qualified`),
+   * each as the field changes it makes: the generic state, record views and projection follow them.
+   */
+  effects?: Readonly<Record<string, (data: JsonObject) => JsonObject>>;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -56,6 +63,15 @@ export const eventNameOf = (kind: RecordKind, type: string): RecordEventName | u
   const name = type.startsWith(kind.eventPrefix) ? type.slice(kind.eventPrefix.length) : '';
   return (['Created', 'Updated', 'Archived', 'Restored', 'OwnerAssigned', 'Tagged'] as const).find((n) => n === name);
 };
+
+/** The field changes a kind's own (non-generic) event makes, or undefined when it is not one of its effects. */
+export const effectOf = (kind: RecordKind, type: string, data: JsonObject): JsonObject | undefined => {
+  const name = type.startsWith(kind.eventPrefix) ? type.slice(kind.eventPrefix.length) : '';
+  return kind.effects && Object.hasOwn(kind.effects, name) ? kind.effects[name]!(data) : undefined;
+};
+
+/** The stored types of a kind's own events that have effects (`LeadQualified`…). */
+export const effectTypesOf = (kind: RecordKind): string[] => Object.keys(kind.effects ?? {}).map((name) => `${kind.eventPrefix}${name}`);
 
 // ---------------------------------------------------------------------------------------------
 // State

@@ -5,6 +5,7 @@
  */
 import Router from '@koa/router';
 import type Database from 'better-sqlite3';
+import type { Middleware } from 'koa';
 import { koaBody } from 'koa-body';
 import { AppError, InvalidInputError } from '../errors.js';
 import { authenticate, type Verify } from './authenticate.js';
@@ -13,23 +14,36 @@ import { subjectRoutes } from './compliance/subjects.js';
 import { complianceReadRoutes } from './compliance/access.js';
 import { auditRoutes } from './audit.js';
 import type { ChainDb } from '../events/audit/chain.js';
-import { recordRoutes, type RecordResource, type RouteDeps } from './records.js';
+import { served, type RouteDeps, type ServedResource } from './records.js';
 import { contactsResource } from './sales/contacts.js';
+import { accountsResource } from './sales/accounts.js';
+import { leadsResource } from './sales/leads.js';
+import { opportunitiesResource } from './sales/opportunities.js';
 import { projectionRoutes } from './superadmin/projections.js';
+import { salesConfigRoutes } from './superadmin/sales-config.js';
 import type { Directory } from '../access/directory.js';
 import { accountGate } from './identity/account-gate.js';
 import { organizationRoutes } from './identity/organizations.js';
 import { userRoutes } from './identity/users.js';
 import { apiClientRoutes } from './identity/api-clients.js';
 import type { ProjectionRunner } from '../projections/runner.js';
+import type { ErasureEffects } from '../commands/compliance/erasure.js';
+import type { JobQueue } from '../jobs/port.js';
+import { complianceRoutes } from './compliance/routes.js';
 
 /** Every catalogue-record resource the API serves. */
-export const RECORD_RESOURCES: readonly RecordResource[] = [contactsResource];
+export const RECORD_RESOURCES: readonly ServedResource[] = [
+  served(contactsResource), served(accountsResource), served(leadsResource), served(opportunitiesResource),
+];
 
 export type ApiDeps = RouteDeps & {
   verify: Verify; identityDb: Database.Database; projections: ProjectionRunner; chain: ChainDb;
   /** Organizations and users (identity.db); without it their routes and the account gate are absent. */
   directory?: Directory;
+  /** Rate limit per client and actor, run right after authentication (see `rate-limit.ts`). */
+  limitClient?: Middleware;
+  /** What an erasure does beyond the log (scrub wait, queued jobs), and the queue retention sweeps go to. */
+  erasure: ErasureEffects; jobs: JobQueue;
 };
 
 export const MAX_BODY_BYTES = 1_048_576;
@@ -48,14 +62,17 @@ export const apiRoutes = (deps: ApiDeps): Router => {
     json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError,
   }));
   api.use(authenticate(deps.verify));
+  if (deps.limitClient) api.use(deps.limitClient);
   if (deps.directory) api.use(accountGate(deps.directory));
   api.use(idempotency(deps.identityDb));
   const mounts = [
-    ...RECORD_RESOURCES.map((resource) => ({ path: resource.path, router: recordRoutes(deps, resource) })),
+    ...RECORD_RESOURCES.map((resource) => ({ path: resource.path, router: resource.routes(deps) })),
     { path: '/api/compliance/subjects', router: subjectRoutes(deps) },
+    ...complianceRoutes(deps, RECORD_RESOURCES.map((r) => r.kind)),
     { path: '/api/compliance', router: complianceReadRoutes(deps, RECORD_RESOURCES.map((r) => r.kind)) },
     { path: '/api/audit', router: auditRoutes(deps) },
     { path: '/api/superadmin/projections', router: projectionRoutes(deps.projections) },
+    { path: '/api/superadmin/sales-config', router: salesConfigRoutes(deps) },
     ...(deps.directory ? [
       { path: '/api/superadmin/organizations', router: organizationRoutes({ ...deps, directory: deps.directory }) },
       { path: '/api/admin/users', router: userRoutes({ ...deps, directory: deps.directory }) },

@@ -19,6 +19,12 @@ export type AppDeps = {
   api?: Router;
   /** The OAuth authorization server and its login interaction (see `identity/oauth.ts`). */
   oauth?: Koa.Middleware[];
+  /** Outermost after the request id: sees every request and its final status (request metrics). */
+  observe?: Koa.Middleware;
+  /** After the security headers, before any route: CORS and rate limits (see `platform.ts`). */
+  edge?: Koa.Middleware[];
+  /** Public routers with guards of their own: `/metrics`, the API documentation. */
+  publicRouters?: Router[];
 };
 
 /** Headers for a JSON API: nothing to sniff, frame or refer; HTTPS remembered. */
@@ -53,11 +59,13 @@ export const createApp = (deps: AppDeps): Koa => {
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.use(requestId());
+  if (deps.observe) app.use(deps.observe);
   app.use(requestLog(deps.logger));
   app.use(problemMiddleware(deps.logger));
   app.use(securityHeaders);
+  for (const middleware of deps.edge ?? []) app.use(middleware);
   for (const middleware of deps.oauth ?? []) app.use(middleware);
-  for (const router of [healthRoutes(deps.readiness, deps.isDraining), publicRoutes(deps), ...(deps.api ? [deps.api] : [])]) {
+  for (const router of [healthRoutes(deps.readiness, deps.isDraining), publicRoutes(deps), ...(deps.publicRouters ?? []), ...(deps.api ? [deps.api] : [])]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }

@@ -1,7 +1,8 @@
 /**
  * The routes of a catalogue record, derived from its `RecordKind` (design §2: described once,
- * served by generic code): create, read (also `?asOf=`), patch with `If-Match`, archive, restore,
- * owner, tags, history. Routes are thin: validate, build the command, call, set the status.
+ * served by generic code): create, list and export (read model), read (also `?asOf=`), patch
+ * with `If-Match`, archive, restore, owner, tags, history. Routes are thin: validate, build the
+ * command or query, call, set the status.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -9,7 +10,7 @@ import { authorize, rowScope } from '../access/policy.js';
 import { createCommand, recordValidators, type RecordCommand } from '../commands/catalogue.js';
 import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
-import { handleCommand, type Aggregate, type CommandDeps } from '../commands/handle.js';
+import { handleCommand, type Aggregate, type CommandDeps, type Request } from '../commands/handle.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
 import { getRecord, parseAsOf, recordHistory, type AsOf } from '../queries/records.js';
 import { currentRecord, exportRecords, listRecords, type Reader } from '../queries/record-list.js';
@@ -19,53 +20,80 @@ import { principalOf } from './authenticate.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
 import { validator } from '../commands/validate.js';
 
-export type RecordResource = {
+/** The folded state as the routes need it: absent (`none`), or a record with an owner (the policy's ABAC). */
+export type GuardState = { status: string; ownerId?: string | null };
+
+/**
+ * A record resource: a kind and the aggregate handling it. A rule-bearing kind brings its own
+ * decider (state `S`, commands `C`, a superset of the generic ones), may complete a generic command
+ * with inputs only the server has (`prepare`) and may add routes of its own (`routes`).
+ */
+export type RecordResource<S extends GuardState = RecordState, C extends RecordCommand = RecordCommand> = {
   kind: RecordKind;
-  aggregate: Aggregate<RecordCommand, DomainEvent, RecordState>;
+  aggregate: Aggregate<C, DomainEvent, S>;
   /** `module.resource` (e.g. `sales.contacts`): permissions `<it>:create|read|update|archive`. */
   permission: string;
   /** Where it is mounted, e.g. `/sales/contacts` (for `Location`). */
   path: string;
+  /** The aggregate's command for a generic one (e.g. with the tenant's configuration); required when `C` adds inputs. */
+  prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string) => Promise<C>;
+  /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added beside the generic ones. */
+  routes?: (router: Router, deps: RouteDeps) => void;
 };
+
+/** What the read routes need of a resource. */
+type Described = Pick<RecordResource, 'kind' | 'permission'>;
+
+/** A resource whatever its state and commands: what the API's list of resources holds. */
+export type ServedResource = { kind: RecordKind; path: string; routes: (deps: RouteDeps) => Router };
 
 export type RouteDeps = CommandDeps & { clock: Clock; readModel: ReadModel };
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
-const archiveBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } });
-const ownerBody = validator<{ ownerId: string }>({ type: 'object', additionalProperties: false, required: ['ownerId'], properties: { ownerId: { type: 'string', minLength: 1, maxLength: 128 } } });
+export const archiveBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } });
+export const ownerBody = validator<{ ownerId: string }>({ type: 'object', additionalProperties: false, required: ['ownerId'], properties: { ownerId: { type: 'string', minLength: 1, maxLength: 128 } } });
 
-/** Sends one command to the record `ctx.params.id`, guarded by the policy, and answers 200. */
-const send = (deps: RouteDeps, r: RecordResource, action: string, ctx: Context, command: RecordCommand) =>
-  handleCommand(deps, r.aggregate, {
-    id: ctx.params.id!,
-    command,
-    context: commandContext(ctx, deps.clock),
-    ifMatch: ifMatchOf(ctx),
-    guard: (state) => authorize(principalOf(ctx.state), `${r.permission}:${action}`, state.status === 'none' ? undefined : state),
-  }).then((result) => answerWrite(ctx, 200, result));
+/** A command request (without its command) for the record `ctx.params.id`, with `If-Match`, guarded by the policy's `permission`. */
+export const recordRequest = <S extends GuardState>(deps: RouteDeps, ctx: Context, permission: string): Omit<Request<unknown, S>, 'command'> => ({
+  id: ctx.params.id!,
+  context: commandContext(ctx, deps.clock),
+  ifMatch: ifMatchOf(ctx),
+  guard: (state) => authorize(principalOf(ctx.state), permission, state.status === 'none' || state.ownerId === undefined ? undefined : { ownerId: state.ownerId }),
+});
 
-const create = (deps: RouteDeps, r: RecordResource, validate: ReturnType<typeof recordValidators>) => async (ctx: Context) => {
+/** Sends one command of a resource's aggregate to the record `ctx.params.id`, guarded by the policy, and answers 200. */
+export const sendCommand = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggregate<C, DomainEvent, S>, permission: string, ctx: Context, command: C) =>
+  handleCommand(deps, aggregate, { ...recordRequest<S>(deps, ctx, permission), command }).then((result) => answerWrite(ctx, 200, result));
+
+const prepared = <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>, deps: RouteDeps, ctx: Context, command: RecordCommand) =>
+  r.prepare ? r.prepare(command, deps, principalOf(ctx.state).tenantId) : Promise.resolve(command as C);
+
+const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) =>
+  sendCommand(deps, r.aggregate, `${r.permission}:${action}`, ctx, await prepared(r, deps, ctx, command));
+
+const create = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, validate: ReturnType<typeof recordValidators>) => async (ctx: Context) => {
   const principal = principalOf(ctx.state);
   authorize(principal, `${r.permission}:create`);
   const body = validate.create(bodyOf(ctx));
   const context = commandContext(ctx, deps.clock);
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
   const id = recordIdFor(context.commandId);
-  const result = await handleCommand(deps, r.aggregate, { id, command: createCommand(body, principal.actorId, subjectId), context });
+  const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
+  const result = await handleCommand(deps, r.aggregate, { id, command, context });
   ctx.set('Location', `${r.path}/${id}`);
   answerWrite(ctx, 201, result);
 };
 
 /** The present from the read model when it holds every acknowledged write; the past (and any doubt) from the log. */
-const readRecord = async (deps: RouteDeps, r: RecordResource, tenantId: string, id: string, asOf: AsOf | undefined) => {
+const readRecord = async (deps: RouteDeps, r: Described, tenantId: string, id: string, asOf: AsOf | undefined) => {
   if (asOf !== undefined || !(await deps.readModel.isCurrent(r.kind.type))) return getRecord(deps, r.kind, tenantId, id, asOf);
   const record = currentRecord(deps.readModel.db, r.kind, tenantId, id);
   if (!record) throw new NotFoundError('No such record');
   return record;
 };
 
-const read = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
+const read = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), `${r.permission}:read`);
   const asOf = parseAsOf(typeof ctx.query.asOf === 'string' ? ctx.query.asOf : undefined);
   const record = await readRecord(deps, r, principalOf(ctx.state).tenantId, ctx.params.id!, asOf);
@@ -74,7 +102,7 @@ const read = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
 };
 
 /** Whose rows the caller may list: the tenant's, or only their own when the policy says so. */
-const readerOf = (ctx: Context, r: RecordResource): Reader => {
+const readerOf = (ctx: Context, r: Described): Reader => {
   const principal = principalOf(ctx.state);
   authorize(principal, `${r.permission}:read`);
   const own = rowScope(principal, `${r.permission}:read`) === 'own';
@@ -83,7 +111,7 @@ const readerOf = (ctx: Context, r: RecordResource): Reader => {
 
 const LIST_PARAMS = ['filter', 'sort', 'limit', 'cursor', 'q'] as const;
 
-const list = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
+const list = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   const reader = readerOf(ctx, r);
   const query = queryOf(ctx, LIST_PARAMS);
   await awaitConsistency(ctx, deps.readModel, r.kind.type);
@@ -92,7 +120,7 @@ const list = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
 
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
 
-const exportList = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
+const exportList = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   const reader = readerOf(ctx, r);
   const { format, ...query } = queryOf(ctx, [...LIST_PARAMS.filter((p) => p !== 'limit' && p !== 'cursor'), 'format']);
   if (format !== 'csv' && format !== 'jsonl') {
@@ -104,13 +132,13 @@ const exportList = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) 
   ctx.type = EXPORT_TYPES[format];
 };
 
-const history = (deps: RouteDeps, r: RecordResource) => async (ctx: Context) => {
+const history = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), `${r.permission}:read`);
   ctx.body = { data: await recordHistory(deps, r.kind, principalOf(ctx.state).tenantId, ctx.params.id!) };
 };
 
 /** The router of one record resource (mount it under `resource.path`). */
-export const recordRoutes = (deps: RouteDeps, r: RecordResource): Router => {
+export const recordRoutes = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>): Router => {
   const validate = recordValidators(r.kind);
   const router = new Router();
   router.post('/', create(deps, r, validate));
@@ -126,5 +154,13 @@ export const recordRoutes = (deps: RouteDeps, r: RecordResource): Router => {
     const { add = [], remove = [] } = validate.tags(bodyOf(ctx));
     return send(deps, r, 'update', ctx, { type: 'TagRecord', add, remove });
   });
+  r.routes?.(router, deps);
   return router;
 };
+
+/** A resource as the API serves it, its state and command types hidden behind its routes. */
+export const served = <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>): ServedResource => ({
+  kind: r.kind,
+  path: r.path,
+  routes: (deps) => recordRoutes(deps, r),
+});

@@ -1,15 +1,25 @@
 /** How a job kind is declared (apart from the registry, so modules declaring jobs import no cycle). */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { ComplianceJobDeps } from './retention-sweep.js';
 import type { JobData, JobHandler, JobQueue, KindOptions } from './port.js';
 
 /** What handlers may use; grows as modules need more (stores, mailers…). */
-export type JobDeps = { config: Config; logger: Logger; queue: JobQueue };
+export type JobDeps = {
+  config: Config; logger: Logger; queue: JobQueue;
+  /** The API process's stores and erasure effects; absent in a standalone worker. */
+  compliance?: ComplianceJobDeps;
+};
 
 /** One job kind: its name, its retry/concurrency options and how to build its handler. */
 export type JobDefinition<D extends JobData = JobData> = {
   name: string;
   options?: KindOptions;
+  /**
+   * `api`: only the API process runs it (it needs the API's stores and caches, e.g. erasures):
+   * with Redis the API consumes this kind itself and the worker leaves it alone. Default `any`.
+   */
+  hostedBy?: 'api' | 'any';
   handler: (deps: JobDeps) => JobHandler<D>;
 };
 

@@ -6,12 +6,13 @@
  */
 import type { JobQueue } from './port.js';
 import type { JobDefinition, JobDeps } from './define.js';
-import { rebuildJob } from '../projections/offline.js';
+import { rebuildJob } from '../projections/requests.js';
+import { retentionSweepJob } from './retention-sweep.js';
 
 export { defineJob, type JobDefinition, type JobDeps } from './define.js';
 
 /** Every job kind. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [rebuildJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [rebuildJob, retentionSweepJob];
 
 /** Registers the definitions (all of them by default) on the queue; returns their names. */
 export const registerJobs = (
@@ -22,3 +23,9 @@ export const registerJobs = (
   for (const definition of definitions) queue.register(definition.name, definition.handler(deps), definition.options);
   return definitions.map((definition) => definition.name);
 };
+
+/** The kinds a standalone worker consumes: all but those the API process hosts. */
+export const WORKER_JOBS: readonly JobDefinition[] = JOB_DEFINITIONS.filter((d) => d.hostedBy !== 'api');
+
+/** The kinds the API process consumes itself when the queue is BullMQ. */
+export const API_HOSTED_JOBS: readonly JobDefinition[] = JOB_DEFINITIONS.filter((d) => d.hostedBy === 'api');

@@ -2,8 +2,11 @@
 import { NotFoundError } from '../errors.js';
 import type { Projector } from './projector.js';
 import { contactsProjector } from './sales/contacts.js';
+import { accountsProjector } from './sales/accounts.js';
+import { leadsProjector } from './sales/leads.js';
+import { opportunitiesProjector } from './sales/opportunities.js';
 
-export const PROJECTORS: readonly Projector[] = [contactsProjector];
+export const PROJECTORS: readonly Projector[] = [contactsProjector, accountsProjector, leadsProjector, opportunitiesProjector];
 
 /** The projector of that name; 404 `not_found` otherwise (the name comes from a URL or the CLI). */
 export const projectorNamed = (name: string): Projector => {

@@ -5,7 +5,7 @@
  * the erasure are the same.
  */
 import { unreachable } from '../commands/decider.js';
-import { eventNameOf, type RecordKind } from '../events/catalogue.js';
+import { effectOf, eventNameOf, type RecordKind } from '../events/catalogue.js';
 import type { JsonObject, JsonValue } from '../events/log/port.js';
 import { PERSONAL_DATA_ERASED } from '../events/personal-data/erased.js';
 import { getPath } from '../events/personal-data/protect.js';
@@ -100,8 +100,10 @@ const recordEvent = (t: Target, event: ProjectedEvent): void => {
   const name = eventNameOf(t.shape.kind, event.type);
   const { data } = event;
   switch (name) {
-    case undefined:
-      return;
+    case undefined: {
+      const changes = effectOf(t.shape.kind, event.type, data);
+      return changes ? updated(t, { changes }, []) : undefined;
+    }
     case 'Created':
       return created(t, data);
     case 'Updated':

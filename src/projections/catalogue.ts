@@ -1,12 +1,12 @@
 /**
  * The generic projection of a catalogue record kind: one row per record (common columns, the
  * fields as JSON, one column per filterable or sortable field, an index per sortable one) and an
- * FTS5 table over the searchable fields. It handles the kind's six events and, when the kind holds
+ * FTS5 table over the searchable fields. It handles the kind's six events, its own events' effects and, when the kind holds
  * personal data, `PersonalDataErased` (scrubbing the subject's rows).
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { eventTypeOf, type RecordKind } from '../events/catalogue.js';
+import { effectTypesOf, eventTypeOf, type RecordKind } from '../events/catalogue.js';
 import { PERSONAL_DATA_ERASED } from '../events/personal-data/erased.js';
 import { applyRecordEvent, type CatalogueShape } from './catalogue-apply.js';
 import { catalogueTables, fieldColumns, searchColumns, type FieldColumn } from './catalogue-columns.js';
@@ -74,7 +74,11 @@ export const catalogueProjector = (kind: RecordKind, options: { version?: number
   return {
     name: kind.type,
     version: options.version ?? shapeVersion(shape),
-    handles: [...EVENT_NAMES.map((name) => eventTypeOf(kind, name)), ...(kind.personal.length > 0 ? [PERSONAL_DATA_ERASED] : [])],
+    handles: [
+      ...EVENT_NAMES.map((name) => eventTypeOf(kind, name)),
+      ...effectTypesOf(kind),
+      ...(kind.personal.length > 0 ? [PERSONAL_DATA_ERASED] : []),
+    ],
     tables: { [records]: recordsTable(shape) },
     ...(search ? { virtualTables: { [search]: searchTable(shape) } } : {}),
     indexes: { [records]: listIndexes(shape) },

@@ -16,7 +16,6 @@ import { projectorNamed } from './all.js';
 import { openReadDb } from './read-db.js';
 import { startProjections } from './runner.js';
 import type { ProjectionStatus } from './status.js';
-import { defineJob } from '../jobs/define.js';
 
 export type OfflineDeps = { config: Config; logger: Pick<Logger, 'info' | 'warn'> };
 
@@ -43,12 +42,3 @@ export const rebuildProjection = async ({ config, logger }: OfflineDeps, name: s
   }
 };
 
-/** The reporting jobs' trigger: `projections.rebuild` with `{ name }` rebuilds that projection. */
-export const rebuildJob = defineJob<{ name: string }>({
-  name: 'projections.rebuild',
-  options: { attempts: 3, backoffMs: 5_000 },
-  handler: (deps) => async (job) => {
-    const status = await rebuildProjection(deps, job.data.name);
-    deps.logger.info({ projection: status.name, checkpoint: String(status.checkpoint), jobId: job.id }, 'projection rebuilt by job');
-  },
-});

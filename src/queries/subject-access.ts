@@ -36,7 +36,7 @@ const namesSubject = (tenantId: string, subjectId: string) => (e: RecordedEvent)
   (descriptorOf(e.metadata)?.subjects.includes(subjectId) === true || e.data.subjectId === subjectId);
 
 /** The streams of the tenant holding an event about the subject, in the order first seen. */
-const subjectStreams = async (deps: ReadDeps, tenantId: string, subjectId: string): Promise<string[]> => {
+export const subjectStreams = async (deps: ReadDeps, tenantId: string, subjectId: string): Promise<string[]> => {
   const names = namesSubject(tenantId, subjectId);
   const streams = new Set<string>();
   for await (const event of scanLog(deps.store)) if (names(event)) streams.add(event.stream);

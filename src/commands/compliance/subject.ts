@@ -8,6 +8,7 @@ import { RuleViolationError } from '../../errors.js';
 import {
   evolveSubject,
   initialSubjectState,
+  type ErasureCertificate,
   type SubjectEvent,
   type SubjectState,
 } from '../../events/compliance/subject.js';
@@ -15,7 +16,9 @@ import { SUBJECT_AGGREGATE } from '../../events/personal-data/erased.js';
 import { unreachable, type Decider } from '../decider.js';
 import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult } from '../handle.js';
 
-export type SubjectCommand = { type: 'EraseSubject'; subjectId: string; reason: string; erasedBy: string; at: string };
+export type SubjectCommand =
+  | { type: 'EraseSubject'; subjectId: string; reason: string; erasedBy: string; at: string }
+  | { type: 'CertifyErasure'; certificate: ErasureCertificate };
 
 const requireReason = (reason: string): void => {
   if (reason.trim() === '') throw new RuleViolationError('reason_required', 'An erasure needs a reason');
@@ -24,13 +27,16 @@ const requireReason = (reason: string): void => {
 const decide = (command: SubjectCommand, state: SubjectState): SubjectEvent[] => {
   switch (command.type) {
     case 'EraseSubject': {
-      if (state.status === 'erased') return [];
+      if (state.status !== 'known') return [];
       requireReason(command.reason);
       const { subjectId, reason, erasedBy, at } = command;
       return [{ type: 'PersonalDataErased', data: { subjectId, reason, erasedBy, erasedAt: at } }];
     }
+    case 'CertifyErasure':
+      if (state.status === 'known') throw new RuleViolationError('not_erased', 'Only an erased subject can be certified');
+      return state.status === 'certified' ? [] : [{ type: 'ErasureCertified', data: command.certificate }];
     default:
-      return unreachable(command.type);
+      return unreachable(command);
   }
 };
 

@@ -1,15 +1,40 @@
 /**
  * A data subject (a person the tenant holds personal data about), as its own stream
- * `<tenant>/compliance.subject/<subjectId>`. Its one event so far is `PersonalDataErased`.
+ * `<tenant>/compliance.subject/<subjectId>`: `PersonalDataErased`, then the `ErasureCertified`
+ * that records what the erasure did. Neither carries personal data.
  */
-import { unreachable } from '../../commands/decider.js';
-import type { PersonalDataErased } from '../personal-data/erased.js';
+import { unreachable, type DomainEvent } from '../../commands/decider.js';
+import { SUBJECT_AGGREGATE, type PersonalDataErased } from '../personal-data/erased.js';
+import type { StreamFold } from './stream-state.js';
 
-export type SubjectEvent = PersonalDataErased;
+/** A record whose stream held events about the subject. */
+export type AffectedRecord = { recordType: string; id: string };
+
+/** What an erasure did, kept as evidence: who, when, why, and where the subject's data was. */
+export type ErasureCertificate = {
+  certificateId: string;
+  tenantId: string;
+  subjectId: string;
+  erasedAt: string;
+  erasedBy: string;
+  reason: string;
+  certifiedAt: string;
+  records: AffectedRecord[];
+  /** Read models that scrubbed the subject's rows before the certificate; `pending` ones had not yet. */
+  readModels: { scrubbed: string[]; pending: string[] };
+  jobsRemoved: number;
+};
+
+export type ErasureCertified = DomainEvent<'ErasureCertified', ErasureCertificate>;
+
+export type SubjectEvent = PersonalDataErased | ErasureCertified;
+
+type Erasure = { erasedAt: string; erasedBy: string; reason: string };
 
 export type SubjectState =
   | { status: 'known' }
-  | { status: 'erased'; erasedAt: string; erasedBy: string; reason: string };
+  | ({ status: 'erased' } & Erasure)
+  | ({ status: 'certified'; certificate: ErasureCertificate } & Erasure);
 
 export const initialSubjectState = (): SubjectState => ({ status: 'known' });
 
@@ -17,7 +42,11 @@ export const evolveSubject = (state: SubjectState, event: SubjectEvent): Subject
   switch (event.type) {
     case 'PersonalDataErased':
       return { status: 'erased', erasedAt: event.data.erasedAt, erasedBy: event.data.erasedBy, reason: event.data.reason };
+    case 'ErasureCertified':
+      return state.status === 'known' ? state : { ...state, status: 'certified', certificate: event.data };
     default:
-      return unreachable(event.type);
+      return unreachable(event);
   }
 };
+
+export const subjectFold: StreamFold<SubjectEvent, SubjectState> = { type: SUBJECT_AGGREGATE, initialState: initialSubjectState, evolve: evolveSubject };

@@ -3,7 +3,8 @@
  * and answers that batch's result. Until the thread has opened its connection (or after it died)
  * it is not `ready`, and the writer commits on the main thread instead.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { startThread } from './threads.js';
 import type { WireAppend, WireBatchResult } from './sqlite-write.js';
 
 export type WriterThread = {
@@ -14,50 +15,57 @@ export type WriterThread = {
   close(): Promise<void>;
 };
 
-// The thread's module, beside this one. Built, it is `sqlite-writer-thread.js`; under tsx (tests,
-// benchmarks) a worker does not inherit tsx's loader, so a plain module registers it first.
-const THREAD = import.meta.url.endsWith('.ts')
-  ? new URL('./sqlite-writer-thread.tsx.mjs', import.meta.url)
-  : new URL('./sqlite-writer-thread.js', import.meta.url);
-
 type Answer = WireBatchResult | 'ready';
+
+type State = {
+  port: MessagePort;
+  worker: Worker;
+  ended: Promise<void>;
+  ready: boolean;
+  waiting: ((result: WireBatchResult) => void) | undefined;
+};
+
+/** Hands the batch in flight its result; the port keeps the process alive only while one is in flight. */
+const answer = (st: State, result: WireBatchResult): void => {
+  const resolve = st.waiting;
+  st.waiting = undefined;
+  st.port.unref();
+  resolve?.(result);
+};
+
+const die = (st: State, reason: string): void => {
+  st.ready = false;
+  answer(st, { failed: reason });
+};
+
+const write = (st: State, batch: WireAppend[], now: string): Promise<WireBatchResult> =>
+  new Promise((resolve) => {
+    st.waiting = resolve;
+    st.port.ref();
+    st.port.postMessage({ batch, now });
+  });
+
+const close = async (st: State): Promise<void> => {
+  if (!st.ready) return void (await st.worker.terminate()); // still starting: nothing was ever sent to it
+  st.ready = false;
+  st.worker.ref(); // the store's close waits for the thread's connection to close
+  st.port.close();
+  await st.ended;
+};
 
 export const startWriterThread = (file: string): WriterThread => {
   const { port1: port, port2 } = new MessageChannel();
-  const worker = new Worker(THREAD, { workerData: { file, port: port2 }, transferList: [port2] });
+  const worker = startThread(import.meta.url, 'sqlite-writer-thread', { file, port: port2 }, [port2]);
   const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  let ready = false;
-  let waiting: ((result: WireBatchResult) => void) | undefined;
-
-  const answer = (result: WireBatchResult): void => {
-    const resolve = waiting;
-    waiting = undefined;
-    port.unref();
-    resolve?.(result);
-  };
-  const die = (reason: string): void => {
-    ready = false;
-    answer({ failed: reason });
-  };
-  port.on('message', (message: Answer) => (message === 'ready' ? (ready = true) : answer(message)));
+  const st: State = { port, worker, ended, ready: false, waiting: undefined };
+  port.on('message', (message: Answer) => (message === 'ready' ? (st.ready = true) : answer(st, message)));
   port.unref();
-  worker.on('error', (error) => die(error.message));
-  worker.on('exit', () => die('The writer thread ended'));
+  worker.on('error', (error) => die(st, error.message));
+  worker.on('exit', () => die(st, 'The writer thread ended'));
   worker.unref();
   return {
-    ready: () => ready,
-    write: (batch, now) =>
-      new Promise((resolve) => {
-        waiting = resolve;
-        port.ref();
-        port.postMessage({ batch, now });
-      }),
-    close: async () => {
-      if (!ready) return void (await worker.terminate()); // still starting: nothing was ever sent to it
-      ready = false;
-      worker.ref(); // the store's close waits for the thread's connection to close
-      port.close();
-      await ended;
-    },
+    ready: () => st.ready,
+    write: (batch, now) => write(st, batch, now),
+    close: () => close(st),
   };
 };

@@ -22,6 +22,8 @@ export type Writer = {
 type Pending = { append: WireAppend; resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
 
 type State = {
+  write: ReturnType<typeof batchWriter>;
+  file: string;
   queue: Pending[];
   /** Milliseconds of work each resumed caller did before yielding (moving average). */
   perCaller: number;
@@ -45,9 +47,11 @@ const checkIdle = (st: State): void => {
   for (const resolve of st.idle.splice(0)) resolve();
 };
 
+const sliceSize = (st: State): number => Math.max(4, Math.round(SLICE_MS / st.perCaller));
+
 // 1. resume one slice of callers; 2. once they yield, learn how long they took; 3. flush, next slice.
 const settle = (st: State, batch: Pending[], outcomes: Outcome[], from: number, flush: () => void): void => {
-  const to = Math.min(from + Math.max(4, Math.round(SLICE_MS / st.perCaller)), batch.length);
+  const to = Math.min(from + sliceSize(st), batch.length);
   const started = performance.now();
   for (let i = from; i < to; i++) {
     const o = outcomes[i]!;
@@ -69,12 +73,15 @@ const failAll = (batch: Pending[], cause: unknown): void => {
   for (const p of batch) p.reject(failure);
 };
 
-// 1. the commit is done: the next batch (queued meanwhile) goes at once; 2. tell listeners; 3. settle.
+// 1. the commit is done. When its callers take more than a slice to resume, the batch queued
+// meanwhile goes at once (written while they work); otherwise their appends join it (one fsync,
+// not two). 2. tell listeners; 3. settle.
 const committed = (st: State, batch: Pending[], result: WireBatchResult | Outcome[], flushNext: () => void): void => {
   st.inFlight = false;
-  flushNext();
+  if (batch.length > sliceSize(st)) flushNext();
   if ('failed' in result) {
     failAll(batch, new Error(result.failed));
+    flushNext();
     return checkIdle(st);
   }
   for (const listener of st.listeners) listener();
@@ -82,17 +89,37 @@ const committed = (st: State, batch: Pending[], result: WireBatchResult | Outcom
 };
 
 /** Writes `batch` on this thread's connection (synchronously, as one transaction). */
-const writeHere = (write: ReturnType<typeof batchWriter>, batch: Pending[], now: string): WireBatchResult | Outcome[] => {
+const writeHere = (st: State, batch: Pending[], now: string): WireBatchResult | Outcome[] => {
   try {
-    return write(batch.map((p) => p.append), now);
+    return st.write(batch.map((p) => p.append), now);
   } catch (error) {
     return { failed: error instanceof Error ? error.message : String(error) };
   }
 };
 
+// 1. take everything queued; 2. write it here (no thread yet) or on the thread; 3. settle after the commit.
+const flush = (st: State): void => {
+  if (st.inFlight || st.queue.length === 0) return checkIdle(st);
+  const batch = st.queue;
+  st.queue = [];
+  const now = new Date().toISOString();
+  if (batch.length > 1 && st.file !== ':memory:') st.thread ??= startWriterThread(st.file);
+  const thread = st.thread?.ready() ? st.thread : undefined;
+  st.inFlight = true;
+  if (!thread) return committed(st, batch, writeHere(st, batch, now), () => flushSoon(st));
+  void thread.write(batch.map((p) => p.append), now).then((result) => committed(st, batch, result, () => flush(st)));
+};
+
+const flushSoon = (st: State): void => {
+  if (st.scheduled || st.inFlight || st.queue.length === 0) return;
+  st.scheduled = true;
+  setImmediate(() => ((st.scheduled = false), flush(st)));
+};
+
 export const createWriter = (db: Database.Database, file: string): Writer => {
-  const write = batchWriter(db);
   const st: State = {
+    write: batchWriter(db),
+    file,
     queue: [],
     perCaller: 0.05,
     scheduled: false,
@@ -102,32 +129,11 @@ export const createWriter = (db: Database.Database, file: string): Writer => {
     idle: [],
     listeners: [],
   };
-  const threadable = file !== ':memory:';
-
-  // 1. take everything queued; 2. write it here (alone) or on the thread (a batch); 3. settle after the commit.
-  const flush = (): void => {
-    if (st.inFlight || st.queue.length === 0) return checkIdle(st);
-    const batch = st.queue;
-    st.queue = [];
-    const now = new Date().toISOString();
-    if (batch.length > 1 && threadable) st.thread ??= startWriterThread(file);
-    const thread = st.thread?.ready() ? st.thread : undefined;
-    st.inFlight = true;
-    if (!thread) return committed(st, batch, writeHere(write, batch, now), flushSoon);
-    void thread.write(batch.map((p) => p.append), now).then((result) => committed(st, batch, result, flush));
-  };
-
-  const flushSoon = (): void => {
-    if (st.scheduled || st.inFlight || st.queue.length === 0) return;
-    st.scheduled = true;
-    setImmediate(() => ((st.scheduled = false), flush()));
-  };
-
   return {
     enqueue: (append) =>
       new Promise<AppendResult>((resolve, reject) => {
         st.queue.push({ append, resolve, reject });
-        flushSoon();
+        flushSoon(st);
       }),
     drain: async () => {
       if (!isIdle(st)) await new Promise<void>((resolve) => st.idle.push(resolve));

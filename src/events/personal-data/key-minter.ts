@@ -3,7 +3,8 @@
  * keys.db runs beside the main thread instead of stopping it. A batch is answered only after its
  * transaction committed: its keys are durable before any of its subject ids is handed out.
  */
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { startThread } from '../log/threads.js';
 import { UnavailableError } from '../../errors.js';
 import { KEY_BYTES } from './cipher.js';
 import type { Master, NewKey } from './key-table.js';
@@ -20,11 +21,6 @@ export type Minter = {
   close(): Array<{ tenant: string; keys: NewKey[] }>;
 };
 
-// The thread's module, beside this one. Built, it is `key-minter-thread.js`; under tsx (tests,
-// benchmarks) a worker does not inherit tsx's loader, so a plain module registers it first.
-const THREAD = import.meta.url.endsWith('.ts')
-  ? new URL('./key-minter-thread.tsx.mjs', import.meta.url)
-  : new URL('./key-minter-thread.js', import.meta.url);
 const CLOSE_WAIT_MS = 10_000;
 
 type Waiting = { tenant: string; resolve: (minted: Minted) => void; reject: (error: unknown) => void };
@@ -88,7 +84,7 @@ const drain = (st: State): Array<{ tenant: string; keys: NewKey[] }> => {
 export const startMinter = (file: string): Minter => {
   const { port1, port2 } = new MessageChannel();
   const st: State = { port: port1, signal: new Int32Array(new SharedArrayBuffer(4)), waiting: new Map(), next: 0, broken: false };
-  const worker = new Worker(THREAD, { workerData: { file, port: port2, signal: st.signal }, transferList: [port2] });
+  const worker = startThread(import.meta.url, 'key-minter-thread', { file, port: port2, signal: st.signal }, [port2]);
   port1.on('message', (reply: MintReply) => take(st, reply.id)?.resolve(toKeys(reply)));
   port1.unref();
   worker.on('error', () => giveUp(st));

@@ -101,7 +101,7 @@ const mintKey = (c: Context, tenant: string, subject: string): Buffer => {
   return Buffer.from(key);
 };
 
-/** Caches a committed batch of new subjects' keys, marked fresh until their first `keyFor`. */
+/** Caches a committed batch of new subjects' keys (each is marked fresh once handed out). */
 const acceptMinted = (c: Context, tenant: string, keys: NewKey[]): void => {
   for (const { subject, key } of keys) c.cache.set(cacheKey(tenant, subject), key);
 };
@@ -132,7 +132,8 @@ type Mint = (tenant: string, subject: string) => Buffer;
 // A subject this process just minted and handed out is known to no other process before its
 // first event, so nothing else can have erased it: its first key lookup skips the row.
 const keyFor = (c: Context, mint: Mint, tenant: string, subject: string): Buffer => {
-  const fresh = c.fresh.delete(cacheKey(tenant, subject)) && c.cache.get(cacheKey(tenant, subject));
+  const key = cacheKey(tenant, subject);
+  const fresh = c.fresh.delete(key) && c.cache.get(key);
   if (fresh) return Buffer.from(fresh);
   const row = rowOf(c, tenant, subject);
   if (row?.erased_at) throw new SubjectErasedError(tenant, subject);

@@ -45,10 +45,21 @@ const groups = (specs: PersonalDataSpecs): readonly PersonalDataSpec[] =>
 const isObject = (value: JsonValue | undefined): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+// Paths come from the schemas' specs and from the descriptors written from them: a few dozen.
+const splitPaths = new Map<string, readonly string[]>();
+const partsOf = (path: string): readonly string[] => {
+  let parts = splitPaths.get(path);
+  if (parts) return parts;
+  if (splitPaths.size >= 10_000) splitPaths.clear();
+  parts = path.split('.');
+  splitPaths.set(path, parts);
+  return parts;
+};
+
 /** The value at a dotted path through nested objects, or undefined. */
 export const getPath = (data: JsonObject, path: string): JsonValue | undefined => {
   let current: JsonValue | undefined = data;
-  for (const part of path.split('.')) {
+  for (const part of partsOf(path)) {
     if (!isObject(current) || !Object.hasOwn(current, part)) return undefined;
     current = current[part];
   }
@@ -63,15 +74,14 @@ const withValues = (data: JsonObject, values: ReadonlyArray<readonly [string, Js
   const out = { ...data };
   const copies = new Set<JsonObject>([out]);
   for (const [path, value] of values) {
-    const parts = path.split('.');
-    const last = parts.pop()!;
+    const parts = partsOf(path);
     let current = out;
-    for (const part of parts) {
+    for (const part of parts.slice(0, -1)) {
       const child = current[part] as JsonObject;
       current = copies.has(child) ? child : (current[part] = { ...child });
       copies.add(current);
     }
-    current[last] = value;
+    current[parts[parts.length - 1]!] = value;
   }
   return out;
 };

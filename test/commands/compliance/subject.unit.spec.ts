@@ -18,3 +18,20 @@ describe('the data subject decider', () => {
     given().when({ ...erase, reason: '  ' }).thenFails('reason_required');
   });
 });
+
+describe('the data subject decider: CertifyErasure', () => {
+  const certificate = {
+    certificateId: 'c-1', tenantId: 'acme', subjectId: 's-1', erasedAt: erase.at, erasedBy: 'dpo-1', reason: erase.reason,
+    certifiedAt: erase.at, records: [{ recordType: 'sales.contact', id: 'r-1' }], readModels: { scrubbed: ['sales.contact'], pending: [] }, jobsRemoved: 0,
+  };
+  const certify = { type: 'CertifyErasure' as const, certificate };
+
+  it('records ErasureCertified once the subject is erased, and only once', () => {
+    given(erased).when(certify).then({ type: 'ErasureCertified', data: certificate });
+    given(erased, { type: 'ErasureCertified', data: certificate }).when(certify).then();
+  });
+
+  it('refuses to certify a subject that was not erased (422 not_erased)', () => {
+    given().when(certify).thenFails('not_erased');
+  });
+});

@@ -34,6 +34,7 @@ describe('GET /api/audit/events', function () {
     expect(body.page.nextCursor).to.equal(null);
     expect(body.data.map((e: any) => [e.type, e.recordId])).to.deep.equal([
       ['ContactCreated', ada.id], ['ContactCreated', bob.id], ['ContactUpdated', ada.id], ['PersonalDataErased', ada.subjectId],
+      ['ErasureCertified', ada.subjectId],
     ]);
     const [adaCreated, bobCreated] = body.data;
     expect(bobCreated).to.include({ stream: `acme/sales.contact/${bob.id}`, recordType: 'sales.contact', revision: 0, actorId: 'rep-7' });
@@ -47,9 +48,9 @@ describe('GET /api/audit/events', function () {
     const types = async (query: string) => (await events(query)).body.data.map((e: any) => e.type);
     expect(await types('?actor=rep-7')).to.deep.equal(['ContactCreated']);
     expect(await types('?type=ContactUpdated')).to.deep.equal(['ContactUpdated']);
-    expect(await types('?recordType=compliance.subject')).to.deep.equal(['PersonalDataErased']);
+    expect(await types('?recordType=compliance.subject')).to.deep.equal(['PersonalDataErased', 'ErasureCertified']);
     const all = (await events()).body.data;
-    expect(await types(`?from=${encodeURIComponent(all[2].occurredAt)}`)).to.deep.equal(['ContactUpdated', 'PersonalDataErased']);
+    expect(await types(`?from=${encodeURIComponent(all[2].occurredAt)}`)).to.deep.equal(['ContactUpdated', 'PersonalDataErased', 'ErasureCertified']);
     expect(await types(`?to=${encodeURIComponent(all[1].occurredAt)}&actor=admin-1`)).to.deep.equal(['ContactCreated']);
     expect(await types('?from=2999-01-01')).to.deep.equal([]);
   });

@@ -37,14 +37,15 @@ describe('GET /api/audit/verify and npm run crm -- audit verify', function () {
   it('answers an intact chain (also after an erasure) with the events checked and the head hash', async () => {
     const res = await verify();
     expect(res.status).to.equal(200);
-    expect(res.body).to.include({ ok: true, eventsChecked: 4, headPosition: 4, unsealed: 0, broken: null });
+    // Three contacts, PersonalDataErased and ErasureCertified.
+    expect(res.body).to.include({ ok: true, eventsChecked: 5, headPosition: 5, unsealed: 0, broken: null });
     expect(res.body.headHash).to.match(/^[0-9a-f]{64}$/);
   });
 
   it('exits 0 from the CLI with the same summary', async () => {
     const { code, report } = await cli(['audit', 'verify'], server.dataDir);
     expect(code).to.equal(0);
-    expect(report).to.include({ ok: true, eventsChecked: 4, unsealed: 0, sealedNow: 0 });
+    expect(report).to.include({ ok: true, eventsChecked: 5, unsealed: 0, sealedNow: 0 });
   });
 
   it('refuses roles without audit permission (403) and callers without a token (401)', async () => {

@@ -1,10 +1,16 @@
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
+import { complianceSession } from './session.js';
 
 const grace = { firstName: 'Gracelyn', lastName: 'Hopperstein', email: 'gracelyn.h@example.org', phone: '+1 555 0100 777', city: 'Arlington' };
+const HOUR = 3_600_000;
+
+/** Every file under `dir`, subdirectories included. */
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 
 describe('POST /api/compliance/subjects/:subjectId/erase', () => {
   let server: TestServer;
@@ -24,12 +30,29 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
   const erase = (body: unknown = { reason: 'GDPR art. 17 request #7' }, token = admin) =>
     call(server, 'POST', `/api/compliance/subjects/${subjectId}/erase`, { token, body });
 
-  it('answers who was erased, when, and the position of PersonalDataErased', async () => {
+  it('answers who was erased, when, and an erasure certificate; a repeat answers the same certificate', async () => {
     const res = await erase();
     expect(res.status).to.equal(200);
-    expect(res.body).to.include({ subjectId, alreadyErased: false, revision: 0 });
+    expect(res.body).to.include({ subjectId, alreadyErased: false });
     expect(res.body.position).to.be.a('number');
-    expect((await erase()).body.alreadyErased).to.equal(true);
+    expect(res.body.certificate).to.deep.include({
+      tenantId: 'acme', subjectId, erasedBy: 'dpo-1', reason: 'GDPR art. 17 request #7', erasedAt: res.body.erasedAt,
+      records: [{ recordType: 'sales.contact', id }], jobsRemoved: 0,
+    });
+    expect(res.body.certificate.readModels.scrubbed).to.include('sales.contact');
+    expect(res.body.certificate.readModels.pending).to.deep.equal([]);
+    const again = await erase({ reason: 'again, later' });
+    expect(again.body).to.deep.include({ alreadyErased: true, certificate: res.body.certificate });
+  });
+
+  it('removes the queued jobs naming the subject and counts them in the certificate', async () => {
+    const job = (tag: string, data: Record<string, string>) =>
+      server.jobs.enqueue('compliance.retention-sweep', { tenantId: 'acme', sweepId: tag, ...data }, { id: tag, delayMs: HOUR });
+    await job(`naming-${id}`, { subjectId });
+    await job(`other-${id}`, { subjectId: 'someone-else' });
+    expect((await erase()).body.certificate.jobsRemoved).to.equal(1);
+    expect(await server.jobs.get('compliance.retention-sweep', `naming-${id}`)).to.equal(undefined);
+    expect(await server.jobs.remove(`other-${id}`)).to.equal(true);
   });
 
   it('leaves the record readable: personal fields null and listed as erased, other facts intact', async () => {
@@ -49,20 +72,75 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
     expect((await call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { city: 'Boston' } })).status).to.equal(200);
   });
 
-  it('leaves none of the person\'s values in any file under DATA_DIR (acceptance)', async () => {
-    await erase();
-    const bytes = Buffer.concat(readdirSync(server.dataDir).map((f) => readFileSync(join(server.dataDir, f))));
-    expect(bytes.includes(Buffer.from('Arlington')), 'non-personal value present (the scan reads the data)').to.equal(true);
-    for (const value of [...Object.values(grace).filter((v) => v !== 'Arlington'), 'Hopperstein-Moore']) {
-      expect(bytes.includes(Buffer.from(value)), value).to.equal(false);
-    }
-  });
-
   it('refuses without a reason (400), for roles without the permission (403), and for a malformed subject (404)', async () => {
     expect((await erase({})).status).to.equal(400);
     const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
     expect((await erase(undefined, rep)).status).to.equal(403);
     expect((await call(server, 'POST', '/api/compliance/subjects/not-a-subject/erase', { token: admin, body: { reason: 'x y z' } })).status).to.equal(404);
     expect((await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.firstName).to.equal('Gracelyn');
+  });
+
+  describe('GET /api/compliance/subjects/:subjectId/erasure-certificate', () => {
+    it('answers the kept certificate to compliance readers, 404 before an erasure, 403 to others', async () => {
+      const auditor = await tokenFor(server, { tenantId: 'acme', actorId: 'aud-1', roles: ['auditor'] });
+      const path = `/api/compliance/subjects/${subjectId}/erasure-certificate`;
+      expect((await call(server, 'GET', path, { token: auditor })).status).to.equal(404);
+      const { certificate } = (await erase()).body;
+      expect((await call(server, 'GET', path, { token: auditor })).body).to.deep.equal(certificate);
+      const other = await tokenFor(server, { tenantId: 'globex', actorId: 'aud-2', roles: ['auditor'] });
+      expect((await call(server, 'GET', path, { token: other })).status).to.equal(404);
+      const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
+      expect((await call(server, 'GET', path, { token: rep })).status).to.equal(403);
+    });
+  });
+
+  describe('acceptance (issue 7)', () => {
+    const operatorOf = () => tokenFor(server, { tenantId: 'platform', actorId: 'op-1', roles: ['platform_admin'] });
+    const nonPersonal = async () =>
+      (await call(server, 'GET', '/sales/contacts?sort=createdAt&limit=200', { token: admin })).body.data.map(
+        (c: Record<string, unknown>) => [c.id, c.city, c.jobTitle, c.revision, c.firstName, c.erasedFields],
+      );
+    const rebuildAll = async (operator: string) => {
+      const names: string[] = (await call(server, 'GET', '/api/superadmin/projections', { token: operator })).body.data.map((p: { name: string }) => p.name);
+      for (const name of names) expect((await call(server, 'POST', `/api/superadmin/projections/${name}/rebuild`, { token: operator })).status).to.equal(202);
+      for (let i = 0; i < 500; i += 1) {
+        const statuses = (await call(server, 'GET', '/api/superadmin/projections', { token: operator })).body.data;
+        if (statuses.every((s: { status: string; rebuild?: unknown }) => s.status === 'live' && !s.rebuild)) return names;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error('the rebuilds did not finish');
+    };
+
+    it('leaves none of the person\'s values in any file under DATA_DIR (logs included), and a full rebuild gives the same results', async () => {
+      // Every contact of the suite holds the same person's values: erase them all.
+      const all = (await call(server, 'GET', '/sales/contacts?limit=200', { token: admin })).body.data;
+      for (const contact of all) await call(server, 'POST', `/api/compliance/subjects/${contact.subjectId}/erase`, { token: admin, body: { reason: 'GDPR art. 17' } });
+      const before = await nonPersonal();
+      writeFileSync(join(server.dataDir, 'server.log'), server.logs.join(''));
+      const names = await rebuildAll(await operatorOf());
+      expect(names).to.include('sales.contact');
+      expect(await nonPersonal()).to.deep.equal(before);
+      const files = filesUnder(server.dataDir);
+      expect(files.map((f) => f.slice(server.dataDir.length + 1))).to.include.members(['events.db', 'keys.db', 'read.db', 'audit.db', 'identity.db', 'server.log']);
+      const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+      expect(bytes.includes(Buffer.from('Arlington')), 'non-personal value present (the scan reads the data)').to.equal(true);
+      for (const value of [...Object.values(grace).filter((v) => v !== 'Arlington'), 'Hopperstein-Moore']) {
+        expect(bytes.includes(Buffer.from(value)), value).to.equal(false);
+      }
+    });
+  });
+});
+
+describe('POST /api/compliance/subjects/:subjectId/erase with BullMQ (REDIS_URL)', () => {
+  const session = complianceSession({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+
+  it('removes the jobs in Redis naming the subject and counts them in the certificate', async () => {
+    const [server, admin] = [session.server(), session.admin()];
+    const { id, subjectId } = await session.person(grace);
+    expect(server.jobs.kind).to.equal('bullmq');
+    await server.jobs.enqueue('compliance.retention-sweep', { tenantId: 'acme', sweepId: 'x', subjectId }, { id: `naming-${id}`, delayMs: HOUR });
+    const res = await call(server, 'POST', `/api/compliance/subjects/${subjectId}/erase`, { token: admin, body: { reason: 'GDPR art. 17' } });
+    expect(res.body.certificate.jobsRemoved).to.equal(1);
+    expect(await server.jobs.get('compliance.retention-sweep', `naming-${id}`)).to.equal(undefined);
   });
 });

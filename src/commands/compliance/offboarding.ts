@@ -1,0 +1,88 @@
+/**
+ * Offboarding an organization (a platform operator's action): suspend it, so its users and
+ * clients are refused from then on, erase every data subject of its tenant through the whole
+ * erasure process, then record `OrganizationOffboarded`. Each step is idempotent: a retry after a
+ * failure erases the rest; a repeat answers the certificate kept.
+ */
+import type { Directory } from '../../access/directory.js';
+import { NotFoundError } from '../../errors.js';
+import {
+  OFFBOARDING_AGGREGATE,
+  evolveOffboarding,
+  initialOffboardingState,
+  offboardingFold,
+  type OffboardingCertificate,
+  type OffboardingEvent,
+  type OffboardingState,
+} from '../../events/compliance/offboarding.js';
+import { PLATFORM_TENANT } from '../../events/identity/organization.js';
+import { streamState } from '../../events/compliance/stream-state.js';
+import { isReservedSubject } from '../../events/personal-data/key-store.js';
+import { unreachable, type Decider } from '../decider.js';
+import { commandIdFor } from '../event-ids.js';
+import { handleCommand, type Aggregate, type CommandContext } from '../handle.js';
+import { setOrganizationStatus } from '../identity/accounts.js';
+import { completeErasure, type ErasureDeps } from './erasure.js';
+
+export type OffboardingCommand = { type: 'RecordOffboarding'; certificate: OffboardingCertificate };
+
+const decide = (command: OffboardingCommand, state: OffboardingState): OffboardingEvent[] => {
+  switch (command.type) {
+    case 'RecordOffboarding':
+      return state.status === 'offboarded' ? [] : [{ type: 'OrganizationOffboarded', data: command.certificate }];
+    default:
+      return unreachable(command.type);
+  }
+};
+
+export const offboardingDecider: Decider<OffboardingCommand, OffboardingEvent, OffboardingState> = {
+  initialState: initialOffboardingState,
+  evolve: evolveOffboarding,
+  decide,
+};
+
+const offboardingAggregate: Aggregate<OffboardingCommand, OffboardingEvent, OffboardingState> = { type: OFFBOARDING_AGGREGATE, decider: offboardingDecider };
+
+export type OffboardingDeps = ErasureDeps & {
+  directory: Directory;
+  /** Every subject the tenant's events name. */
+  tenantSubjects: (tenantId: string) => Promise<string[]>;
+};
+
+/** The kept certificate of an offboarded organization. */
+export const offboardingCertificateOf = async (deps: ErasureDeps, organizationId: string): Promise<OffboardingCertificate | undefined> => {
+  const state = await streamState(deps.store, PLATFORM_TENANT, organizationId, offboardingFold);
+  return state.status === 'offboarded' ? state.certificate : undefined;
+};
+
+/** Erases each subject as the tenant's own erasure would; answers how many were erased now. */
+const eraseAll = async (deps: OffboardingDeps, organizationId: string, subjects: string[], context: CommandContext, reason: string) => {
+  let erased = 0;
+  for (const subjectId of subjects) {
+    const commandId = commandIdFor(organizationId, `offboard:${context.commandId}:${subjectId}`);
+    const subjectContext = { ...context, tenantId: organizationId, commandId };
+    if (!(await completeErasure(deps, { subjectId, reason, context: subjectContext })).alreadyErased) erased += 1;
+  }
+  return erased;
+};
+
+/** Offboards the organization; `context` is the platform operator's. */
+export const offboardOrganization = async (
+  deps: OffboardingDeps,
+  request: { organizationId: string; reason: string; context: CommandContext },
+): Promise<{ alreadyOffboarded: boolean; certificate: OffboardingCertificate }> => {
+  const { organizationId, reason, context } = request;
+  if (!deps.directory.tenant(organizationId) || organizationId === PLATFORM_TENANT) throw new NotFoundError('No such organization');
+  const kept = await offboardingCertificateOf(deps, organizationId);
+  if (kept) return { alreadyOffboarded: true, certificate: kept };
+  await setOrganizationStatus(deps, organizationId, { suspend: true, reason }, context);
+  const subjects = (await deps.tenantSubjects(organizationId)).filter((s) => !isReservedSubject(s));
+  const subjectsErased = await eraseAll(deps, organizationId, subjects, context, reason);
+  const certificate: OffboardingCertificate = {
+    organizationId, reason, offboardedBy: context.actorId, offboardedAt: context.now.toISOString(),
+    subjects: subjects.length, subjectsErased, subjectsAlreadyErased: subjects.length - subjectsErased,
+  };
+  const recordContext = { ...context, tenantId: PLATFORM_TENANT, commandId: commandIdFor(PLATFORM_TENANT, `offboarding:${context.commandId}`) };
+  await handleCommand(deps, offboardingAggregate, { id: organizationId, command: { type: 'RecordOffboarding', certificate }, context: recordContext });
+  return { alreadyOffboarded: false, certificate: (await offboardingCertificateOf(deps, organizationId)) ?? certificate };
+};

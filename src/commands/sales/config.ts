@@ -1,0 +1,82 @@
+/**
+ * The sales configuration aggregate (one stream per tenant): replaced whole (`ConfigureSales`, a
+ * PUT) or changed by top-level sections (`ChangeSalesConfig`, a PATCH, merged over the
+ * configuration in effect, defaults included). Rules: pipelines and their stages have unique ids,
+ * no configured stage is named like a closing one (won, lost), the default pipeline and the
+ * default currency exist.
+ */
+import { RuleViolationError } from '../../errors.js';
+import type { JsonObject } from '../../events/log/port.js';
+import {
+  CLOSING_STAGES, SALES_CONFIG_TYPE, SALES_CONFIGURED, effectiveSalesConfig, evolveSalesConfig, initialSalesConfigState,
+  type SalesConfig, type SalesConfigState,
+} from '../../events/sales/config.js';
+import { canonicalJson } from '../../events/log/canonical-json.js';
+import { unreachable, type Decider, type DomainEvent } from '../decider.js';
+import type { Aggregate } from '../handle.js';
+import { validator } from '../validate.js';
+
+export type SalesConfigCommand =
+  | { type: 'ConfigureSales'; config: SalesConfig }
+  | { type: 'ChangeSalesConfig'; changes: Partial<SalesConfig> };
+
+const duplicates = (ids: string[]): string[] => ids.filter((id, i) => ids.indexOf(id) !== i);
+
+const problemsOf = (config: SalesConfig): string[] => [
+  ...duplicates(config.pipelines.map((p) => p.id)).map((id) => `pipeline ${id} is given twice`),
+  ...config.pipelines.flatMap((p) => duplicates(p.stages.map((s) => s.id)).map((id) => `stage ${id} is given twice in ${p.id}`)),
+  ...config.pipelines.flatMap((p) =>
+    p.stages.filter((s) => CLOSING_STAGES.some((c) => c.id === s.id)).map((s) => `${s.id} closes every pipeline; it is not configured (${p.id})`)),
+  ...(config.pipelines.some((p) => p.id === config.defaultPipeline) ? [] : [`the default pipeline ${config.defaultPipeline} is not configured`]),
+  ...(config.currencies.includes(config.defaultCurrency) ? [] : [`the default currency ${config.defaultCurrency} is not configured`]),
+  ...duplicates(config.leadStatuses).map((s) => `lead status ${s} is given twice`),
+];
+
+const configured = (config: SalesConfig, state: SalesConfigState): DomainEvent[] => {
+  const problems = problemsOf(config);
+  if (problems.length > 0) throw new RuleViolationError('invalid_sales_config', problems.join('; '), { problems });
+  if (canonicalJson(config as JsonObject) === canonicalJson(effectiveSalesConfig(state) as JsonObject) && state.status === 'configured') return [];
+  return [{ type: SALES_CONFIGURED, data: { config: config as JsonObject } }];
+};
+
+const decide = (command: SalesConfigCommand, state: SalesConfigState): DomainEvent[] => {
+  switch (command.type) {
+    case 'ConfigureSales':
+      return configured(command.config, state);
+    case 'ChangeSalesConfig':
+      return configured({ ...effectiveSalesConfig(state), ...command.changes }, state);
+    default:
+      return unreachable(command);
+  }
+};
+
+export const salesConfigAggregate: Aggregate<SalesConfigCommand, DomainEvent, SalesConfigState> = {
+  type: SALES_CONFIG_TYPE,
+  decider: { initialState: initialSalesConfigState, evolve: evolveSalesConfig, decide } satisfies Decider<SalesConfigCommand, DomainEvent, SalesConfigState>,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Validation (every section bounded; unknown fields refused)
+// ---------------------------------------------------------------------------------------------
+
+const SLUG = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,49}$' };
+const NAME = { type: 'string', minLength: 1, maxLength: 100 };
+const CURRENCY = { type: 'string', pattern: '^[A-Z]{3}$' };
+const object = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, required: Object.keys(properties), properties });
+const list = (items: object, maxItems: number) => ({ type: 'array', minItems: 1, maxItems, items });
+
+const SECTIONS = {
+  leadStatuses: list(SLUG, 50),
+  pipelines: list(object({ id: SLUG, name: NAME, stages: list(object({ id: SLUG, name: NAME, probability: { type: 'integer', minimum: 0, maximum: 100 } }), 30) }), 20),
+  defaultPipeline: SLUG,
+  currencies: { ...list(CURRENCY, 50), uniqueItems: true },
+  defaultCurrency: CURRENCY,
+  taxRates: { ...list(object({ id: SLUG, name: NAME, basisPoints: { type: 'integer', minimum: 0, maximum: 10_000 } }), 50), minItems: 0 },
+  quoteNumbering: object({ prefix: { type: 'string', pattern: '^[A-Za-z0-9{}_/-]{0,30}$' }, padding: { type: 'integer', minimum: 1, maximum: 10 } }),
+};
+
+/** The whole configuration (PUT) and a change of some sections (PATCH). */
+export const salesConfigValidators = {
+  config: validator<SalesConfig>(object(SECTIONS)),
+  changes: validator<Partial<SalesConfig>>({ type: 'object', additionalProperties: false, minProperties: 1, properties: SECTIONS }),
+};

@@ -1,0 +1,126 @@
+/**
+ * The Lead aggregate: an explicit decider over a state union on `status`. Generic commands (update,
+ * archive, owner, tags) go through the catalogue's decide until the lead is converted; after that
+ * it is read-only. Set a status of the tenant's configuration, qualify, disqualify (with a reason)
+ * while not converted; convert exactly once, into
+ * the records whose ids the command brings (derived from its command id by the caller).
+ */
+import { ConflictError, RuleViolationError } from '../../errors.js';
+import { personalDataOf } from '../../events/catalogue.js';
+import {
+  LEAD_CONVERTED, LEAD_DISQUALIFIED, LEAD_QUALIFIED, LEAD_STATUS_CHANGED, RULED_LEAD_STATUSES, leadKind, type Conversion, type LeadOwnEvent,
+} from '../../events/sales/lead.js';
+import type { SalesConfig } from '../../events/sales/config.js';
+import type { RecordCommand } from '../catalogue.js';
+import { unreachable, type Decider, type DomainEvent } from '../decider.js';
+import type { Aggregate } from '../handle.js';
+import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
+
+export type LeadState =
+  | { status: 'none' }
+  | ({ status: 'open' } & LiveBody)
+  | ({ status: 'qualified' } & LiveBody)
+  | ({ status: 'disqualified'; reason: string } & LiveBody)
+  | ({ status: 'converted'; conversion: Conversion } & LiveBody);
+
+export type LeadCommand =
+  | RecordCommand
+  | { type: 'ChangeLeadStatus'; status: string; config: SalesConfig }
+  | { type: 'QualifyLead'; reason: string | null }
+  | { type: 'DisqualifyLead'; reason: string }
+  | { type: 'ConvertLead'; ids: Conversion; withOpportunity: boolean };
+
+const generic = genericPart(leadKind);
+
+const own = (event: DomainEvent): LeadOwnEvent | undefined =>
+  [LEAD_STATUS_CHANGED, LEAD_QUALIFIED, LEAD_DISQUALIFIED, LEAD_CONVERTED].includes(event.type) ? (event as LeadOwnEvent) : undefined;
+
+const evolveOwn = (event: LeadOwnEvent, body: LiveBody): LeadState => {
+  switch (event.type) {
+    case LEAD_STATUS_CHANGED:
+      return { ...body, status: 'open' };
+    case LEAD_QUALIFIED:
+      return { ...body, status: 'qualified' };
+    case LEAD_DISQUALIFIED:
+      return { ...body, status: 'disqualified', reason: event.data.reason };
+    case LEAD_CONVERTED:
+      return { ...body, status: 'converted', conversion: event.data };
+    default:
+      return unreachable(event);
+  }
+};
+
+const evolve = (state: LeadState, event: DomainEvent): LeadState => {
+  const body = generic.evolve(bodyOf(state), event);
+  if (body === undefined) return state;
+  const ownEvent = own(event);
+  if (ownEvent) return evolveOwn(ownEvent, body);
+  return state.status === 'none' ? { ...body, status: 'open' } : { ...state, ...body };
+};
+
+/** The lead a rule command acts on: existing, not archived, not converted. */
+const unconverted = (state: LeadState, code = 'lead_converted'): Exclude<LeadState, { status: 'none' | 'converted' }> => {
+  if (state.status === 'converted') throw new ConflictError(code, 'The lead is converted; it is read-only', { conversion: state.conversion });
+  liveBody(bodyOf(state));
+  return state as Exclude<LeadState, { status: 'none' | 'converted' }>;
+};
+
+/** A status of the tenant's configuration that no rule owns (`contacted`, `nurturing`…); the lead is open again. */
+const changeStatus = (state: LeadState, status: string, config: SalesConfig): LeadOwnEvent[] => {
+  const settable = config.leadStatuses.filter((s) => !RULED_LEAD_STATUSES.includes(s));
+  if (!settable.includes(status)) throw new RuleViolationError('invalid_lead_status', `${status} is not a lead status that can be set`, { statuses: settable });
+  return unconverted(state).fields.leadStatus === status ? [] : [{ type: LEAD_STATUS_CHANGED, data: { status } }];
+};
+
+const qualify = (state: LeadState, reason: string | null): LeadOwnEvent[] =>
+  unconverted(state).status === 'qualified' ? [] : [{ type: LEAD_QUALIFIED, data: { reason } }];
+
+const disqualify = (state: LeadState, reason: string): LeadOwnEvent[] => {
+  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'Disqualifying a lead needs a reason');
+  return unconverted(state).status === 'disqualified' ? [] : [{ type: LEAD_DISQUALIFIED, data: { reason } }];
+};
+
+const convert = (state: LeadState, { ids, withOpportunity }: Extract<LeadCommand, { type: 'ConvertLead' }>): LeadOwnEvent[] => {
+  const lead = unconverted(state, 'lead_already_converted');
+  if (lead.status === 'disqualified') throw new ConflictError('lead_disqualified', 'A disqualified lead cannot be converted; qualify it first');
+  const company = typeof lead.fields.company === 'string';
+  return [{
+    type: LEAD_CONVERTED,
+    data: { contactId: ids.contactId, accountId: company ? ids.accountId : null, opportunityId: withOpportunity ? ids.opportunityId : null },
+  }];
+};
+
+/** Generic commands: refused once converted; a create starts the lead's status at `new`. */
+const decideGeneric = (command: RecordCommand, state: LeadState): DomainEvent[] => {
+  if (state.status === 'converted') unconverted(state);
+  if (command.type !== 'CreateRecord') return generic.decide(command, bodyOf(state));
+  return generic.decide({ ...command, fields: { ...command.fields, leadStatus: 'new' } }, bodyOf(state));
+};
+
+const decide = (command: LeadCommand, state: LeadState): DomainEvent[] => {
+  if (isGenericCommand(command)) return decideGeneric(command, state);
+  switch (command.type) {
+    case 'ChangeLeadStatus':
+      return changeStatus(state, command.status, command.config);
+    case 'QualifyLead':
+      return qualify(state, command.reason);
+    case 'DisqualifyLead':
+      return disqualify(state, command.reason);
+    case 'ConvertLead':
+      return convert(state, command);
+    default:
+      return unreachable(command);
+  }
+};
+
+export const leadDecider: Decider<LeadCommand, DomainEvent, LeadState> = {
+  initialState: () => ({ status: 'none' }),
+  evolve,
+  decide,
+};
+
+export const leadAggregate: Aggregate<LeadCommand, DomainEvent, LeadState> = {
+  type: leadKind.type,
+  decider: leadDecider,
+  personalData: personalDataOf(leadKind),
+};

@@ -1,0 +1,162 @@
+/**
+ * The Opportunity aggregate: an explicit decider over a state union on `status` (open, won, lost).
+ * Stages come from the tenant's sales configuration, which generic commands carry as an input
+ * (`config`): only configured open stages are accepted (422), probability and weighted amount
+ * follow the stage and amount. Win and lose only from an open stage (lost needs a reason); reopen
+ * returns a closed opportunity to a stage.
+ */
+import { ConflictError, RuleViolationError } from '../../errors.js';
+import { CLOSING_STAGES, openStageOf, pipelineOf, type SalesConfig, type Stage } from '../../events/sales/config.js';
+import type { JsonObject } from '../../events/log/port.js';
+import { weightedMoney, type Money } from '../../events/sales/money.js';
+import {
+  OPPORTUNITY_LOST, OPPORTUNITY_REOPENED, OPPORTUNITY_WON, opportunityKind, type OpportunityOwnEvent,
+} from '../../events/sales/opportunity.js';
+import type { RecordCommand } from '../catalogue.js';
+import { unreachable, type Decider, type DomainEvent } from '../decider.js';
+import type { Aggregate } from '../handle.js';
+import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
+
+export type OpportunityState =
+  | { status: 'none' }
+  | ({ status: 'open' } & LiveBody)
+  | ({ status: 'won' } & LiveBody)
+  | ({ status: 'lost'; reason: string } & LiveBody);
+
+/** A generic command with the tenant's sales configuration it is decided against. */
+export type ConfiguredCommand = RecordCommand & { config: SalesConfig };
+
+export type OpportunityCommand =
+  | ConfiguredCommand
+  | { type: 'WinOpportunity' }
+  | { type: 'LoseOpportunity'; reason: string }
+  | { type: 'ReopenOpportunity'; stage: string; config: SalesConfig };
+
+const generic = genericPart(opportunityKind);
+
+const OWN = [OPPORTUNITY_WON, OPPORTUNITY_LOST, OPPORTUNITY_REOPENED];
+
+const evolveOwn = (event: OpportunityOwnEvent, body: LiveBody): OpportunityState => {
+  switch (event.type) {
+    case OPPORTUNITY_WON:
+      return { ...body, status: 'won' };
+    case OPPORTUNITY_LOST:
+      return { ...body, status: 'lost', reason: event.data.reason };
+    case OPPORTUNITY_REOPENED:
+      return { ...body, status: 'open' };
+    default:
+      return unreachable(event);
+  }
+};
+
+const evolve = (state: OpportunityState, event: DomainEvent): OpportunityState => {
+  const body = generic.evolve(bodyOf(state), event);
+  if (body === undefined) return state;
+  if (OWN.includes(event.type)) return evolveOwn(event as OpportunityOwnEvent, body);
+  return state.status === 'none' ? { ...body, status: 'open' } : { ...state, ...body };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Stages, probability and weighted amount
+// ---------------------------------------------------------------------------------------------
+
+const moneyOf = (value: unknown): Money | undefined => (typeof value === 'object' && value !== null ? (value as Money) : undefined);
+
+const weightedOf = (amount: unknown, probability: number): Money | null => {
+  const money = moneyOf(amount);
+  return money ? weightedMoney(money, probability) : null;
+};
+
+/** The configured open stage, or a 422 naming what is configured. */
+const stageIn = (config: SalesConfig, pipeline: string, stage: string): Stage => {
+  if (!pipelineOf(config, pipeline)) {
+    throw new RuleViolationError('invalid_pipeline', `No pipeline ${pipeline} is configured`, { pipelines: config.pipelines.map((p) => p.id) });
+  }
+  const found = openStageOf(config, pipeline, stage);
+  if (found) return found;
+  const closing = CLOSING_STAGES.some((s) => s.id === stage);
+  throw new RuleViolationError('invalid_stage', closing ? `Use win or lose to move to ${stage}` : `No stage ${stage} in pipeline ${pipeline}`, {
+    stages: pipelineOf(config, pipeline)!.stages.map((s) => s.id),
+  });
+};
+
+const checkCurrency = (config: SalesConfig, amount: unknown): void => {
+  const money = moneyOf(amount);
+  if (money && !config.currencies.includes(money.currency)) {
+    throw new RuleViolationError('invalid_currency', `${money.currency} is not a configured currency`, { currencies: config.currencies });
+  }
+};
+
+/** The fields of a new opportunity: its pipeline and stage (defaults: the first stage of the default pipeline) and what follows. */
+const createdFields = (fields: JsonObject, config: SalesConfig): JsonObject => {
+  checkCurrency(config, fields.amount);
+  const pipeline = typeof fields.pipeline === 'string' ? fields.pipeline : config.defaultPipeline;
+  const stage = stageIn(config, pipeline, typeof fields.stage === 'string' ? fields.stage : pipelineOf(config, pipeline)?.stages[0]?.id ?? '');
+  return { ...fields, pipeline, stage: stage.id, probability: stage.probability, weightedAmount: weightedOf(fields.amount, stage.probability) };
+};
+
+/** A patch's changes with the probability and weighted amount they imply; stage changes only while open. */
+const updatedChanges = (state: Exclude<OpportunityState, { status: 'none' }>, changes: JsonObject, config: SalesConfig): JsonObject => {
+  checkCurrency(config, changes.amount);
+  const moves = 'stage' in changes || 'pipeline' in changes;
+  if (moves && state.status !== 'open') throw new ConflictError('opportunity_closed', `The opportunity is ${state.status}; reopen it first`);
+  const merged = { ...state.fields, ...changes };
+  const probability = moves ? stageIn(config, String(merged.pipeline), String(merged.stage)).probability : Number(state.fields.probability ?? 0);
+  if (!moves && !('amount' in changes)) return changes;
+  return { ...changes, probability, weightedAmount: weightedOf(merged.amount, probability) };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Decide
+// ---------------------------------------------------------------------------------------------
+
+const open = (state: OpportunityState): Extract<OpportunityState, { status: 'open' }> => {
+  liveBody(bodyOf(state));
+  if (state.status !== 'open') throw new ConflictError('opportunity_closed', `The opportunity is ${state.status}; reopen it first`);
+  return state;
+};
+
+const lose = (state: OpportunityState, reason: string): OpportunityOwnEvent[] => {
+  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'A lost opportunity needs a reason');
+  const { fields } = open(state);
+  return [{ type: OPPORTUNITY_LOST, data: { reason, weightedAmount: weightedOf(fields.amount, 0) } }];
+};
+
+const reopen = (state: OpportunityState, stageId: string, config: SalesConfig): OpportunityOwnEvent[] => {
+  const body = liveBody(bodyOf(state));
+  if (state.status === 'open') throw new ConflictError('opportunity_open', 'The opportunity is open already');
+  const stage = stageIn(config, String(body.fields.pipeline), stageId);
+  const data = { stage: stage.id, probability: stage.probability, weightedAmount: weightedOf(body.fields.amount, stage.probability) };
+  return [{ type: OPPORTUNITY_REOPENED, data }];
+};
+
+const decideGeneric = ({ config, ...command }: ConfiguredCommand, state: OpportunityState): DomainEvent[] => {
+  if (command.type === 'CreateRecord') return generic.decide({ ...command, fields: createdFields(command.fields, config) }, bodyOf(state));
+  if (command.type !== 'UpdateRecord' || state.status === 'none') return generic.decide(command, bodyOf(state));
+  return generic.decide({ ...command, changes: updatedChanges(state, command.changes, config) }, bodyOf(state));
+};
+
+const decide = (command: OpportunityCommand, state: OpportunityState): DomainEvent[] => {
+  if (isGenericCommand(command)) return decideGeneric(command, state);
+  switch (command.type) {
+    case 'WinOpportunity':
+      return [{ type: OPPORTUNITY_WON, data: { weightedAmount: weightedOf(open(state).fields.amount, 100) } }];
+    case 'LoseOpportunity':
+      return lose(state, command.reason);
+    case 'ReopenOpportunity':
+      return reopen(state, command.stage, command.config);
+    default:
+      return unreachable(command);
+  }
+};
+
+export const opportunityDecider: Decider<OpportunityCommand, DomainEvent, OpportunityState> = {
+  initialState: () => ({ status: 'none' }),
+  evolve,
+  decide,
+};
+
+export const opportunityAggregate: Aggregate<OpportunityCommand, DomainEvent, OpportunityState> = {
+  type: opportunityKind.type,
+  decider: opportunityDecider,
+};

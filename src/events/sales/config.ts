@@ -1,0 +1,75 @@
+/**
+ * The sales configuration of a tenant (Super Admin → Sales config): lead statuses, pipelines with
+ * ordered stages and their probabilities, currencies, tax rates and quote numbering. It is
+ * event-sourced (one stream per tenant) and read by commands as an input; a tenant that never
+ * configured anything works with `DEFAULT_SALES_CONFIG`.
+ */
+import type { JsonObject } from '../log/port.js';
+
+export type Stage = { id: string; name: string; probability: number };
+export type Pipeline = { id: string; name: string; stages: Stage[] };
+export type TaxRate = { id: string; name: string; basisPoints: number };
+
+export type SalesConfig = {
+  leadStatuses: string[];
+  pipelines: Pipeline[];
+  defaultPipeline: string;
+  currencies: string[];
+  defaultCurrency: string;
+  taxRates: TaxRate[];
+  quoteNumbering: { prefix: string; padding: number };
+};
+
+/** Every pipeline closes in these two stages; they are not configured. */
+export const CLOSING_STAGES: readonly Stage[] = [
+  { id: 'won', name: 'Won', probability: 100 },
+  { id: 'lost', name: 'Lost', probability: 0 },
+];
+
+export const DEFAULT_SALES_CONFIG: SalesConfig = {
+  leadStatuses: ['new', 'contacted', 'nurturing', 'qualified', 'disqualified', 'converted'],
+  pipelines: [{
+    id: 'default',
+    name: 'Sales pipeline',
+    stages: [
+      { id: 'qualification', name: 'Qualification', probability: 10 },
+      { id: 'needs_analysis', name: 'Needs analysis', probability: 20 },
+      { id: 'proposal', name: 'Proposal', probability: 50 },
+      { id: 'negotiation', name: 'Negotiation', probability: 80 },
+    ],
+  }],
+  defaultPipeline: 'default',
+  currencies: ['EUR', 'USD', 'GBP'],
+  defaultCurrency: 'EUR',
+  taxRates: [{ id: 'standard', name: 'Standard', basisPoints: 2000 }, { id: 'reduced', name: 'Reduced', basisPoints: 550 }],
+  quoteNumbering: { prefix: 'Q-{year}-', padding: 4 },
+};
+
+/** The aggregate type of the configuration stream (one per tenant, id `SALES_CONFIG_ID`). */
+export const SALES_CONFIG_TYPE = 'sales.config';
+export const SALES_CONFIG_ID = 'current';
+
+/** The one event: the whole configuration as it is from now on. */
+export const SALES_CONFIGURED = 'SalesConfigured';
+export type SalesConfigured = { type: typeof SALES_CONFIGURED; data: { config: SalesConfig & JsonObject } };
+
+/** The open (configured) stage of a pipeline, or undefined. */
+export const openStageOf = (config: SalesConfig, pipelineId: string, stageId: string): Stage | undefined =>
+  config.pipelines.find((p) => p.id === pipelineId)?.stages.find((s) => s.id === stageId);
+
+/** The pipeline of that id, or undefined. */
+export const pipelineOf = (config: SalesConfig, pipelineId: string): Pipeline | undefined =>
+  config.pipelines.find((p) => p.id === pipelineId);
+
+/** The configuration stream's state: never configured (defaults apply), or configured. */
+export type SalesConfigState = { status: 'default' } | { status: 'configured'; config: SalesConfig };
+
+export const initialSalesConfigState = (): SalesConfigState => ({ status: 'default' });
+
+/** Folds one event of the configuration stream (other types leave it as it is). */
+export const evolveSalesConfig = (state: SalesConfigState, event: { type: string; data: JsonObject }): SalesConfigState =>
+  event.type === SALES_CONFIGURED ? { status: 'configured', config: (event.data as SalesConfigured['data']).config } : state;
+
+/** The configuration in effect. */
+export const effectiveSalesConfig = (state: SalesConfigState): SalesConfig =>
+  state.status === 'configured' ? state.config : DEFAULT_SALES_CONFIG;

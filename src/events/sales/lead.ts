@@ -1,0 +1,74 @@
+/**
+ * Leads (Sales): people who might buy, before they are qualified and converted. A lead is about a
+ * person of their own (`subject: 'self'`); the contact it converts into keeps that subject id, so
+ * one erasure covers the person everywhere. Beside the generic events (`LeadCreated`…) a lead has
+ * its own (status changed, qualified, disqualified, converted), whose effects on the read side are declared here.
+ */
+import type { RecordKind } from '../catalogue.js';
+import type { JsonObject } from '../log/port.js';
+import { contactKind } from './contact.js';
+
+export const LEAD_QUALIFIED = 'LeadQualified';
+export const LEAD_DISQUALIFIED = 'LeadDisqualified';
+export const LEAD_CONVERTED = 'LeadConverted';
+export const LEAD_STATUS_CHANGED = 'LeadStatusChanged';
+
+/** Statuses only the lead's rules set (qualify, disqualify, convert); the tenant's other statuses are set by hand. */
+export const RULED_LEAD_STATUSES: readonly string[] = ['qualified', 'disqualified', 'converted'];
+
+/** What a conversion created (the ids derive from the converting command's id). */
+export type Conversion = { contactId: string; accountId: string | null; opportunityId: string | null };
+
+export type LeadOwnEvent =
+  | { type: typeof LEAD_QUALIFIED; data: { reason: string | null } }
+  | { type: typeof LEAD_DISQUALIFIED; data: { reason: string } }
+  | { type: typeof LEAD_CONVERTED; data: Conversion }
+  | { type: typeof LEAD_STATUS_CHANGED; data: { status: string } };
+
+const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
+
+// The person's fields are the contact's: a converted lead's values must be valid on its contact.
+const person = (name: string): JsonObject => contactKind.fields[name]!;
+
+export const leadKind: RecordKind = {
+  type: 'sales.lead',
+  eventPrefix: 'Lead',
+  fields: {
+    firstName: person('firstName'),
+    lastName: person('lastName'),
+    email: person('email'),
+    phone: person('phone'),
+    company: { type: 'string', minLength: 1, maxLength: 200 },
+    jobTitle: person('jobTitle'),
+    source: { type: 'string', minLength: 1, maxLength: 50 },
+    score: { type: 'integer', minimum: 0, maximum: 100 },
+    leadStatus: { type: 'string', maxLength: 50 },
+    statusReason: { type: 'string', maxLength: 500 },
+    convertedContactId: ID,
+    convertedAccountId: ID,
+    convertedOpportunityId: ID,
+  },
+  required: ['firstName', 'lastName', 'email'],
+  personal: ['firstName', 'lastName', 'email', 'phone'],
+  classification: {
+    firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal',
+    company: 'internal', jobTitle: 'confidential', source: 'internal', score: 'internal', leadStatus: 'internal',
+    statusReason: 'internal', convertedContactId: 'internal', convertedAccountId: 'internal', convertedOpportunityId: 'internal',
+  },
+  subject: 'self',
+  filterable: ['lastName', 'email', 'company', 'source', 'score', 'leadStatus', 'convertedContactId'],
+  sortable: ['lastName', 'company', 'score'],
+  searchable: ['firstName', 'lastName', 'email', 'company'],
+  readOnly: ['leadStatus', 'statusReason', 'convertedContactId', 'convertedAccountId', 'convertedOpportunityId'],
+  effects: {
+    Qualified: (data: JsonObject) => ({ leadStatus: 'qualified', statusReason: data.reason ?? null }),
+    Disqualified: (data: JsonObject) => ({ leadStatus: 'disqualified', statusReason: data.reason ?? null }),
+    StatusChanged: (data: JsonObject) => ({ leadStatus: data.status ?? null, statusReason: null }),
+    Converted: (data: JsonObject) => ({
+      leadStatus: 'converted',
+      convertedContactId: data.contactId ?? null,
+      convertedAccountId: data.accountId ?? null,
+      convertedOpportunityId: data.opportunityId ?? null,
+    }),
+  },
+};

@@ -1,0 +1,30 @@
+/**
+ * CORS from the allow-list `CRM_CORS_ORIGINS` (exact origins). An allowed origin gets its own
+ * origin echoed (never `*`) and no credentials: the API authenticates with bearer tokens, not
+ * cookies. Any other origin gets no CORS header from us, so the browser refuses the answer.
+ * Preflights are answered here, before authentication and rate limits of the API.
+ * Under `/oauth` the provider adds its own headers when we set none (open for metadata and JWKS).
+ */
+import cors from '@koa/cors';
+import type { Context, Middleware } from 'koa';
+
+const ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const ALLOW_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'Consistency-Position', 'X-Request-Id'];
+const EXPOSE_HEADERS = ['Location', 'ETag', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id', 'Content-Disposition'];
+const PREFLIGHT_CACHE_SECONDS = 600;
+
+/** The CORS middleware of an allow-list; an empty list answers no cross-origin request. */
+export const corsAllowList = (origins: readonly string[]): Middleware => {
+  if (origins.length === 0) return (_ctx, next) => next();
+  const allowed = new Set(origins);
+  return cors({
+    origin: (ctx: Context) => (allowed.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
+    credentials: false,
+    allowMethods: ALLOW_METHODS,
+    allowHeaders: ALLOW_HEADERS,
+    exposeHeaders: EXPOSE_HEADERS,
+    maxAge: PREFLIGHT_CACHE_SECONDS,
+    // The problem middleware keeps headers already set, so errors need no copy of them.
+    keepHeadersOnError: false,
+  });
+};

@@ -1,0 +1,98 @@
+/**
+ * The OpenAPI operations of a catalogue-record resource, derived from its `RecordKind` with the
+ * very schemas its routes validate with (`recordValidators`, the archive and owner bodies).
+ */
+import { recordValidators } from '../../commands/catalogue.js';
+import { schemaOf } from '../../commands/validate.js';
+import type { RecordKind } from '../../events/catalogue.js';
+import { catalogueListSpec } from '../../projections/catalogue-columns.js';
+import { archiveBody, ownerBody } from '../records.js';
+import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
+
+/** What the document needs of a resource (the API's list of record resources). */
+export type DocumentedResource = { kind: RecordKind; path: string };
+
+/** `sales.contact` → `SalesContact`. */
+export const componentName = (kind: RecordKind): string =>
+  kind.type.split(/[._-]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
+
+/** A record as reads answer it; any field may be `null` once its data subject was erased. */
+const viewSchema = (kind: RecordKind): Schema => ({
+  type: 'object',
+  required: ['id', 'status', 'ownerId', 'tags', 'revision', 'createdAt', 'updatedAt'],
+  properties: {
+    ...Object.fromEntries(Object.entries(kind.fields).map(([name, schema]) => [name, nullable(schema)])),
+    id: { type: 'string' },
+    ...(kind.subject !== undefined ? { subjectId: nullable({ type: 'string', format: 'uuid' }) } : {}),
+    status: { enum: ['active', 'archived'] },
+    ownerId: nullable({ type: 'string' }),
+    tags: { type: 'array', items: { type: 'string' } },
+    revision: { type: 'integer', minimum: 0 },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    erasedFields: { type: 'array', items: { type: 'string' } },
+  },
+});
+
+/** The component schemas of a kind: its view and its create, patch and tags bodies. */
+export const recordSchemas = (kind: RecordKind): Record<string, Schema> => {
+  const validate = recordValidators(kind);
+  const name = componentName(kind);
+  return {
+    [name]: viewSchema(kind),
+    [`${name}Create`]: schemaOf(validate.create) as Schema,
+    [`${name}Patch`]: schemaOf(validate.patch) as Schema,
+    [`${name}Tags`]: schemaOf(validate.tags) as Schema,
+    ArchiveBody: schemaOf(archiveBody) as Schema,
+    OwnerBody: schemaOf(ownerBody) as Schema,
+  };
+};
+
+const listParameters = (kind: RecordKind, paging: boolean) => {
+  const spec = catalogueListSpec(kind, { records: kind.type });
+  const query = (name: string, schema: Schema, description: string) => ({ name, in: 'query', required: false, schema, description });
+  return [
+    query('filter', { type: 'string' }, `Conditions \`field[op]:value\` joined with commas; fields: ${spec.filterable.join(', ')}`),
+    query('sort', { type: 'string' }, `Fields, \`-\` for descending; default ${spec.defaultSort}; fields: ${spec.sortable.join(', ')}`),
+    ...(paging ? [
+      query('limit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }, 'Page size'),
+      query('cursor', { type: 'string' }, 'The previous page\'s `page.nextCursor`'),
+    ] : []),
+    ...(kind.searchable?.length ? [query('q', { type: 'string' }, `Full-text search over ${kind.searchable.join(', ')}`)] : []),
+  ];
+};
+
+const ID = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const IF_MATCH = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag (revision) the change applies to; 412 otherwise' };
+
+const pageOf = (item: Schema): Schema => ({
+  type: 'object', required: ['data', 'page'],
+  properties: { data: { type: 'array', items: item }, page: { type: 'object', properties: { nextCursor: nullable({ type: 'string' }) } } },
+});
+
+const EXPORT_FORMAT = { name: 'format', in: 'query', required: true, schema: { enum: ['csv', 'jsonl'] } };
+const EXPORT_BODY = { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } };
+
+/** The operations of a resource, keyed `METHOD /koa/path/:param` as its router mounts them. */
+export const recordOperations = ({ kind, path }: DocumentedResource): Record<string, Operation> => {
+  const name = componentName(kind);
+  const write = (summary: string, schema?: string, required = true) =>
+    operation(summary, { parameters: [ID, IF_MATCH], ...(schema ? { requestBody: body(ref(schema), required) } : {}), responses: { 200: json(ref('WriteResult')) } });
+  return {
+    [`POST ${path}`]: operation(`Create a ${name}`, { requestBody: body(ref(`${name}Create`)), responses: { 201: json(ref('WriteResult')) } }),
+    [`GET ${path}`]: operation(`List ${name} records`, { parameters: listParameters(kind, true), responses: { 200: json(pageOf(ref(name))) } }),
+    [`GET ${path}/export`]: operation(`Export ${name} records`, { parameters: [EXPORT_FORMAT, ...listParameters(kind, false)], responses: { 200: { description: 'The records', content: EXPORT_BODY } } }),
+    [`GET ${path}/:id`]: operation(`Read a ${name}`, {
+      parameters: [ID, { name: 'asOf', in: 'query', required: false, schema: { type: 'string' }, description: 'A revision or an ISO time: the past state' }],
+      responses: { 200: json(ref(name)) },
+    }),
+    [`GET ${path}/:id/history`]: operation(`The events of a ${name}`, { parameters: [ID], responses: { 200: json(ref('History')) } }),
+    [`PATCH ${path}/:id`]: write(`Change fields of a ${name} (merge)`, `${name}Patch`),
+    [`POST ${path}/:id/archive`]: write(`Archive a ${name}`, 'ArchiveBody', false),
+    [`POST ${path}/:id/restore`]: write(`Restore an archived ${name}`),
+    [`PUT ${path}/:id/owner`]: write(`Assign the owner of a ${name}`, 'OwnerBody'),
+    [`POST ${path}/:id/tags`]: write(`Add or remove tags of a ${name}`, `${name}Tags`),
+  };
+};

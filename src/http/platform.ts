@@ -1,0 +1,41 @@
+/**
+ * The HTTP platform around the API, composed for the server from the configuration: request
+ * metrics, CORS, rate limits (counted in Redis when `REDIS_URL` is set) and the public routers
+ * with guards of their own (`/metrics`, the API documentation).
+ */
+import type Router from '@koa/router';
+import { Redis } from 'ioredis';
+import type { Middleware } from 'koa';
+import type { Config } from '../config.js';
+import { corsAllowList } from './cors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { docsRoutes } from './openapi/docs.js';
+import type { DocumentedResource } from './openapi/records.js';
+import { rateLimiting } from './rate-limit.js';
+
+export type HttpPlatform = {
+  metrics: Metrics;
+  /** App-level, after the security headers and before any route: CORS (preflights), then the IP limits. */
+  edge: Middleware[];
+  /** For the authenticated API, after `authenticate`: the per-client limit. */
+  perClient: Middleware;
+  /** `/metrics`, `/openapi.json`, `/docs`, `/redoc`. */
+  routers: Router[];
+  close: () => Promise<void>;
+};
+
+/** The platform of `config`; `resources` are the record resources the API serves (for the OpenAPI document). */
+export const openHttpPlatform = (config: Config, resources: readonly DocumentedResource[]): HttpPlatform => {
+  // No offline queue: while Redis is away the limiters count in memory instead of waiting.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on('error', () => undefined);
+  const limits = rateLimiting(config.rateLimits, redis);
+  const metrics = createMetrics();
+  return {
+    metrics,
+    edge: [corsAllowList(config.corsOrigins), limits.edge],
+    perClient: limits.perClient,
+    routers: [metrics.routes(config.metricsToken), docsRoutes({ resources, publicUrl: config.publicUrl })],
+    close: async () => redis?.disconnect(),
+  };
+};

@@ -1,0 +1,68 @@
+/**
+ * Rate limits (design §6) with rate-limiter-flexible: fixed windows counted in Redis when
+ * `REDIS_URL` is set (shared by every API instance), in memory otherwise. Three limits: every
+ * request per IP; the sign-in and token endpoints per IP, much stricter (password and code
+ * guessing); authenticated requests per client and actor. Over a limit: 429 `rate_limited` with
+ * `Retry-After`. A limit of 0 turns that limit off.
+ */
+import type { Redis } from 'ioredis';
+import type { Middleware } from 'koa';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimits } from '../config.js';
+import { RateLimitedError } from '../errors.js';
+import { OAUTH_PATH } from '../access/oauth/provider.js';
+import { principalOf } from './authenticate.js';
+
+type Limiter = (key: string) => Promise<void>;
+
+/** One fixed-window counter; Redis errors fall back to an in-memory count rather than failing requests. */
+const limiterOf = (redis: Redis | undefined, name: string, points: number, duration: number): Limiter => {
+  const memory = new RateLimiterMemory({ keyPrefix: `crm:rl:${name}`, points, duration });
+  const limiter: RateLimiterAbstract = redis
+    ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `crm:rl:${name}`, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+    : memory;
+  return async (key) => {
+    try {
+      await limiter.consume(key);
+    } catch (outcome) {
+      if (!(outcome instanceof RateLimiterRes)) throw outcome;
+      const seconds = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
+      throw new RateLimitedError(`Too many requests; retry in ${seconds} s`, seconds);
+    }
+  };
+};
+
+const LOGIN_POST = new RegExp(`^${OAUTH_PATH}/interaction/[^/]+/login$`);
+
+/** The token endpoint (with revocation and introspection) and the sign-in form's post. */
+export const isCredentialEndpoint = (method: string, path: string): boolean =>
+  method === 'POST' && (path === `${OAUTH_PATH}/token` || path.startsWith(`${OAUTH_PATH}/token/`) || LOGIN_POST.test(path));
+
+export type RateLimiting = {
+  /** App-level, before any route: the per-IP limit, and the stricter one on credential endpoints. */
+  edge: Middleware;
+  /** For the authenticated API, right after `authenticate`: the per-client limit. */
+  perClient: Middleware;
+};
+
+const pass: Middleware = (_ctx, next) => next();
+
+/** The limiters of `limits`, counted in `redis` when given (the caller owns and closes it). */
+export const rateLimiting = (limits: RateLimits, redis?: Redis): RateLimiting => {
+  const { windowSeconds, perIp, perClient, authWindowSeconds, authPerIp } = limits;
+  const ip = perIp > 0 ? limiterOf(redis, 'ip', perIp, windowSeconds) : undefined;
+  const auth = authPerIp > 0 ? limiterOf(redis, 'auth', authPerIp, authWindowSeconds) : undefined;
+  const client = perClient > 0 ? limiterOf(redis, 'client', perClient, windowSeconds) : undefined;
+  return {
+    edge: !ip && !auth ? pass : async (ctx, next) => {
+      await ip?.(ctx.ip);
+      if (auth && isCredentialEndpoint(ctx.method, ctx.path)) await auth(ctx.ip);
+      await next();
+    },
+    perClient: !client ? pass : async (ctx, next) => {
+      const { tenantId, clientId, actorId } = principalOf(ctx.state);
+      await client(`${tenantId}/${clientId}/${actorId}`);
+      await next();
+    },
+  };
+};

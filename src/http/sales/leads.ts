@@ -1,0 +1,74 @@
+/**
+ * `/sales/leads`: the generic record routes over the lead's own decider, plus its rules:
+ * `POST /:id/status { status }` (a status of the tenant's sales configuration), `/:id/qualify { reason? }`,
+ * `/:id/disqualify { reason }` and
+ * `/:id/convert { opportunity?: { name, amount } }` → `{ contactId, accountId?, opportunityId?, position }`.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { leadAggregate, type LeadState } from '../../commands/sales/lead.js';
+import { convertLead } from '../../commands/sales/lead-conversion.js';
+import { validator } from '../../commands/validate.js';
+import { leadKind } from '../../events/sales/lead.js';
+import { MONEY_SCHEMA, type Money } from '../../events/sales/money.js';
+import { salesConfigOf } from '../../queries/sales/config.js';
+import { principalOf } from '../authenticate.js';
+import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+
+const REASON = { type: 'string', minLength: 1, maxLength: 500 };
+const qualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: REASON } });
+const disqualifyBody = validator<{ reason: string }>({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: REASON } });
+const convertBody = validator<{ opportunity?: { name: string; amount: Money } }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    opportunity: {
+      type: 'object', additionalProperties: false, required: ['name', 'amount'],
+      properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, amount: MONEY_SCHEMA },
+    },
+  },
+});
+
+const statusBody = validator<{ status: string }>({
+  type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', minLength: 1, maxLength: 50 } },
+});
+
+const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body ?? {};
+
+const UPDATE = 'sales.leads:update';
+
+const convert = (deps: RouteDeps) => async (ctx: Context) => {
+  const { opportunity } = convertBody(bodyOf(ctx));
+  const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
+  const request = recordRequest<LeadState>(deps, ctx, UPDATE);
+  const result = await convertLead(deps, { request, config, ...(opportunity ? { opportunity } : {}) });
+  ctx.body = {
+    contactId: result.contactId,
+    ...(result.accountId ? { accountId: result.accountId } : {}),
+    ...(result.opportunityId ? { opportunityId: result.opportunityId } : {}),
+    position: Number(result.position),
+  };
+};
+
+const changeStatus = (deps: RouteDeps) => async (ctx: Context) => {
+  const { status } = statusBody(bodyOf(ctx));
+  const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
+  return sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'ChangeLeadStatus', status, config });
+};
+
+const leadRules = (router: Router, deps: RouteDeps): void => {
+  router.post('/:id/status', changeStatus(deps));
+  router.post('/:id/qualify', (ctx) =>
+    sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'QualifyLead', reason: qualifyBody(bodyOf(ctx)).reason ?? null }));
+  router.post('/:id/disqualify', (ctx) =>
+    sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'DisqualifyLead', reason: disqualifyBody(bodyOf(ctx)).reason }));
+  router.post('/:id/convert', convert(deps));
+};
+
+export const leadsResource: RecordResource<LeadState> = {
+  kind: leadKind,
+  aggregate: leadAggregate,
+  permission: 'sales.leads',
+  path: '/sales/leads',
+  routes: leadRules,
+};

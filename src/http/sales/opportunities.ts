@@ -1,0 +1,48 @@
+/**
+ * `/sales/opportunities`: the generic record routes over the opportunity's own decider, each
+ * command carrying the tenant's sales configuration, plus its rules: `POST /:id/win`,
+ * `/:id/lose { reason }`, `/:id/reopen { stage }`.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { opportunityAggregate, type ConfiguredCommand, type OpportunityState } from '../../commands/sales/opportunity.js';
+import { validator } from '../../commands/validate.js';
+import { opportunityKind } from '../../events/sales/opportunity.js';
+import { salesConfigOf } from '../../queries/sales/config.js';
+import { principalOf } from '../authenticate.js';
+import { sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+
+const loseBody = validator<{ reason: string }>({
+  type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+});
+const reopenBody = validator<{ stage: string }>({
+  type: 'object', additionalProperties: false, required: ['stage'], properties: { stage: { type: 'string', minLength: 1, maxLength: 50 } },
+});
+const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
+
+const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body ?? {};
+
+const UPDATE = 'sales.opportunities:update';
+
+const opportunityRules = (router: Router, deps: RouteDeps): void => {
+  router.post('/:id/win', (ctx) => {
+    emptyBody(bodyOf(ctx));
+    return sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'WinOpportunity' });
+  });
+  router.post('/:id/lose', (ctx) =>
+    sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'LoseOpportunity', reason: loseBody(bodyOf(ctx)).reason }));
+  router.post('/:id/reopen', async (ctx) => {
+    const { stage } = reopenBody(bodyOf(ctx));
+    const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
+    return sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'ReopenOpportunity', stage, config });
+  });
+};
+
+export const opportunitiesResource: RecordResource<OpportunityState, ConfiguredCommand> = {
+  kind: opportunityKind,
+  aggregate: opportunityAggregate,
+  permission: 'sales.opportunities',
+  path: '/sales/opportunities',
+  prepare: async (command, deps, tenantId) => ({ ...command, config: (await salesConfigOf(deps, tenantId)).config }),
+  routes: opportunityRules,
+};

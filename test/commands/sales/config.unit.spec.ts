@@ -1,0 +1,37 @@
+import { salesConfigAggregate } from '../../../src/commands/sales/config.js';
+import { DEFAULT_SALES_CONFIG, type SalesConfig } from '../../../src/events/sales/config.js';
+import { specFor } from '../../support/decider.js';
+
+const { given } = specFor(salesConfigAggregate.decider);
+const renewals: SalesConfig = {
+  ...DEFAULT_SALES_CONFIG,
+  pipelines: [...DEFAULT_SALES_CONFIG.pipelines, { id: 'renewals', name: 'Renewals', stages: [{ id: 'due', name: 'Due', probability: 70 }] }],
+};
+const configured = (config: SalesConfig) => ({ type: 'SalesConfigured', data: { config } });
+
+describe('Sales configuration decider', () => {
+  it('ConfigureSales records the whole configuration', () => {
+    given().when({ type: 'ConfigureSales', config: renewals }).then(configured(renewals));
+  });
+
+  it('ChangeSalesConfig merges sections over the configuration in effect (defaults included)', () => {
+    given().when({ type: 'ChangeSalesConfig', changes: { currencies: ['EUR', 'CHF'] } })
+      .then(configured({ ...DEFAULT_SALES_CONFIG, currencies: ['EUR', 'CHF'] }));
+    given(configured(renewals)).when({ type: 'ChangeSalesConfig', changes: { defaultPipeline: 'renewals' } })
+      .then(configured({ ...renewals, defaultPipeline: 'renewals' }));
+  });
+
+  it('changes nothing when the configuration is the same', () => {
+    given(configured(renewals)).when({ type: 'ConfigureSales', config: renewals }).then();
+  });
+
+  it('refuses duplicate stages, a configured closing stage, a missing default pipeline or currency (422 invalid_sales_config)', () => {
+    const stages = [{ id: 'a', name: 'A', probability: 10 }];
+    for (const changes of [
+      { pipelines: [{ id: 'default', name: 'P', stages: [...stages, ...stages] }] },
+      { pipelines: [{ id: 'default', name: 'P', stages: [{ id: 'won', name: 'W', probability: 100 }] }] },
+      { defaultPipeline: 'nowhere' },
+      { defaultCurrency: 'JPY' },
+    ]) given().when({ type: 'ChangeSalesConfig', changes }).thenFails('invalid_sales_config');
+  });
+});

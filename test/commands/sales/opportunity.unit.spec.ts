@@ -1,0 +1,85 @@
+import { opportunityDecider } from '../../../src/commands/sales/opportunity.js';
+import { DEFAULT_SALES_CONFIG as config } from '../../../src/events/sales/config.js';
+import { specFor } from '../../support/decider.js';
+
+const { given } = specFor(opportunityDecider);
+const eur = (amount: number) => ({ amount, currency: 'EUR' });
+const create = (fields: object) => ({ type: 'CreateRecord' as const, fields: { name: 'Deal', amount: eur(100_000), ...fields }, ownerId: 'u1', tags: [], config });
+const opened = {
+  type: 'OpportunityCreated',
+  data: {
+    fields: { name: 'Deal', amount: eur(100_000), pipeline: 'default', stage: 'qualification', probability: 10, weightedAmount: eur(10_000) },
+    ownerId: 'u1', tags: [],
+  },
+};
+const won = { type: 'OpportunityWon', data: { weightedAmount: eur(100_000) } };
+const lost = { type: 'OpportunityLost', data: { reason: 'price', weightedAmount: eur(0) } };
+
+describe('Opportunity decider', () => {
+  describe('CreateRecord', () => {
+    it('starts in the first stage of the default pipeline with its probability and weighted amount', () => {
+      given().when(create({})).then(opened);
+    });
+    it('accepts a configured stage and weighs the amount by its probability', () => {
+      given().when(create({ stage: 'proposal', amount: eur(12_345) })).then({
+        type: 'OpportunityCreated',
+        data: {
+          fields: { name: 'Deal', amount: eur(12_345), stage: 'proposal', pipeline: 'default', probability: 50, weightedAmount: eur(6_173) },
+          ownerId: 'u1', tags: [],
+        },
+      });
+    });
+    it('refuses an unknown stage, a closing stage, an unknown pipeline and an unconfigured currency (422)', () => {
+      given().when(create({ stage: 'dreaming' })).thenFails('invalid_stage');
+      given().when(create({ stage: 'won' })).thenFails('invalid_stage');
+      given().when(create({ pipeline: 'other' })).thenFails('invalid_pipeline');
+      given().when(create({ amount: { amount: 1, currency: 'JPY' } })).thenFails('invalid_currency');
+    });
+  });
+
+  describe('UpdateRecord', () => {
+    it('moves to a configured stage, recomputing probability and weighted amount', () => {
+      given(opened).when({ type: 'UpdateRecord', changes: { stage: 'negotiation' }, config })
+        .then({ type: 'OpportunityUpdated', data: { changes: { stage: 'negotiation', probability: 80, weightedAmount: eur(80_000) } } });
+    });
+    it('reweighs a new amount at the current probability', () => {
+      given(opened).when({ type: 'UpdateRecord', changes: { amount: eur(50_000) }, config })
+        .then({ type: 'OpportunityUpdated', data: { changes: { amount: eur(50_000), weightedAmount: eur(5_000) } } });
+    });
+    it('refuses an unconfigured stage (422) and a stage change once closed (409)', () => {
+      given(opened).when({ type: 'UpdateRecord', changes: { stage: 'nope' }, config }).thenFails('invalid_stage');
+      given(opened, won).when({ type: 'UpdateRecord', changes: { stage: 'proposal' }, config }).thenFails('opportunity_closed');
+    });
+  });
+
+  describe('WinOpportunity / LoseOpportunity', () => {
+    it('wins an open opportunity at its full amount', () => {
+      given(opened).when({ type: 'WinOpportunity' }).then(won);
+    });
+    it('loses an open opportunity with a reason', () => {
+      given(opened).when({ type: 'LoseOpportunity', reason: 'price' }).then(lost);
+    });
+    it('needs a reason to lose (422 reason_required)', () => {
+      given(opened).when({ type: 'LoseOpportunity', reason: ' ' }).thenFails('reason_required');
+    });
+    it('refuses to win or lose a closed opportunity (409 opportunity_closed)', () => {
+      given(opened, won).when({ type: 'WinOpportunity' }).thenFails('opportunity_closed');
+      given(opened, lost).when({ type: 'LoseOpportunity', reason: 'x' }).thenFails('opportunity_closed');
+      given(opened, lost).when({ type: 'WinOpportunity' }).thenFails('opportunity_closed');
+    });
+    it('refuses a missing opportunity (404)', () => {
+      given().when({ type: 'WinOpportunity' }).thenFails('not_found');
+    });
+  });
+
+  describe('ReopenOpportunity', () => {
+    it('returns a closed opportunity to a configured stage', () => {
+      given(opened, lost).when({ type: 'ReopenOpportunity', stage: 'proposal', config })
+        .then({ type: 'OpportunityReopened', data: { stage: 'proposal', probability: 50, weightedAmount: eur(50_000) } });
+    });
+    it('refuses an open opportunity (409 opportunity_open) and an unconfigured stage (422)', () => {
+      given(opened).when({ type: 'ReopenOpportunity', stage: 'proposal', config }).thenFails('opportunity_open');
+      given(opened, won).when({ type: 'ReopenOpportunity', stage: 'lost', config }).thenFails('invalid_stage');
+    });
+  });
+});

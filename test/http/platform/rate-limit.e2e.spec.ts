@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { call, tokenFor } from '../../support/http.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+
+const expectRateLimited = (res: { status: number; headers: Headers; body: any }) => {
+  expect(res.status).to.equal(429);
+  expect(res.headers.get('content-type')).to.match(/^application\/problem\+json/);
+  expect(res.body.code).to.equal('rate_limited');
+  expect(Number(res.headers.get('retry-after'))).to.be.within(1, 60);
+};
+
+const tokenRequest = (server: TestServer) =>
+  fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: 'crm-web' }) })
+    .then(async (res) => ({ status: res.status, headers: res.headers, body: await res.json() }));
+
+describe('rate limits', () => {
+  describe('in memory (no REDIS_URL)', () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer({ RATE_LIMIT_PER_IP: '12', RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_AUTH_PER_IP: '2', RATE_LIMIT_PER_CLIENT: '3' });
+    });
+    after(async () => server.dispose());
+
+    it('answers the token endpoint and the sign-in post 429 with Retry-After past their stricter limit', async () => {
+      expect((await tokenRequest(server)).status).to.equal(400);
+      expect((await tokenRequest(server)).status).to.equal(400);
+      expectRateLimited(await tokenRequest(server));
+      expectRateLimited(await call(server, 'POST', '/oauth/interaction/some-uid/login', { body: {} }));
+      expect((await call(server, 'GET', '/health/live')).status).to.equal(200);
+    });
+
+    it('limits each client and actor on its own', async () => {
+      const ada = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
+      const bob = await tokenFor(server, { tenantId: 'acme', actorId: 'user-bob', roles: ['tenant_admin'] });
+      for (let i = 0; i < 3; i += 1) expect((await call(server, 'GET', '/sales/contacts', { token: ada })).status).to.equal(200);
+      expectRateLimited(await call(server, 'GET', '/sales/contacts', { token: ada }));
+      expect((await call(server, 'GET', '/sales/contacts', { token: bob })).status).to.equal(200);
+    });
+
+    it('limits every request of one IP, public routes included', async () => {
+      let last = await call(server, 'GET', '/health/live');
+      for (let i = 0; i < 12 && last.status === 200; i += 1) last = await call(server, 'GET', '/health/live');
+      expectRateLimited(last);
+    });
+  });
+
+  (REDIS_URL ? describe : describe.skip)('in Redis (REDIS_URL)', () => {
+    let server: TestServer;
+    let redis: Redis;
+    before(async () => {
+      server = await startTestServer({ REDIS_URL: REDIS_URL!, RATE_LIMIT_PER_IP: '0', RATE_LIMIT_AUTH_PER_IP: '0', RATE_LIMIT_PER_CLIENT: '2', RATE_LIMIT_WINDOW_SECONDS: '60' });
+      redis = new Redis(REDIS_URL!);
+    });
+    after(async () => {
+      await server.dispose();
+      await redis.quit();
+    });
+
+    it('counts in Redis, shared by every instance', async () => {
+      const actorId = `user-${randomUUID()}`;
+      const token = await tokenFor(server, { tenantId: 'acme', actorId, roles: ['tenant_admin'] });
+      expect((await call(server, 'GET', '/sales/contacts', { token })).status).to.equal(200);
+      expect(Number(await redis.get(`crm:rl:client:acme/test-client/${actorId}`))).to.equal(1);
+      expect((await call(server, 'GET', '/sales/contacts', { token })).status).to.equal(200);
+      expectRateLimited(await call(server, 'GET', '/sales/contacts', { token }));
+    });
+  });
+});

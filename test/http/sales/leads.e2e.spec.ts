@@ -1,0 +1,173 @@
+import { expect } from 'chai';
+import { tokenFor } from '../../support/http.js';
+import { salesSession } from './session.js';
+
+const ada = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', company: 'Analytical Engines', source: 'web' };
+
+describe('/sales/leads', () => {
+  const { server, globex, send, get, head, reachedHead } = salesSession();
+  const post = (path: string, body?: unknown, token?: string, headers?: Record<string, string>) => send('POST', path, body, token, headers);
+  const patch = (path: string, body: unknown, headers?: Record<string, string>) => send('PATCH', path, body, undefined, headers);
+  const newLead = async (body: unknown = ada) => (await post('/sales/leads', body)).body.id as string;
+
+  describe('POST /sales/leads', () => {
+    it('answers 201 { id, revision, position }; the lead reads status new under its own subject', async () => {
+      const res = await post('/sales/leads', ada);
+      expect(res.status).to.equal(201);
+      expect(res.body).to.have.keys(['id', 'revision', 'position']);
+      expect(res.headers.get('location')).to.equal(`/sales/leads/${res.body.id}`);
+      const read = await get(`/sales/leads/${res.body.id}`);
+      expect(read.body).to.include({ ...ada, leadStatus: 'new', status: 'active', revision: 0 });
+      expect(read.body.subjectId).to.match(/^[0-9a-f-]{36}$/);
+    });
+
+    it('refuses invalid input and read-only fields with a 400 problem, writing nothing', async () => {
+      const before = await head();
+      const res = await post('/sales/leads', { ...ada, email: 'nope', leadStatus: 'converted' });
+      expect(res.status).to.equal(400);
+      expect(res.headers.get('content-type')).to.match(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include.members(['/email', '/leadStatus']);
+      expect(await head()).to.equal(before);
+    });
+
+    it('answers 403 to a role without the permission and 404 to another tenant', async () => {
+      const agent = await tokenFor(server(), { tenantId: 'acme', actorId: 'agent', roles: ['support_agent'] });
+      expect((await post('/sales/leads', ada, agent)).status).to.equal(403);
+      const id = await newLead();
+      expect((await get(`/sales/leads/${id}`, globex())).status).to.equal(404);
+      expect((await post(`/sales/leads/${id}/qualify`, {}, globex())).status).to.equal(404);
+    });
+  });
+
+  describe('PATCH /sales/leads/:id', () => {
+    it('merges fields with If-Match; a stale revision is a 412', async () => {
+      const id = await newLead();
+      const ok = await patch(`/sales/leads/${id}`, { score: 40 }, { 'If-Match': '"0"' });
+      expect(ok.status).to.equal(200);
+      const stale = await patch(`/sales/leads/${id}`, { score: 50 }, { 'If-Match': '"0"' });
+      expect([stale.status, stale.body.code]).to.deep.equal([412, 'precondition_failed']);
+    });
+  });
+
+  describe('POST /sales/leads/:id/status', () => {
+    it('sets a status of the tenant\'s configuration; others are a 422', async () => {
+      const id = await newLead();
+      expect((await post(`/sales/leads/${id}/status`, { status: 'contacted' })).status).to.equal(200);
+      expect((await get(`/sales/leads/${id}`)).body.leadStatus).to.equal('contacted');
+      const refused = await post(`/sales/leads/${id}/status`, { status: 'converted' });
+      expect([refused.status, refused.body.code]).to.deep.equal([422, 'invalid_lead_status']);
+      expect(refused.body.statuses).to.deep.equal(['new', 'contacted', 'nurturing']);
+    });
+  });
+
+  describe('POST /sales/leads/:id/qualify and /disqualify', () => {
+    it('qualifies, then disqualifies with a reason; the list filters by leadStatus', async () => {
+      const id = await newLead();
+      expect((await post(`/sales/leads/${id}/qualify`, { reason: 'budget' })).status).to.equal(200);
+      expect((await get(`/sales/leads/${id}`)).body).to.include({ leadStatus: 'qualified', statusReason: 'budget' });
+      expect((await post(`/sales/leads/${id}/disqualify`, { reason: 'no budget after all' })).status).to.equal(200);
+      const list = await get(`/sales/leads?filter=${encodeURIComponent('leadStatus[eq]:"disqualified"')}`);
+      expect(list.body.data.map((l: { id: string }) => l.id)).to.include(id);
+      expect((await get(`/sales/leads/${id}?asOf=1`)).body.leadStatus).to.equal('qualified');
+    });
+
+    it('refuses to disqualify without a reason (400 problem)', async () => {
+      const id = await newLead();
+      const res = await post(`/sales/leads/${id}/disqualify`, {});
+      expect([res.status, res.body.code]).to.deep.equal([400, 'validation_failed']);
+    });
+  });
+
+  describe('POST /sales/leads/:id/convert', () => {
+    it('answers { contactId, accountId, opportunityId, position } and creates the records', async () => {
+      const id = await newLead();
+      const opportunity = { name: 'Engines for Acme', amount: { amount: 250_000, currency: 'EUR' } };
+      const res = await post(`/sales/leads/${id}/convert`, { opportunity });
+      expect(res.status).to.equal(200);
+      expect(res.body).to.have.keys(['contactId', 'accountId', 'opportunityId', 'position']);
+      const lead = (await get(`/sales/leads/${id}`)).body;
+      const contact = (await get(`/sales/contacts/${res.body.contactId}`)).body;
+      expect(contact).to.include({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', accountId: res.body.accountId, subjectId: lead.subjectId });
+      expect((await get(`/sales/accounts/${res.body.accountId}`)).body.name).to.equal('Analytical Engines');
+      const deal = (await get(`/sales/opportunities/${res.body.opportunityId}`)).body;
+      expect(deal).to.include({ name: 'Engines for Acme', stage: 'qualification', contactId: res.body.contactId, accountId: res.body.accountId });
+      expect(deal.weightedAmount).to.deep.equal({ amount: 25_000, currency: 'EUR' });
+      expect(lead).to.include({ leadStatus: 'converted', convertedContactId: res.body.contactId });
+    });
+
+    it('converts a lead without a company into a contact only', async () => {
+      const id = await newLead({ firstName: 'Alan', lastName: 'Turing', email: 'alan@example.org' });
+      const res = await post(`/sales/leads/${id}/convert`);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.have.keys(['contactId', 'position']);
+    });
+
+    it('converts exactly once: a second conversion is a 409 that changes nothing, and the lead is read-only', async () => {
+      const id = await newLead();
+      await post(`/sales/leads/${id}/convert`);
+      const before = await head();
+      const again = await post(`/sales/leads/${id}/convert`);
+      expect([again.status, again.body.code]).to.deep.equal([409, 'lead_already_converted']);
+      const patched = await patch(`/sales/leads/${id}`, { score: 1 });
+      expect([patched.status, patched.body.code]).to.deep.equal([409, 'lead_converted']);
+      expect((await post(`/sales/leads/${id}/qualify`)).status).to.equal(409);
+      expect((await post(`/sales/leads/${id}/archive`)).status).to.equal(409);
+      expect(await head()).to.equal(before);
+    });
+
+    it('creates nothing twice when retried with the same Idempotency-Key', async () => {
+      const id = await newLead();
+      const headers = { 'Idempotency-Key': `convert-${id}` };
+      const first = await post(`/sales/leads/${id}/convert`, {}, undefined, headers);
+      const before = await head();
+      const again = await post(`/sales/leads/${id}/convert`, {}, undefined, headers);
+      expect(again.body).to.deep.equal(first.body);
+      expect(await head()).to.equal(before);
+    });
+
+    it('answers 403 to a sales rep converting another\'s lead and to the auditor, changing nothing', async () => {
+      const id = await newLead();
+      const rep = await tokenFor(server(), { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
+      const auditor = await tokenFor(server(), { tenantId: 'acme', actorId: 'aud', roles: ['auditor'] });
+      const before = await head();
+      expect((await post(`/sales/leads/${id}/convert`, {}, rep)).status).to.equal(403);
+      expect((await post(`/sales/leads/${id}/qualify`, {}, rep)).status).to.equal(403);
+      expect((await post(`/sales/leads/${id}/convert`, {}, auditor)).status).to.equal(403);
+      expect(await head()).to.equal(before);
+      const mine = (await post('/sales/leads', ada, rep)).body.id;
+      expect((await post(`/sales/leads/${mine}/convert`, {}, rep)).status).to.equal(200);
+    });
+
+    it('refuses a disqualified lead (409) and a malformed opportunity (400)', async () => {
+      const id = await newLead();
+      expect((await post(`/sales/leads/${id}/convert`, { opportunity: { name: 'x', amount: 5 } })).status).to.equal(400);
+      await post(`/sales/leads/${id}/disqualify`, { reason: 'spam' });
+      const res = await post(`/sales/leads/${id}/convert`);
+      expect([res.status, res.body.code]).to.deep.equal([409, 'lead_disqualified']);
+    });
+  });
+
+  describe('erasing the lead\'s subject', () => {
+    it('reads personal fields null on the lead AND on the contact it converted into', async () => {
+      const id = await newLead();
+      const { body: { contactId } } = await post(`/sales/leads/${id}/convert`);
+      const { subjectId } = (await get(`/sales/leads/${id}`)).body;
+      const erased = await post(`/api/compliance/subjects/${subjectId}/erase`, { reason: 'GDPR art. 17' });
+      expect(erased.status).to.equal(200);
+      await reachedHead();
+      const personal = { firstName: null, lastName: null, email: null };
+      expect((await get(`/sales/leads/${id}`)).body).to.include({ ...personal, company: 'Analytical Engines' });
+      expect((await get(`/sales/contacts/${contactId}`)).body).to.include(personal);
+      expect((await get(`/sales/leads/${id}?asOf=0`)).body).to.include(personal);
+    });
+  });
+
+  describe('GET /sales/leads/:id/history', () => {
+    it('lists the lead\'s own events among the generic ones', async () => {
+      const id = await newLead();
+      await post(`/sales/leads/${id}/qualify`);
+      const res = await get(`/sales/leads/${id}/history`);
+      expect(res.body.data.map((e: { type: string }) => e.type)).to.deep.equal(['LeadCreated', 'LeadQualified']);
+    });
+  });
+});

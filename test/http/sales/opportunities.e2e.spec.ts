@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { tokenFor } from '../../support/http.js';
+import { salesSession } from './session.js';
+
+const eur = (amount: number) => ({ amount, currency: 'EUR' });
+
+describe('/sales/opportunities', () => {
+  const { server, admin, globex, send, get } = salesSession();
+  const create = async (body: object = {}) => (await send('POST', '/sales/opportunities', { name: 'Deal', amount: eur(100_000), ...body })).body.id as string;
+
+  describe('POST /sales/opportunities', () => {
+    it('answers 201; the read shows the stage, its probability and the weighted amount', async () => {
+      const res = await send('POST', '/sales/opportunities', { name: 'Big deal', amount: eur(200_000), stage: 'proposal', expectedCloseDate: '2026-12-31' });
+      expect(res.status).to.equal(201);
+      expect(res.body).to.have.keys(['id', 'revision', 'position']);
+      const read = (await get(`/sales/opportunities/${res.body.id}`)).body;
+      expect(read).to.include({ pipeline: 'default', stage: 'proposal', probability: 50, expectedCloseDate: '2026-12-31' });
+      expect(read.weightedAmount).to.deep.equal(eur(100_000));
+    });
+
+    it('refuses an unconfigured stage with a 422 problem naming the configured ones', async () => {
+      const res = await send('POST', '/sales/opportunities', { name: 'x', stage: 'daydream' });
+      expect([res.status, res.body.code]).to.deep.equal([422, 'invalid_stage']);
+      expect(res.body.stages).to.deep.equal(['qualification', 'needs_analysis', 'proposal', 'negotiation']);
+    });
+
+    it('refuses malformed money and a weighted amount sent by the client (400)', async () => {
+      const res = await send('POST', '/sales/opportunities', { name: 'x', amount: { amount: 1.5, currency: 'EUR' }, weightedAmount: eur(1) });
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include.members(['/amount/amount', '/weightedAmount']);
+    });
+
+    it('answers 403 to the auditor and 404 to another tenant', async () => {
+      const auditor = await tokenFor(server(), { tenantId: 'acme', actorId: 'aud', roles: ['auditor'] });
+      expect((await send('POST', '/sales/opportunities', { name: 'x' }, auditor)).status).to.equal(403);
+      const id = await create();
+      expect((await get(`/sales/opportunities/${id}`, globex())).status).to.equal(404);
+      expect((await send('POST', `/sales/opportunities/${id}/win`, {}, globex())).status).to.equal(404);
+    });
+  });
+
+  describe('PATCH /sales/opportunities/:id', () => {
+    it('moves the stage and reweighs; a stale If-Match is a 412; an unknown stage a 422', async () => {
+      const id = await create();
+      const ok = await send('PATCH', `/sales/opportunities/${id}`, { stage: 'negotiation' }, admin(), { 'If-Match': '"0"' });
+      expect(ok.status).to.equal(200);
+      expect((await get(`/sales/opportunities/${id}`)).body.weightedAmount).to.deep.equal(eur(80_000));
+      expect((await send('PATCH', `/sales/opportunities/${id}`, { stage: 'proposal' }, admin(), { 'If-Match': '"0"' })).status).to.equal(412);
+      expect((await send('PATCH', `/sales/opportunities/${id}`, { stage: 'won' })).status).to.equal(422);
+    });
+  });
+
+  describe('POST /sales/opportunities/:id/win, /lose, /reopen', () => {
+    it('wins from an open stage; winning or losing again is a 409', async () => {
+      const id = await create();
+      expect((await send('POST', `/sales/opportunities/${id}/win`)).status).to.equal(200);
+      const read = (await get(`/sales/opportunities/${id}`)).body;
+      expect(read).to.include({ stage: 'won', probability: 100 });
+      expect(read.weightedAmount).to.deep.equal(eur(100_000));
+      expect((await send('POST', `/sales/opportunities/${id}/win`)).body.code).to.equal('opportunity_closed');
+      expect((await send('POST', `/sales/opportunities/${id}/lose`, { reason: 'x' })).status).to.equal(409);
+    });
+
+    it('needs a reason to lose (400), then reopens into a configured stage', async () => {
+      const id = await create();
+      const noReason = await send('POST', `/sales/opportunities/${id}/lose`, {});
+      expect([noReason.status, noReason.body.code]).to.deep.equal([400, 'validation_failed']);
+      expect((await send('POST', `/sales/opportunities/${id}/lose`, { reason: 'price' })).status).to.equal(200);
+      expect((await get(`/sales/opportunities/${id}`)).body).to.include({ stage: 'lost', lostReason: 'price', probability: 0 });
+      expect((await send('POST', `/sales/opportunities/${id}/reopen`, { stage: 'nowhere' })).status).to.equal(422);
+      expect((await send('POST', `/sales/opportunities/${id}/reopen`, { stage: 'proposal' })).status).to.equal(200);
+      const read = (await get(`/sales/opportunities/${id}`)).body;
+      expect(read).to.include({ stage: 'proposal', probability: 50 });
+      expect(read).not.to.have.property('lostReason');
+    });
+  });
+
+  describe('GET /sales/opportunities', () => {
+    it('filters by stage and sorts by weighted amount', async () => {
+      await create({ name: 'Small', amount: eur(1_000), stage: 'negotiation' });
+      await create({ name: 'Large', amount: eur(9_000), stage: 'negotiation' });
+      const filter = encodeURIComponent('and(stage[eq]:"negotiation",name[in]:["Small","Large"])');
+      const res = await get(`/sales/opportunities?filter=${filter}&sort=-weightedAmount.amount`);
+      expect(res.body.data.map((o: { name: string; weightedAmount: { amount: number } }) => [o.name, o.weightedAmount.amount]))
+        .to.deep.equal([['Large', 7_200], ['Small', 800]]);
+    });
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * The setup the sales end-to-end specs share: the real server, tenant admins of two tenants, and
+ * calls whose reads wait for every write made so far (`Consistency-Position`). Call inside `describe`.
+ */
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { call, tokenFor, type Answer } from '../../support/http.js';
+
+export type SalesSession = {
+  server: () => TestServer;
+  admin: () => string;
+  globex: () => string;
+  /** Sends a write (any method); a success moves the position reads wait for. */
+  send: (method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>) => Promise<Answer>;
+  get: (path: string, token?: string) => Promise<Answer>;
+  /** The log's head position (to prove a refusal appended nothing). */
+  head: () => Promise<number>;
+  /** Reads wait for this position from now on. */
+  reachedHead: () => Promise<void>;
+};
+
+export const salesSession = (): SalesSession => {
+  let server: TestServer;
+  let admin = '';
+  let globex = '';
+  let position = 0;
+  before(async () => {
+    server = await startTestServer();
+    admin = await tokenFor(server, { tenantId: 'acme', actorId: 'user-admin', roles: ['tenant_admin'] });
+    globex = await tokenFor(server, { tenantId: 'globex', actorId: 'user-g', roles: ['tenant_admin'] });
+  });
+  after(async () => server.dispose());
+  const head = async () => Number(await server.store.headPosition());
+  return {
+    server: () => server,
+    admin: () => admin,
+    globex: () => globex,
+    send: async (method, path, body, token = admin, headers = {}) => {
+      const res = await call(server, method, path, { token, body, headers });
+      if (res.status < 300 && typeof res.body?.position === 'number') position = Math.max(position, res.body.position);
+      return res;
+    },
+    get: (path, token = admin) => call(server, 'GET', path, { token, headers: { 'Consistency-Position': String(position) } }),
+    head,
+    reachedHead: async () => void (position = await head()),
+  };
+};

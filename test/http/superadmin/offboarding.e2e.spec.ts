@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { call, tokenFor } from '../../support/http.js';
+import { complianceSession } from '../compliance/session.js';
+
+const org = (slug: string) => ({ name: `Org ${slug}`, slug, admin: { email: `boss@${slug}.example`, password: 'long enough password', name: 'Bertha Boss' } });
+
+describe('POST /api/superadmin/organizations/:id/offboard', () => {
+  const session = complianceSession();
+  const offboard = (slug: string, token = session.platform(), body: unknown = { reason: 'contract ended, ticket #12' }) =>
+    call(session.server(), 'POST', `/api/superadmin/organizations/${slug}/offboard`, { token, body });
+  const seed = async (slug: string, people: number) => {
+    await call(session.server(), 'POST', '/api/superadmin/organizations', { token: session.platform(), body: org(slug) });
+    const admin = await tokenFor(session.server(), { tenantId: slug, actorId: `${slug}-admin`, roles: ['tenant_admin'] });
+    const ids: string[] = [];
+    for (let i = 0; i < people; i += 1) {
+      const body = { firstName: `Pat${i}`, lastName: `Person${i}`, email: `pat${i}@${slug}.example`, city: 'Springfield' };
+      ids.push((await call(session.server(), 'POST', '/sales/contacts', { token: admin, body })).body.id);
+    }
+    return { admin, ids };
+  };
+
+  it('suspends the organization, erases every subject of its tenant and answers a certificate with counts', async () => {
+    const { ids } = await seed('initech', 3);
+    const other = await seed('vandelay', 1);
+    const res = await offboard('initech');
+    expect(res.status).to.equal(200);
+    // Three contacts and the first admin user.
+    expect(res.body).to.deep.include({ alreadyOffboarded: false });
+    expect(res.body.certificate).to.include({ organizationId: 'initech', offboardedBy: 'root', subjects: 4, subjectsErased: 4, subjectsAlreadyErased: 0 });
+    expect((await call(session.server(), 'GET', '/api/superadmin/organizations/initech', { token: session.platform() })).body.status).to.equal('suspended');
+    for (const id of ids) {
+      const subjectId = (await session.server().store.readStream(`initech/sales.contact/${id}`))[0]!.data.subjectId as string;
+      expect(session.server().keyStore.isErased('initech', subjectId), id).to.equal(true);
+    }
+    const untouched = await call(session.server(), 'GET', `/sales/contacts/${other.ids[0]}`, { token: other.admin });
+    expect(untouched.body.firstName).to.equal('Pat0');
+  });
+
+  it('is idempotent: a repeat answers the kept certificate; GET …/offboarding-certificate reads it', async () => {
+    await seed('globex', 1);
+    const first = await offboard('globex');
+    const again = await offboard('globex', session.platform(), { reason: 'again' });
+    expect(again.body).to.deep.equal({ alreadyOffboarded: true, certificate: first.body.certificate });
+    const kept = await call(session.server(), 'GET', '/api/superadmin/organizations/globex/offboarding-certificate', { token: session.platform() });
+    expect(kept.body).to.deep.equal(first.body.certificate);
+  });
+
+  it('refuses tenant admins (403), an unknown organization (404) and a missing reason (400)', async () => {
+    const { admin } = await seed('hooli', 0);
+    expect((await offboard('hooli', admin)).status).to.equal(403);
+    expect((await offboard('nowhere')).status).to.equal(404);
+    expect((await offboard('hooli', session.platform(), {})).status).to.equal(400);
+    expect((await call(session.server(), 'GET', '/api/superadmin/organizations/hooli/offboarding-certificate', { token: session.platform() })).status).to.equal(404);
+  });
+});

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { call, tokenFor } from '../../support/http.js';
+
+const PATH = '/api/superadmin/sales-config';
+
+describe('/api/superadmin/sales-config', () => {
+  let server: TestServer;
+  let admin: string;
+  before(async () => {
+    server = await startTestServer();
+    admin = await tokenFor(server, { tenantId: 'acme', actorId: 'user-admin', roles: ['tenant_admin'] });
+  });
+  after(async () => server.dispose());
+
+  describe('GET /api/superadmin/sales-config', () => {
+    it('answers the defaults to a tenant that never configured anything', async () => {
+      const res = await call(server, 'GET', PATH, { token: admin });
+      expect(res.status).to.equal(200);
+      expect(res.body.pipelines[0].stages.map((s: { id: string; probability: number }) => [s.id, s.probability])).to.deep.equal([
+        ['qualification', 10], ['needs_analysis', 20], ['proposal', 50], ['negotiation', 80],
+      ]);
+      expect(res.body).to.include({ defaultPipeline: 'default', defaultCurrency: 'EUR' });
+      expect(res.headers.get('etag')).to.equal(null);
+    });
+
+    it('answers 403 to a role that is not a tenant admin', async () => {
+      const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
+      expect((await call(server, 'GET', PATH, { token: rep })).status).to.equal(403);
+      expect((await call(server, 'PATCH', PATH, { token: rep, body: { currencies: ['EUR'] } })).status).to.equal(403);
+    });
+  });
+
+  describe('PATCH and PUT /api/superadmin/sales-config', () => {
+    it('takes effect at run time: a new stage is accepted by opportunities, a removed one refused (422)', async () => {
+      const current = (await call(server, 'GET', PATH, { token: admin })).body;
+      const stages = [{ id: 'discovery', name: 'Discovery', probability: 15 }, { id: 'closing', name: 'Closing', probability: 90 }];
+      const patched = await call(server, 'PATCH', PATH, { token: admin, body: { pipelines: [{ ...current.pipelines[0], stages }] } });
+      expect(patched.status).to.equal(200);
+      expect(patched.body.revision).to.equal(0);
+      const deal = await call(server, 'POST', '/sales/opportunities', { token: admin, body: { name: 'X', amount: { amount: 1000, currency: 'EUR' }, stage: 'closing' } });
+      expect(deal.status).to.equal(201);
+      const refused = await call(server, 'POST', '/sales/opportunities', { token: admin, body: { name: 'Y', stage: 'proposal' } });
+      expect([refused.status, refused.body.code]).to.deep.equal([422, 'invalid_stage']);
+      const other = await tokenFor(server, { tenantId: 'globex', actorId: 'g', roles: ['tenant_admin'] });
+      expect((await call(server, 'POST', '/sales/opportunities', { token: other, body: { name: 'Z', stage: 'proposal' } })).status).to.equal(201);
+    });
+
+    it('takes If-Match (412 on a stale revision) and refuses invalid configurations (400 shape, 422 rule)', async () => {
+      const { headers, body } = await call(server, 'GET', PATH, { token: admin });
+      const etag = headers.get('etag')!;
+      const ok = await call(server, 'PUT', PATH, { token: admin, body: { ...body, currencies: ['EUR', 'CHF'] }, headers: { 'If-Match': etag } });
+      expect(ok.status).to.equal(200);
+      const stale = await call(server, 'PUT', PATH, { token: admin, body, headers: { 'If-Match': etag } });
+      expect(stale.status).to.equal(412);
+      expect((await call(server, 'PATCH', PATH, { token: admin, body: { currencies: 'EUR' } })).status).to.equal(400);
+      expect((await call(server, 'PATCH', PATH, { token: admin, body: { unknown: 1 } })).status).to.equal(400);
+      const rule = await call(server, 'PATCH', PATH, { token: admin, body: { defaultPipeline: 'nowhere' } });
+      expect([rule.status, rule.body.code]).to.deep.equal([422, 'invalid_sales_config']);
+    });
+  });
+});
