@@ -22,6 +22,7 @@ import { resolveMasterKey } from './events/personal-data/master-key.js';
 import { apiRoutes, RECORD_RESOURCES } from './http/api.js';
 import { openHttpPlatform } from './http/platform.js';
 import { createApp } from './http/app.js';
+import { publicFormRoutes } from './http/public/forms.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
 import { hostApiJobs } from './jobs/api-host.js';
@@ -69,7 +70,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const jobs = await openJobQueue(config, logger);
   const erasure = erasureEffects({ store, keyStore, projections, projectors: PROJECTORS, queue: jobs });
   const compliance = { store, keyStore, readDb: readDb.db, erasure, kinds: RECORD_RESOURCES.map((r) => r.kind) };
-  const stopHostedJobs = await hostApiJobs(config, logger, jobs, { config, logger, queue: jobs, compliance });
+  const stopHostedJobs = await hostApiJobs(config, logger, jobs, { config, logger, queue: jobs, compliance, readModel });
   const activeTenants = () => identity.directory.tenants().filter((t) => t.status === 'active').map((t) => t.tenantId);
   const sweeps = scheduleRetentionSweeps({ queue: jobs, tenants: activeTenants, clock: () => new Date(), logger });
   let draining = false;
@@ -81,11 +82,11 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
       { name: 'readModel', check: async () => void readDb.db.prepare('SELECT 1').get() },
     ],
     jwks: () => signingKeys.jwks(),
-    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, erasure, jobs, limitClient: platform.perClient }),
+    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, sessions: identity.sessions, erasure, jobs, limitClient: platform.perClient }),
     oauth: identity.oauth,
     observe: platform.metrics.observe,
     edge: platform.edge,
-    publicRouters: platform.routers,
+    publicRouters: [...platform.routers, identity.publicRoutes, publicFormRoutes({ store, keyStore, clock: () => new Date(), limiter: platform.limiter })],
   });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

@@ -90,6 +90,23 @@ describe('the public contract (design §8)', function () {
     expect(read).to.include({ firstName: null, lastName: null, email: null, phone: null });
   });
 
+  it('POST /sales/leads, then POST /sales/leads/:id/convert → { contactId, accountId, opportunityId, position }', async () => {
+    const lead = await call(server, 'POST', '/sales/leads', {
+      token: admin, body: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.org', company: 'Navy', source: 'referral' },
+    });
+    expect(lead.status).to.equal(201);
+    expect(lead.body).to.have.keys(['id', 'revision', 'position']);
+    const converted = await call(server, 'POST', `/sales/leads/${lead.body.id}/convert`, {
+      token: admin, body: { opportunity: { name: 'Compilers', amount: { amount: 500000, currency: 'EUR' } } },
+    });
+    expect(converted.body).to.have.keys(['contactId', 'accountId', 'opportunityId', 'position']);
+    const person = (await call(server, 'GET', `/sales/contacts/${converted.body.contactId}`, { token: admin })).body;
+    const leadRead = (await call(server, 'GET', `/sales/leads/${lead.body.id}`, { token: admin })).body;
+    expect(person).to.include({ firstName: 'Grace', email: 'grace@example.org', subjectId: leadRead.subjectId });
+    const opportunity = (await call(server, 'GET', `/sales/opportunities/${converted.body.opportunityId}`, { token: admin })).body;
+    expect(opportunity.amount).to.deep.equal({ amount: 500000, currency: 'EUR' });
+  });
+
   it('GET /api/superadmin/projections (checkpoint, lag) and POST …/:name/rebuild', async () => {
     const status = (await call(server, 'GET', '/api/superadmin/projections', { token: root })).body.data;
     expect(status.find((p: { name: string }) => p.name === 'sales.contact')).to.include.keys(['checkpoint', 'lag']);

@@ -7,6 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import { ConflictError } from '../errors.js';
+import { openAccessDirectory, type AccessDirectory } from './access-directory.js';
+import { openOneTimeTokens, type OneTimeTokens } from './one-time-tokens.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS directory_tenants (
@@ -23,8 +25,8 @@ CREATE TABLE IF NOT EXISTS directory_clients (
 `;
 
 export type TenantStatus = 'active' | 'suspended';
-/** `pending`: reserved while its events are being appended; never allowed to log in. */
-export type UserStatus = 'pending' | 'active' | 'deactivated';
+/** `pending`: reserved while its events are being appended; `invited`: no password yet. Neither may log in. */
+export type UserStatus = 'pending' | 'invited' | 'active' | 'deactivated';
 
 export type TenantEntry = { tenantId: string; name: string; status: TenantStatus; createdAt: string };
 export type UserEntry = { userId: string; tenantId: string; emailHash: string; passwordHash: string; roles: string[]; status: UserStatus };
@@ -101,10 +103,11 @@ const clientDirectory = (db: Database.Database) => {
   };
 };
 
-export type Directory = ReturnType<typeof userDirectory> & ReturnType<typeof tenantDirectory> & ReturnType<typeof clientDirectory>;
+export type Directory = ReturnType<typeof userDirectory> & ReturnType<typeof tenantDirectory> & ReturnType<typeof clientDirectory>
+  & AccessDirectory & OneTimeTokens;
 
 /** Opens (creating when needed) the directory tables in `identity.db`. */
 export const openDirectory = (db: Database.Database): Directory => {
   db.exec(SCHEMA);
-  return { ...userDirectory(db), ...tenantDirectory(db), ...clientDirectory(db) };
+  return { ...userDirectory(db), ...tenantDirectory(db), ...clientDirectory(db), ...openAccessDirectory(db), ...openOneTimeTokens(db) };
 };

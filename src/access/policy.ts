@@ -7,7 +7,7 @@ import { ForbiddenError } from '../errors.js';
 import type { Principal } from './principal.js';
 
 export type Scope = 'all' | 'own';
-type Grant = { pattern: string; scope: Scope };
+export type Grant = { pattern: string; scope: Scope };
 
 const all = (...patterns: string[]): Grant[] => patterns.map((pattern) => ({ pattern, scope: 'all' }));
 const own = (...patterns: string[]): Grant[] => patterns.map((pattern) => ({ pattern, scope: 'own' }));
@@ -30,8 +30,12 @@ const matches = (pattern: string, permission: string): boolean => {
   return have.length === want.length && have.every((part, i) => part === '*' || part === want[i]);
 };
 
+/** A built-in role's grants, else the tenant's custom role's (resolved per request, see `http/identity/access-gates.ts`). */
+const roleGrants = (principal: Principal, role: string): readonly Grant[] =>
+  (Object.hasOwn(ROLES, role) ? ROLES[role] : principal.customRoles?.[role]) ?? [];
+
 const grantsOf = (principal: Principal, permission: string): Grant[] =>
-  principal.roles.flatMap((role) => ROLES[role] ?? []).filter((g) => matches(g.pattern, permission));
+  principal.roles.flatMap((role) => roleGrants(principal, role)).filter((g) => matches(g.pattern, permission));
 
 /** How far the principal may exercise `permission`: on every record, on their own, or not at all. */
 export const rowScope = (principal: Principal, permission: string): Scope | 'none' => {

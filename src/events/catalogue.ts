@@ -31,6 +31,11 @@ export type RecordKind = {
   filterable: string[];
   sortable: string[];
   searchable?: string[];
+  /**
+   * String fields unique per tenant among active records (e.g. a contact's `email`), compared by
+   * the tenant's lookup hash of the normalized value (`projections/uniqueness.ts`).
+   */
+  unique?: string[];
   /** Fields only the kind's own events set (a lead's status): read, listed and filtered, never sent in a create or patch. */
   readOnly?: string[];
   /**

@@ -19,10 +19,15 @@ import { contactsResource } from './sales/contacts.js';
 import { accountsResource } from './sales/accounts.js';
 import { leadsResource } from './sales/leads.js';
 import { opportunitiesResource } from './sales/opportunities.js';
+import { quotesResource } from './sales/quotes.js';
+import { webFormAdminRoutes } from './sales/web-forms.js';
 import { projectionRoutes } from './superadmin/projections.js';
 import { salesConfigRoutes } from './superadmin/sales-config.js';
 import type { Directory } from '../access/directory.js';
 import { accountGate } from './identity/account-gate.js';
+import { customRoleGate, moduleGate } from './identity/access-gates.js';
+import { accessMounts } from './identity/access-mounts.js';
+import type { OAuthSessions } from '../access/oauth/sessions.js';
 import { organizationRoutes } from './identity/organizations.js';
 import { userRoutes } from './identity/users.js';
 import { apiClientRoutes } from './identity/api-clients.js';
@@ -33,13 +38,15 @@ import { complianceRoutes } from './compliance/routes.js';
 
 /** Every catalogue-record resource the API serves. */
 export const RECORD_RESOURCES: readonly ServedResource[] = [
-  served(contactsResource), served(accountsResource), served(leadsResource), served(opportunitiesResource),
+  served(contactsResource), served(accountsResource), served(leadsResource), served(opportunitiesResource), served(quotesResource),
 ];
 
 export type ApiDeps = RouteDeps & {
   verify: Verify; identityDb: Database.Database; projections: ProjectionRunner; chain: ChainDb;
   /** Organizations and users (identity.db); without it their routes and the account gate are absent. */
   directory?: Directory;
+  /** The OAuth sessions in the provider's storage; without it `/api/admin/sessions` is absent. */
+  sessions?: OAuthSessions;
   /** Rate limit per client and actor, run right after authentication (see `rate-limit.ts`). */
   limitClient?: Middleware;
   /** What an erasure does beyond the log (scrub wait, queued jobs), and the queue retention sweeps go to. */
@@ -49,7 +56,7 @@ export type ApiDeps = RouteDeps & {
 export const MAX_BODY_BYTES = 1_048_576;
 
 /** Body-parsing failures as typed errors: too large is a 413, anything else a malformed body (400). */
-const bodyError = (error: Error): never => {
+export const bodyError = (error: Error): never => {
   if ((error as { status?: number }).status === 413) {
     throw new AppError('payload_too_large', 413, `The body exceeds ${MAX_BODY_BYTES} bytes`);
   }
@@ -63,7 +70,7 @@ export const apiRoutes = (deps: ApiDeps): Router => {
   }));
   api.use(authenticate(deps.verify));
   if (deps.limitClient) api.use(deps.limitClient);
-  if (deps.directory) api.use(accountGate(deps.directory));
+  if (deps.directory) api.use(accountGate(deps.directory), customRoleGate(deps.directory), moduleGate(deps.directory));
   api.use(idempotency(deps.identityDb));
   const mounts = [
     ...RECORD_RESOURCES.map((resource) => ({ path: resource.path, router: resource.routes(deps) })),
@@ -73,10 +80,12 @@ export const apiRoutes = (deps: ApiDeps): Router => {
     { path: '/api/audit', router: auditRoutes(deps) },
     { path: '/api/superadmin/projections', router: projectionRoutes(deps.projections) },
     { path: '/api/superadmin/sales-config', router: salesConfigRoutes(deps) },
+    { path: '/api/admin/forms', router: webFormAdminRoutes(deps) },
     ...(deps.directory ? [
       { path: '/api/superadmin/organizations', router: organizationRoutes({ ...deps, directory: deps.directory }) },
       { path: '/api/admin/users', router: userRoutes({ ...deps, directory: deps.directory }) },
       { path: '/api/admin/clients', router: apiClientRoutes({ ...deps, directory: deps.directory }) },
+      ...accessMounts({ ...deps, directory: deps.directory }, RECORD_RESOURCES.map((r) => r.path), deps.sessions),
     ] : []),
   ];
   for (const { path, router } of mounts) api.use(path, router.routes(), router.allowedMethods({ throw: true }));

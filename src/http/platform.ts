@@ -11,7 +11,7 @@ import { corsAllowList } from './cors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { docsRoutes } from './openapi/docs.js';
 import type { DocumentedResource } from './openapi/records.js';
-import { rateLimiting } from './rate-limit.js';
+import { limiterOf, rateLimiting, type Limiter } from './rate-limit.js';
 
 export type HttpPlatform = {
   metrics: Metrics;
@@ -21,6 +21,8 @@ export type HttpPlatform = {
   perClient: Middleware;
   /** `/metrics`, `/openapi.json`, `/docs`, `/redoc`. */
   routers: Router[];
+  /** A fixed-window limiter of its own (e.g. web-form submissions), counted where the others are. */
+  limiter: (name: string, points: number, windowSeconds: number) => Limiter;
   close: () => Promise<void>;
 };
 
@@ -36,6 +38,7 @@ export const openHttpPlatform = (config: Config, resources: readonly DocumentedR
     edge: [corsAllowList(config.corsOrigins), limits.edge],
     perClient: limits.perClient,
     routers: [metrics.routes(config.metricsToken), docsRoutes({ resources, publicUrl: config.publicUrl })],
+    limiter: (name, points, windowSeconds) => limiterOf(redis, name, points, windowSeconds),
     close: async () => redis?.disconnect(),
   };
 };

@@ -13,10 +13,10 @@ import { RateLimitedError } from '../errors.js';
 import { OAUTH_PATH } from '../access/oauth/provider.js';
 import { principalOf } from './authenticate.js';
 
-type Limiter = (key: string) => Promise<void>;
+export type Limiter = (key: string) => Promise<void>;
 
 /** One fixed-window counter; Redis errors fall back to an in-memory count rather than failing requests. */
-const limiterOf = (redis: Redis | undefined, name: string, points: number, duration: number): Limiter => {
+export const limiterOf = (redis: Redis | undefined, name: string, points: number, duration: number): Limiter => {
   const memory = new RateLimiterMemory({ keyPrefix: `crm:rl:${name}`, points, duration });
   const limiter: RateLimiterAbstract = redis
     ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `crm:rl:${name}`, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory })
@@ -33,10 +33,11 @@ const limiterOf = (redis: Redis | undefined, name: string, points: number, durat
 };
 
 const LOGIN_POST = new RegExp(`^${OAUTH_PATH}/interaction/[^/]+/login$`);
+const IDENTITY_LINK_POST = /^\/api\/public\/(invitations|password-resets)\//;
 
-/** The token endpoint (with revocation and introspection) and the sign-in form's post. */
+/** The token endpoint (with revocation and introspection), the sign-in form's post, and the invitation and reset links. */
 export const isCredentialEndpoint = (method: string, path: string): boolean =>
-  method === 'POST' && (path === `${OAUTH_PATH}/token` || path.startsWith(`${OAUTH_PATH}/token/`) || LOGIN_POST.test(path));
+  method === 'POST' && (path === `${OAUTH_PATH}/token` || path.startsWith(`${OAUTH_PATH}/token/`) || LOGIN_POST.test(path) || IDENTITY_LINK_POST.test(path));
 
 export type RateLimiting = {
   /** App-level, before any route: the per-IP limit, and the stricter one on credential endpoints. */

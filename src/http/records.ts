@@ -10,7 +10,8 @@ import { authorize, rowScope } from '../access/policy.js';
 import { createCommand, recordValidators, type RecordCommand } from '../commands/catalogue.js';
 import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
-import { handleCommand, type Aggregate, type CommandDeps, type Request } from '../commands/handle.js';
+import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../commands/handle.js';
+import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
 import { getRecord, parseAsOf, recordHistory, type AsOf } from '../queries/records.js';
 import { currentRecord, exportRecords, listRecords, type Reader } from '../queries/record-list.js';
@@ -19,6 +20,7 @@ import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
 import { principalOf } from './authenticate.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
 import { validator } from '../commands/validate.js';
+import { uniquely } from './uniqueness.js';
 
 /** The folded state as the routes need it: absent (`none`), or a record with an owner (the policy's ABAC). */
 export type GuardState = { status: string; ownerId?: string | null };
@@ -39,6 +41,8 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string) => Promise<C>;
   /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added beside the generic ones. */
   routes?: (router: Router, deps: RouteDeps) => void;
+  /** What follows a create in the same request (a quote's numbering); answers the request's last result. */
+  created?: (deps: RouteDeps, id: string, context: CommandContext, result: CommandResult) => Promise<CommandResult>;
 };
 
 /** What the read routes need of a resource. */
@@ -47,7 +51,7 @@ type Described = Pick<RecordResource, 'kind' | 'permission'>;
 /** A resource whatever its state and commands: what the API's list of resources holds. */
 export type ServedResource = { kind: RecordKind; path: string; routes: (deps: RouteDeps) => Router };
 
-export type RouteDeps = CommandDeps & { clock: Clock; readModel: ReadModel };
+export type RouteDeps = CommandDeps & { clock: Clock; readModel: ReadModel; jobs?: Pick<JobQueue, 'enqueue'> };
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
@@ -69,8 +73,11 @@ export const sendCommand = <S extends GuardState, C>(deps: RouteDeps, aggregate:
 const prepared = <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>, deps: RouteDeps, ctx: Context, command: RecordCommand) =>
   r.prepare ? r.prepare(command, deps, principalOf(ctx.state).tenantId) : Promise.resolve(command as C);
 
-const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) =>
-  sendCommand(deps, r.aggregate, `${r.permission}:${action}`, ctx, await prepared(r, deps, ctx, command));
+const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {
+  const permission = `${r.permission}:${action}`;
+  const write = async () => sendCommand(deps, r.aggregate, permission, ctx, await prepared(r, deps, ctx, command));
+  return uniquely(deps, { kind: r.kind, ctx, permission, id: ctx.params.id!, command }, write);
+};
 
 const create = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, validate: ReturnType<typeof recordValidators>) => async (ctx: Context) => {
   const principal = principalOf(ctx.state);
@@ -80,9 +87,10 @@ const create = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, 
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
   const id = recordIdFor(context.commandId);
   const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
-  const result = await handleCommand(deps, r.aggregate, { id, command, context });
+  const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command };
+  const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context }));
   ctx.set('Location', `${r.path}/${id}`);
-  answerWrite(ctx, 201, result);
+  answerWrite(ctx, 201, r.created ? await r.created(deps, id, context, result) : result);
 };
 
 /** The present from the read model when it holds every acknowledged write; the past (and any doubt) from the log. */

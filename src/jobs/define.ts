@@ -1,6 +1,7 @@
 /** How a job kind is declared (apart from the registry, so modules declaring jobs import no cycle). */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { ReadModel } from '../http/read-model.js';
 import type { ComplianceJobDeps } from './retention-sweep.js';
 import type { JobData, JobHandler, JobQueue, KindOptions } from './port.js';
 
@@ -9,6 +10,8 @@ export type JobDeps = {
   config: Config; logger: Logger; queue: JobQueue;
   /** The API process's stores and erasure effects; absent in a standalone worker. */
   compliance?: ComplianceJobDeps;
+  /** The API process's read model (to wait until a projection holds a write); absent in a standalone worker. */
+  readModel?: Pick<ReadModel, 'waitFor'>;
 };
 
 /** One job kind: its name, its retry/concurrency options and how to build its handler. */

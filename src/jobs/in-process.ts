@@ -76,9 +76,12 @@ const makeReady = (r: Runner, entry: Entry): void => {
 };
 
 // A timer may fire a millisecond before `Date.now()` reaches its due time: re-arm until it has.
+// Node fires a timeout beyond 2^31 - 1 ms at once, so a longer delay (a quote's expiry) waits in steps.
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 const arm = (r: Runner, entry: Entry, dueAt: number): void => {
   const fire = () => (Date.now() >= dueAt ? makeReady(r, entry) : arm(r, entry, dueAt));
-  entry.timer = setTimeout(fire, Math.max(1, dueAt - Date.now())).unref();
+  entry.timer = setTimeout(fire, Math.min(MAX_TIMEOUT_MS, Math.max(1, dueAt - Date.now()))).unref();
 };
 
 const schedule = (r: Runner, entry: Entry, delayMs: number): void => {

@@ -8,11 +8,12 @@ import type { JobQueue } from './port.js';
 import type { JobDefinition, JobDeps } from './define.js';
 import { rebuildJob } from '../projections/requests.js';
 import { retentionSweepJob } from './retention-sweep.js';
+import { quoteAcceptedJob, quoteExpiryJob } from './sales/quotes.js';
 
 export { defineJob, type JobDefinition, type JobDeps } from './define.js';
 
 /** Every job kind. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [rebuildJob, retentionSweepJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [rebuildJob, retentionSweepJob, quoteExpiryJob, quoteAcceptedJob];
 
 /** Registers the definitions (all of them by default) on the queue; returns their names. */
 export const registerJobs = (

@@ -1,12 +1,13 @@
 /** Every projector the system runs; the server, the CLI and the rebuild job start them from here. */
 import { NotFoundError } from '../errors.js';
 import type { Projector } from './projector.js';
-import { contactsProjector } from './sales/contacts.js';
+import { contactsProjector, contactsUniqueProjector } from './sales/contacts.js';
 import { accountsProjector } from './sales/accounts.js';
 import { leadsProjector } from './sales/leads.js';
 import { opportunitiesProjector } from './sales/opportunities.js';
+import { quotesProjector } from './sales/quotes.js';
 
-export const PROJECTORS: readonly Projector[] = [contactsProjector, accountsProjector, leadsProjector, opportunitiesProjector];
+export const PROJECTORS: readonly Projector[] = [contactsProjector, accountsProjector, leadsProjector, opportunitiesProjector, contactsUniqueProjector, quotesProjector];
 
 /** The projector of that name; 404 `not_found` otherwise (the name comes from a URL or the CLI). */
 export const projectorNamed = (name: string): Projector => {

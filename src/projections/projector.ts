@@ -23,7 +23,14 @@ export type ProjectionTx = {
   statement(sql: string): Database.Statement;
   /** A value made once per generation (typically the projector's prepared statements). */
   memo<T>(key: string, make: () => T): T;
+  /** The tenant's lookup hash of a personal value (`keyed-hash.ts`): only for rows scrubbed on erasure. */
+  lookupHash: LookupHash;
 };
+
+/** `tenantLookupHash` bound to the runner's key store. */
+export type LookupHash = (tenantId: string, purpose: string, value: string) => string;
+
+const noLookupHash: LookupHash = () => invalid('This runner has no key store for lookup hashes');
 
 /** Declares one table with knex; `physical` is its name, for naming its indexes uniquely. */
 export type TableDefinition = (t: Knex.CreateTableBuilder, physical: string) => void;
@@ -83,7 +90,7 @@ const invalid = (message: string): never => {
 };
 
 /** A `ProjectionTx` over one generation's tables, with its statement and memo caches. */
-export const projectionTx = (db: Database.Database, tables: Readonly<Record<string, string>>): ProjectionTx => {
+export const projectionTx = (db: Database.Database, tables: Readonly<Record<string, string>>, lookupHash = noLookupHash): ProjectionTx => {
   const statements = new Map<string, Database.Statement>();
   const memos = new Map<string, unknown>();
   const tx: ProjectionTx = {
@@ -97,6 +104,7 @@ export const projectionTx = (db: Database.Database, tables: Readonly<Record<stri
       if (!memos.has(key)) memos.set(key, make());
       return memos.get(key) as T;
     },
+    lookupHash,
   };
   return tx;
 };

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import type { EventStore } from '../events/log/port.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
+import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
 import { readableEvent } from '../events/personal-data/read.js';
 import { noUpcasters, type Upcasters } from '../events/upcasting.js';
 import { consistencyWaiters } from './consistency.js';
@@ -72,6 +73,9 @@ type Runner = {
   waiters: ReturnType<typeof consistencyWaiters>;
   walDirty: boolean;
 };
+
+const lookupHashOf = (keyStore: KeyStore) => (tenantId: string, purpose: string, value: string): string =>
+  tenantLookupHash(keyStore, tenantId, purpose, value);
 
 const runOf = (r: Runner, name: string): Run => {
   const run = r.runs.get(name);
@@ -148,7 +152,7 @@ const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell
     signal,
     bell,
     committed: committed(r),
-    reload: (run) => Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter)),
+    reload: (run) => Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter, lookupHashOf(keyStore))),
     failed: (run, slot, error) => {
       const { position, attempts, message } = slot.failure!;
       const fields = { projection: run.projector.name, generation: slot.generation, position: String(position), attempts };
@@ -167,7 +171,7 @@ const rebuild = (r: Runner, name: string, ring: () => void): RebuildTicket => {
   const run = runOf(r, name);
   if (!run.next) {
     beginRebuild(r.options.readDb, r.registry, run.projector, new Date().toISOString());
-    run.next = loadRun(r.options.readDb, r.registry, run.projector).next;
+    run.next = loadRun(r.options.readDb, r.registry, run.projector, undefined, lookupHashOf(r.options.keyStore)).next;
     ring();
   }
   const { settle: _settle, ...ticket } = ticketFor(r, run);
@@ -197,7 +201,7 @@ const closeRunner = async (r: Runner, stop: () => Promise<void>): Promise<void> 
 export const startProjections = async (options: ProjectionRunnerOptions): Promise<ProjectionRunner> => {
   assertProjectors(options.projectors);
   const registry = openRegistry(options.readDb.db);
-  const runs = new Map(options.projectors.map((p) => [p.name, prepareRun(options.readDb, registry, p)] as const));
+  const runs = new Map(options.projectors.map((p) => [p.name, prepareRun(options.readDb, registry, p, lookupHashOf(options.keyStore))] as const));
   const r: Runner = { options, registry, runs, tickets: new Map(), timers: new Set(), waiters: consistencyWaiters(), walDirty: false };
   for (const run of runs.values()) {
     dropRetired(options.readDb, registry, run.projector.name);

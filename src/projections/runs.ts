@@ -2,19 +2,19 @@
 import { NotFoundError } from '../errors.js';
 import type { Slot } from './batch.js';
 import { abandonRebuild, beginRebuild, initProjection } from './generations.js';
-import { projectionTx, type Projector } from './projector.js';
+import { projectionTx, type LookupHash, type Projector } from './projector.js';
 import type { ReadDb } from './read-db.js';
 import { stateOf, tablesOf, type Registry, type Role } from './registry.js';
 import { rateMeter, type RateMeter } from './timing.js';
 import type { Run } from './worker.js';
 
 /** The run of a projector as the registry describes it (after a start, a rebuild, or a stale checkpoint). */
-export const loadRun = (readDb: ReadDb, registry: Registry, projector: Projector, meter: RateMeter = rateMeter()): Run => {
+export const loadRun = (readDb: ReadDb, registry: Registry, projector: Projector, meter: RateMeter = rateMeter(), lookupHash?: LookupHash): Run => {
   const state = stateOf(registry, projector.name);
   if (!state) throw new NotFoundError(`Projection ${projector.name} is not registered`);
   const slot = (role: Role, version: number, generation: number, checkpoint: bigint): Slot => {
     const tables = tablesOf(registry, projector.name, role);
-    return { role, version, generation, checkpoint, tables, tx: projectionTx(readDb.db, tables) };
+    return { role, version, generation, checkpoint, tables, tx: projectionTx(readDb.db, tables, lookupHash) };
   };
   const { next } = state;
   return {
@@ -32,12 +32,12 @@ export const loadRun = (readDb: ReadDb, registry: Registry, projector: Projector
  * 3. a stored version that differs from the code's: a rebuild begins (the old tables keep answering).
  * An interrupted rebuild of this version resumes from its checkpoint.
  */
-export const prepareRun = (readDb: ReadDb, registry: Registry, projector: Projector): Run => {
+export const prepareRun = (readDb: ReadDb, registry: Registry, projector: Projector, lookupHash?: LookupHash): Run => {
   const now = new Date().toISOString();
   const state = stateOf(registry, projector.name);
   if (!state) initProjection(readDb, registry, projector);
   if (state?.next && state.next.version !== projector.version) abandonRebuild(readDb, registry, projector.name, now);
   const rebuilding = state?.next?.version === projector.version;
   if (state && state.version !== projector.version && !rebuilding) beginRebuild(readDb, registry, projector, now);
-  return loadRun(readDb, registry, projector);
+  return loadRun(readDb, registry, projector, undefined, lookupHash);
 };

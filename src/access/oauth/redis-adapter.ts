@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 
-const PREFIX = 'crm:oauth:';
+export const PREFIX = 'crm:oauth:';
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 const keyOf = (model: string, id: string): string => `${PREFIX}${model}:${id}`;

@@ -5,7 +5,7 @@
  * before its event is appended, so two users cannot take the same email.
  */
 import { randomUUID } from 'node:crypto';
-import type { Directory } from '../../access/directory.js';
+import type { Directory, UserStatus } from '../../access/directory.js';
 import { hashPassword } from '../../access/passwords.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { PLATFORM_TENANT } from '../../events/identity/organization.js';
@@ -14,7 +14,7 @@ import type { KeyStore } from '../../events/personal-data/key-store.js';
 import { recordIdFor } from '../event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps, type CommandResult } from '../handle.js';
 import { organizationAggregate } from './organization.js';
-import { userAggregate } from './user.js';
+import { userAggregate, type UserCommand } from './user.js';
 
 export type AccountDeps = CommandDeps & { directory: Directory };
 
@@ -28,24 +28,37 @@ const refuseTakenEmail = (deps: AccountDeps, email: string): void => {
   if (deps.directory.userByEmailHash(emailHashOf(deps.keyStore, email))) throw new ConflictError('email_taken', 'A user with this email exists');
 };
 
-/** Creates a user of `tenantId`; the user id (also their data subject id) derives from the command id. */
-export const createUser = async (deps: AccountDeps, tenantId: string, user: NewUser, context: CommandContext): Promise<CommandResult> => {
-  const userId = recordIdFor(context.commandId);
-  if (!deps.directory.userById(userId)) {
-    const passwordHash = await hashPassword(user.password);
-    deps.directory.reserveUser({ userId, tenantId, emailHash: emailHashOf(deps.keyStore, user.email), passwordHash, roles: user.roles });
-  }
-  const { email, name, roles } = user;
-  const command = { type: 'CreateUser' as const, userId, subjectId: userId, email, name, roles, tenantId, at: context.now.toISOString() };
+type Enrolment = Extract<UserCommand, { type: 'CreateUser' | 'InviteUser' }>;
+
+/**
+ * Reserves the email (with `passwordHash`), appends the user's first event, then opens the entry as
+ * `status`; a failed append releases the reservation.
+ */
+export const enrolUser = async (deps: AccountDeps, command: Enrolment, passwordHash: string, context: CommandContext, status: UserStatus) => {
+  const { userId, tenantId, email, roles } = command;
+  if (!deps.directory.userById(userId)) deps.directory.reserveUser({ userId, tenantId, emailHash: emailHashOf(deps.keyStore, email), passwordHash, roles });
   try {
     // Its own command id: event ids derive from it, and the organization's events used the request's.
     const result = await handleCommand(deps, userAggregate, { id: userId, command, context: { ...context, tenantId, commandId: recordIdFor(userId) } });
-    deps.directory.setUserStatus(userId, 'active');
+    deps.directory.setUserStatus(userId, status);
     return result;
   } catch (error) {
     deps.directory.releaseUser(userId);
     throw error;
   }
+};
+
+/** The names of a tenant's custom roles (what a user of it may hold besides the built-in ones). */
+export const customRoleNames = (deps: AccountDeps, tenantId: string): string[] => deps.directory.customRoles(tenantId).map((r) => r.name);
+
+/** Creates a user of `tenantId`; the user id (also their data subject id) derives from the command id. */
+export const createUser = async (deps: AccountDeps, tenantId: string, user: NewUser, context: CommandContext): Promise<CommandResult> => {
+  const userId = recordIdFor(context.commandId);
+  const passwordHash = deps.directory.userById(userId)?.passwordHash ?? (await hashPassword(user.password));
+  const { email, name, roles } = user;
+  const customRoles = customRoleNames(deps, tenantId);
+  const command = { type: 'CreateUser' as const, userId, subjectId: userId, email, name, roles, tenantId, customRoles, at: context.now.toISOString() };
+  return enrolUser(deps, command, passwordHash, context, 'active');
 };
 
 /** Creates an organization (tenant id = slug) and its first admin (role tenant_admin). */

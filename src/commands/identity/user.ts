@@ -1,4 +1,4 @@
-/** Users of a tenant: create (with roles), deactivate, reactivate. */
+/** Users of a tenant: create or invite (with roles), accept, assign roles, reset the password, deactivate, reactivate. */
 import { ROLES } from '../../access/policy.js';
 import { ConflictError, RuleViolationError } from '../../errors.js';
 import { PLATFORM_TENANT } from '../../events/identity/organization.js';
@@ -14,28 +14,61 @@ import { unreachable, type Decider } from '../decider.js';
 import { existing } from './existing.js';
 import type { Aggregate } from '../handle.js';
 
+/** `customRoles`: the names of the tenant's custom roles (configuration, from the caller). */
 export type UserCommand =
-  | { type: 'CreateUser'; userId: string; subjectId: string; email: string; name: string; roles: string[]; tenantId: string; at: string }
+  | { type: 'CreateUser'; userId: string; subjectId: string; email: string; name: string; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string }
+  | { type: 'InviteUser'; userId: string; subjectId: string; email: string; name: string; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string; expiresAt: string }
+  | { type: 'AcceptInvitation'; at: string }
+  | { type: 'AssignRoles'; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string }
+  | { type: 'IssuePasswordReset'; at: string; expiresAt: string }
+  | { type: 'ChangePassword'; at: string }
   | { type: 'DeactivateUser'; reason: string; at: string }
   | { type: 'ReactivateUser'; at: string };
 
-/** Only the platform tenant may hold platform admins, and only it. */
-const checkRoles = (roles: string[], tenantId: string): void => {
-  const unknown = roles.filter((role) => !Object.hasOwn(ROLES, role));
+/** Built-in or the tenant's custom roles; only the platform tenant may hold platform admins, and only it. */
+const checkRoles = (roles: string[], tenantId: string, customRoles: readonly string[]): void => {
+  const unknown = roles.filter((role) => !Object.hasOwn(ROLES, role) && !customRoles.includes(role));
   if (unknown.length > 0) throw new RuleViolationError('unknown_role', `Unknown roles: ${unknown.join(', ')}`, { roles: unknown });
   if ((tenantId === PLATFORM_TENANT) !== roles.includes('platform_admin')) {
     throw new RuleViolationError('role_not_allowed', 'platform_admin is the role of platform users, and only theirs');
   }
 };
 
+const inStatus = (state: UserState, status: 'invited' | 'active', code: string): void => {
+  if (existing(state, 'user').status !== status) throw new ConflictError(code, `The user is not ${status}`);
+};
+
+const enrol = (command: Extract<UserCommand, { type: 'CreateUser' | 'InviteUser' }>, state: UserState): UserEvent[] => {
+  if (state.status !== 'none') throw new ConflictError('user_exists', 'This user exists');
+  checkRoles(command.roles, command.tenantId, command.customRoles);
+  const { userId, subjectId, email, name, roles, at } = command;
+  if (command.type === 'CreateUser') return [{ type: 'UserCreated', data: { userId, subjectId, email, name, roles, createdAt: at } }];
+  return [{ type: 'UserInvited', data: { userId, subjectId, email, name, roles, invitedAt: at, expiresAt: command.expiresAt } }];
+};
+
+const assignRoles = (command: Extract<UserCommand, { type: 'AssignRoles' }>, state: UserState): UserEvent[] => {
+  const current = existing(state, 'user');
+  checkRoles(command.roles, command.tenantId, command.customRoles);
+  if (JSON.stringify([...current.roles].sort()) === JSON.stringify([...command.roles].sort())) return [];
+  return [{ type: 'UserRolesAssigned', data: { roles: command.roles, assignedAt: command.at } }];
+};
+
 const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
-    case 'CreateUser': {
-      if (state.status !== 'none') throw new ConflictError('user_exists', 'This user exists');
-      checkRoles(command.roles, command.tenantId);
-      const { userId, subjectId, email, name, roles, at } = command;
-      return [{ type: 'UserCreated', data: { userId, subjectId, email, name, roles, createdAt: at } }];
-    }
+    case 'CreateUser':
+    case 'InviteUser':
+      return enrol(command, state);
+    case 'AcceptInvitation':
+      inStatus(state, 'invited', 'invitation_not_pending');
+      return [{ type: 'InvitationAccepted', data: { acceptedAt: command.at } }];
+    case 'AssignRoles':
+      return assignRoles(command, state);
+    case 'IssuePasswordReset':
+      inStatus(state, 'active', 'user_not_active');
+      return [{ type: 'PasswordResetIssued', data: { issuedAt: command.at, expiresAt: command.expiresAt } }];
+    case 'ChangePassword':
+      inStatus(state, 'active', 'user_not_active');
+      return [{ type: 'PasswordChanged', data: { changedAt: command.at } }];
     case 'DeactivateUser':
       return existing(state, 'user').status === 'deactivated' ? [] : [{ type: 'UserDeactivated', data: { reason: command.reason, deactivatedAt: command.at } }];
     case 'ReactivateUser':

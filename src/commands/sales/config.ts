@@ -8,7 +8,7 @@
 import { RuleViolationError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import {
-  CLOSING_STAGES, SALES_CONFIG_TYPE, SALES_CONFIGURED, effectiveSalesConfig, evolveSalesConfig, initialSalesConfigState,
+  CLOSING_STAGES, SALES_CONFIG_TYPE, priceBookOf, SALES_CONFIGURED, effectiveSalesConfig, evolveSalesConfig, initialSalesConfigState,
   type SalesConfig, type SalesConfigState,
 } from '../../events/sales/config.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
@@ -30,6 +30,8 @@ const problemsOf = (config: SalesConfig): string[] => [
   ...(config.pipelines.some((p) => p.id === config.defaultPipeline) ? [] : [`the default pipeline ${config.defaultPipeline} is not configured`]),
   ...(config.currencies.includes(config.defaultCurrency) ? [] : [`the default currency ${config.defaultCurrency} is not configured`]),
   ...duplicates(config.leadStatuses).map((s) => `lead status ${s} is given twice`),
+  ...duplicates(priceBookOf(config).map((p) => p.id)).map((id) => `product ${id} is given twice`),
+  ...priceBookOf(config).flatMap((p) => duplicates(p.prices.map((m) => m.currency)).map((c) => `product ${p.id} has two prices in ${c}`)),
 ];
 
 const configured = (config: SalesConfig, state: SalesConfigState): DomainEvent[] => {
@@ -65,6 +67,8 @@ const CURRENCY = { type: 'string', pattern: '^[A-Z]{3}$' };
 const object = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, required: Object.keys(properties), properties });
 const list = (items: object, maxItems: number) => ({ type: 'array', minItems: 1, maxItems, items });
 
+const PRICE = object({ amount: { type: 'integer', minimum: 0, maximum: 1e12 }, currency: CURRENCY });
+
 const SECTIONS = {
   leadStatuses: list(SLUG, 50),
   pipelines: list(object({ id: SLUG, name: NAME, stages: list(object({ id: SLUG, name: NAME, probability: { type: 'integer', minimum: 0, maximum: 100 } }), 30) }), 20),
@@ -73,10 +77,11 @@ const SECTIONS = {
   defaultCurrency: CURRENCY,
   taxRates: { ...list(object({ id: SLUG, name: NAME, basisPoints: { type: 'integer', minimum: 0, maximum: 10_000 } }), 50), minItems: 0 },
   quoteNumbering: object({ prefix: { type: 'string', pattern: '^[A-Za-z0-9{}_/-]{0,30}$' }, padding: { type: 'integer', minimum: 1, maximum: 10 } }),
+  priceBook: { ...list(object({ id: SLUG, name: NAME, prices: list(PRICE, 50) }), 1000), minItems: 0 },
 };
 
 /** The whole configuration (PUT) and a change of some sections (PATCH). */
 export const salesConfigValidators = {
-  config: validator<SalesConfig>(object(SECTIONS)),
+  config: validator<SalesConfig>({ ...object(SECTIONS), required: Object.keys(SECTIONS).filter((s) => s !== 'priceBook') }),
   changes: validator<Partial<SalesConfig>>({ type: 'object', additionalProperties: false, minProperties: 1, properties: SECTIONS }),
 };

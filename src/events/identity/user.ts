@@ -11,12 +11,18 @@ export const USER_AGGREGATE = 'admin.user';
 export type UserEvent =
   | { type: 'UserCreated'; data: { userId: string; subjectId: string; email: string; name: string; roles: string[]; createdAt: string } }
   | { type: 'UserDeactivated'; data: { reason: string; deactivatedAt: string } }
-  | { type: 'UserReactivated'; data: { reactivatedAt: string } };
+  | { type: 'UserReactivated'; data: { reactivatedAt: string } }
+  | { type: 'UserInvited'; data: { userId: string; subjectId: string; email: string; name: string; roles: string[]; invitedAt: string; expiresAt: string } }
+  | { type: 'InvitationAccepted'; data: { acceptedAt: string } }
+  | { type: 'UserRolesAssigned'; data: { roles: string[]; assignedAt: string } }
+  | { type: 'PasswordResetIssued'; data: { issuedAt: string; expiresAt: string } }
+  | { type: 'PasswordChanged'; data: { changedAt: string } };
 
 type Profile = { userId: string; subjectId: string; roles: string[] };
 
 export type UserState =
   | { status: 'none' }
+  | ({ status: 'invited' } & Profile)
   | ({ status: 'active' } & Profile)
   | ({ status: 'deactivated' } & Profile);
 
@@ -28,6 +34,17 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
       const { userId, subjectId, roles } = event.data;
       return { status: 'active', userId, subjectId, roles };
     }
+    case 'UserInvited': {
+      const { userId, subjectId, roles } = event.data;
+      return { status: 'invited', userId, subjectId, roles };
+    }
+    case 'InvitationAccepted':
+      return state.status === 'none' ? state : { ...state, status: 'active' };
+    case 'UserRolesAssigned':
+      return state.status === 'none' ? state : { ...state, roles: event.data.roles };
+    case 'PasswordResetIssued':
+    case 'PasswordChanged':
+      return state;
     case 'UserDeactivated':
       return state.status === 'none' ? state : { ...state, status: 'deactivated' };
     case 'UserReactivated':
@@ -39,4 +56,5 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
 
 export const USER_PERSONAL_DATA: Readonly<Record<string, PersonalDataSpecs>> = {
   UserCreated: { subjectField: 'subjectId', fields: ['email', 'name'] },
+  UserInvited: { subjectField: 'subjectId', fields: ['email', 'name'] },
 };

@@ -9,6 +9,8 @@ import type { JsonObject } from '../log/port.js';
 export type Stage = { id: string; name: string; probability: number };
 export type Pipeline = { id: string; name: string; stages: Stage[] };
 export type TaxRate = { id: string; name: string; basisPoints: number };
+/** A product of the price book: its price (integer minor units) in each currency it is sold in. */
+export type Product = { id: string; name: string; prices: Array<{ amount: number; currency: string }> };
 
 export type SalesConfig = {
   leadStatuses: string[];
@@ -18,6 +20,8 @@ export type SalesConfig = {
   defaultCurrency: string;
   taxRates: TaxRate[];
   quoteNumbering: { prefix: string; padding: number };
+  /** Absent in configurations stored before the price book existed: read it with `priceBookOf`. */
+  priceBook?: Product[];
 };
 
 /** Every pipeline closes in these two stages; they are not configured. */
@@ -43,7 +47,11 @@ export const DEFAULT_SALES_CONFIG: SalesConfig = {
   defaultCurrency: 'EUR',
   taxRates: [{ id: 'standard', name: 'Standard', basisPoints: 2000 }, { id: 'reduced', name: 'Reduced', basisPoints: 550 }],
   quoteNumbering: { prefix: 'Q-{year}-', padding: 4 },
+  priceBook: [],
 };
+
+/** The tenant's products (none when the configuration predates the price book). */
+export const priceBookOf = (config: SalesConfig): Product[] => config.priceBook ?? [];
 
 /** The aggregate type of the configuration stream (one per tenant, id `SALES_CONFIG_ID`). */
 export const SALES_CONFIG_TYPE = 'sales.config';

@@ -1,7 +1,8 @@
 /**
  * Composition of identity for the server: the directory, the OAuth storage (Redis when
  * `REDIS_URL` is set, else `identity.db`), the provider with its login interaction, and the
- * platform super admin from `CRM_ADMIN_EMAIL`/`CRM_ADMIN_PASSWORD` on first start.
+ * platform super admin from `CRM_ADMIN_EMAIL`/`CRM_ADMIN_PASSWORD` on first start; the sessions
+ * view over the OAuth storage and the public invitation and reset routes.
  */
 import type Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
@@ -17,23 +18,34 @@ import { emailHashOf, ensurePlatformAdmin } from '../../commands/identity/accoun
 import type { CommandDeps } from '../../commands/handle.js';
 import type { Config } from '../../config.js';
 import { oauthRoutes } from './oauth.js';
+import { publicIdentityRoutes } from './public.js';
+import { oauthSessions, redisEntries, sqliteEntries, type OAuthSessions } from '../../access/oauth/sessions.js';
+import type Router from '@koa/router';
 
 export type IdentityDeps = CommandDeps & {
   config: Config; identityDb: Database.Database; masterKey: Buffer; logger: Logger; signingKeys: SigningKeys;
 };
 
-export type Identity = { directory: Directory; oauth: Middleware[]; close: () => Promise<void> };
+export type Identity = {
+  directory: Directory; oauth: Middleware[]; close: () => Promise<void>;
+  /** The OAuth sessions (grants) in the provider's storage, for `/api/admin/sessions`. */
+  sessions: OAuthSessions;
+  /** Invitation acceptance and password resets (`/api/public/…`). */
+  publicRoutes: Router;
+};
 
 /** Opens identity; call after `openSigningKeys` (the provider signs with the current key). */
 export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   const { config, identityDb, keyStore, masterKey } = deps;
   const directory = openDirectory(identityDb);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
+  const storage = redis ? redisAdapter(redis) : sqliteAdapter(identityDb);
+  const sessions = oauthSessions(storage, redis ? redisEntries(redis) : sqliteEntries(identityDb));
   const provider = createOAuthProvider({
     issuer: config.publicUrl,
     webRedirectUris: config.webRedirectUris,
     signingJwk: currentPrivateJwk(identityDb, masterKey),
-    adapter: redis ? redisAdapter(redis) : sqliteAdapter(identityDb),
+    adapter: storage,
     directory,
     masterKey,
   });
@@ -46,6 +58,8 @@ export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   return {
     directory,
     oauth: oauthRoutes({ provider, login, jwks: () => deps.signingKeys.jwks() }),
+    sessions,
+    publicRoutes: publicIdentityRoutes({ ...deps, directory, clock: () => new Date(), revokeSessionsOf: sessions.revokeAccount }),
     close: async () => void (await redis?.quit()),
   };
 };

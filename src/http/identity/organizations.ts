@@ -1,6 +1,6 @@
 /**
  * `/api/superadmin/organizations` (platform super admin only): create a tenant with its first
- * admin, list tenants, suspend and reactivate one.
+ * admin, list tenants, suspend and reactivate one, license its modules.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -11,6 +11,7 @@ import { NotFoundError } from '../../errors.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext, type Clock } from '../command-context.js';
 import { organizationBody, reasonBody } from './schemas.js';
+import { putModules } from './modules.js';
 
 export type IdentityRouteDeps = AccountDeps & { clock: Clock };
 
@@ -36,7 +37,7 @@ const read = (directory: Directory) => (ctx: Context) => {
   authorize(principalOf(ctx.state), 'platform.organizations:read');
   const tenant = directory.tenant(ctx.params.id!);
   if (!tenant) throw new NotFoundError('No such organization');
-  ctx.body = json(tenant);
+  ctx.body = { ...json(tenant), modules: directory.modulesOf(tenant.tenantId) };
 };
 
 const changeStatus = (deps: IdentityRouteDeps, suspend: boolean) => async (ctx: Context) => {
@@ -53,5 +54,6 @@ export const organizationRoutes = (deps: IdentityRouteDeps): Router => {
   router.get('/:id', read(deps.directory));
   router.post('/:id/suspend', changeStatus(deps, true));
   router.post('/:id/reactivate', changeStatus(deps, false));
+  router.put('/:id/modules', putModules(deps));
   return router;
 };

@@ -3,6 +3,7 @@ import { validator } from '../../commands/validate.js';
 import { ROLES } from '../../access/policy.js';
 import type { NewOrganization, NewUser } from '../../commands/identity/accounts.js';
 import type { NewApiClient } from '../../commands/identity/api-clients.js';
+import { assignableRoles } from './access-schemas.js';
 
 const email = { type: 'string', format: 'email', maxLength: 254 };
 const password = { type: 'string', minLength: 8, maxLength: 1024 };
@@ -30,7 +31,7 @@ export const userBody = validator<NewUser>({
   required: ['email', 'password', 'name', 'roles'],
   properties: {
     ...person.properties,
-    roles: tenantRoles,
+    roles: assignableRoles,
   },
 });
 

@@ -1,4 +1,4 @@
-/** `/api/admin/users` (a tenant admin, within their tenant): create a user with roles, deactivate one. */
+/** `/api/admin/users` (a tenant admin, within their tenant): create a user with roles, deactivate one; see also `user-admin.ts`. */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
@@ -7,6 +7,7 @@ import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext } from '../command-context.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { reasonBody, userBody } from './schemas.js';
+import { userAdminRoutes } from './user-admin.js';
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
@@ -27,6 +28,7 @@ const deactivate = (deps: IdentityRouteDeps) => async (ctx: Context) => {
 export const userRoutes = (deps: IdentityRouteDeps): Router => {
   const router = new Router();
   router.post('/', create(deps));
+  userAdminRoutes(router, deps);
   router.post('/:id/deactivate', deactivate(deps));
   return router;
 };

@@ -5,6 +5,7 @@
  */
 import { OAUTH_PATH } from '../../access/oauth/provider.js';
 import { platformOperations, platformSchemas } from './platform.js';
+import { accessOperations, accessSchemas } from './access.js';
 import { recordOperations, recordSchemas, type DocumentedResource } from './records.js';
 import { isPublicRoute, type MountedRoute } from './routes.js';
 import { SHARED_SCHEMAS, operation, type Operation } from './shapes.js';
@@ -45,7 +46,7 @@ const completed = (route: MountedRoute, known: Operation | undefined): Operation
 };
 
 const pathsOf = (input: DocumentInput): Record<string, Record<string, Operation>> => {
-  const known: Record<string, Operation> = Object.assign(platformOperations(), ...input.resources.map(recordOperations));
+  const known: Record<string, Operation> = Object.assign(platformOperations(), accessOperations(), ...input.resources.map(recordOperations));
   const paths: Record<string, Record<string, Operation>> = {};
   for (const route of input.routes.filter((r) => !UI_ASSETS.test(r.path))) {
     const item = (paths[openApiPath(route.path)] ??= {});
@@ -77,7 +78,7 @@ export const openApiDocument = (input: DocumentInput): object => ({
   security: [{ bearer: [] }, { oauth: [] }],
   paths: pathsOf(input),
   components: {
-    schemas: { ...SHARED_SCHEMAS, ...platformSchemas(), ...Object.assign({}, ...input.resources.map((r) => recordSchemas(r.kind))) },
+    schemas: { ...SHARED_SCHEMAS, ...platformSchemas(), ...accessSchemas(), ...Object.assign({}, ...input.resources.map((r) => recordSchemas(r.kind))) },
     securitySchemes: securitySchemes(input.publicUrl),
   },
 });

@@ -27,7 +27,9 @@ export const routesOf = (routers: readonly Router[]): MountedRoute[] => {
 /**
  * The routes served without an access token, each with a reason: health checks, the OAuth
  * authorization server (metadata, JWKS, its endpoints and the sign-in form), the API's
- * documentation, and `/metrics` (which has a guard of its own).
+ * documentation, `/metrics` (which has a guard of its own), and `/api/public/` (invitation and reset
+ * links, whose single-use token is the credential; web-form lead capture, guarded by its form key,
+ * a rate limit and a spam trap).
  */
 export const PUBLIC_ROUTES: readonly RegExp[] = [
   /^\/health\//,
@@ -37,6 +39,7 @@ export const PUBLIC_ROUTES: readonly RegExp[] = [
   /^\/docs(\/|$)/,
   /^\/redoc(\/|$)/,
   /^\/metrics$/,
+  /^\/api\/public\//,
 ];
 
 export const isPublicRoute = (path: string): boolean => PUBLIC_ROUTES.some((pattern) => pattern.test(path));

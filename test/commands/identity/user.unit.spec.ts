@@ -3,7 +3,7 @@ import { specFor } from '../../support/decider.js';
 
 const { given } = specFor(userDecider);
 const at = '2026-11-23T10:00:00.000Z';
-const create = { type: 'CreateUser' as const, userId: 'u1', subjectId: 'u1', email: 'a@acme.example', name: 'A', roles: ['sales_rep'], tenantId: 'acme', at };
+const create = { type: 'CreateUser' as const, userId: 'u1', subjectId: 'u1', email: 'a@acme.example', name: 'A', roles: ['sales_rep'], tenantId: 'acme', customRoles: [], at };
 const created = { type: 'UserCreated' as const, data: { userId: 'u1', subjectId: 'u1', email: 'a@acme.example', name: 'A', roles: ['sales_rep'], createdAt: at } };
 
 describe('the user decider', () => {
@@ -22,5 +22,28 @@ describe('the user decider', () => {
     const deactivated = { type: 'UserDeactivated' as const, data: { reason: 'left', deactivatedAt: at } };
     given(created).when({ type: 'DeactivateUser', reason: 'left', at }).then(deactivated);
     given(created, deactivated).when({ type: 'DeactivateUser', reason: 'left', at }).then();
+  });
+
+  const invite = { ...create, type: 'InviteUser' as const, expiresAt: '2026-11-30T10:00:00.000Z' };
+  const invited = { type: 'UserInvited' as const, data: { userId: 'u1', subjectId: 'u1', email: 'a@acme.example', name: 'A', roles: ['sales_rep'], invitedAt: at, expiresAt: invite.expiresAt } };
+
+  it('InviteUser records UserInvited; AcceptInvitation activates the invited user once', () => {
+    given().when(invite).then(invited);
+    given(invited).when({ type: 'AcceptInvitation', at }).then({ type: 'InvitationAccepted', data: { acceptedAt: at } });
+    given(invited, { type: 'InvitationAccepted', data: { acceptedAt: at } }).when({ type: 'AcceptInvitation', at }).thenFails('invitation_not_pending');
+  });
+
+  it('AssignRoles accepts the tenant\'s custom roles, records only a change, and refuses unknown ones', () => {
+    const assign = { type: 'AssignRoles' as const, roles: ['quote_clerk'], tenantId: 'acme', customRoles: ['quote_clerk'], at };
+    given(created).when(assign).then({ type: 'UserRolesAssigned', data: { roles: ['quote_clerk'], assignedAt: at } });
+    given(created).when({ ...assign, roles: ['sales_rep'] }).then();
+    given(created).when({ ...assign, customRoles: [] }).thenFails('unknown_role');
+  });
+
+  it('issues a password reset and changes the password of active users only', () => {
+    const reset = { type: 'IssuePasswordReset' as const, at, expiresAt: at };
+    given(created).when(reset).then({ type: 'PasswordResetIssued', data: { issuedAt: at, expiresAt: at } });
+    given(invited).when(reset).thenFails('user_not_active');
+    given(invited).when({ type: 'ChangePassword', at }).thenFails('user_not_active');
   });
 });

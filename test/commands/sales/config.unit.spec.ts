@@ -34,4 +34,12 @@ describe('Sales configuration decider', () => {
       { defaultCurrency: 'JPY' },
     ]) given().when({ type: 'ChangeSalesConfig', changes }).thenFails('invalid_sales_config');
   });
+
+  it('refuses a price book with a product given twice or two prices in one currency (422 invalid_sales_config)', () => {
+    const eur = { amount: 100, currency: 'EUR' };
+    for (const priceBook of [
+      [{ id: 'p', name: 'P', prices: [eur] }, { id: 'p', name: 'Q', prices: [eur] }],
+      [{ id: 'p', name: 'P', prices: [eur, { ...eur, amount: 200 }] }],
+    ]) given().when({ type: 'ChangeSalesConfig', changes: { priceBook } }).thenFails('invalid_sales_config');
+  });
 });

@@ -8,7 +8,7 @@ describe('/api/compliance/subjects/:subjectId/consents, …/restriction and …/
   const session = complianceSession();
   let subjectId: string;
   beforeEach(async () => {
-    subjectId = (await session.person({ firstName: 'Ada', lastName: 'Quill', email: 'ada.q@example.org' })).subjectId;
+    subjectId = (await session.person({ firstName: 'Ada', lastName: 'Quill', email: `ada.q+${randomUUID()}@example.org` })).subjectId;
   });
   const path = (part: string) => `/api/compliance/subjects/${subjectId}/${part}`;
   const consent = (purpose: string, status: string, source = 'web_form') => call(session.server(), 'POST', path('consents'), { token: session.admin(), body: { purpose, status, source } });

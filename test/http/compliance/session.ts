@@ -32,7 +32,9 @@ export const complianceSession = (env: Record<string, string> = {}): ComplianceS
     admin: () => admin,
     platform: () => platform,
     person: async (body, token = admin) => {
-      const { id } = (await call(server, 'POST', '/sales/contacts', { token, body })).body;
+      const created = await call(server, 'POST', '/sales/contacts', { token, body });
+      if (created.status !== 201) throw new Error(`creating the contact failed: ${created.status} ${JSON.stringify(created.body)}`);
+      const { id } = created.body;
       return { id, subjectId: (await call(server, 'GET', `/sales/contacts/${id}`, { token })).body.subjectId };
     },
   };

@@ -22,8 +22,11 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
     admin = await tokenFor(server, { tenantId: 'acme', actorId: 'dpo-1', roles: ['tenant_admin'] });
   });
   after(async () => server.dispose());
+  let people = 0;
   beforeEach(async () => {
-    id = (await call(server, 'POST', '/sales/contacts', { token: admin, body: grace })).body.id;
+    // A fresh email each time: a test that erases nobody leaves its contact holding it.
+    const body = { ...grace, email: `grace.${(people += 1)}@example.org` };
+    id = (await call(server, 'POST', '/sales/contacts', { token: admin, body })).body.id;
     await call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { lastName: 'Hopperstein-Moore', jobTitle: 'Admiral' } });
     subjectId = (await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.subjectId;
   });

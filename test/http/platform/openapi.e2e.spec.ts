@@ -35,7 +35,8 @@ describe('API documentation', () => {
       for (const { method, path } of routes) {
         const operation = doc.paths[openApiPath(path)]?.[method.toLowerCase()];
         expect(operation, `${method} ${path}`).to.be.an('object');
-        if (path.startsWith('/sales/') || path.startsWith('/api/')) expect(operation.security, `${method} ${path}`).to.equal(undefined);
+        if (path.startsWith('/api/public/')) expect(operation.security, `${method} ${path}`).to.deep.equal([]);
+        else if (path.startsWith('/sales/') || path.startsWith('/api/')) expect(operation.security, `${method} ${path}`).to.equal(undefined);
       }
       expect(doc.paths['/health/live'].get.security).to.deep.equal([]);
       expect(doc.security).to.deep.include({ bearer: [] });

@@ -6,10 +6,12 @@ import { isPublicRoute, mountedRouters, routesOf, type MountedRoute } from '../.
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call } from '../../support/http.js';
 
-/** Health, JWKS, the sign-in form (the rest of `/oauth` is oidc-provider's), documentation, metrics (own guard). */
+/** Health, JWKS, the sign-in form (the rest of `/oauth` is oidc-provider's), documentation, metrics (own guard), invitation and reset links, web-form lead capture. */
 const DOCUMENTED_PUBLIC = [
   'GET /health/live', 'GET /health/ready', 'GET /.well-known/jwks.json', 'GET /oauth/interaction/:uid', 'POST /oauth/interaction/:uid/login',
   'GET /metrics', 'GET /openapi.json', 'GET /docs', 'GET /docs/init.js', 'GET /docs/:asset', 'GET /redoc', 'GET /redoc/:asset',
+  'POST /api/public/invitations/:token/accept', 'POST /api/public/password-resets/:token',
+  'POST /api/public/forms/:formKey/leads',
 ];
 
 const SAMPLE_PARAMS: Record<string, string> = { subjectId: '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f' };

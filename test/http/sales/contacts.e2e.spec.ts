@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
 
-const ada = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', phone: '+44 20 7946 0000', city: 'London' };
+// Each test has its own Ada: emails are unique among a tenant's active contacts.
+let ada = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', phone: '+44 20 7946 0000', city: 'London' };
 
 describe('/sales/contacts', () => {
   let server: TestServer;
@@ -16,6 +17,8 @@ describe('/sales/contacts', () => {
     auditor = await tokenFor(server, { tenantId: 'acme', actorId: 'user-audit', roles: ['auditor'] });
   });
   after(async () => server.dispose());
+  let people = 0;
+  beforeEach(() => void (ada = { ...ada, email: `ada.${(people += 1)}@example.org` }));
   const create = (body: unknown = ada, token = admin, headers: Record<string, string> = {}) =>
     call(server, 'POST', '/sales/contacts', { token, body, headers });
   const head = async () => Number(await server.store.headPosition());
@@ -137,7 +140,7 @@ describe('/sales/contacts', () => {
     it('lets a sales rep change their own contacts but not another\'s (403), and the auditor none', async () => {
       const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
       const mine = (await create(ada, rep)).body.id;
-      const theirs = (await create()).body.id;
+      const theirs = (await create({ ...ada, email: 'not.ada@example.org' })).body.id;
       expect((await call(server, 'PATCH', `/sales/contacts/${mine}`, { token: rep, body: { city: 'Rome' } })).status).to.equal(200);
       const refused = await call(server, 'PATCH', `/sales/contacts/${theirs}`, { token: rep, body: { city: 'Rome' } });
       expect(refused.status).to.equal(403);

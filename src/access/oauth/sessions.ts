@@ -1,0 +1,79 @@
+/**
+ * The OAuth sessions a tenant admin sees and revokes: each grant (one user's sign-in to one
+ * client, the family of its refresh tokens) with when it began and when its refresh token last
+ * rotated. Read by scanning the provider's storage (SQLite or Redis): fine for an admin screen,
+ * linear in the platform's live grants. Revoking deletes the grant, its tokens and the browser
+ * sessions holding it, so its refresh token fails at once (access tokens expire on their own).
+ */
+import type Database from 'better-sqlite3';
+import type { Redis } from 'ioredis';
+import type { AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { PREFIX } from './redis-adapter.js';
+
+type StoredEntry = { id: string; payload: AdapterPayload };
+/** The live entries of one provider model. */
+export type EntryScan = (model: string) => Promise<StoredEntry[]>;
+
+export type OAuthSession = { id: string; userId: string; clientId: string; createdAt: string; lastUsedAt: string };
+
+export const sqliteEntries = (db: Database.Database): EntryScan => {
+  const select = db.prepare('SELECT id, payload FROM oauth_entries WHERE model = ? AND (expires_at IS NULL OR expires_at > ?)');
+  return async (model) => (select.all(model, Math.floor(Date.now() / 1000)) as { id: string; payload: string }[])
+    .map((row) => ({ id: row.id, payload: JSON.parse(row.payload) as AdapterPayload }));
+};
+
+export const redisEntries = (redis: Redis): EntryScan => async (model) => {
+  const prefix = `${PREFIX}${model}:`;
+  const keys: string[] = [];
+  for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 })) keys.push(...(batch as string[]));
+  if (keys.length === 0) return [];
+  const values = await redis.mget(...keys);
+  return keys.flatMap((key, i) => (values[i] ? [{ id: key.slice(prefix.length), payload: JSON.parse(values[i]!) as AdapterPayload }] : []));
+};
+
+const iso = (seconds: unknown): string => new Date(Number(seconds ?? 0) * 1000).toISOString();
+
+/** The latest `iat` among each grant's refresh tokens (rotation writes a new one each time). */
+const lastRotations = (tokens: StoredEntry[]): Map<string, number> => {
+  const last = new Map<string, number>();
+  for (const { payload } of tokens) {
+    if (payload.grantId) last.set(payload.grantId, Math.max(last.get(payload.grantId) ?? 0, Number(payload.iat ?? 0)));
+  }
+  return last;
+};
+
+const holdsGrant = (session: AdapterPayload, grantId: string): boolean =>
+  Object.values((session.authorizations ?? {}) as Record<string, { grantId?: string }>).some((a) => a.grantId === grantId);
+
+/** The live grants of the accounts `owns` accepts, oldest first. */
+const listGrants = async (scan: EntryScan, owns: (accountId: string) => boolean): Promise<OAuthSession[]> => {
+  const grants = (await scan('Grant')).filter((e) => typeof e.payload.accountId === 'string' && owns(e.payload.accountId));
+  const rotated = lastRotations(await scan('RefreshToken'));
+  return grants
+    .map(({ id, payload }) => ({
+      id, userId: payload.accountId!, clientId: String(payload.clientId), createdAt: iso(payload.iat),
+      lastUsedAt: iso(Math.max(Number(payload.iat ?? 0), rotated.get(id) ?? 0)),
+    }))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+};
+
+export const oauthSessions = (adapter: AdapterFactory, scan: EntryScan) => {
+  const destroySessions = async (which: (session: AdapterPayload) => boolean): Promise<void> => {
+    for (const session of (await scan('Session')).filter((s) => which(s.payload))) await adapter('Session').destroy(session.id);
+  };
+  const revoke = async (grantId: string): Promise<void> => {
+    for (const model of ['RefreshToken', 'AuthorizationCode', 'AccessToken']) await adapter(model).revokeByGrantId(grantId);
+    await adapter('Grant').destroy(grantId);
+    await destroySessions((session) => holdsGrant(session, grantId));
+  };
+  /** Revokes every grant and browser session of the account (it must sign in again); answers how many grants. */
+  const revokeAccount = async (accountId: string): Promise<number> => {
+    const grants = await listGrants(scan, (id) => id === accountId);
+    for (const grant of grants) await revoke(grant.id);
+    await destroySessions((session) => session.accountId === accountId);
+    return grants.length;
+  };
+  return { list: (owns: (accountId: string) => boolean) => listGrants(scan, owns), revoke, revokeAccount };
+};
+
+export type OAuthSessions = ReturnType<typeof oauthSessions>;

@@ -1,0 +1,41 @@
+/** The WebForm aggregate: created once (named, owned by its creator), disabled once. */
+import { ConflictError, NotFoundError } from '../../errors.js';
+import { WEB_FORM_CREATED, WEB_FORM_DISABLED, WEB_FORM_TYPE, type WebFormEvent, type WebFormState } from '../../events/sales/web-form.js';
+import { unreachable, type Decider } from '../decider.js';
+import type { Aggregate } from '../handle.js';
+
+export type WebFormCommand =
+  | { type: 'CreateWebForm'; name: string; ownerId: string }
+  | { type: 'DisableWebForm' };
+
+const evolve = (state: WebFormState, event: WebFormEvent): WebFormState => {
+  switch (event.type) {
+    case WEB_FORM_CREATED:
+      return { status: 'enabled', name: event.data.name, ownerId: event.data.ownerId };
+    case WEB_FORM_DISABLED:
+      return state.status === 'none' ? state : { ...state, status: 'disabled' };
+    default:
+      return unreachable(event);
+  }
+};
+
+const decide = (command: WebFormCommand, state: WebFormState): WebFormEvent[] => {
+  switch (command.type) {
+    case 'CreateWebForm':
+      if (state.status !== 'none') throw new ConflictError('already_exists', 'A form with this key exists');
+      return [{ type: WEB_FORM_CREATED, data: { name: command.name, ownerId: command.ownerId } }];
+    case 'DisableWebForm':
+      if (state.status === 'none') throw new NotFoundError('No such form');
+      return state.status === 'disabled' ? [] : [{ type: WEB_FORM_DISABLED, data: {} }];
+    default:
+      return unreachable(command);
+  }
+};
+
+export const webFormDecider: Decider<WebFormCommand, WebFormEvent, WebFormState> = {
+  initialState: () => ({ status: 'none' }),
+  evolve,
+  decide,
+};
+
+export const webFormAggregate: Aggregate<WebFormCommand, WebFormEvent, WebFormState> = { type: WEB_FORM_TYPE, decider: webFormDecider };

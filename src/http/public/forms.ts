@@ -1,0 +1,97 @@
+/**
+ * `POST /api/public/forms/:formKey/leads`: public web-form lead capture, without a token. The form
+ * key (`<tenant>.<form id>`, created by a tenant admin) names the tenant; an unknown or disabled
+ * key is a 404. Rate limited per IP and form (429 + Retry-After; in Redis when configured). A
+ * filled spam trap (`website`) answers the same 202 as a real submission and stores nothing.
+ * The lead is created through the lead aggregate with `source: 'web_form'` and the UTM fields.
+ */
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { koaBody } from 'koa-body';
+import { recordIdFor } from '../../commands/event-ids.js';
+import { handleCommand, type CommandContext, type CommandDeps } from '../../commands/handle.js';
+import { leadAggregate } from '../../commands/sales/lead.js';
+import { webFormAggregate } from '../../commands/sales/web-form.js';
+import { validator } from '../../commands/validate.js';
+import { NotFoundError } from '../../errors.js';
+import type { JsonObject } from '../../events/log/port.js';
+import { streamState } from '../../events/compliance/stream-state.js';
+import { leadKind } from '../../events/sales/lead.js';
+import { bodyError } from '../api.js';
+import type { Clock } from '../command-context.js';
+import { limiterOf, type Limiter } from '../rate-limit.js';
+
+export type PublicFormDeps = CommandDeps & {
+  clock: Clock;
+  /** Where submissions are counted (the platform's: Redis when configured); in this process by default. */
+  limiter?: (name: string, points: number, windowSeconds: number) => Limiter;
+  limit?: { points: number; windowSeconds: number };
+};
+
+/** Submissions per IP and form per window, unless the deps say otherwise. */
+const DEFAULT_LIMIT = { points: 5, windowSeconds: 60 };
+const FORM_KEY = /^([a-z0-9][a-z0-9_-]{0,62})\.([0-9a-f-]{36})$/;
+const MAX_FORM_BYTES = 16_384;
+
+type Submission = {
+  firstName: string; lastName: string; email: string; company?: string; message?: string;
+  utm_source?: string; utm_medium?: string; utm_campaign?: string; website?: string;
+};
+
+const field = (name: string): JsonObject => leadKind.fields[name]!;
+const submission = validator<Submission>({
+  type: 'object', additionalProperties: false, required: ['firstName', 'lastName', 'email'],
+  properties: {
+    firstName: field('firstName'), lastName: field('lastName'), email: field('email'), company: field('company'), message: field('message'),
+    utm_source: field('utmSource'), utm_medium: field('utmMedium'), utm_campaign: field('utmCampaign'),
+    website: { type: 'string', maxLength: 500 },
+  },
+});
+
+type Form = { tenantId: string; formId: string; ownerId: string };
+
+/** The enabled form a key names: its tenant, its id, and whom its leads belong to. */
+export const enabledForm = async (deps: CommandDeps, formKey: string): Promise<Form> => {
+  const [, tenantId, formId] = FORM_KEY.exec(formKey) ?? [];
+  if (!tenantId || !formId) throw new NotFoundError('No such form');
+  const state = await streamState(deps.store, tenantId, formId, { type: webFormAggregate.type, ...webFormAggregate.decider });
+  if (state.status !== 'enabled') throw new NotFoundError('No such form');
+  return { tenantId, formId, ownerId: state.ownerId };
+};
+
+/** The lead's fields: the person, `source: 'web_form'`, the UTM parameters. */
+const leadFields = (s: Submission): JsonObject => {
+  const optional = { company: s.company, message: s.message, utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign };
+  const given = Object.entries(optional).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return { firstName: s.firstName, lastName: s.lastName, email: s.email, source: 'web_form', ...Object.fromEntries(given) };
+};
+
+const captureLead = async (deps: PublicFormDeps, ctx: Context, form: Form, s: Submission) => {
+  const requestId = String(ctx.state.requestId);
+  const context: CommandContext = {
+    tenantId: form.tenantId, actorId: `web-form:${form.formId}`, commandId: randomUUID(), correlationId: requestId, requestId, now: deps.clock(),
+  };
+  const subjectId = await deps.keyStore.newSubjectId(form.tenantId);
+  const command = { type: 'CreateRecord' as const, fields: leadFields(s), ownerId: form.ownerId, tags: [], subjectId };
+  await handleCommand(deps, leadAggregate, { id: recordIdFor(context.commandId), command, context });
+};
+
+/** The public router (mount it beside the health routes: no authentication). */
+export const publicFormRoutes = (deps: PublicFormDeps): Router => {
+  const { points, windowSeconds } = deps.limit ?? DEFAULT_LIMIT;
+  const limiter = deps.limiter ?? ((name, most, seconds) => limiterOf(undefined, name, most, seconds));
+  const limit = limiter('web-form', points, windowSeconds);
+  const router = new Router();
+  const body = koaBody({ json: true, jsonStrict: true, urlencoded: true, jsonLimit: MAX_FORM_BYTES, formLimit: MAX_FORM_BYTES, text: false, multipart: false, onError: bodyError });
+  router.post('/api/public/forms/:formKey/leads', body, async (ctx) => {
+    const formKey = ctx.params.formKey!;
+    await limit(`${ctx.ip}\0${formKey}`);
+    const form = await enabledForm(deps, formKey);
+    const s = submission((ctx.request as { body?: unknown }).body ?? {});
+    if (!s.website) await captureLead(deps, ctx, form, s);
+    ctx.status = 202;
+    ctx.body = { status: 'accepted' };
+  });
+  return router;
+};

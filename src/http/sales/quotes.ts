@@ -1,0 +1,79 @@
+/**
+ * `/sales/quotes`: the generic record routes over the quote's own decider, each command carrying
+ * the tenant's sales configuration; a create is numbered before it is answered. Its rules:
+ * `POST /:id/send` (schedules the expiry timer), `/:id/accept` (enqueues the acceptance reactor
+ * when the quote is for an opportunity), `/:id/reject { reason }`, `/:id/revise`.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { authorize } from '../../access/policy.js';
+import { handleCommand } from '../../commands/handle.js';
+import { quoteAggregate, type ConfiguredQuoteCommand, type QuoteCommand, type QuoteState } from '../../commands/sales/quote.js';
+import { completeNumbering, numberQuote, quoteStateOf } from '../../commands/sales/quote-numbering.js';
+import { validator } from '../../commands/validate.js';
+import { quoteKind } from '../../events/sales/quote.js';
+import { reactToAcceptance, scheduleExpiry } from '../../jobs/sales/quotes.js';
+import { salesConfigOf } from '../../queries/sales/config.js';
+import { principalOf } from '../authenticate.js';
+import { answerWrite } from '../command-context.js';
+import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+
+const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
+const rejectBody = validator<{ reason: string }>({
+  type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+});
+
+const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body ?? {};
+
+const UPDATE = 'sales.quotes:update';
+
+/** Sends a rule command to the quote `ctx.params.id` and answers it; returns its result and the quote as it is now. */
+const rule = async (deps: RouteDeps, ctx: Context, command: QuoteCommand) => {
+  const request = recordRequest<QuoteState>(deps, ctx, UPDATE);
+  const result = await handleCommand(deps, quoteAggregate, { ...request, command });
+  answerWrite(ctx, 200, result);
+  return { result, quote: await quoteStateOf(deps, request.context.tenantId, request.id) };
+};
+
+const send = (deps: RouteDeps) => async (ctx: Context) => {
+  emptyBody(bodyOf(ctx));
+  const principal = principalOf(ctx.state);
+  authorize(principal, UPDATE);
+  const { config } = await salesConfigOf(deps, principal.tenantId);
+  const request = recordRequest<QuoteState>(deps, ctx, UPDATE);
+  await completeNumbering(deps, request.id, request.context, config.quoteNumbering);
+  const { quote } = await rule(deps, ctx, { type: 'SendQuote', today: request.context.now.toISOString().slice(0, 10) });
+  if (quote.status === 'sent' && deps.jobs) {
+    await scheduleExpiry(deps.jobs, { tenantId: principal.tenantId, quoteId: request.id, validUntil: String(quote.fields.validUntil) }, request.context.now);
+  }
+};
+
+const accept = (deps: RouteDeps) => async (ctx: Context) => {
+  emptyBody(bodyOf(ctx));
+  const { result, quote } = await rule(deps, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10) });
+  const opportunityId = quote.status === 'accepted' ? quote.fields.opportunityId : undefined;
+  if (typeof opportunityId === 'string' && deps.jobs) {
+    const data = { tenantId: principalOf(ctx.state).tenantId, quoteId: ctx.params.id!, opportunityId, position: Number(result.position) };
+    await reactToAcceptance(deps.jobs, data);
+  }
+};
+
+const quoteRules = (router: Router, deps: RouteDeps): void => {
+  router.post('/:id/send', send(deps));
+  router.post('/:id/accept', accept(deps));
+  router.post('/:id/reject', (ctx) => sendCommand(deps, quoteAggregate, UPDATE, ctx, { type: 'RejectQuote', reason: rejectBody(bodyOf(ctx)).reason }));
+  router.post('/:id/revise', (ctx) => {
+    emptyBody(bodyOf(ctx));
+    return sendCommand(deps, quoteAggregate, UPDATE, ctx, { type: 'ReviseQuote' });
+  });
+};
+
+export const quotesResource: RecordResource<QuoteState, ConfiguredQuoteCommand> = {
+  kind: quoteKind,
+  aggregate: quoteAggregate,
+  permission: 'sales.quotes',
+  path: '/sales/quotes',
+  prepare: async (command, deps, tenantId) => ({ ...command, config: (await salesConfigOf(deps, tenantId)).config }),
+  routes: quoteRules,
+  created: async (deps, id, context) => numberQuote(deps, id, context, (await salesConfigOf(deps, context.tenantId)).config.quoteNumbering),
+};

@@ -1,0 +1,46 @@
+/**
+ * `/api/admin/forms`: a tenant admin's web forms for public lead capture.
+ * `POST / { name }` → 201 `{ formKey }` (the key to embed in the tenant's web page);
+ * `POST /:formKey/disable` → 200 (the public endpoint answers 404 for it from then on).
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { authorize } from '../../access/policy.js';
+import { recordIdFor } from '../../commands/event-ids.js';
+import { handleCommand } from '../../commands/handle.js';
+import { webFormAggregate } from '../../commands/sales/web-form.js';
+import { validator } from '../../commands/validate.js';
+import { NotFoundError } from '../../errors.js';
+import { principalOf } from '../authenticate.js';
+import { commandContext } from '../command-context.js';
+import type { RouteDeps } from '../records.js';
+
+const createBody = validator<{ name: string }>({
+  type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+});
+
+const create = (deps: RouteDeps) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'admin.forms:create');
+  const { name } = createBody((ctx.request as { body?: unknown }).body ?? {});
+  const context = commandContext(ctx, deps.clock);
+  const id = recordIdFor(context.commandId);
+  const result = await handleCommand(deps, webFormAggregate, { id, command: { type: 'CreateWebForm', name, ownerId: context.actorId }, context });
+  ctx.status = 201;
+  ctx.body = { formKey: `${context.tenantId}.${id}`, position: Number(result.position) };
+};
+
+const disable = (deps: RouteDeps) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'admin.forms:update');
+  const context = commandContext(ctx, deps.clock);
+  const [tenantId, id] = ctx.params.formKey!.split('.');
+  if (tenantId !== context.tenantId || !id || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('No such form');
+  const result = await handleCommand(deps, webFormAggregate, { id, command: { type: 'DisableWebForm' }, context });
+  ctx.body = { formKey: ctx.params.formKey, status: 'disabled', position: Number(result.position) };
+};
+
+export const webFormAdminRoutes = (deps: RouteDeps): Router => {
+  const router = new Router();
+  router.post('/', create(deps));
+  router.post('/:formKey/disable', disable(deps));
+  return router;
+};

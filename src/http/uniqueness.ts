@@ -1,0 +1,107 @@
+/**
+ * Unique fields of a record kind (`unique: ['email']`): a create, a patch setting such a field, or
+ * a restore, is refused with 409 `duplicate_<field>` (naming the other record) when another active
+ * record of the tenant holds the same normalized value. Values are compared by the tenant's lookup
+ * hash, which lives only in the uniqueness index (never in an event; deleted on erasure).
+ *
+ * What holds: within one API process, check and append run under an in-process lock per (tenant,
+ * field, hash), and the check first waits until the index has applied the log's head, so every
+ * earlier write (this process's, a lead conversion's, another process's) is seen; two concurrent
+ * writes of one value cannot both pass. What does not: across several API processes (EventStoreDB
+ * deployments) each holds its own lock and its own index, so two replicas may accept the same value
+ * in the window before each has projected the other's write. Closing that needs a shared lock
+ * (e.g. Redis, keyed by the hash, expiring in seconds); a reservation stream would put the hash
+ * in the log. A lead's conversion creates its contact without this check (the person already
+ * exists as a lead; merge if they were a contact too). Duplicates that slip through are merged.
+ */
+import type { Context } from 'koa';
+import { authorize } from '../access/policy.js';
+import type { RecordCommand } from '../commands/catalogue.js';
+import { unreachable } from '../commands/decider.js';
+import { ConflictError } from '../errors.js';
+import type { RecordKind } from '../events/catalogue.js';
+import type { JsonObject } from '../events/log/port.js';
+import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
+import { uniquenessTables } from '../projections/uniqueness.js';
+import { activeHolder, claimsOf, type Claim } from '../queries/uniqueness.js';
+import { principalOf } from './authenticate.js';
+import type { RouteDeps } from './records.js';
+
+/** One guarded write: the record it targets, the generic command it carries, who must be allowed it. */
+export type UniqueWrite = { kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand };
+
+const tails = new Map<string, Promise<void>>();
+
+/** Waits for the key's previous holder; answers the release. */
+const lock = async (key: string): Promise<() => void> => {
+  const previous = tails.get(key) ?? Promise.resolve();
+  let release = (): void => {};
+  const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
+  tails.set(key, tail);
+  await previous;
+  return () => {
+    release();
+    if (tails.get(key) === tail) tails.delete(key);
+  };
+};
+
+/** Several keys, always taken in the same order. */
+const lockAll = async (keys: string[]): Promise<() => void> => {
+  const releases: Array<() => void> = [];
+  for (const key of [...new Set(keys)].sort()) releases.push(await lock(key));
+  return () => releases.reverse().forEach((release) => release());
+};
+
+const hashed = (deps: RouteDeps, kind: RecordKind, tenantId: string, values: JsonObject): Claim[] =>
+  (kind.unique ?? [])
+    .filter((field) => typeof values[field] === 'string')
+    .map((field) => ({ field, hash: tenantLookupHash(deps.keyStore, tenantId, field, values[field] as string) }));
+
+/** The index holds every write acknowledged so far (503 `consistency_timeout` when it cannot). */
+const indexReachedHead = async (deps: RouteDeps, kind: RecordKind): Promise<void> =>
+  deps.readModel.waitFor(await deps.store.headPosition(), uniquenessTables(kind).projection);
+
+/** The values the command would make active on the record. */
+const claimsFor = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Promise<Claim[]> => {
+  switch (w.command.type) {
+    case 'CreateRecord':
+      return hashed(deps, w.kind, tenantId, w.command.fields);
+    case 'UpdateRecord':
+      return hashed(deps, w.kind, tenantId, w.command.changes);
+    case 'RestoreRecord':
+      await indexReachedHead(deps, w.kind);
+      return claimsOf(deps.readModel.db, w.kind, tenantId, w.id);
+    case 'ArchiveRecord':
+    case 'AssignOwner':
+    case 'TagRecord':
+      return [];
+    default:
+      return unreachable(w.command);
+  }
+};
+
+const refuseTaken = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Claim[]): void => {
+  for (const claim of claims) {
+    const existingId = activeHolder(deps.readModel.db, w.kind, tenantId, w.id, claim);
+    if (existingId) {
+      throw new ConflictError(`duplicate_${claim.field}`, `Another active record holds this ${claim.field}`, { field: claim.field, existingId });
+    }
+  }
+};
+
+/** Runs `write` unless it would duplicate a unique value of another active record (then 409, nothing written). */
+export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => Promise<T>): Promise<T> => {
+  if (!w.kind.unique?.length) return write();
+  const principal = principalOf(w.ctx.state);
+  authorize(principal, w.permission);
+  const claims = await claimsFor(deps, w, principal.tenantId);
+  if (claims.length === 0) return write();
+  const release = await lockAll(claims.map((c) => `${principal.tenantId}\0${w.kind.type}\0${c.field}\0${c.hash}`));
+  try {
+    await indexReachedHead(deps, w.kind);
+    refuseTaken(deps, w, principal.tenantId, claims);
+    return await write();
+  } finally {
+    release();
+  }
+};

@@ -1,0 +1,93 @@
+/**
+ * The quote's background work, hosted by the API (it needs the API's stores and read model):
+ * - `sales.quote-expiry` `{ tenantId, quoteId, validUntil, now? }`, enqueued when a quote is sent, runs
+ *   the day after `validUntil` and expires the quote if it is still sent (otherwise nothing); `now`
+ *   is an input (default: the clock when the job runs);
+ * - `sales.quote-accepted` `{ tenantId, quoteId, opportunityId, position }`, the acceptance reactor: wins the
+ *   opportunity and rejects the quote's open siblings (same opportunity, draft or sent).
+ * Every command's id derives from the job's subject, so a rerun appends nothing twice, and a
+ * refusal because the work is already done (won, closed) counts as done.
+ */
+import { commandIdFor } from '../../commands/event-ids.js';
+import { handleCommand, type CommandContext, type CommandDeps } from '../../commands/handle.js';
+import { opportunityAggregate } from '../../commands/sales/opportunity.js';
+import { quoteAggregate } from '../../commands/sales/quote.js';
+import { AppError, UnavailableError } from '../../errors.js';
+import { quoteKind } from '../../events/sales/quote.js';
+import { listRecords } from '../../queries/record-list.js';
+import { defineJob, type JobDeps } from '../define.js';
+import type { JobQueue } from '../port.js';
+
+export const QUOTE_EXPIRY_JOB = 'sales.quote-expiry';
+export const QUOTE_ACCEPTED_JOB = 'sales.quote-accepted';
+
+type ExpiryData = { tenantId: string; quoteId: string; validUntil: string; now?: string };
+/** `position`: the acceptance's, which the quotes read model must hold before the siblings are read from it. */
+type AcceptedData = { tenantId: string; quoteId: string; opportunityId: string; position: number };
+
+const DAY_MS = 86_400_000;
+
+const storesOf = (deps: JobDeps) => {
+  if (!deps.compliance) throw new UnavailableError('stores_unavailable', 'Quote jobs run in the API process only');
+  return deps.compliance;
+};
+
+const contextOf = (tenantId: string, actorId: string, key: string, now = new Date()): CommandContext => ({
+  tenantId, actorId, commandId: commandIdFor(tenantId, key), correlationId: key, now,
+});
+
+/** Runs a command; a refusal with one of `done` codes means the effect is there already. */
+const ensure = async (done: readonly string[], write: () => Promise<unknown>): Promise<void> => {
+  try {
+    await write();
+  } catch (error) {
+    if (!(error instanceof AppError && done.includes(error.code))) throw error;
+  }
+};
+
+/** Enqueues the expiry timer of a sent quote: it runs at the start of the day after `validUntil` (UTC). */
+export const scheduleExpiry = (queue: Pick<JobQueue, 'enqueue'>, data: ExpiryData, now: Date) =>
+  queue.enqueue(QUOTE_EXPIRY_JOB, data, {
+    id: `quote-expiry.${data.quoteId}.${data.validUntil}`,
+    delayMs: Math.max(0, Date.parse(`${data.validUntil}T00:00:00Z`) + DAY_MS - now.getTime()),
+  });
+
+/** Enqueues the acceptance reactor of an accepted quote (once per quote). */
+export const reactToAcceptance = (queue: Pick<JobQueue, 'enqueue'>, data: AcceptedData) =>
+  queue.enqueue(QUOTE_ACCEPTED_JOB, data, { id: `quote-accepted.${data.quoteId}` });
+
+export const quoteExpiryJob = defineJob<ExpiryData>({
+  name: QUOTE_EXPIRY_JOB,
+  hostedBy: 'api',
+  handler: (deps) => async ({ data: { tenantId, quoteId, validUntil, now } }) => {
+    const context = contextOf(tenantId, 'system:quote-expiry', `quote-expiry:${quoteId}:${validUntil}`, now ? new Date(now) : undefined);
+    const command = { type: 'ExpireQuote' as const, today: context.now.toISOString().slice(0, 10) };
+    await handleCommand(storesOf(deps), quoteAggregate, { id: quoteId, command, context });
+  },
+});
+
+/** The quote's siblings that are still open, from the read model once it holds the acceptance. */
+const openSiblings = async (deps: JobDeps, { tenantId, quoteId, opportunityId, position }: AcceptedData): Promise<string[]> => {
+  await deps.readModel?.waitFor(BigInt(position), quoteKind.type);
+  const filter = `and(opportunityId[eq]:${JSON.stringify(opportunityId)},quoteStatus[in]:["draft","sent"])`;
+  const { data } = listRecords(storesOf(deps).readDb, quoteKind, { tenantId }, { filter, limit: '200' });
+  return data.map((r) => r.id).filter((id) => id !== quoteId);
+};
+
+const rejectSibling = (stores: CommandDeps, data: AcceptedData) => (id: string) => {
+  const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:reject:${id}`);
+  const command = { type: 'RejectQuote' as const, reason: `Another quote (${data.quoteId}) was accepted` };
+  return ensure(['quote_closed', 'not_found'], () => handleCommand(stores, quoteAggregate, { id, command, context }));
+};
+
+export const quoteAcceptedJob = defineJob<AcceptedData>({
+  name: QUOTE_ACCEPTED_JOB,
+  hostedBy: 'api',
+  handler: (deps) => async ({ data }) => {
+    const stores = storesOf(deps);
+    const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:win`);
+    await ensure(['opportunity_closed', 'not_found'], () =>
+      handleCommand(stores, opportunityAggregate, { id: data.opportunityId, command: { type: 'WinOpportunity' }, context }));
+    for (const id of await openSiblings(deps, data)) await rejectSibling(stores, data)(id);
+  },
+});

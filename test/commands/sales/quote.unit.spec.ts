@@ -1,0 +1,161 @@
+import { quoteDecider } from '../../../src/commands/sales/quote.js';
+import { quoteCounterDecider } from '../../../src/commands/sales/quote-numbering.js';
+import { DEFAULT_SALES_CONFIG, type SalesConfig } from '../../../src/events/sales/config.js';
+import type { JsonObject } from '../../../src/events/log/port.js';
+import { specFor } from '../../support/decider.js';
+
+const config: SalesConfig = { ...DEFAULT_SALES_CONFIG, priceBook: [{ id: 'widget', name: 'Widget', prices: [{ amount: 1999, currency: 'EUR' }] }] };
+const { given } = specFor(quoteDecider);
+const eur = (amount: number) => ({ amount, currency: 'EUR' });
+
+const widgetLine = { productId: 'widget', quantity: 3, discountBasisPoints: 1000, taxRateId: 'standard' };
+const freeLine = { description: 'Setup', quantity: 1, unitPrice: eur(10_000), taxRateId: 'reduced' };
+const create = (fields: object = {}) => ({
+  type: 'CreateRecord' as const, ownerId: 'u1', tags: [], config,
+  fields: { title: 'Offer', opportunityId: 'opp-1', validUntil: '2026-12-31', lines: [widgetLine, freeLine], ...fields },
+});
+const pricedLines: JsonObject[] = [
+  { productId: 'widget', description: 'Widget', quantity: 3, unitPrice: eur(1999), discountBasisPoints: 1000, taxRateId: 'standard', taxBasisPoints: 2000, net: eur(5397) },
+  { description: 'Setup', quantity: 1, unitPrice: eur(10_000), discountBasisPoints: 0, taxRateId: 'reduced', taxBasisPoints: 550, net: eur(10_000) },
+];
+const created = {
+  type: 'QuoteCreated',
+  data: {
+    fields: {
+      title: 'Offer', opportunityId: 'opp-1', validUntil: '2026-12-31', currency: 'EUR', lines: pricedLines,
+      subtotal: eur(15_397),
+      taxes: [
+        { taxRateId: 'reduced', basisPoints: 550, base: eur(10_000), tax: eur(550) },
+        { taxRateId: 'standard', basisPoints: 2000, base: eur(5397), tax: eur(1079) },
+      ],
+      total: eur(17_026), quoteStatus: 'draft', quoteRevision: 1,
+    },
+    ownerId: 'u1', tags: [],
+  },
+};
+const numbered = { type: 'QuoteNumbered', data: { number: 'Q-2026-0001' } };
+const sent = { type: 'QuoteSent', data: { revision: 1, validUntil: '2026-12-31' } };
+const accepted = { type: 'QuoteAccepted', data: { opportunityId: 'opp-1' } };
+const rejected = { type: 'QuoteRejected', data: { reason: 'too dear' } };
+const expired = { type: 'QuoteExpired', data: { validUntil: '2026-12-31' } };
+
+describe('Quote decider', () => {
+  describe('CreateRecord', () => {
+    it('prices product and free-text lines and computes the totals with tax per rate', () => {
+      given().when(create()).then(created);
+    });
+    it('refuses an unknown product or tax rate, another currency and an unpriced currency (422)', () => {
+      given().when(create({ lines: [{ ...widgetLine, productId: 'gadget' }] })).thenFails('unknown_product');
+      given().when(create({ lines: [{ ...freeLine, taxRateId: 'luxury' }] })).thenFails('unknown_tax_rate');
+      given().when(create({ lines: [{ ...freeLine, unitPrice: { amount: 1, currency: 'USD' } }] })).thenFails('currency_mismatch');
+      given().when(create({ currency: 'USD', lines: [widgetLine] })).thenFails('no_price_in_currency');
+      given().when(create({ currency: 'JPY' })).thenFails('invalid_currency');
+    });
+    it('refuses a total beyond the largest amount (422)', () => {
+      given().when(create({ lines: [{ ...freeLine, quantity: 1_000_000, unitPrice: eur(1e12) }] })).thenFails('amount_too_large');
+    });
+  });
+
+  describe('UpdateRecord', () => {
+    it('reprices a draft whose lines change', () => {
+      given(created).when({ type: 'UpdateRecord', changes: { lines: [freeLine] }, config }).then({
+        type: 'QuoteUpdated',
+        data: {
+          changes: {
+            lines: [pricedLines[1]!], subtotal: eur(10_000), taxes: [{ taxRateId: 'reduced', basisPoints: 550, base: eur(10_000), tax: eur(550) }],
+            total: eur(10_550),
+          },
+        },
+      });
+    });
+    it('refuses to change a quote that is not a draft (409 quote_not_draft)', () => {
+      given(created, numbered, sent).when({ type: 'UpdateRecord', changes: { title: 'New' }, config }).thenFails('quote_not_draft');
+      given(created, numbered, sent, accepted).when({ type: 'UpdateRecord', changes: { lines: [freeLine] }, config }).thenFails('quote_not_draft');
+    });
+  });
+
+  describe('NumberQuote', () => {
+    it('numbers once; the same number again changes nothing, another is a 409', () => {
+      given(created).when({ type: 'NumberQuote', number: 'Q-2026-0001' }).then(numbered);
+      given(created, numbered).when({ type: 'NumberQuote', number: 'Q-2026-0001' }).then();
+      given(created, numbered).when({ type: 'NumberQuote', number: 'Q-2026-0002' }).thenFails('quote_numbered');
+    });
+  });
+
+  describe('SendQuote', () => {
+    it('sends a numbered draft that is still valid', () => {
+      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31' }).then(sent);
+    });
+    it('refuses an unnumbered draft (409), a past validity (422), a quote for nobody (422) and a sent quote (409)', () => {
+      const forNobody = { ...created, data: { ...created.data, fields: { ...created.data.fields, opportunityId: undefined } } } as unknown as typeof numbered;
+      given(forNobody, numbered).when({ type: 'SendQuote', today: '2026-11-23' }).thenFails('party_required');
+      given(created).when({ type: 'SendQuote', today: '2026-11-23' }).thenFails('quote_unnumbered');
+      given(created, numbered).when({ type: 'SendQuote', today: '2027-01-01' }).thenFails('valid_until_past');
+      given(created, numbered, sent).when({ type: 'SendQuote', today: '2026-11-23' }).thenFails('quote_not_draft');
+    });
+  });
+
+  describe('AcceptQuote / RejectQuote', () => {
+    it('accepts a sent quote, naming its opportunity', () => {
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31' }).then(accepted);
+    });
+    it('refuses to accept a draft or an accepted quote (409 quote_not_sent) and one past its validity (409 quote_expired)', () => {
+      given(created, numbered).when({ type: 'AcceptQuote', today: '2026-11-23' }).thenFails('quote_not_sent');
+      given(created, numbered, sent, accepted).when({ type: 'AcceptQuote', today: '2026-11-23' }).thenFails('quote_not_sent');
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2027-01-01' }).thenFails('quote_expired');
+    });
+    it('rejects a draft or sent quote with a reason; a closed one is a 409, no reason a 422', () => {
+      given(created, numbered, sent).when({ type: 'RejectQuote', reason: 'too dear' }).then(rejected);
+      given(created, numbered, sent, accepted).when({ type: 'RejectQuote', reason: 'x' }).thenFails('quote_closed');
+      given(created).when({ type: 'RejectQuote', reason: ' ' }).thenFails('reason_required');
+    });
+    it('refuses a missing quote (404)', () => {
+      given().when({ type: 'AcceptQuote', today: '2026-11-23' }).thenFails('not_found');
+    });
+  });
+
+  describe('ExpireQuote', () => {
+    it('expires a sent quote once its validity has passed', () => {
+      given(created, numbered, sent).when({ type: 'ExpireQuote', today: '2027-01-01' }).then(expired);
+    });
+    it('does nothing early, twice, or to a quote that is no longer sent', () => {
+      given(created, numbered, sent).when({ type: 'ExpireQuote', today: '2026-12-31' }).then();
+      given(created, numbered, sent, expired).when({ type: 'ExpireQuote', today: '2027-01-01' }).then();
+      given(created, numbered, sent, accepted).when({ type: 'ExpireQuote', today: '2027-01-01' }).then();
+    });
+  });
+
+  describe('ReviseQuote', () => {
+    it('turns a sent, rejected or expired quote into a draft of the next revision', () => {
+      const revised = { type: 'QuoteRevised', data: { revision: 2 } };
+      given(created, numbered, sent).when({ type: 'ReviseQuote' }).then(revised);
+      given(created, numbered, sent, rejected).when({ type: 'ReviseQuote' }).then(revised);
+      given(created, numbered, sent, expired).when({ type: 'ReviseQuote' }).then(revised);
+    });
+    it('lets the revised draft change and be sent as revision 2', () => {
+      const revised = { type: 'QuoteRevised', data: { revision: 2 } };
+      given(created, numbered, sent, revised).when({ type: 'UpdateRecord', changes: { title: 'Better' }, config })
+        .then({ type: 'QuoteUpdated', data: { changes: { title: 'Better' } } });
+      given(created, numbered, sent, revised).when({ type: 'SendQuote', today: '2026-11-23' })
+        .then({ type: 'QuoteSent', data: { revision: 2, validUntil: '2026-12-31' } });
+    });
+    it('refuses a draft or an accepted quote (409 quote_not_revisable)', () => {
+      given(created).when({ type: 'ReviseQuote' }).thenFails('quote_not_revisable');
+      given(created, numbered, sent, accepted).when({ type: 'ReviseQuote' }).thenFails('quote_not_revisable');
+    });
+  });
+});
+
+describe('Quote counter decider', () => {
+  const { given: counter } = specFor(quoteCounterDecider);
+  const assign = (quoteId: string) => ({ type: 'AssignQuoteNumber' as const, quoteId, year: 2026, numbering: config.quoteNumbering });
+  const first = { type: 'QuoteNumberAssigned', data: { quoteId: 'a', sequence: 1, number: 'Q-2026-0001' } };
+
+  it('gives the next sequence number in the configured format', () => {
+    counter().when(assign('a')).then(first);
+    counter(first).when(assign('b')).then({ type: 'QuoteNumberAssigned', data: { quoteId: 'b', sequence: 2, number: 'Q-2026-0002' } });
+  });
+  it('gives a quote its number once', () => {
+    counter(first).when(assign('a')).then();
+  });
+});

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { call, tokenFor } from '../../support/http.js';
+import { decodeJwt, logIn } from '../../support/oauth.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { createTenant, createUserIn, PASSWORD } from '../../support/tenant.js';
+
+const contact = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
+
+describe('/api/admin/permissions and /api/admin/roles', () => {
+  let server: TestServer;
+  let admin: string;
+  before(async () => {
+    server = await startTestServer();
+    admin = await createTenant(server, 'acme');
+    await createTenant(server, 'initech');
+  });
+  after(async () => server.dispose());
+  const as = (roles: string[], actorId = 'someone', tenantId = 'acme') => tokenFor(server, { tenantId, actorId, roles });
+  const defineRole = (body: unknown, token = admin) => call(server, 'POST', '/api/admin/roles', { token, body });
+
+  describe('GET /api/admin/permissions', () => {
+    it('lists the catalogue: every record resource\'s actions and the platform, admin, audit and compliance permissions', async () => {
+      const res = await call(server, 'GET', '/api/admin/permissions', { token: admin });
+      expect(res.status).to.equal(200);
+      const permissions = res.body.data.map((e: { permission: string }) => e.permission);
+      expect(permissions).to.include.members(['sales.contacts:read', 'sales.leads:archive', 'admin.roles:create', 'audit.events:read', 'compliance.subjects:erase']);
+      expect(res.body.data.find((e: { permission: string }) => e.permission === 'platform.organizations:create')).to.include({ module: 'platform', assignable: false });
+      expect((await call(server, 'GET', '/api/admin/permissions', { token: await as(['sales_rep']) })).status).to.equal(403);
+    });
+  });
+
+  describe('POST, PATCH and DELETE /api/admin/roles', () => {
+    it('defines a custom role whose grants apply to tokens naming it, and a change applies at once', async () => {
+      const created = await defineRole({ name: 'contact_reader', description: 'Reads contacts', grants: [{ permission: 'sales.contacts:read', scope: 'all' }] });
+      expect(created.status).to.equal(201);
+      expect(created.headers.get('location')).to.equal('/api/admin/roles/contact_reader');
+      const reader = await as(['contact_reader']);
+      expect((await call(server, 'GET', '/sales/contacts', { token: reader })).status).to.equal(200);
+      expect((await call(server, 'GET', '/sales/leads', { token: reader })).status).to.equal(403);
+      const changed = await call(server, 'PATCH', '/api/admin/roles/contact_reader', { token: admin, body: { grants: [{ permission: 'sales.leads:read', scope: 'all' }] }, headers: { 'If-Match': '"0"' } });
+      expect(changed.status).to.equal(200);
+      expect((await call(server, 'GET', '/sales/contacts', { token: reader })).status).to.equal(403);
+      expect((await call(server, 'GET', '/sales/leads', { token: reader })).status).to.equal(200);
+      expect((await call(server, 'DELETE', '/api/admin/roles/contact_reader', { token: admin })).status).to.equal(200);
+      expect((await call(server, 'GET', '/sales/leads', { token: reader })).status).to.equal(403);
+    });
+
+    it('scopes an `own` grant to the actor\'s own records', async () => {
+      const grants = [{ permission: 'sales.contacts:create', scope: 'all' }, { permission: 'sales.contacts:update', scope: 'own' }];
+      expect((await defineRole({ name: 'own_editor', grants })).status).to.equal(201);
+      const [alice, bob] = [await as(['own_editor'], 'alice'), await as(['own_editor'], 'bob')];
+      const created = await call(server, 'POST', '/sales/contacts', { token: alice, body: contact });
+      expect(created.status).to.equal(201);
+      expect((await call(server, 'PATCH', `/sales/contacts/${created.body.id}`, { token: bob, body: { lastName: 'Byron' } })).status).to.equal(403);
+      expect((await call(server, 'PATCH', `/sales/contacts/${created.body.id}`, { token: alice, body: { lastName: 'King' } })).status).to.equal(200);
+    });
+
+    it('lists built-in and custom roles, and keeps a tenant\'s roles to that tenant', async () => {
+      await defineRole({ name: 'lead_viewer', grants: [{ permission: 'sales.leads:read', scope: 'all' }] });
+      const res = await call(server, 'GET', '/api/admin/roles', { token: admin });
+      const names = res.body.data.map((r: { name: string }) => r.name);
+      expect(names).to.include.members(['tenant_admin', 'sales_rep', 'auditor', 'lead_viewer']);
+      const elsewhere = await as(['lead_viewer'], 'mallory', 'initech');
+      expect((await call(server, 'GET', '/sales/leads', { token: elsewhere })).status).to.equal(403);
+    });
+
+    it('refuses a built-in name (409), a platform or unknown permission (422), an unknown field (400) and a non-admin (403)', async () => {
+      const grants = [{ permission: 'sales.contacts:read', scope: 'all' }];
+      expect((await defineRole({ name: 'sales_rep', grants })).body.code).to.equal('role_exists');
+      const platform = await defineRole({ name: 'sneaky', grants: [{ permission: 'platform.organizations:create', scope: 'all' }] });
+      expect([platform.status, platform.body.code]).to.deep.equal([422, 'unknown_permission']);
+      expect((await defineRole({ name: 'extra', grants, admin: true })).status).to.equal(400);
+      expect((await defineRole({ name: 'nope', grants }, await as(['sales_manager']))).status).to.equal(403);
+      expect((await call(server, 'DELETE', '/api/admin/roles/never_defined', { token: admin })).status).to.equal(404);
+    });
+  });
+
+  describe('PUT /api/admin/users/:id/roles', () => {
+    it('replaces a user\'s roles (built-in or custom), in effect from their next token', async () => {
+      await defineRole({ name: 'contact_viewer', grants: [{ permission: 'sales.contacts:read', scope: 'all' }] });
+      const userId = await createUserIn(server, admin, 'carol@acme.example', ['support_agent']);
+      const res = await call(server, 'PUT', `/api/admin/users/${userId}/roles`, { token: admin, body: { roles: ['contact_viewer'] } });
+      expect(res.status).to.equal(200);
+      expect(res.body.roles).to.deep.equal(['contact_viewer']);
+      const token = (await logIn(server, 'carol@acme.example', PASSWORD)).body.access_token!;
+      expect(decodeJwt(token).payload.roles).to.deep.equal(['contact_viewer']);
+      expect((await call(server, 'GET', '/sales/contacts', { token })).status).to.equal(200);
+      expect((await call(server, 'GET', '/sales/leads', { token })).status).to.equal(403);
+    });
+
+    it('refuses an unknown role (422), the platform role (400), and another tenant\'s user (404)', async () => {
+      const userId = await createUserIn(server, admin, 'dave@acme.example', ['sales_rep']);
+      const put = (roles: string[], token = admin) => call(server, 'PUT', `/api/admin/users/${userId}/roles`, { token, body: { roles } });
+      expect((await put(['wizard'])).body.code).to.equal('unknown_role');
+      expect((await put(['platform_admin'])).status).to.equal(400);
+      expect((await put(['sales_rep'], await as(['tenant_admin'], 'boss', 'initech'))).status).to.equal(404);
+    });
+  });
+});

@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { call, tokenFor } from '../../support/http.js';
+
+const visitor = { firstName: 'Katherine', lastName: 'Johnson', email: 'katherine@nasa.example', company: 'NASA', message: 'Call me' };
+
+describe('web-form lead capture', () => {
+  let server: TestServer;
+  let admin: string;
+  let rep: string;
+  before(async () => {
+    server = await startTestServer();
+    admin = await tokenFor(server, { tenantId: 'acme', actorId: 'user-admin', roles: ['tenant_admin'] });
+    rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
+  });
+  after(async () => server.dispose());
+
+  const newForm = async (token = admin) => call(server, 'POST', '/api/admin/forms', { token, body: { name: 'Contact us' } });
+  const submit = (formKey: string, body: unknown) => call(server, 'POST', `/api/public/forms/${formKey}/leads`, { body });
+  const leadsOf = async (campaign: string) => {
+    const head = String(await server.store.headPosition());
+    const res = await call(server, 'GET', `/sales/leads?filter=utmCampaign[eq]:"${campaign}"`, { token: admin, headers: { 'Consistency-Position': head } });
+    return res.body.data as Array<Record<string, unknown>>;
+  };
+
+  describe('POST /api/admin/forms', () => {
+    it('answers 201 with a form key naming the tenant, for a tenant admin only (403 otherwise)', async () => {
+      const res = await newForm();
+      expect(res.status).to.equal(201);
+      expect(res.body.formKey).to.match(/^acme\.[0-9a-f-]{36}$/);
+      expect((await newForm(rep)).status).to.equal(403);
+    });
+  });
+
+  describe('POST /api/public/forms/:formKey/leads', () => {
+    it('creates a lead without a token, with source web_form, the UTM fields and its owner the form\'s creator (202)', async () => {
+      const { formKey } = (await newForm()).body;
+      const res = await submit(formKey, { ...visitor, utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring', website: '' });
+      expect(res.status).to.equal(202);
+      const [lead, ...more] = await leadsOf('spring');
+      expect(more).to.deep.equal([]);
+      expect(lead).to.include({ ...visitor, source: 'web_form', utmSource: 'newsletter', utmMedium: 'email', utmCampaign: 'spring', leadStatus: 'new', ownerId: 'user-admin' });
+      expect(lead!.subjectId).to.be.a('string');
+    });
+
+    it('accepts a urlencoded HTML form post', async () => {
+      const { formKey } = (await newForm()).body;
+      const body = new URLSearchParams({ ...visitor, utm_campaign: 'html' }).toString();
+      const res = await fetch(`${server.url}/api/public/forms/${formKey}/leads`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      expect(res.status).to.equal(202);
+      expect(await leadsOf('html')).to.have.length(1);
+    });
+
+    it('answers a filled spam trap with the same 202 and stores nothing', async () => {
+      const { formKey } = (await newForm()).body;
+      const before = await server.store.headPosition();
+      const res = await submit(formKey, { ...visitor, utm_campaign: 'spam', website: 'http://spam.example' });
+      expect([res.status, res.body]).to.deep.equal([202, { status: 'accepted' }]);
+      expect(await server.store.headPosition()).to.equal(before);
+    });
+
+    it('answers 404 for an unknown, malformed or disabled key', async () => {
+      const { formKey } = (await newForm()).body;
+      expect((await submit('acme.00000000-0000-5000-8000-000000000000', visitor)).status).to.equal(404);
+      expect((await submit('not-a-key', visitor)).status).to.equal(404);
+      expect((await call(server, 'POST', `/api/admin/forms/${formKey}/disable`, { token: admin })).status).to.equal(200);
+      expect((await submit(formKey, visitor)).status).to.equal(404);
+    });
+
+    it('refuses unknown and missing fields (400) and writes nothing', async () => {
+      const { formKey } = (await newForm()).body;
+      const before = await server.store.headPosition();
+      expect((await submit(formKey, { ...visitor, isAdmin: true })).status).to.equal(400);
+      expect((await submit(formKey, { firstName: 'K' })).status).to.equal(400);
+      expect(await server.store.headPosition()).to.equal(before);
+    });
+
+    it('limits submissions per IP and form (429 with Retry-After); another form keeps its own count', async () => {
+      const [{ formKey }, other] = [(await newForm()).body, (await newForm()).body];
+      const answers = [];
+      for (let i = 0; i < 6; i += 1) answers.push(await submit(formKey, { ...visitor, website: 'trap' }));
+      expect(answers.map((a) => a.status)).to.deep.equal([202, 202, 202, 202, 202, 429]);
+      expect(Number(answers[5]!.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect((await submit(other.formKey, { ...visitor, website: 'trap' })).status).to.equal(202);
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { salesSession } from './session.js';
+
+const person = (email: string) => ({ firstName: 'Grace', lastName: 'Hopper', email });
+
+describe('/sales/contacts: email unique among the tenant\'s active contacts', () => {
+  const s = salesSession();
+  const create = (email: string, token?: string) => s.send('POST', '/sales/contacts', person(email), token);
+
+  const refusedWithNothingWritten = async (send: () => Promise<{ status: number; body: any }>, existingId: string) => {
+    const before = await s.head();
+    const res = await send();
+    expect(res.status).to.equal(409);
+    expect(res.body).to.include({ code: 'duplicate_email', existingId, field: 'email' });
+    expect(await s.head()).to.equal(before);
+  };
+
+  describe('POST /sales/contacts', () => {
+    it('refuses an email another active contact holds, compared normalized (409 duplicate_email naming it), writing nothing', async () => {
+      const first = await create('grace@navy.example');
+      expect(first.status).to.equal(201);
+      await refusedWithNothingWritten(() => create('Grace@NAVY.example'), first.body.id);
+    });
+
+    it('keeps emails per tenant: another tenant may hold the same one', async () => {
+      await create('shared@example.org');
+      expect((await create('shared@example.org', s.globex())).status).to.equal(201);
+    });
+
+    it('lets exactly one of concurrent creates with one email succeed', async () => {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => create('race@example.org')));
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409, 409, 409, 409, 409, 409, 409]);
+    });
+
+    it('does not count archived contacts', async () => {
+      const first = await create('archived@example.org');
+      expect((await s.send('POST', `/sales/contacts/${first.body.id}/archive`, {})).status).to.equal(200);
+      expect((await create('archived@example.org')).status).to.equal(201);
+    });
+  });
+
+  describe('PATCH /sales/contacts/:id', () => {
+    it('refuses changing the email to one another active contact holds, and allows re-sending its own', async () => {
+      const taken = await create('taken@example.org');
+      const other = await create('other@example.org');
+      await refusedWithNothingWritten(() => s.send('PATCH', `/sales/contacts/${other.body.id}`, { email: 'TAKEN@example.org' }), taken.body.id);
+      expect((await s.send('PATCH', `/sales/contacts/${taken.body.id}`, { email: 'Taken@example.org', city: 'Oslo' })).status).to.equal(200);
+    });
+
+    it('frees the old email once changed', async () => {
+      const moving = await create('old@example.org');
+      expect((await s.send('PATCH', `/sales/contacts/${moving.body.id}`, { email: 'new@example.org' })).status).to.equal(200);
+      expect((await create('old@example.org')).status).to.equal(201);
+    });
+  });
+
+  describe('POST /sales/contacts/:id/restore', () => {
+    it('refuses restoring a contact whose email an active contact took meanwhile', async () => {
+      const first = await create('comeback@example.org');
+      await s.send('POST', `/sales/contacts/${first.body.id}/archive`, {});
+      const second = await create('comeback@example.org');
+      await refusedWithNothingWritten(() => s.send('POST', `/sales/contacts/${first.body.id}/restore`, {}), second.body.id);
+      await s.send('POST', `/sales/contacts/${second.body.id}/archive`, {});
+      expect((await s.send('POST', `/sales/contacts/${first.body.id}/restore`, {})).status).to.equal(200);
+    });
+  });
+
+  describe('after erasure', () => {
+    it('no longer matches the erased person\'s email: their rows of the index are deleted', async () => {
+      const first = await create('erase.me@example.org');
+      const { subjectId } = (await s.get(`/sales/contacts/${first.body.id}`)).body;
+      const erased = await s.send('POST', `/api/compliance/subjects/${subjectId}/erase`, { reason: 'art. 17' });
+      expect(erased.status).to.be.lessThan(300);
+      expect((await create('erase.me@example.org')).status).to.equal(201);
+      const db = s.server().readDb.db;
+      const table = s.server().projections.physicalTable('sales.contact.unique', 'sales_contact_unique');
+      expect(db.prepare(`SELECT count(*) AS n FROM "${table}" WHERE subject_id = ?`).get(subjectId)).to.deep.equal({ n: 0 });
+    });
+
+    it('rebuilds the index to the same rows: still refusing held emails, still without the erased person', async () => {
+      const held = await create('held@example.org');
+      const table = () => s.server().projections.physicalTable('sales.contact.unique', 'sales_contact_unique');
+      const rows = () => s.server().readDb.db.prepare(`SELECT id, field, hash, subject_id, active FROM "${table()}" ORDER BY id`).all();
+      const before = rows();
+      const ticket = await s.server().projections.rebuild('sales.contact.unique');
+      expect(await ticket.done).to.equal('swapped');
+      expect(rows()).to.deep.equal(before);
+      await refusedWithNothingWritten(() => create('held@example.org'), held.body.id);
+    });
+
+    it('never puts the lookup hash in the event log', async () => {
+      const { body } = await create('hash.check@example.org');
+      const table = s.server().projections.physicalTable('sales.contact.unique', 'sales_contact_unique');
+      const { hash } = s.server().readDb.db.prepare(`SELECT hash FROM "${table}" WHERE id = ?`).get(body.id) as { hash: string };
+      const dir = s.server().config.dataDir;
+      const logFiles = readdirSync(dir).filter((f) => f.startsWith('events.db'));
+      for (const file of logFiles) expect(readFileSync(join(dir, file)).includes(Buffer.from(hash))).to.equal(false);
+    });
+  });
+});

@@ -1,0 +1,184 @@
+import { expect } from 'chai';
+import { tokenFor } from '../../support/http.js';
+import type { JobDeps } from '../../../src/jobs/define.js';
+import { quoteAcceptedJob, quoteExpiryJob } from '../../../src/jobs/sales/quotes.js';
+import { salesSession, type SalesSession } from './session.js';
+
+const eur = (amount: number) => ({ amount, currency: 'EUR' });
+const YEAR = new Date().getUTCFullYear();
+const PRICE_BOOK = [
+  { id: 'license', name: 'License', prices: [eur(120_000), { amount: 130_000, currency: 'USD' }] },
+  { id: 'support', name: 'Support plan', prices: [eur(2_999)] },
+];
+const LINES = [
+  { productId: 'license', quantity: 2, discountBasisPoints: 1_000, taxRateId: 'standard' },
+  { productId: 'support', quantity: 12, taxRateId: 'standard' },
+  { description: 'Training day', quantity: 3, unitPrice: eur(45_050), discountBasisPoints: 250, taxRateId: 'reduced' },
+];
+
+/** Reads until `done` holds (the acceptance reactor runs as a job, after the request). */
+const eventually = async (session: SalesSession, path: string, done: (body: any) => boolean) => {
+  for (let i = 0; i < 100; i++) {
+    await session.reachedHead();
+    const { body } = await session.get(path);
+    if (done(body)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${path} never reached the expected state`);
+};
+
+describe('/sales/quotes', () => {
+  const session = salesSession();
+  const { server, admin, globex, send, get, head } = session;
+  let opportunityId = '';
+  const validUntil = `${YEAR + 1}-06-30`;
+  const create = async (body: object = {}, token = admin()) =>
+    send('POST', '/sales/quotes', { title: 'Offer', opportunityId, validUntil, lines: LINES, ...body }, token);
+
+  before(async () => {
+    await send('PATCH', '/api/superadmin/sales-config', { priceBook: PRICE_BOOK });
+    opportunityId = (await send('POST', '/sales/opportunities', { name: 'Big deal', amount: eur(300_000) })).body.id;
+  });
+
+  describe('POST /sales/quotes', () => {
+    it('answers 201; the read shows the number, the priced lines, the tax by rate and the total', async () => {
+      const res = await create();
+      expect(res.status).to.equal(201);
+      const quote = (await get(`/sales/quotes/${res.body.id}`)).body;
+      expect(quote.number).to.match(new RegExp(`^Q-${YEAR}-\\d{4}$`));
+      expect(quote).to.include({ quoteStatus: 'draft', quoteRevision: 1, currency: 'EUR' });
+      expect(quote.lines.map((l: { description: string; net: { amount: number } }) => [l.description, l.net.amount]))
+        .to.deep.equal([['License', 216_000], ['Support plan', 35_988], ['Training day', 131_771]]);
+      expect(quote.taxes).to.deep.equal([
+        { taxRateId: 'reduced', basisPoints: 550, base: eur(131_771), tax: eur(7_247) },
+        { taxRateId: 'standard', basisPoints: 2000, base: eur(251_988), tax: eur(50_398) },
+      ]);
+      expect([quote.subtotal, quote.total]).to.deep.equal([eur(383_759), eur(441_404)]);
+    });
+
+    it('gives 50 concurrent creates 50 distinct consecutive numbers', async () => {
+      const initech = await tokenFor(server(), { tenantId: 'initech', actorId: 'user-i', roles: ['tenant_admin'] });
+      const body = { title: 'Rush', accountId: 'acc-1', validUntil, lines: [LINES[2]] };
+      const created = await Promise.all(Array.from({ length: 50 }, () => send('POST', '/sales/quotes', body, initech)));
+      expect(created.map((r) => r.status)).to.deep.equal(Array(50).fill(201));
+      const numbers = await Promise.all(created.map(async (r) => (await get(`/sales/quotes/${r.body.id}`, initech)).body.number));
+      const expected = Array.from({ length: 50 }, (_, i) => `Q-${YEAR}-${String(i + 1).padStart(4, '0')}`);
+      expect([...numbers].sort()).to.deep.equal(expected);
+    });
+
+    it('refuses an unknown product, an unknown tax rate and a line in another currency (422), changing nothing', async () => {
+      const before = await head();
+      const product = await create({ lines: [{ productId: 'gizmo', quantity: 1, taxRateId: 'standard' }] });
+      const rate = await create({ lines: [{ ...LINES[0], taxRateId: 'luxury' }] });
+      const currency = await create({ lines: [{ ...LINES[2], unitPrice: { amount: 10, currency: 'USD' } }] });
+      expect([product, rate, currency].map((r) => [r.status, r.body.code])).to.deep.equal([
+        [422, 'unknown_product'], [422, 'unknown_tax_rate'], [422, 'currency_mismatch'],
+      ]);
+      expect(await head()).to.equal(before);
+    });
+
+    it('refuses invalid input with a 400 problem naming the fields', async () => {
+      const res = await create({ lines: [{ quantity: 0, taxRateId: 'standard' }], total: eur(1) });
+      expect(res.status).to.equal(400);
+      expect(res.headers.get('content-type')).to.contain('application/problem+json');
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include.members(['/lines/0/quantity', '/total']);
+    });
+
+    it('answers 403 to a role without the permission and 404 to another tenant', async () => {
+      const auditor = await tokenFor(server(), { tenantId: 'acme', actorId: 'aud', roles: ['auditor'] });
+      expect((await create({}, auditor)).status).to.equal(403);
+      const id = (await create()).body.id;
+      expect((await get(`/sales/quotes/${id}`, globex())).status).to.equal(404);
+      expect((await send('POST', `/sales/quotes/${id}/send`, {}, globex())).status).to.equal(404);
+    });
+  });
+
+  describe('PATCH /sales/quotes/:id', () => {
+    it('reprices a draft; a stale If-Match is a 412; a sent quote is a 409 and stays as it was', async () => {
+      const id = (await create()).body.id;
+      const ok = await send('PATCH', `/sales/quotes/${id}`, { lines: [LINES[1]] }, admin(), { 'If-Match': '"1"' });
+      expect(ok.status).to.equal(200);
+      expect((await get(`/sales/quotes/${id}`)).body.total).to.deep.equal(eur(43_186));
+      expect((await send('PATCH', `/sales/quotes/${id}`, { title: 'x' }, admin(), { 'If-Match': '"1"' })).status).to.equal(412);
+      expect((await send('POST', `/sales/quotes/${id}/send`)).status).to.equal(200);
+      const before = await head();
+      const refused = await send('PATCH', `/sales/quotes/${id}`, { title: 'Changed' });
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'quote_not_draft']);
+      expect(await head()).to.equal(before);
+      expect((await get(`/sales/quotes/${id}`)).body.title).to.equal('Offer');
+    });
+  });
+
+  describe('POST /sales/quotes/:id/send, /accept, /reject, /revise', () => {
+    it('sends and accepts a quote: its opportunity is won and its sibling rejected', async () => {
+      const { body: { id } } = await create();
+      const sibling = (await create({ title: 'Cheaper offer' })).body.id;
+      expect((await send('POST', `/sales/quotes/${id}/send`)).status).to.equal(200);
+      expect((await send('POST', `/sales/quotes/${id}/accept`)).status).to.equal(200);
+      expect((await get(`/sales/quotes/${id}`)).body.quoteStatus).to.equal('accepted');
+      await eventually(session, `/sales/opportunities/${opportunityId}`, (o) => o.stage === 'won');
+      const rejected = await eventually(session, `/sales/quotes/${sibling}`, (q) => q.quoteStatus === 'rejected');
+      expect(rejected.rejectedReason).to.contain(id);
+      expect((await send('POST', `/sales/quotes/${id}/accept`)).body.code).to.equal('quote_not_sent');
+    });
+
+    it('revises a sent quote into a draft of revision 2 that keeps its number', async () => {
+      const id = (await create({ opportunityId: undefined, accountId: 'acc-9' })).body.id;
+      await send('POST', `/sales/quotes/${id}/send`);
+      const number = (await get(`/sales/quotes/${id}`)).body.number;
+      expect((await send('POST', `/sales/quotes/${id}/revise`)).status).to.equal(200);
+      expect((await send('PATCH', `/sales/quotes/${id}`, { title: 'Revised offer' })).status).to.equal(200);
+      expect((await get(`/sales/quotes/${id}`)).body).to.include({ quoteStatus: 'draft', quoteRevision: 2, number, title: 'Revised offer' });
+      const reject = await send('POST', `/sales/quotes/${id}/reject`, {});
+      expect([reject.status, reject.body.code]).to.deep.equal([400, 'validation_failed']);
+    });
+  });
+
+  describe('GET /sales/quotes, /export, /:id/history', () => {
+    it('filters by status, sorts by number, exports CSV and shows the history', async () => {
+      const filter = encodeURIComponent('quoteStatus[eq]:"accepted"');
+      const list = await get(`/sales/quotes?filter=${filter}&sort=-number`);
+      expect(list.status).to.equal(200);
+      expect(list.body.data.map((q: { quoteStatus: string }) => q.quoteStatus)).to.deep.equal(['accepted']);
+      const exported = await fetch(`${server().url}/sales/quotes/export?format=csv`, { headers: { Authorization: `Bearer ${admin()}` } });
+      expect(exported.status).to.equal(200);
+      expect(await exported.text()).to.contain(`Q-${YEAR}-`);
+      const id = list.body.data[0].id;
+      const history = (await get(`/sales/quotes/${id}/history`)).body.data.map((e: { type: string }) => e.type);
+      expect(history).to.deep.equal(['QuoteCreated', 'QuoteNumbered', 'QuoteSent', 'QuoteAccepted']);
+    });
+  });
+
+  describe('jobs sales.quote-expiry and sales.quote-accepted', () => {
+    const run = (job: typeof quoteExpiryJob, data: object) => {
+      const { store, keyStore, readDb, jobs, config } = server();
+      const deps = { config, queue: jobs, compliance: { store, keyStore, readDb: readDb.db, kinds: [] } } as unknown as JobDeps;
+      return job.handler(deps)({ id: 'test', name: job.name, data: data as never, attempt: 1 });
+    };
+
+    it('expires a sent quote after its validity, once; before it, nothing happens', async () => {
+      const id = (await create({ validUntil: `${YEAR + 1}-01-31` })).body.id;
+      await send('POST', `/sales/quotes/${id}/send`);
+      const data = { tenantId: 'acme', quoteId: id, validUntil: `${YEAR + 1}-01-31` };
+      const before = await head();
+      await run(quoteExpiryJob, { ...data, now: `${YEAR + 1}-01-31T23:00:00Z` });
+      expect(await head()).to.equal(before);
+      await run(quoteExpiryJob, { ...data, now: `${YEAR + 1}-02-01T00:00:00Z` });
+      const expired = await head();
+      await run(quoteExpiryJob, { ...data, now: `${YEAR + 1}-02-02T00:00:00Z` });
+      expect(await head()).to.equal(expired);
+      expect((await eventually(session, `/sales/quotes/${id}`, (q) => q.quoteStatus === 'expired')).quoteStatus).to.equal('expired');
+    });
+
+    it('reacts to an acceptance once: run again, nothing changes', async () => {
+      const { body: { id } } = await send('POST', '/sales/opportunities', { name: 'Second deal' });
+      const [accepted, sibling] = [(await create({ opportunityId: id })).body.id, (await create({ opportunityId: id })).body.id];
+      await send('POST', `/sales/quotes/${accepted}/send`);
+      await send('POST', `/sales/quotes/${accepted}/accept`);
+      await eventually(session, `/sales/quotes/${sibling}`, (q) => q.quoteStatus === 'rejected');
+      const before = await head();
+      await run(quoteAcceptedJob, { tenantId: 'acme', quoteId: accepted, opportunityId: id, position: before });
+      expect(await head()).to.equal(before);
+    });
+  });
+});
