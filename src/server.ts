@@ -23,6 +23,7 @@ import { apiRoutes, RECORD_RESOURCES } from './http/api.js';
 import { openHttpPlatform } from './http/platform.js';
 import { createApp } from './http/app.js';
 import { publicFormRoutes } from './http/public/forms.js';
+import { onClientError } from './http/sales/imports.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
 import { hostApiJobs } from './jobs/api-host.js';
@@ -33,6 +34,8 @@ import { readModelOf } from './http/read-model.js';
 import { erasureEffects } from './jobs/erasure-effects.js';
 import { scheduleRetentionSweeps } from './jobs/retention-schedule.js';
 import { watchRebuildRequests } from './projections/requests.js';
+import { claimingTypes } from './projections/uniqueness.js';
+import { trackAppends } from './http/uniqueness-claims.js';
 
 export type RunningServer = {
   url: string;
@@ -53,7 +56,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = resolveMasterKey(config, logger);
   const platform = openHttpPlatform(config, RECORD_RESOURCES);
-  const store = platform.metrics.timeAppends(await openEventStore(config));
+  const store = trackAppends(platform.metrics.timeAppends(await openEventStore(config)), RECORD_RESOURCES.flatMap((r) => claimingTypes(r.kind)));
   const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), masterKey);
   const identityDb = openIdentityDb(join(config.dataDir, 'identity.db'));
   const signingKeys = await openSigningKeys(identityDb, masterKey);
@@ -89,6 +92,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     publicRouters: [...platform.routers, identity.publicRoutes, publicFormRoutes({ store, keyStore, clock: () => new Date(), limiter: platform.limiter })],
   });
   const server = app.listen(config.port);
+  server.on('clientError', onClientError);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, store: store.kind, dataDir: config.dataDir }, 'listening');

@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { ConflictError } from '../errors.js';
 import { openAccessDirectory, type AccessDirectory } from './access-directory.js';
 import { openOneTimeTokens, type OneTimeTokens } from './one-time-tokens.js';
+import { memoUntilWrite } from '../sqlite-memo.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS directory_tenants (
@@ -106,8 +107,32 @@ const clientDirectory = (db: Database.Database) => {
 export type Directory = ReturnType<typeof userDirectory> & ReturnType<typeof tenantDirectory> & ReturnType<typeof clientDirectory>
   & AccessDirectory & OneTimeTokens;
 
+/** The lookups every API request makes (its gates), memoized until `identity.db` is next written. */
+const memoized = (db: Database.Database, directory: Directory): Directory => {
+  const memo = memoUntilWrite<unknown>(db, 4_096);
+  const once = <A extends string[], R>(name: string, read: (...args: A) => R) =>
+    (...args: A): R => memo(JSON.stringify([name, ...args]), () => deepFreeze(read(...args))) as R;
+  return {
+    ...directory,
+    tenant: once('tenant', directory.tenant),
+    userById: once('userById', directory.userById),
+    client: once('client', directory.client),
+    modulesOf: once('modulesOf', directory.modulesOf),
+    customRole: once('customRole', directory.customRole),
+  };
+};
+
+/** Shared memoized values must not be changed by a caller. */
+const deepFreeze = <T>(value: T): T => {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+};
+
 /** Opens (creating when needed) the directory tables in `identity.db`. */
 export const openDirectory = (db: Database.Database): Directory => {
   db.exec(SCHEMA);
-  return { ...userDirectory(db), ...tenantDirectory(db), ...clientDirectory(db), ...openAccessDirectory(db), ...openOneTimeTokens(db) };
+  return memoized(db, { ...userDirectory(db), ...tenantDirectory(db), ...clientDirectory(db), ...openAccessDirectory(db), ...openOneTimeTokens(db) });
 };

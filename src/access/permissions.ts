@@ -13,7 +13,8 @@ const FIXED: readonly string[] = [
   'admin.users:create', 'admin.users:read', 'admin.users:update', 'admin.clients:create', 'admin.clients:update',
   'admin.roles:read', 'admin.roles:create', 'admin.roles:update', 'admin.roles:delete',
   'admin.sessions:read', 'admin.sessions:revoke', 'admin.salesConfig:read', 'admin.salesConfig:update',
-  'audit.chain:read', 'audit.events:read',
+  'audit.chain:read', 'audit.events:read', 'audit.personal:read',
+  'sales.reports:read',
   'compliance.classification:read', 'compliance.consents:read', 'compliance.consents:update',
   'compliance.retention:read', 'compliance.retention:update', 'compliance.subjects:read', 'compliance.subjects:erase',
 ];

@@ -24,6 +24,14 @@ export const eventIdFor = (commandId: string, index: number): string => uuidV5(`
 export const commandIdFor = (tenantId: string, idempotencyKey: string): string =>
   uuidV5(`idempotency#${tenantId}#${idempotencyKey}`);
 
+/**
+ * The command id of one row of a bulk import: (tenant, kind, SHA-256 of the row's normalized
+ * content, how many identical rows came before it in the file). Re-sending the same file, or a
+ * file resumed after a crash, names the same commands, so nothing is created twice.
+ */
+export const importRowCommandIdFor = (tenantId: string, kindType: string, contentHash: string, occurrence: number): string =>
+  uuidV5(`import#${tenantId}#${kindType}#${contentHash}#${occurrence}`);
+
 /** The id of the record a create command makes: a retried create addresses the same record. */
 export const recordIdFor = (commandId: string): string => uuidV5(`${commandId}#record`);
 

@@ -20,7 +20,11 @@ import { accountsResource } from './sales/accounts.js';
 import { leadsResource } from './sales/leads.js';
 import { opportunitiesResource } from './sales/opportunities.js';
 import { quotesResource } from './sales/quotes.js';
+import { activitiesResource } from './sales/activities.js';
+import { targetsResource } from './sales/targets.js';
+import { reportRoutes } from './sales/reports.js';
 import { webFormAdminRoutes } from './sales/web-forms.js';
+import { importRoutes } from './sales/imports.js';
 import { projectionRoutes } from './superadmin/projections.js';
 import { salesConfigRoutes } from './superadmin/sales-config.js';
 import type { Directory } from '../access/directory.js';
@@ -39,6 +43,7 @@ import { complianceRoutes } from './compliance/routes.js';
 /** Every catalogue-record resource the API serves. */
 export const RECORD_RESOURCES: readonly ServedResource[] = [
   served(contactsResource), served(accountsResource), served(leadsResource), served(opportunitiesResource), served(quotesResource),
+  served(activitiesResource), served(targetsResource),
 ];
 
 export type ApiDeps = RouteDeps & {
@@ -65,13 +70,14 @@ export const bodyError = (error: Error): never => {
 
 export const apiRoutes = (deps: ApiDeps): Router => {
   const api = new Router();
-  api.use(koaBody({
-    json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError,
-  }));
-  api.use(authenticate(deps.verify));
-  if (deps.limitClient) api.use(deps.limitClient);
-  if (deps.directory) api.use(accountGate(deps.directory), customRoleGate(deps.directory), moduleGate(deps.directory));
-  api.use(idempotency(deps.identityDb));
+  // One router layer for all of them: the router matches and composes each layer on every request.
+  api.use(
+    koaBody({ json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError }),
+    authenticate(deps.verify),
+    ...(deps.limitClient ? [deps.limitClient] : []),
+    ...(deps.directory ? [accountGate(deps.directory), customRoleGate(deps.directory), moduleGate(deps.directory)] : []),
+    idempotency(deps.identityDb),
+  );
   const mounts = [
     ...RECORD_RESOURCES.map((resource) => ({ path: resource.path, router: resource.routes(deps) })),
     { path: '/api/compliance/subjects', router: subjectRoutes(deps) },
@@ -81,6 +87,8 @@ export const apiRoutes = (deps: ApiDeps): Router => {
     { path: '/api/superadmin/projections', router: projectionRoutes(deps.projections) },
     { path: '/api/superadmin/sales-config', router: salesConfigRoutes(deps) },
     { path: '/api/admin/forms', router: webFormAdminRoutes(deps) },
+    { path: '/sales/reports', router: reportRoutes(deps) },
+    { path: '/sales/imports', router: importRoutes(deps) },
     ...(deps.directory ? [
       { path: '/api/superadmin/organizations', router: organizationRoutes({ ...deps, directory: deps.directory }) },
       { path: '/api/admin/users', router: userRoutes({ ...deps, directory: deps.directory }) },

@@ -4,12 +4,12 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { authorize } from '../access/policy.js';
+import { authorize, rowScope } from '../access/policy.js';
 import type { ChainDb } from '../events/audit/chain.js';
 import { verifyChain, type ChainReport } from '../events/audit/verify.js';
 import { PLATFORM_TENANT } from '../events/log/stream-name.js';
 import { InvalidInputError } from '../errors.js';
-import { AUDIT_FILTERS, AUDIT_PARAMS, auditPage, exportAuditEvents } from '../queries/audit.js';
+import { AUDIT_FILTERS, AUDIT_PARAMS, auditPage, exportAuditEvents, type Disclosure } from '../queries/audit.js';
 import type { ReadDeps } from '../queries/records.js';
 import { principalOf } from './authenticate.js';
 import { queryOf } from './read-model.js';
@@ -34,24 +34,25 @@ const verify = (deps: AuditRouteDeps) => {
   };
 };
 
-const auditor = (ctx: Context): string => {
+/** The auditor's tenant, and whether they may see personal values (`audit.personal:read`) or only that they exist. */
+const auditor = (ctx: Context): { tenantId: string; disclosure: Disclosure } => {
   const principal = principalOf(ctx.state);
   authorize(principal, 'audit.events:read');
-  return principal.tenantId;
+  return { tenantId: principal.tenantId, disclosure: rowScope(principal, 'audit.personal:read') === 'all' ? 'personal' : 'withheld' };
 };
 
 const events = (deps: AuditRouteDeps) => async (ctx: Context) => {
-  const tenantId = auditor(ctx);
-  ctx.body = await auditPage(deps, tenantId, queryOf(ctx, AUDIT_PARAMS));
+  const { tenantId, disclosure } = auditor(ctx);
+  ctx.body = await auditPage(deps, tenantId, queryOf(ctx, AUDIT_PARAMS), disclosure);
 };
 
 const exportEvents = (deps: AuditRouteDeps) => async (ctx: Context) => {
-  const tenantId = auditor(ctx);
+  const { tenantId, disclosure } = auditor(ctx);
   const { format, ...filters } = queryOf(ctx, [...AUDIT_FILTERS, 'format']);
   if (format !== 'jsonl') {
     throw new InvalidInputError('invalid_format', 'format must be jsonl', [{ pointer: '/query/format', message: 'jsonl' }]);
   }
-  ctx.body = exportAuditEvents(deps, tenantId, filters);
+  ctx.body = exportAuditEvents(deps, tenantId, filters, disclosure);
   ctx.attachment('audit-events.jsonl');
   ctx.type = 'application/x-ndjson; charset=utf-8';
 };

@@ -19,6 +19,8 @@ export type ReadModel = {
    * head, waiting a little if needed); false when it is failed or behind, and the log must answer.
    */
   isCurrent: (projection: string) => Promise<boolean>;
+  /** How far `projection`'s live tables have applied the log; undefined when they are not being kept up. */
+  checkpoint?: (projection: string) => bigint | undefined;
 };
 
 /** Waits for the `Consistency-Position` the request carries, if any; a malformed one is a 400. */
@@ -50,6 +52,8 @@ export const readModelOf = (store: EventStore, readDb: ReadDb, runner: Projectio
   isCurrent: async (projection) => {
     if (!runner.isHealthy(projection)) return false;
     const head = await store.headPosition();
+    if ((runner.checkpointOf?.(projection) ?? -1n) >= head) return true;
     return runner.waitForPosition(head, 250, [projection]).then(() => true, () => false);
   },
+  checkpoint: (projection) => runner.checkpointOf?.(projection),
 });

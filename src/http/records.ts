@@ -7,13 +7,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize, rowScope } from '../access/policy.js';
-import { createCommand, recordValidators, type RecordCommand } from '../commands/catalogue.js';
+import { createCommand, recordValidators, type CreateBody, type RecordCommand } from '../commands/catalogue.js';
 import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
 import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../commands/handle.js';
 import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
-import { getRecord, parseAsOf, recordHistory, type AsOf } from '../queries/records.js';
+import { getRecord, parseAsOf, recordHistory, type AsOf, type RecordView } from '../queries/records.js';
 import { currentRecord, exportRecords, listRecords, type Reader } from '../queries/record-list.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
@@ -21,6 +21,7 @@ import { principalOf } from './authenticate.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
 import { validator } from '../commands/validate.js';
 import { uniquely } from './uniqueness.js';
+import { answerOf, cachedAnswer, type CachedAnswer } from './read-cache.js';
 
 /** The folded state as the routes need it: absent (`none`), or a record with an owner (the policy's ABAC). */
 export type GuardState = { status: string; ownerId?: string | null };
@@ -39,7 +40,7 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   path: string;
   /** The aggregate's command for a generic one (e.g. with the tenant's configuration); required when `C` adds inputs. */
   prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string) => Promise<C>;
-  /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added beside the generic ones. */
+  /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added before the generic `/:id` ones. */
   routes?: (router: Router, deps: RouteDeps) => void;
   /** What follows a create in the same request (a quote's numbering); answers the request's last result. */
   created?: (deps: RouteDeps, id: string, context: CommandContext, result: CommandResult) => Promise<CommandResult>;
@@ -79,34 +80,70 @@ const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDe
   return uniquely(deps, { kind: r.kind, ctx, permission, id: ctx.params.id!, command }, write);
 };
 
-const create = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, validate: ReturnType<typeof recordValidators>) => async (ctx: Context) => {
+/**
+ * Creates the record `id` from a validated create body, as the caller of `ctx`: a subject for a
+ * kind about a person, the kind's preparation, the uniqueness rule, the one command handler, then
+ * what follows a create. The create route's path; bulk import sends each row through it too.
+ */
+export const createRecord = async <S extends GuardState, C extends RecordCommand>(
+  deps: RouteDeps, r: RecordResource<S, C>, ctx: Context, body: CreateBody, context: CommandContext, id: string,
+): Promise<CommandResult> => {
   const principal = principalOf(ctx.state);
-  authorize(principal, `${r.permission}:create`);
-  const body = validate.create(bodyOf(ctx));
-  const context = commandContext(ctx, deps.clock);
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
-  const id = recordIdFor(context.commandId);
   const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
   const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command };
   const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context }));
-  ctx.set('Location', `${r.path}/${id}`);
-  answerWrite(ctx, 201, r.created ? await r.created(deps, id, context, result) : result);
+  return r.created ? r.created(deps, id, context, result) : result;
 };
 
-/** The present from the read model when it holds every acknowledged write; the past (and any doubt) from the log. */
-const readRecord = async (deps: RouteDeps, r: Described, tenantId: string, id: string, asOf: AsOf | undefined) => {
-  if (asOf !== undefined || !(await deps.readModel.isCurrent(r.kind.type))) return getRecord(deps, r.kind, tenantId, id, asOf);
-  const record = currentRecord(deps.readModel.db, r.kind, tenantId, id);
-  if (!record) throw new NotFoundError('No such record');
+const create = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, validate: ReturnType<typeof recordValidators>) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), `${r.permission}:create`);
+  const body = validate.create(bodyOf(ctx));
+  const context = commandContext(ctx, deps.clock);
+  const id = recordIdFor(context.commandId);
+  const result = await createRecord(deps, r, ctx, body, context, id);
+  ctx.set('Location', `${r.path}/${id}`);
+  answerWrite(ctx, 201, result);
+};
+
+/** Sends an answer already serialized (a cached one), as JSON. */
+const sendJson = (ctx: Context, answer: CachedAnswer): void => {
+  if (answer.etag) ctx.set('ETag', answer.etag);
+  ctx.type = 'application/json';
+  ctx.body = answer.json;
+};
+
+/** An `own`-scoped reader sees only the records they own now; another's is a 404, as if absent. */
+const visible = (reader: Reader, record: RecordView): RecordView => {
+  if (reader.ownerOnly !== undefined && record.ownerId !== reader.ownerOnly) throw new NotFoundError('No such record');
   return record;
 };
 
+const answerFor = (record: RecordView): CachedAnswer => answerOf(record, `"${record.revision}"`);
+
+/** The present from the read model when it holds every acknowledged write, else from the log. */
+const presentRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: string): Promise<CachedAnswer> => {
+  if (!(await deps.readModel.isCurrent(r.kind.type))) return answerFor(visible(reader, await getRecord(deps, r.kind, reader.tenantId, id)));
+  const key = JSON.stringify(['record', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, id]);
+  return cachedAnswer(deps.readModel.db, key, () => {
+    const record = currentRecord(deps.readModel.db, r.kind, reader.tenantId, id);
+    if (!record) throw new NotFoundError('No such record');
+    return answerFor(visible(reader, record));
+  });
+};
+
+/** The past from the log, for a reader who may see the record as it is now. */
+const readRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: string, asOf: AsOf | undefined): Promise<CachedAnswer> => {
+  if (asOf === undefined || reader.ownerOnly !== undefined) {
+    const present = await presentRecord(deps, r, reader, id);
+    if (asOf === undefined) return present;
+  }
+  return answerFor(await getRecord(deps, r.kind, reader.tenantId, id, asOf));
+};
+
 const read = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
-  authorize(principalOf(ctx.state), `${r.permission}:read`);
   const asOf = parseAsOf(typeof ctx.query.asOf === 'string' ? ctx.query.asOf : undefined);
-  const record = await readRecord(deps, r, principalOf(ctx.state).tenantId, ctx.params.id!, asOf);
-  ctx.set('ETag', `"${record.revision}"`);
-  ctx.body = record;
+  sendJson(ctx, await readRecord(deps, r, readerOf(ctx, r), ctx.params.id!, asOf));
 };
 
 /** Whose rows the caller may list: the tenant's, or only their own when the policy says so. */
@@ -123,7 +160,9 @@ const list = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   const reader = readerOf(ctx, r);
   const query = queryOf(ctx, LIST_PARAMS);
   await awaitConsistency(ctx, deps.readModel, r.kind.type);
-  ctx.body = listRecords(deps.readModel.db, r.kind, reader, query);
+  const { filter, sort, limit, cursor, q } = query;
+  const key = JSON.stringify(['list', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, filter, sort, limit, cursor, q]);
+  sendJson(ctx, cachedAnswer(deps.readModel.db, key, () => answerOf(listRecords(deps.readModel.db, r.kind, reader, query))));
 };
 
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
@@ -141,8 +180,9 @@ const exportList = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
 };
 
 const history = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
-  authorize(principalOf(ctx.state), `${r.permission}:read`);
-  ctx.body = { data: await recordHistory(deps, r.kind, principalOf(ctx.state).tenantId, ctx.params.id!) };
+  const reader = readerOf(ctx, r);
+  if (reader.ownerOnly !== undefined) await presentRecord(deps, r, reader, ctx.params.id!);
+  ctx.body = { data: await recordHistory(deps, r.kind, reader.tenantId, ctx.params.id!) };
 };
 
 /** The router of one record resource (mount it under `resource.path`). */
@@ -152,6 +192,8 @@ export const recordRoutes = <S extends GuardState, C extends RecordCommand>(deps
   router.post('/', create(deps, r, validate));
   router.get('/', list(deps, r));
   router.get('/export', exportList(deps, r));
+  // A resource's own routes come before `/:id`, so a fixed path of its own (`/overdue`) is not read as an id.
+  r.routes?.(router, deps);
   router.get('/:id', read(deps, r));
   router.get('/:id/history', history(deps, r));
   router.patch('/:id', (ctx) => send(deps, r, 'update', ctx, { type: 'UpdateRecord', changes: validate.patch(bodyOf(ctx)) }));
@@ -162,7 +204,6 @@ export const recordRoutes = <S extends GuardState, C extends RecordCommand>(deps
     const { add = [], remove = [] } = validate.tags(bodyOf(ctx));
     return send(deps, r, 'update', ctx, { type: 'TagRecord', add, remove });
   });
-  r.routes?.(router, deps);
   return router;
 };
 

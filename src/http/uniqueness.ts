@@ -5,9 +5,12 @@
  * hash, which lives only in the uniqueness index (never in an event; deleted on erasure).
  *
  * What holds: within one API process, check and append run under an in-process lock per (tenant,
- * field, hash), and the check first waits until the index has applied the log's head, so every
- * earlier write (this process's, a lead conversion's, another process's) is seen; two concurrent
- * writes of one value cannot both pass. What does not: across several API processes (EventStoreDB
+ * field, hash), and the check sees every earlier write (this process's, a lead conversion's,
+ * another process's); two concurrent writes of one value cannot both pass. It sees them without
+ * waiting when the log past the index's checkpoint holds only writes made here, whose claimed
+ * values are reserved in memory until the index applies them (`uniqueness-claims.ts`); otherwise,
+ * and whenever a value looks taken (it may have been released since), it waits until the index
+ * has applied the log's head and checks the index alone. What does not: across several API processes (EventStoreDB
  * deployments) each holds its own lock and its own index, so two replicas may accept the same value
  * in the window before each has projected the other's write. Closing that needs a shared lock
  * (e.g. Redis, keyed by the hash, expiring in seconds); a reservation stream would put the hash
@@ -26,6 +29,7 @@ import { uniquenessTables } from '../projections/uniqueness.js';
 import { activeHolder, claimsOf, type Claim } from '../queries/uniqueness.js';
 import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
+import { trackerOf } from './uniqueness-claims.js';
 
 /** One guarded write: the record it targets, the generic command it carries, who must be allowed it. */
 export type UniqueWrite = { kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand };
@@ -89,18 +93,47 @@ const refuseTaken = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: 
   }
 };
 
+const keyOf = (w: UniqueWrite, tenantId: string, claim: Claim): string => `${tenantId}\0${w.kind.type}\0${claim.field}\0${claim.hash}`;
+
+/**
+ * The check without waiting for the head: when the log between the index's checkpoint and the head
+ * holds only this process's appends that reserved what they claim (`uniqueness-claims.ts`), the
+ * index plus those reservations is what the index will hold at the head, but for values released
+ * since (an archive, a change of email) — so a value held there is only a suspicion: false sends
+ * the write to the full check, true means no other record holds any of the claims.
+ */
+const clearWithoutWaiting = async (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Claim[]): Promise<boolean> => {
+  const tracker = trackerOf(deps.store);
+  const projection = uniquenessTables(w.kind).projection;
+  if (!tracker || !deps.readModel.checkpoint || deps.readModel.checkpoint(projection) === undefined) return false;
+  const head = await deps.store.headPosition();
+  // The head may hold appends of ours whose answers are on their way: those are worth waiting for, not the index.
+  if (!tracker.covers(deps.readModel.checkpoint(projection) ?? head, head)) await tracker.settled();
+  // From here on synchronous: the checkpoint, the index rows and the reservations agree.
+  const checkpoint = deps.readModel.checkpoint(projection);
+  if (checkpoint === undefined || !tracker.covers(checkpoint, head)) return false;
+  return claims.every((claim) => !tracker.reservedBy(keyOf(w, tenantId, claim), w.id, checkpoint)
+    && !activeHolder(deps.readModel.db, w.kind, tenantId, w.id, claim));
+};
+
 /** Runs `write` unless it would duplicate a unique value of another active record (then 409, nothing written). */
 export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => Promise<T>): Promise<T> => {
   if (!w.kind.unique?.length) return write();
   const principal = principalOf(w.ctx.state);
   authorize(principal, w.permission);
   const claims = await claimsFor(deps, w, principal.tenantId);
-  if (claims.length === 0) return write();
-  const release = await lockAll(claims.map((c) => `${principal.tenantId}\0${w.kind.type}\0${c.field}\0${c.hash}`));
+  const keys = claims.map((c) => keyOf(w, principal.tenantId, c));
+  const tracker = trackerOf(deps.store);
+  // Every write checked here is accounted for: it reserves exactly what it claims (maybe nothing).
+  const reserving = () => (tracker ? tracker.reserving(keys.map((key) => ({ key, recordId: w.id })), write) : write());
+  if (claims.length === 0) return reserving();
+  const release = await lockAll(keys);
   try {
-    await indexReachedHead(deps, w.kind);
-    refuseTaken(deps, w, principal.tenantId, claims);
-    return await write();
+    if (!(await clearWithoutWaiting(deps, w, principal.tenantId, claims))) {
+      await indexReachedHead(deps, w.kind);
+      refuseTaken(deps, w, principal.tenantId, claims);
+    }
+    return await reserving();
   } finally {
     release();
   }

@@ -9,11 +9,12 @@ import type { JobDefinition, JobDeps } from './define.js';
 import { rebuildJob } from '../projections/requests.js';
 import { retentionSweepJob } from './retention-sweep.js';
 import { quoteAcceptedJob, quoteExpiryJob } from './sales/quotes.js';
+import { activityReminderJob } from './sales/activities.js';
 
 export { defineJob, type JobDefinition, type JobDeps } from './define.js';
 
 /** Every job kind. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [rebuildJob, retentionSweepJob, quoteExpiryJob, quoteAcceptedJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [rebuildJob, retentionSweepJob, quoteExpiryJob, quoteAcceptedJob, activityReminderJob];
 
 /** Registers the definitions (all of them by default) on the queue; returns their names. */
 export const registerJobs = (

@@ -6,8 +6,11 @@ import { accountsProjector } from './sales/accounts.js';
 import { leadsProjector } from './sales/leads.js';
 import { opportunitiesProjector } from './sales/opportunities.js';
 import { quotesProjector } from './sales/quotes.js';
+import { activitiesProjector } from './sales/activities.js';
+import { reportsProjector } from './sales/reports.js';
+import { targetsProjector } from './sales/targets.js';
 
-export const PROJECTORS: readonly Projector[] = [contactsProjector, accountsProjector, leadsProjector, opportunitiesProjector, contactsUniqueProjector, quotesProjector];
+export const PROJECTORS: readonly Projector[] = [contactsProjector, accountsProjector, leadsProjector, opportunitiesProjector, contactsUniqueProjector, quotesProjector, activitiesProjector, targetsProjector, reportsProjector];
 
 /** The projector of that name; 404 `not_found` otherwise (the name comes from a URL or the CLI). */
 export const projectorNamed = (name: string): Projector => {

@@ -18,6 +18,7 @@ import { beginRebuild, dropRetired } from './generations.js';
 import { assertProjectors, type Projector } from './projector.js';
 import type { ReadDb } from './read-db.js';
 import { openRegistry, type Registry } from './registry.js';
+import { sharedReads, sharedReveals } from './shared-reads.js';
 import { loadRun, prepareRun } from './runs.js';
 import { statusOf, type ProjectionStatus } from './status.js';
 import { DEFAULT_BACKOFF, type Backoff } from './timing.js';
@@ -59,6 +60,8 @@ export type ProjectionRunner = {
   physicalTable(projection: string, logical: string): string;
   /** Whether the projection's live tables are being kept up (not failed, not frozen behind a version change). */
   isHealthy(projection: string): boolean;
+  /** How far the projection's live tables have applied the log, when healthy (see `isHealthy`). */
+  checkpointOf?(projection: string): bigint | undefined;
   close(): Promise<void>;
 };
 
@@ -144,8 +147,8 @@ const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell
   return {
     db: readDb.db,
     registry: r.registry,
-    read: readableEvent(keyStore, upcasters ?? noUpcasters),
-    store,
+    read: sharedReveals(readableEvent(keyStore, upcasters ?? noUpcasters)),
+    store: sharedReads(store),
     batchSize: r.options.batchSize ?? 1_000,
     pollMs: r.options.pollMs ?? 1_000,
     backoff: r.options.backoff ?? DEFAULT_BACKOFF,
@@ -238,6 +241,10 @@ const runnerApi = (r: Runner, ring: () => void, stop: () => Promise<void>): Proj
     isHealthy: (projection) => {
       const run = runOf(r, projection);
       return run.live.failure === undefined && !isFrozen(run);
+    },
+    checkpointOf: (projection) => {
+      const run = r.runs.get(projection);
+      return run && run.live.failure === undefined && !isFrozen(run) ? run.live.checkpoint : undefined;
     },
     close: () => (closing ??= closeRunner(r, stop)),
   };

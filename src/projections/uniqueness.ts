@@ -85,6 +85,10 @@ const apply = (t: Target, event: ProjectedEvent): void => {
   }
 };
 
+/** The event types that may make a unique value of the kind active (not the ones that only release). */
+export const claimingTypes = (kind: RecordKind): string[] =>
+  kind.unique?.length ? [...(['Created', 'Updated', 'Restored'] as const).map((name) => eventTypeOf(kind, name)), ...effectTypesOf(kind)] : [];
+
 /** The uniqueness projector of a kind with `unique` fields, named `<type>.unique`. */
 export const uniquenessProjector = (kind: RecordKind): Projector => {
   const { projection, table: logical } = uniquenessTables(kind);

@@ -1,7 +1,8 @@
 /**
  * Audit queries over the log (design §5): a tenant's events by actor, record type (the aggregate
  * type in the stream name), event type and time range (`occurredAt`, `from` inclusive, `to`
- * exclusive), personal fields decrypted (erased ones `null` and listed in `erased`).
+ * exclusive), personal fields decrypted (erased ones `null` and listed in `erased`) for readers
+ * allowed to see them (`audit.personal:read`); for others they read `null`, listed in `withheld`.
  *
  * Cost: there is no index; a page scans `readAll` pages from its cursor, through every tenant's
  * events, until it holds `limit` matches or has scanned `SCAN_BUDGET` events. A selective filter
@@ -13,7 +14,7 @@ import { Readable } from 'node:stream';
 import { InvalidInputError, type FieldError } from '../errors.js';
 import type { RecordedEvent } from '../events/log/port.js';
 import { scanLog } from '../events/log/scan.js';
-import { readableEvent } from '../events/personal-data/read.js';
+import { readableEvent, withheldEvent, type ReadableEvent } from '../events/personal-data/read.js';
 import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type SortKey } from './cursor.js';
 import { isoOf } from './list.js';
 import { historyEntryOf, occurredAt, type HistoryEntry, type ReadDeps } from './records.js';
@@ -24,8 +25,11 @@ export const AUDIT_PARAMS = [...AUDIT_FILTERS, 'limit', 'cursor'] as const;
 export type AuditQuery = Partial<Record<(typeof AUDIT_PARAMS)[number], string>>;
 type Filters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
 
-/** One event as an auditor reads it. */
-export type AuditEntry = HistoryEntry & { stream: string; recordId: string; recordType: string };
+/** One event as an auditor reads it; `withheld`: the personal fields not shown to this reader. */
+export type AuditEntry = HistoryEntry & { stream: string; recordId: string; recordType: string; withheld: string[] };
+
+/** Whether the reader sees personal values (decrypted) or only that they exist. */
+export type Disclosure = 'personal' | 'withheld';
 
 export type AuditPage = { data: AuditEntry[]; page: { nextCursor: string | null } };
 
@@ -66,11 +70,13 @@ const matcher = (tenantId: string, f: Filters) => (e: RecordedEvent): boolean =>
   );
 };
 
-const entryOf = (deps: ReadDeps) => {
-  const readable = readableEvent(deps.keyStore);
+const entryOf = (deps: ReadDeps, disclosure: Disclosure) => {
+  const read: (e: RecordedEvent) => ReadableEvent & { withheld?: string[] } =
+    disclosure === 'personal' ? readableEvent(deps.keyStore) : withheldEvent();
   return (e: RecordedEvent): AuditEntry => {
     const [, recordType = '', recordId = ''] = e.stream.split('/');
-    return { ...historyEntryOf(readable(e)), stream: e.stream, recordId, recordType };
+    const event = read(e);
+    return { ...historyEntryOf(event), stream: e.stream, recordId, recordType, withheld: event.withheld ?? [] };
   };
 };
 
@@ -84,7 +90,7 @@ const cursorPosition = (cursor: string, fingerprint: string): bigint => {
  * One page of the tenant's events matching the query, oldest first.
  * @throws InvalidInputError `invalid_query`, `invalid_limit` or `invalid_cursor` (400).
  */
-export const auditPage = async (deps: ReadDeps, tenantId: string, query: AuditQuery): Promise<AuditPage> => {
+export const auditPage = async (deps: ReadDeps, tenantId: string, query: AuditQuery, disclosure: Disclosure): Promise<AuditPage> => {
   const filters = filtersOf(query);
   const limit = limitOf(query.limit);
   const fingerprint = fingerprintOf(['audit', tenantId, filters]);
@@ -96,19 +102,21 @@ export const auditPage = async (deps: ReadDeps, tenantId: string, query: AuditQu
     [scanned, last] = [scanned + 1, event.position];
     if (matches(event)) found.push(event);
     if (found.length === limit || scanned === SCAN_BUDGET) {
-      return { data: found.map(entryOf(deps)), page: { nextCursor: encodeCursor([String(last)], fingerprint) } };
+      return { data: found.map(entryOf(deps, disclosure)), page: { nextCursor: encodeCursor([String(last)], fingerprint) } };
     }
   }
-  return { data: found.map(entryOf(deps)), page: { nextCursor: null } };
+  return { data: found.map(entryOf(deps, disclosure)), page: { nextCursor: null } };
 };
 
 /**
  * Every event of the tenant matching the filters, as JSON lines, oldest first, streamed: the log
  * is read a page at a time as the consumer reads. Bad filters throw here, before the first byte.
  */
-export const exportAuditEvents = (deps: ReadDeps, tenantId: string, query: Omit<AuditQuery, 'limit' | 'cursor'>): Readable => {
+export const exportAuditEvents = (
+  deps: ReadDeps, tenantId: string, query: Omit<AuditQuery, 'limit' | 'cursor'>, disclosure: Disclosure,
+): Readable => {
   const matches = matcher(tenantId, filtersOf(query));
-  const entry = entryOf(deps);
+  const entry = entryOf(deps, disclosure);
   const lines = async function* (): AsyncGenerator<string> {
     for await (const event of scanLog(deps.store)) if (matches(event)) yield `${JSON.stringify(entry(event))}\n`;
   };

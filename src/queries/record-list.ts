@@ -9,7 +9,7 @@ import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject } from '../events/log/port.js';
 import { catalogueListSpec, catalogueTables, type CatalogueListSpec } from '../projections/catalogue-columns.js';
 import { resolveTable } from '../projections/registry.js';
-import { qualified, quoteIdent } from './cursor.js';
+import { joined, qualified, quoteIdent, type Sql } from './cursor.js';
 import { exportRows, type ExportColumn, type ExportFormat } from './export.js';
 import { listPage, type ListOptions, type Row } from './list.js';
 import type { RecordView } from './records.js';
@@ -28,11 +28,18 @@ const specOf = (db: Database.Database, kind: RecordKind): CatalogueListSpec => {
   });
 };
 
-const optionsOf = (spec: CatalogueListSpec, reader: Reader, query: ListQuery): ListOptions => ({
-  ...query,
-  tenantId: reader.tenantId,
-  ...(reader.ownerOnly === undefined ? {} : { where: { sql: `${qualified(spec.table, 'owner_id')} = ?`, bindings: [reader.ownerOnly] } }),
-});
+/**
+ * A row condition the server adds to a list (e.g. "due before the request's time"), built on the
+ * physical table. Unlike the client's filter it is not part of the cursor's fingerprint, so a
+ * condition that moves from page to page (a time) keeps the cursor valid.
+ */
+export type RowCondition = (spec: CatalogueListSpec) => Sql;
+
+const optionsOf = (spec: CatalogueListSpec, reader: Reader, query: ListQuery, condition?: RowCondition): ListOptions => {
+  const owner = reader.ownerOnly === undefined ? [] : [{ sql: `${qualified(spec.table, 'owner_id')} = ?`, bindings: [reader.ownerOnly] }];
+  const where = [...owner, ...(condition ? [condition(spec)] : [])];
+  return { ...query, tenantId: reader.tenantId, ...(where.length === 0 ? {} : { where: joined(where, 'AND') }) };
+};
 
 const fieldsOf = new WeakMap<Row, JsonObject>();
 const parsedFields = (row: Row): JsonObject => {
@@ -59,11 +66,11 @@ export const recordViewOf = (kind: RecordKind) => (row: Row): RecordView => {
 };
 
 /** One page of records, read in one snapshot (the table names and the rows agree). */
-export const listRecords = (db: Database.Database, kind: RecordKind, reader: Reader, query: ListQuery) =>
+export const listRecords = (db: Database.Database, kind: RecordKind, reader: Reader, query: ListQuery, condition?: RowCondition) =>
   db
     .transaction(() => {
       const spec = specOf(db, kind);
-      const page = listPage(db, spec, optionsOf(spec, reader, query));
+      const page = listPage(db, spec, optionsOf(spec, reader, query, condition));
       return { data: page.data.map(recordViewOf(kind)), page: page.page };
     })
     .deferred();

@@ -1,6 +1,9 @@
 /** Redis access for the BullMQ tests: the URL, unique prefixes, and reading or deleting a prefix's keys. */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { createBullMqJobQueue } from '../../src/jobs/bullmq.js';
+import type { JobQueue } from '../../src/jobs/port.js';
+import { capturedLogger } from './support.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -47,3 +50,18 @@ export const dump = async (redis: Redis, prefix: string): Promise<string> => {
   }));
   return JSON.stringify(Object.fromEntries(entries));
 };
+
+/**
+ * Runs `suite` against BullMQ on the real Redis: each queue opened under a fresh key prefix, whose
+ * keys are deleted after each test; `contents` dumps the current prefix's keys and values.
+ */
+export const onBullMq = (suite: (open: () => JobQueue, contents: () => Promise<string>) => void): void =>
+  void describe('BullMQ on Redis', () => {
+    let redis: Redis;
+    let prefix = uniquePrefix();
+    before(() => (redis = connect()));
+    after(async () => redis.quit());
+    afterEach(async () => deleteKeys(redis, prefix));
+    const open = () => createBullMqJobQueue({ url: REDIS_URL, prefix: (prefix = uniquePrefix()), logger: capturedLogger().logger });
+    suite(open, () => dump(redis, prefix));
+  });

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
-import { createBullMqJobQueue } from '../../src/jobs/bullmq.js';
 import { createInProcessJobQueue } from '../../src/jobs/in-process.js';
 import type { JobQueue } from '../../src/jobs/port.js';
 import { jobNamesSubject } from '../../src/jobs/subject-jobs.js';
-import { connect, deleteKeys, dump, REDIS_URL, uniquePrefix } from './redis.js';
+import { onBullMq } from './redis.js';
 import { capturedLogger } from './support.js';
 
 const HOUR = 3_600_000;
@@ -35,15 +33,4 @@ const removalSuite = (name: string, open: () => JobQueue, contents?: () => Promi
 
 removalSuite('in-process', () => createInProcessJobQueue({ logger: capturedLogger().logger }));
 
-describe('BullMQ on Redis', () => {
-  let redis: Redis;
-  let prefix = uniquePrefix();
-  before(() => (redis = connect()));
-  after(async () => redis.quit());
-  afterEach(async () => deleteKeys(redis, prefix));
-  removalSuite(
-    'BullMQ',
-    () => createBullMqJobQueue({ url: REDIS_URL, prefix: (prefix = uniquePrefix()), logger: capturedLogger().logger }),
-    () => dump(redis, prefix),
-  );
-});
+onBullMq((open, contents) => removalSuite('BullMQ', open, contents));

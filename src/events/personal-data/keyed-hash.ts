@@ -19,6 +19,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { InvalidInputError } from '../../errors.js';
 import { LOOKUP_SUBJECT, type KeyStore } from './key-store.js';
+import { lruCache } from './lru.js';
 
 /** An email as compared for equality: Unicode NFC, trimmed, lower-cased. */
 export const normalizeEmail = (email: string): string => email.normalize('NFC').trim().toLowerCase();
@@ -44,9 +45,17 @@ const subKey = (key: Buffer, purpose: string): Buffer => {
 export const keyedHash = (key: Buffer, purpose: string, value: string): string =>
   createHmac('sha256', subKey(key, purpose)).update(normalizeFor(purpose, value), 'utf8').digest('base64url');
 
+const lookupSubKeys = lruCache<Buffer>(1_024);
+
 /**
  * The tenant-wide lookup hash for equality across subjects (mints the tenant's lookup key on first
  * use). Store it only in read-model rows that the projector deletes on erasure; never in events.
  */
-export const tenantLookupHash = (keyStore: KeyStore, tenant: string, purpose: string, value: string): string =>
-  keyedHash(keyStore.keyFor(tenant, LOOKUP_SUBJECT), purpose, value);
+export const tenantLookupHash = (keyStore: KeyStore, tenant: string, purpose: string, value: string): string => {
+  const key = keyStore.keyFor(tenant, LOOKUP_SUBJECT);
+  // HKDF costs more than the HMAC: the tenants' lookup sub-keys are kept (the key store was asked first, so never past an erasure).
+  const name = `${purpose}\0${key.toString('base64')}`;
+  let derived = lookupSubKeys.get(name);
+  if (!derived) lookupSubKeys.set(name, (derived = subKey(key, purpose)));
+  return createHmac('sha256', derived).update(normalizeFor(purpose, value), 'utf8').digest('base64url');
+};

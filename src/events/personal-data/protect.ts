@@ -165,6 +165,15 @@ export const descriptorOf = (metadata: JsonObject): PersonalDataDescriptor | und
   return { subjects: value.subjects.filter((s): s is string => typeof s === 'string'), fields };
 };
 
+/**
+ * The data with every personal field of the stored descriptor set to `null`, nothing decrypted:
+ * for readers who may see that events happened but not the person's values.
+ */
+export const withhold = (descriptor: PersonalDataDescriptor, data: JsonObject): Revealed & { withheld: string[] } => {
+  const withheld = descriptor.fields.filter((f) => hasValue(data, f.path)).map((f) => f.path);
+  return { data: withValues(data, withheld.map((path) => [path, null] as const)), erased: [], withheld };
+};
+
 const isDescriptor = (source: PersonalDataSpecs | PersonalDataDescriptor): source is PersonalDataDescriptor =>
   'subjects' in source;
 

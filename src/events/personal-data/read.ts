@@ -7,7 +7,7 @@ import type { JsonObject, RecordedEvent } from '../log/port.js';
 import { parseStreamName } from '../log/stream-name.js';
 import { noUpcasters, type Upcasters } from '../upcasting.js';
 import type { KeyStore } from './key-store.js';
-import { descriptorOf, reveal } from './protect.js';
+import { descriptorOf, reveal, withhold } from './protect.js';
 
 /** A recorded event with plaintext personal data, and the paths that read `null` because erased. */
 export type ReadableEvent = RecordedEvent & { erased: string[] };
@@ -22,4 +22,15 @@ export const readableEvent = (keyStore: KeyStore, upcasters: Upcasters = noUpcas
     : { data: event.data as JsonObject, erased: [] };
   const upcast = upcasters.upcast({ type: event.type, schemaVersion: event.schemaVersion, data: revealed.data });
   return { ...event, schemaVersion: upcast.schemaVersion, data: upcast.data, erased: revealed.erased };
+};
+
+/** A recorded event with its personal fields withheld: `null`, listed in `withheld`, never decrypted. */
+export type WithheldEvent = ReadableEvent & { withheld: string[] };
+
+/** Like `readableEvent`, for readers not allowed to see personal values: nothing is decrypted. */
+export const withheldEvent = (upcasters: Upcasters = noUpcasters) => (event: RecordedEvent): WithheldEvent => {
+  const descriptor = descriptorOf(event.metadata);
+  const masked = descriptor ? withhold(descriptor, event.data) : { data: event.data as JsonObject, withheld: [] };
+  const upcast = upcasters.upcast({ type: event.type, schemaVersion: event.schemaVersion, data: masked.data });
+  return { ...event, schemaVersion: upcast.schemaVersion, data: upcast.data, erased: [], withheld: masked.withheld };
 };

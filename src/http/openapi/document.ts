@@ -1,12 +1,15 @@
 /**
  * The OpenAPI 3.1 document, generated from what the app really mounts (the route inventory) and
  * the JSON Schemas the routes validate with. Every mounted route is a path (documentation assets
- * aside); routes without a described operation get a generic one rather than going missing.
+ * aside), a route over a closed set of names (the reports) one path per name as well; routes
+ * without a described operation get a generic one rather than going missing.
  */
 import { OAUTH_PATH } from '../../access/oauth/provider.js';
 import { platformOperations, platformSchemas } from './platform.js';
 import { accessOperations, accessSchemas } from './access.js';
 import { recordOperations, recordSchemas, type DocumentedResource } from './records.js';
+import { routeInstances, salesReadOperations } from './sales-reports.js';
+import { salesOperations, salesSchemas } from './sales.js';
 import { isPublicRoute, type MountedRoute } from './routes.js';
 import { SHARED_SCHEMAS, operation, type Operation } from './shapes.js';
 
@@ -46,9 +49,11 @@ const completed = (route: MountedRoute, known: Operation | undefined): Operation
 };
 
 const pathsOf = (input: DocumentInput): Record<string, Record<string, Operation>> => {
-  const known: Record<string, Operation> = Object.assign(platformOperations(), accessOperations(), ...input.resources.map(recordOperations));
+  const known: Record<string, Operation> = Object.assign(
+    platformOperations(), accessOperations(), salesOperations(), salesReadOperations(), ...input.resources.map(recordOperations),
+  );
   const paths: Record<string, Record<string, Operation>> = {};
-  for (const route of input.routes.filter((r) => !UI_ASSETS.test(r.path))) {
+  for (const route of input.routes.flatMap((r) => [r, ...routeInstances(r)]).filter((r) => !UI_ASSETS.test(r.path))) {
     const item = (paths[openApiPath(route.path)] ??= {});
     item[route.method.toLowerCase()] = completed(route, known[`${route.method} ${route.path}`]);
   }
@@ -78,7 +83,7 @@ export const openApiDocument = (input: DocumentInput): object => ({
   security: [{ bearer: [] }, { oauth: [] }],
   paths: pathsOf(input),
   components: {
-    schemas: { ...SHARED_SCHEMAS, ...platformSchemas(), ...accessSchemas(), ...Object.assign({}, ...input.resources.map((r) => recordSchemas(r.kind))) },
+    schemas: { ...SHARED_SCHEMAS, ...platformSchemas(), ...accessSchemas(), ...salesSchemas(), ...Object.assign({}, ...input.resources.map((r) => recordSchemas(r.kind))) },
     securitySchemes: securitySchemes(input.publicUrl),
   },
 });

@@ -21,6 +21,19 @@ const audit = (names: readonly string[]) => names.map((name) => query(name, `Fil
 const write = (summary: string, schema: string, status = 200) =>
   operation(summary, { requestBody: body(ref(schema)), responses: { [status]: json(ref('WriteResult')) } });
 
+const IMPORT_SUMMARY = {
+  type: 'object', required: ['rows', 'created', 'skipped', 'failed', 'errors', 'errorsOmitted'],
+  properties: {
+    rows: { type: 'integer' }, created: { type: 'integer' }, skipped: { type: 'integer', description: 'Rows imported before (same content)' },
+    failed: { type: 'integer' }, errorsOmitted: { type: 'integer' },
+    errors: { type: 'array', maxItems: 1000, items: { type: 'object', required: ['row', 'code', 'detail'], properties: { row: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' } } } },
+  },
+};
+const csvImport = (what: string) => operation(`Import ${what} from CSV (streamed, at most 200 MB; re-sending creates nothing twice)`, {
+  requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } },
+  responses: { 200: json(IMPORT_SUMMARY) },
+});
+
 /** Operations keyed `METHOD /koa/path/:param` as the API mounts them. */
 export const platformOperations = (): Record<string, Operation> => ({
   'POST /api/superadmin/organizations': write('Create an organization (tenant) with its first admin', 'NewOrganization', 201),
@@ -37,6 +50,8 @@ export const platformOperations = (): Record<string, Operation> => ({
   'GET /api/compliance/classification': operation('The classification of every record type\'s fields'),
   'GET /api/superadmin/projections': operation('Each projection\'s checkpoint, lag and status'),
   'POST /api/superadmin/projections/:name/rebuild': operation('Rebuild a projection without downtime', { responses: { 202: { description: 'Rebuilding' } } }),
+  'POST /sales/imports/contacts': csvImport('contacts'),
+  'POST /sales/imports/leads': csvImport('leads'),
   'GET /api/audit/verify': operation('Verify the tamper-evidence chain of the log'),
   'GET /api/audit/events': operation('The tenant\'s events, filtered', { parameters: audit(AUDIT_PARAMS) }),
   'GET /api/audit/events/export': operation('The tenant\'s events as JSON lines', { parameters: [{ ...query('format', 'jsonl'), required: true }, ...audit(AUDIT_FILTERS)] }),

@@ -65,7 +65,7 @@ const listParameters = (kind: RecordKind, paging: boolean) => {
 };
 
 const ID = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-const IF_MATCH = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag (revision) the change applies to; 412 otherwise' };
+export const IF_MATCH = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag (revision) the change applies to; 412 otherwise' };
 
 const pageOf = (item: Schema): Schema => ({
   type: 'object', required: ['data', 'page'],

@@ -40,7 +40,7 @@ type Submission = {
 };
 
 const field = (name: string): JsonObject => leadKind.fields[name]!;
-const submission = validator<Submission>({
+export const submission = validator<Submission>({
   type: 'object', additionalProperties: false, required: ['firstName', 'lastName', 'email'],
   properties: {
     firstName: field('firstName'), lastName: field('lastName'), email: field('email'), company: field('company'), message: field('message'),

@@ -12,7 +12,7 @@ import { contactKind } from '../../events/sales/contact.js';
 import { answerWrite } from '../command-context.js';
 import { recordRequest, type RecordResource, type RouteDeps } from '../records.js';
 
-const mergeBody = validator<{ loserId: string }>({
+export const mergeBody = validator<{ loserId: string }>({
   type: 'object', additionalProperties: false, required: ['loserId'],
   properties: { loserId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' } },
 });

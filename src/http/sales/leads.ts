@@ -16,9 +16,9 @@ import { principalOf } from '../authenticate.js';
 import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
 const REASON = { type: 'string', minLength: 1, maxLength: 500 };
-const qualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: REASON } });
-const disqualifyBody = validator<{ reason: string }>({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: REASON } });
-const convertBody = validator<{ opportunity?: { name: string; amount: Money } }>({
+export const qualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: REASON } });
+export const disqualifyBody = validator<{ reason: string }>({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: REASON } });
+export const convertBody = validator<{ opportunity?: { name: string; amount: Money } }>({
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -29,7 +29,7 @@ const convertBody = validator<{ opportunity?: { name: string; amount: Money } }>
   },
 });
 
-const statusBody = validator<{ status: string }>({
+export const statusBody = validator<{ status: string }>({
   type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', minLength: 1, maxLength: 50 } },
 });
 

@@ -12,13 +12,13 @@ import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
-const loseBody = validator<{ reason: string }>({
+export const loseBody = validator<{ reason: string }>({
   type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
 });
-const reopenBody = validator<{ stage: string }>({
+export const reopenBody = validator<{ stage: string }>({
   type: 'object', additionalProperties: false, required: ['stage'], properties: { stage: { type: 'string', minLength: 1, maxLength: 50 } },
 });
-const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
+export const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body ?? {};
 

@@ -18,8 +18,8 @@ import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
 import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
-const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
-const rejectBody = validator<{ reason: string }>({
+export const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
+export const rejectBody = validator<{ reason: string }>({
   type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
 });
 

@@ -15,7 +15,7 @@ import { principalOf } from '../authenticate.js';
 import { commandContext } from '../command-context.js';
 import type { RouteDeps } from '../records.js';
 
-const createBody = validator<{ name: string }>({
+export const createBody = validator<{ name: string }>({
   type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
 });
 

@@ -38,10 +38,11 @@ describe('GET /api/audit/events', function () {
     ]);
     const [adaCreated, bobCreated] = body.data;
     expect(bobCreated).to.include({ stream: `acme/sales.contact/${bob.id}`, recordType: 'sales.contact', revision: 0, actorId: 'rep-7' });
-    expect(bobCreated).to.have.keys('position', 'stream', 'recordId', 'recordType', 'type', 'revision', 'occurredAt', 'actorId', 'correlationId', 'data', 'erased');
+    expect(bobCreated).to.have.keys('position', 'stream', 'recordId', 'recordType', 'type', 'revision', 'occurredAt', 'actorId', 'correlationId', 'data', 'erased', 'withheld');
     expect(bobCreated.data.fields).to.include({ firstName: 'Bob', city: 'Boston' });
     expect(adaCreated.data.fields).to.include({ firstName: null, email: null, city: 'Arlington' });
     expect(adaCreated.erased).to.include.members(['fields.firstName', 'fields.email']);
+    expect(bobCreated.withheld).to.deep.equal([]);
   });
 
   it('filters by actor, record type, event type and time range', async () => {
@@ -104,5 +105,18 @@ describe('GET /api/audit/events', function () {
       expect((await exported('?format=csv')).status).to.equal(400);
       expect((await exported('?format=jsonl&to=soon')).status).to.equal(400);
     });
+  });
+
+  it('withholds personal values from a reader of events without audit.personal:read, in pages and exports', async () => {
+    const admin = await tokenFor(server, { tenantId: 'acme', actorId: 'admin-1', roles: ['tenant_admin'] });
+    const role = { name: 'external_auditor', grants: [{ permission: 'audit.events:read', scope: 'all' }] };
+    expect((await call(server, 'POST', '/api/admin/roles', { token: admin, body: role })).status).to.equal(201);
+    const external = await tokenFor(server, { tenantId: 'acme', actorId: 'ext-1', roles: ['external_auditor'] });
+    const bobCreated = (await events('?actor=rep-7', external)).body.data[0];
+    expect(bobCreated.data.fields).to.include({ firstName: null, lastName: null, email: null, city: 'Boston' });
+    expect(bobCreated.withheld).to.include.members(['fields.firstName', 'fields.lastName', 'fields.email']);
+    const res = await fetch(`${server.url}/api/audit/events/export?format=jsonl&actor=rep-7`, { headers: { Authorization: `Bearer ${external}` } });
+    expect(await res.text()).to.not.contain('Bob');
+    expect((await events('?actor=rep-7')).body.data[0].data.fields.firstName).to.equal('Bob');
   });
 });

@@ -55,6 +55,22 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
       expect((await call(server, 'PATCH', `/sales/contacts/${created.body.id}`, { token: alice, body: { lastName: 'King' } })).status).to.equal(200);
     });
 
+    it('shows an `own` reader only their own records: in lists, by id, in the past and in history', async () => {
+      const grants = [{ permission: 'sales.contacts:create', scope: 'all' }, { permission: 'sales.contacts:read', scope: 'own' }];
+      expect((await defineRole({ name: 'own_reader', grants })).status).to.equal(201);
+      const [carol, dave] = [await as(['own_reader'], 'carol'), await as(['own_reader'], 'dave')];
+      const body = { ...contact, email: 'own-reader@example.org' };
+      const { id, position } = (await call(server, 'POST', '/sales/contacts', { token: carol, body })).body;
+      const headers = { 'Consistency-Position': String(position) };
+      for (const path of [`/sales/contacts/${id}`, `/sales/contacts/${id}?asOf=0`, `/sales/contacts/${id}/history`]) {
+        expect((await call(server, 'GET', path, { token: carol, headers })).status, path).to.equal(200);
+        expect((await call(server, 'GET', path, { token: dave, headers })).status, path).to.equal(404);
+      }
+      const listed = async (token: string) => (await call(server, 'GET', '/sales/contacts', { token, headers })).body.data.map((c: { id: string }) => c.id);
+      expect(await listed(carol)).to.include(id);
+      expect(await listed(dave)).to.not.include(id);
+    });
+
     it('lists built-in and custom roles, and keeps a tenant\'s roles to that tenant', async () => {
       await defineRole({ name: 'lead_viewer', grants: [{ permission: 'sales.leads:read', scope: 'all' }] });
       const res = await call(server, 'GET', '/api/admin/roles', { token: admin });

@@ -7,6 +7,17 @@ import { schemaOf } from '../../../src/commands/validate.js';
 import { RECORD_RESOURCES } from '../../../src/http/api.js';
 import { openApiPath } from '../../../src/http/openapi/document.js';
 import { componentName } from '../../../src/http/openapi/records.js';
+import { salesReadOperations } from '../../../src/http/openapi/sales-reports.js';
+import { salesOperations } from '../../../src/http/openapi/sales.js';
+import { submission } from '../../../src/http/public/forms.js';
+import { cancelBody, completeBody, overdueQuery, rescheduleBody } from '../../../src/http/sales/activities.js';
+import { mergeBody } from '../../../src/http/sales/contacts.js';
+import { convertBody, disqualifyBody, qualifyBody, statusBody } from '../../../src/http/sales/leads.js';
+import { emptyBody as opportunityEmpty, loseBody, reopenBody } from '../../../src/http/sales/opportunities.js';
+import { emptyBody as quoteEmpty, rejectBody } from '../../../src/http/sales/quotes.js';
+import { REPORTS } from '../../../src/http/sales/reports.js';
+import { createBody as webFormBody } from '../../../src/http/sales/web-forms.js';
+import { salesConfigValidators } from '../../../src/commands/sales/config.js';
 import { mountedRouters, routesOf } from '../../../src/http/openapi/routes.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
@@ -61,6 +72,66 @@ describe('API documentation', () => {
     it('describes the platform routes\' bodies with their ajv schemas', () => {
       expect(doc.paths['/api/superadmin/organizations'].post.requestBody.content['application/json'].schema).to.deep.equal({ $ref: '#/components/schemas/NewOrganization' });
       expect(doc.components.schemas.NewOrganization.required).to.deep.equal(['name', 'slug', 'admin']);
+    });
+  });
+
+  describe('GET /openapi.json (Sales rule routes)', () => {
+    /** Each rule route and the validator its body is checked with (none: no body). */
+    const SALES_ROUTES: Array<[string, ((input: unknown) => unknown) | null]> = [
+      ['POST /sales/leads/:id/status', statusBody], ['POST /sales/leads/:id/qualify', qualifyBody],
+      ['POST /sales/leads/:id/disqualify', disqualifyBody], ['POST /sales/leads/:id/convert', convertBody],
+      ['POST /sales/opportunities/:id/win', opportunityEmpty], ['POST /sales/opportunities/:id/lose', loseBody],
+      ['POST /sales/opportunities/:id/reopen', reopenBody],
+      ['POST /sales/quotes/:id/send', quoteEmpty], ['POST /sales/quotes/:id/accept', quoteEmpty],
+      ['POST /sales/quotes/:id/reject', rejectBody], ['POST /sales/quotes/:id/revise', quoteEmpty],
+      ['POST /sales/contacts/:id/merge', mergeBody],
+      ['POST /sales/activities/:id/complete', completeBody], ['POST /sales/activities/:id/reschedule', rescheduleBody],
+      ['POST /sales/activities/:id/cancel', cancelBody], ['GET /sales/activities/overdue', null],
+      ['GET /sales/targets/:id/attainment', null], ['GET /sales/reports/:name', null],
+      ...Object.keys(REPORTS).map((name): [string, null] => [`GET /sales/reports/${name}`, null]),
+      ['POST /api/admin/forms', webFormBody], ['POST /api/admin/forms/:formKey/disable', null],
+      ['POST /api/public/forms/:formKey/leads', submission],
+      ['GET /api/superadmin/sales-config', null], ['PUT /api/superadmin/sales-config', salesConfigValidators.config],
+      ['PATCH /api/superadmin/sales-config', salesConfigValidators.changes],
+    ];
+    const described = () => ({ ...salesOperations(), ...salesReadOperations() });
+    const operationOf = (key: string) => {
+      const [method, path] = key.split(' ') as [string, string];
+      return doc.paths[openApiPath(path)]?.[method.toLowerCase()];
+    };
+    const resolved = (schema: { $ref?: string }) => (schema.$ref ? doc.components.schemas[schema.$ref.split('/').pop()!] : schema);
+
+    it('gives each its own summary and, for a body, the schema its route validates with', () => {
+      for (const [key, validate] of SALES_ROUTES) {
+        const operation = operationOf(key);
+        expect(operation, key).to.be.an('object');
+        expect(operation.summary, key).to.equal(described()[key]?.summary).and.not.equal(key);
+        if (validate === null) continue;
+        expect(resolved(operation.requestBody.content['application/json'].schema), key).to.deep.equal(schemaOf(validate));
+      }
+    });
+
+    it('states the refusal codes and answers of the rules', () => {
+      expect(operationOf('POST /sales/quotes/:id/accept').description).to.contain('`quote_not_sent`').and.contain('`quote_expired`');
+      expect(operationOf('POST /sales/leads/:id/convert').description).to.contain('`lead_disqualified`');
+      expect(operationOf('POST /sales/opportunities/:id/win').responses['200'].content['application/json'].schema).to.deep.equal({ $ref: '#/components/schemas/WriteResult' });
+      expect(operationOf('POST /sales/leads/:id/convert').responses['200'].content['application/json'].schema.required).to.include('contactId');
+      expect(operationOf('POST /sales/opportunities/:id/lose').parameters.map((p: { name: string }) => p.name)).to.include.members(['id', 'If-Match']);
+      expect(operationOf('POST /sales/opportunities/:id/lose').requestBody.required).to.equal(true);
+      expect(operationOf('POST /sales/quotes/:id/send').requestBody.required).to.equal(false);
+      const form = operationOf('POST /api/public/forms/:formKey/leads');
+      expect(form.security).to.deep.equal([]);
+      expect(Object.keys(form.requestBody.content)).to.include('application/x-www-form-urlencoded');
+    });
+
+    it('documents each report on a path of its own with the parameters it takes, and the overdue view\'s query', () => {
+      for (const [name, { params }] of Object.entries(REPORTS)) {
+        const operation = operationOf(`GET /sales/reports/${name}`);
+        expect(operation.parameters.map((p: { name: string }) => p.name), name).to.deep.equal([...params]);
+      }
+      expect(operationOf('GET /sales/reports/:name').parameters[0].schema.enum).to.deep.equal(Object.keys(REPORTS));
+      const overdue = operationOf('GET /sales/activities/overdue').parameters.map((p: { name: string }) => p.name);
+      expect(overdue).to.deep.equal(Object.keys((schemaOf(overdueQuery) as { properties: object }).properties));
     });
   });
 

@@ -24,6 +24,14 @@ describe('tenant isolation of every record resource', () => {
   });
   after(async () => server.dispose());
 
+  /** What a sample create needs to exist first, by resource (an activity links to a record of its tenant). */
+  const prerequisites: Record<string, () => Promise<Record<string, unknown>>> = {
+    '/sales/activities': async () => {
+      const opportunity = await call(server, 'POST', '/sales/opportunities', { token: acme, body: { name: 'Linked deal' } });
+      return { linkedTo: { type: 'opportunity', id: opportunity.body.id } };
+    },
+  };
+
   for (const { kind, path } of RECORD_RESOURCES) {
     describe(path, () => {
       let id: string;
@@ -31,7 +39,7 @@ describe('tenant isolation of every record resource', () => {
       let revision: number;
       let body: Record<string, unknown>;
       before(async () => {
-        body = sampleOf(schemaOf(recordValidators(kind).create) as Record<string, unknown>) as Record<string, unknown>;
+        body = { ...(sampleOf(schemaOf(recordValidators(kind).create) as Record<string, unknown>) as Record<string, unknown>), ...(await prerequisites[path]?.()) };
         const created = await call(server, 'POST', path, { token: acme, body });
         expect(created.status, JSON.stringify(created.body)).to.equal(201);
         ({ id, position, revision } = created.body);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { tokenFor } from '../../support/http.js';
 import type { JobDeps } from '../../../src/jobs/define.js';
 import { quoteAcceptedJob, quoteExpiryJob } from '../../../src/jobs/sales/quotes.js';
-import { salesSession, type SalesSession } from './session.js';
+import { eventually, salesSession } from './session.js';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 const YEAR = new Date().getUTCFullYear();
@@ -15,17 +15,6 @@ const LINES = [
   { productId: 'support', quantity: 12, taxRateId: 'standard' },
   { description: 'Training day', quantity: 3, unitPrice: eur(45_050), discountBasisPoints: 250, taxRateId: 'reduced' },
 ];
-
-/** Reads until `done` holds (the acceptance reactor runs as a job, after the request). */
-const eventually = async (session: SalesSession, path: string, done: (body: any) => boolean) => {
-  for (let i = 0; i < 100; i++) {
-    await session.reachedHead();
-    const { body } = await session.get(path);
-    if (done(body)) return body;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${path} never reached the expected state`);
-};
 
 describe('/sales/quotes', () => {
   const session = salesSession();

@@ -44,3 +44,14 @@ export const salesSession = (): SalesSession => {
     reachedHead: async () => void (position = await head()),
   };
 };
+
+/** Reads until `done` holds: reactors (jobs) and projectors run after the request that caused them. */
+export const eventually = async (session: SalesSession, path: string, done: (body: any) => boolean) => {
+  for (let i = 0; i < 100; i++) {
+    await session.reachedHead();
+    const { body } = await session.get(path);
+    if (done(body)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${path} never reached the expected state`);
+};

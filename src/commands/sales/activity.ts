@@ -1,0 +1,158 @@
+/**
+ * The Activity aggregate: an explicit decider over a state union on `status` (open, completed,
+ * cancelled). It is created open, linked to a record the server found in the tenant (`linkFound`,
+ * looked up before deciding, see `activity-link.ts`), with a schedule that fits its kind
+ * (`activity-schedule.ts`). Only an open activity changes (409 `activity_closed`): its fields
+ * (but not its kind or link, 422 `field_fixed`, nor its times, which change by rescheduling,
+ * 422 `reschedule_required`), its schedule, its completion (with an optional outcome) and its
+ * cancellation (with a reason). A reminder is recorded once per reminder time, and only while
+ * the activity is open and still has that time, so a stale or repeated timer changes nothing.
+ */
+import { ConflictError, RuleViolationError } from '../../errors.js';
+import { personalDataOf } from '../../events/catalogue.js';
+import { canonicalJson } from '../../events/log/canonical-json.js';
+import type { JsonObject } from '../../events/log/port.js';
+import {
+  ACTIVITY_CANCELLED, ACTIVITY_COMPLETED, ACTIVITY_REMINDER_SENT, ACTIVITY_RESCHEDULED, activityKind,
+  type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type Schedule,
+} from '../../events/sales/activity.js';
+import type { RecordCommand } from '../catalogue.js';
+import { unreachable, type Decider, type DomainEvent } from '../decider.js';
+import type { Aggregate } from '../handle.js';
+import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
+import { checkedSchedule, dueTimeOf, presentTimes, SCHEDULE_FIELDS, scheduleOf } from './activity-schedule.js';
+
+export type ActivityState = { status: 'none' } | ({ status: ActivityStatus } & LiveBody);
+type Existing = Exclude<ActivityState, { status: 'none' }>;
+
+/** A generic command and whether the record its create links to exists in the tenant (true for other commands). */
+export type LinkCheckedCommand = RecordCommand & { linkFound: boolean };
+
+/** `at`: the time the command is decided at (ISO). */
+export type ActivityCommand =
+  | LinkCheckedCommand
+  | { type: 'CompleteActivity'; at: string; outcome?: string }
+  | { type: 'RescheduleActivity'; schedule: Partial<Schedule> }
+  | { type: 'CancelActivity'; reason: string }
+  | { type: 'SendActivityReminder'; remindAt: string };
+
+const generic = genericPart(activityKind);
+
+const OWN: readonly string[] = [ACTIVITY_COMPLETED, ACTIVITY_RESCHEDULED, ACTIVITY_CANCELLED, ACTIVITY_REMINDER_SENT];
+
+const statusAfter = (event: ActivityOwnEvent, status: ActivityStatus): ActivityStatus => {
+  switch (event.type) {
+    case ACTIVITY_COMPLETED:
+      return 'completed';
+    case ACTIVITY_CANCELLED:
+      return 'cancelled';
+    case ACTIVITY_RESCHEDULED:
+    case ACTIVITY_REMINDER_SENT:
+      return status;
+    default:
+      return unreachable(event);
+  }
+};
+
+const evolve = (state: ActivityState, event: DomainEvent): ActivityState => {
+  const body = generic.evolve(bodyOf(state), event);
+  if (body === undefined) return state;
+  if (state.status === 'none') return { ...body, status: 'open' };
+  return { ...body, status: OWN.includes(event.type) ? statusAfter(event as ActivityOwnEvent, state.status) : state.status };
+};
+
+/** The activity a change acts on: existing (404), not archived (409 `record_archived`), open (409 `activity_closed`). */
+const open = (state: ActivityState): Existing => {
+  const body = liveBody(bodyOf(state));
+  const { status } = state as Existing;
+  if (status !== 'open') throw new ConflictError('activity_closed', `The activity is ${status}; only an open activity changes`, { activityStatus: status });
+  return { ...body, status };
+};
+
+const kindOf = (activity: Existing): ActivityKindName => activity.fields.kind as ActivityKindName;
+
+// ---------------------------------------------------------------------------------------------
+// Generic commands: a create is linked and scheduled; a change leaves kind, link and times alone
+// ---------------------------------------------------------------------------------------------
+
+const createdFields = (fields: JsonObject): JsonObject => {
+  const schedule = checkedSchedule(fields.kind as ActivityKindName, scheduleOf(fields));
+  const dueTime = dueTimeOf(schedule);
+  return { ...fields, ...presentTimes(schedule), ...(dueTime === null ? {} : { dueTime }), activityStatus: 'open' };
+};
+
+const FIXED = ['kind', 'linkedTo'];
+
+const checkChanges = (state: ActivityState, changes: JsonObject): void => {
+  const { fields } = open(state);
+  const changed = Object.keys(changes).filter((name) => canonicalJson(changes[name] ?? null) !== canonicalJson(fields[name] ?? null));
+  const fixed = changed.filter((name) => FIXED.includes(name));
+  if (fixed.length > 0) throw new RuleViolationError('field_fixed', `${fixed.join(', ')} cannot change`, { fields: fixed });
+  const times = changed.filter((name) => (SCHEDULE_FIELDS as readonly string[]).includes(name));
+  if (times.length > 0) throw new RuleViolationError('reschedule_required', 'Times change by POST /sales/activities/:id/reschedule', { fields: times });
+};
+
+const decideGeneric = ({ linkFound, ...command }: LinkCheckedCommand, state: ActivityState): DomainEvent[] => {
+  if (command.type === 'CreateRecord') {
+    if (!linkFound) throw new RuleViolationError('linked_record_not_found', 'The record linkedTo names does not exist', { linkedTo: command.fields.linkedTo });
+    return generic.decide({ ...command, fields: createdFields(command.fields) }, bodyOf(state));
+  }
+  if (command.type === 'UpdateRecord') checkChanges(state, command.changes);
+  return generic.decide(command, bodyOf(state));
+};
+
+// ---------------------------------------------------------------------------------------------
+// The activity's own commands
+// ---------------------------------------------------------------------------------------------
+
+const complete = (state: ActivityState, at: string, outcome: string | undefined): ActivityOwnEvent[] => {
+  const { subjectId } = open(state);
+  return [{ type: ACTIVITY_COMPLETED, data: { subjectId, completedAt: new Date(at).toISOString(), outcome: outcome ?? null } }];
+};
+
+const reschedule = (state: ActivityState, requested: Partial<Schedule>): ActivityOwnEvent[] => {
+  const activity = open(state);
+  const kind = kindOf(activity);
+  if (kind === 'note') throw new RuleViolationError('note_not_scheduled', 'A note has no schedule to change');
+  const schedule = checkedSchedule(kind, scheduleOf(requested as JsonObject), true);
+  if (canonicalJson(schedule) === canonicalJson(scheduleOf(activity.fields))) return [];
+  return [{ type: ACTIVITY_RESCHEDULED, data: { ...schedule, dueTime: dueTimeOf(schedule) } }];
+};
+
+const cancel = (state: ActivityState, reason: string): ActivityOwnEvent[] => {
+  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'Cancelling an activity needs a reason');
+  open(state);
+  return [{ type: ACTIVITY_CANCELLED, data: { reason } }];
+};
+
+/** The reminder of `remindAt`, unless the activity is gone, closed, archived, rescheduled or reminded already. */
+const remind = (state: ActivityState, remindAt: string): ActivityOwnEvent[] => {
+  if (state.status !== 'open' || state.archived) return [];
+  const { fields } = state;
+  if (fields.remindAt !== remindAt || fields.reminderSentFor === remindAt) return [];
+  return [{ type: ACTIVITY_REMINDER_SENT, data: { remindAt, dueTime: typeof fields.dueTime === 'string' ? fields.dueTime : null } }];
+};
+
+const decide = (command: ActivityCommand, state: ActivityState): DomainEvent[] => {
+  if (isGenericCommand(command)) return decideGeneric(command, state);
+  switch (command.type) {
+    case 'CompleteActivity':
+      return complete(state, command.at, command.outcome);
+    case 'RescheduleActivity':
+      return reschedule(state, command.schedule);
+    case 'CancelActivity':
+      return cancel(state, command.reason);
+    case 'SendActivityReminder':
+      return remind(state, command.remindAt);
+    default:
+      return unreachable(command);
+  }
+};
+
+export const activityDecider: Decider<ActivityCommand, DomainEvent, ActivityState> = { initialState: () => ({ status: 'none' }), evolve, decide };
+
+export const activityAggregate: Aggregate<ActivityCommand, DomainEvent, ActivityState> = {
+  type: activityKind.type,
+  decider: activityDecider,
+  personalData: { ...personalDataOf(activityKind), [ACTIVITY_COMPLETED]: { subjectField: 'subjectId', fields: ['outcome'] } },
+};

@@ -1,0 +1,90 @@
+/**
+ * Activities (Sales): tasks, meetings, calls and notes, each linked to one sales record (a contact,
+ * account, lead, opportunity or quote). A task is due at `dueAt`; a meeting or call starts at
+ * `startsAt` (and may end at `endsAt`); a note has no schedule. `dueTime` (the due or start time)
+ * is what the overdue view sorts on. An activity is about a person: the linked contact's or lead's
+ * data subject, or one of its own otherwise, so its free text (subject, notes, outcome) is
+ * encrypted and erased with that person. Completing, rescheduling, cancelling and reminding are
+ * its own events.
+ */
+import type { RecordKind } from '../catalogue.js';
+import type { JsonObject } from '../log/port.js';
+
+export const ACTIVITY_COMPLETED = 'ActivityCompleted';
+export const ACTIVITY_RESCHEDULED = 'ActivityRescheduled';
+export const ACTIVITY_CANCELLED = 'ActivityCancelled';
+export const ACTIVITY_REMINDER_SENT = 'ActivityReminderSent';
+
+/** The schedule fields, each an ISO time or `null` (cleared). */
+export type Schedule = { dueAt: string | null; startsAt: string | null; endsAt: string | null; remindAt: string | null };
+
+export type ActivityOwnEvent =
+  | { type: typeof ACTIVITY_COMPLETED; data: { subjectId: string | null; completedAt: string; outcome: string | null } }
+  | { type: typeof ACTIVITY_RESCHEDULED; data: Schedule & { dueTime: string | null } }
+  | { type: typeof ACTIVITY_CANCELLED; data: { reason: string } }
+  | { type: typeof ACTIVITY_REMINDER_SENT; data: { remindAt: string; dueTime: string | null } };
+
+export const ACTIVITY_KINDS = ['task', 'meeting', 'call', 'note'] as const;
+export type ActivityKindName = (typeof ACTIVITY_KINDS)[number];
+
+export const ACTIVITY_STATUSES = ['open', 'completed', 'cancelled'] as const;
+export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
+
+/** The records an activity may be linked to, and their aggregate types. */
+export const LINKABLE_TYPES = {
+  contact: 'sales.contact', account: 'sales.account', lead: 'sales.lead', opportunity: 'sales.opportunity', quote: 'sales.quote',
+} as const;
+export type LinkableType = keyof typeof LINKABLE_TYPES;
+export type LinkedTo = { type: LinkableType; id: string };
+
+const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
+const TIME = { type: 'string', format: 'date-time', maxLength: 40 };
+
+const LINKED_TO: JsonObject = {
+  type: 'object', additionalProperties: false, required: ['type', 'id'],
+  properties: { type: { type: 'string', enum: Object.keys(LINKABLE_TYPES) }, id: ID },
+  examples: [{ type: 'opportunity', id: '0190f3c2-8e4b-7c6d-9a0b-1c2d3e4f5a6b' }],
+};
+
+export const activityKind: RecordKind = {
+  type: 'sales.activity',
+  eventPrefix: 'Activity',
+  fields: {
+    kind: { type: 'string', enum: [...ACTIVITY_KINDS] },
+    subject: { type: 'string', minLength: 1, maxLength: 200 },
+    notes: { type: 'string', maxLength: 4000 },
+    priority: { type: 'string', enum: ['low', 'normal', 'high'] },
+    linkedTo: LINKED_TO,
+    dueAt: TIME,
+    startsAt: TIME,
+    endsAt: TIME,
+    remindAt: TIME,
+    dueTime: TIME,
+    activityStatus: { type: 'string', enum: [...ACTIVITY_STATUSES] },
+    completedAt: TIME,
+    outcome: { type: 'string', maxLength: 2000 },
+    cancelledReason: { type: 'string', maxLength: 500 },
+    reminderSentFor: TIME,
+  },
+  required: ['kind', 'subject', 'linkedTo'],
+  personal: ['subject', 'notes', 'outcome'],
+  classification: {
+    kind: 'internal', subject: 'personal', notes: 'personal', priority: 'internal', linkedTo: 'internal',
+    dueAt: 'internal', startsAt: 'internal', endsAt: 'internal', remindAt: 'internal', dueTime: 'internal',
+    activityStatus: 'internal', completedAt: 'internal', outcome: 'personal', cancelledReason: 'internal', reminderSentFor: 'internal',
+  },
+  subject: 'self',
+  filterable: ['kind', 'activityStatus', 'priority', 'linkedTo.type', 'linkedTo.id', 'dueTime', 'dueAt', 'startsAt', 'completedAt'],
+  sortable: ['dueTime', 'dueAt', 'startsAt', 'completedAt'],
+  searchable: ['subject', 'notes'],
+  readOnly: ['dueTime', 'activityStatus', 'completedAt', 'outcome', 'cancelledReason', 'reminderSentFor'],
+  effects: {
+    Completed: (data: JsonObject) => ({ activityStatus: 'completed', completedAt: data.completedAt ?? null, outcome: data.outcome ?? null }),
+    Rescheduled: (data: JsonObject) => ({
+      dueAt: data.dueAt ?? null, startsAt: data.startsAt ?? null, endsAt: data.endsAt ?? null,
+      remindAt: data.remindAt ?? null, dueTime: data.dueTime ?? null,
+    }),
+    Cancelled: (data: JsonObject) => ({ activityStatus: 'cancelled', cancelledReason: data.reason ?? null }),
+    ReminderSent: (data: JsonObject) => ({ reminderSentFor: data.remindAt ?? null }),
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * The OpenAPI operations of the Sales rule routes (lead, opportunity, quote, contact and activity
+ * rules, web forms, the sales configuration), each body described by the very validator its route
+ * checks it with. The reads (reports, attainment, overdue view) are in `sales-reports.ts`.
+ */
+import { salesConfigValidators } from '../../commands/sales/config.js';
+import { schemaOf } from '../../commands/validate.js';
+import { submission } from '../public/forms.js';
+import { cancelBody, completeBody, rescheduleBody } from '../sales/activities.js';
+import { mergeBody } from '../sales/contacts.js';
+import { convertBody, disqualifyBody, qualifyBody, statusBody } from '../sales/leads.js';
+import { emptyBody as opportunityEmpty, loseBody, reopenBody } from '../sales/opportunities.js';
+import { emptyBody as quoteEmpty, rejectBody } from '../sales/quotes.js';
+import { createBody as webFormBody } from '../sales/web-forms.js';
+import { IF_MATCH } from './records.js';
+import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
+
+type Validate = (input: unknown) => unknown;
+
+/** A rule route: what it does, what it refuses, the component name and validator of its body, its answer. */
+type Rule = { summary: string; refusals: string; body: readonly [component: string, validate: Validate]; answer?: Schema };
+
+const CONVERSION = {
+  type: 'object', required: ['contactId', 'position'],
+  properties: { contactId: { type: 'string' }, accountId: { type: 'string' }, opportunityId: { type: 'string' }, position: { type: 'integer', minimum: 0 } },
+};
+
+const NOT_CONVERTED = '409 `lead_converted` (a converted lead is read-only), 409 `record_archived`';
+const OPEN_DEAL = '409 `opportunity_closed` (reopen it first), 409 `record_archived`';
+const OPEN_ACTIVITY = '409 `activity_closed`, 409 `record_archived`';
+
+/** The record rules, keyed `METHOD /koa/path/:param` as mounted (a function: the route modules load first). */
+const rules = (): Record<string, Rule> => ({
+  'POST /sales/leads/:id/status': { summary: 'Set a lead status of the tenant\'s configuration that no rule owns (contacted, nurturing…)', refusals: `422 \`invalid_lead_status\`, ${NOT_CONVERTED}`, body: ['LeadStatusChange', statusBody] },
+  'POST /sales/leads/:id/qualify': { summary: 'Qualify a lead (a disqualified one too: it may be converted again)', refusals: NOT_CONVERTED, body: ['LeadQualification', qualifyBody] },
+  'POST /sales/leads/:id/disqualify': { summary: 'Disqualify a lead, with a reason', refusals: `422 \`reason_required\`, ${NOT_CONVERTED}`, body: ['LeadDisqualification', disqualifyBody] },
+  'POST /sales/leads/:id/convert': {
+    summary: 'Convert a lead, once: creates its contact, an account for its company and optionally an opportunity',
+    refusals: '409 `lead_already_converted`, 409 `lead_disqualified` (qualify it first), 409 `record_archived`',
+    body: ['LeadConversion', convertBody],
+    answer: json(CONVERSION, 'The ids of the records created'),
+  },
+  'POST /sales/opportunities/:id/win': { summary: 'Win an open opportunity (its weighted amount becomes the whole amount)', refusals: OPEN_DEAL, body: ['OpportunityWin', opportunityEmpty] },
+  'POST /sales/opportunities/:id/lose': { summary: 'Lose an open opportunity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_DEAL}`, body: ['OpportunityLoss', loseBody] },
+  'POST /sales/opportunities/:id/reopen': { summary: 'Reopen a won or lost opportunity at a stage of its pipeline', refusals: '409 `opportunity_open`, 422 `invalid_stage`, 409 `record_archived`', body: ['OpportunityReopening', reopenBody] },
+  'POST /sales/quotes/:id/send': { summary: 'Send a draft quote (numbered, for an opportunity or account); schedules its expiry', refusals: '409 `quote_not_draft`, 422 `party_required`, 422 `valid_until_past`', body: ['QuoteSending', quoteEmpty] },
+  'POST /sales/quotes/:id/accept': { summary: 'Accept a sent, still valid quote; the acceptance reactor wins its opportunity and rejects its open siblings', refusals: '409 `quote_not_sent`, 409 `quote_expired`', body: ['QuoteAcceptance', quoteEmpty] },
+  'POST /sales/quotes/:id/reject': { summary: 'Reject a draft or sent quote, with a reason', refusals: '409 `quote_closed`, 422 `reason_required`', body: ['QuoteRejection', rejectBody] },
+  'POST /sales/quotes/:id/revise': { summary: 'Revise a sent, rejected or expired quote: a draft of the next revision, same number', refusals: '409 `quote_not_revisable`', body: ['QuoteRevision', quoteEmpty] },
+  'POST /sales/contacts/:id/merge': { summary: 'Merge a duplicate contact into this one: it fills the fields this one lacks, then is archived', refusals: '422 `merge_into_itself`, 409 `contact_merged`, 404 for an unknown loser', body: ['ContactMerge', mergeBody] },
+  'POST /sales/activities/:id/complete': { summary: 'Complete an open activity at the request\'s time, with an optional outcome', refusals: OPEN_ACTIVITY, body: ['ActivityCompletion', completeBody] },
+  'POST /sales/activities/:id/reschedule': {
+    summary: 'Replace an open activity\'s schedule (a task `dueAt`, a meeting or call `startsAt`); re-enqueues its reminder',
+    refusals: `422 \`note_not_scheduled\`, \`schedule_mismatch\`, \`time_required\`, \`end_before_start\`, ${OPEN_ACTIVITY}`,
+    body: ['ActivityRescheduling', rescheduleBody],
+  },
+  'POST /sales/activities/:id/cancel': { summary: 'Cancel an open activity, with a reason', refusals: OPEN_ACTIVITY, body: ['ActivityCancellation', cancelBody] },
+  'PUT /api/superadmin/sales-config': { summary: 'Replace the tenant\'s sales configuration (pipelines, lead statuses, currencies, numbering…)', refusals: '422 `invalid_sales_config`', body: ['SalesConfig', salesConfigValidators.config] },
+  'PATCH /api/superadmin/sales-config': { summary: 'Change some sections of the tenant\'s sales configuration', refusals: '422 `invalid_sales_config`', body: ['SalesConfigChange', salesConfigValidators.changes] },
+});
+
+const schemaOfRule = (rule: Rule): Schema => schemaOf(rule.body[1]) as Schema;
+
+/** A body with nothing required may be left out (the routes read a missing body as `{}`). */
+const requiredBody = (schema: Schema): boolean => (Array.isArray(schema.required) && schema.required.length > 0) || schema.minProperties !== undefined;
+
+const ruleOperation = (rule: Rule): Operation => operation(rule.summary, {
+  description: `Refusals: ${rule.refusals}; a malformed body 400 \`validation_failed\`. Honours \`If-Match\` (412 on another revision).`,
+  parameters: [IF_MATCH],
+  requestBody: body(ref(rule.body[0]), requiredBody(schemaOfRule(rule))),
+  responses: { 200: rule.answer ?? json(ref('WriteResult')) },
+});
+
+const FORM_KEY = { type: 'string', description: '`<tenant>.<form id>`' };
+
+const webFormOperations = (): Record<string, Operation> => ({
+  'POST /api/admin/forms': operation('Create a web form for public lead capture; answers the form key to embed', {
+    requestBody: body(ref('NewWebForm')),
+    responses: { 201: json({ type: 'object', required: ['formKey', 'position'], properties: { formKey: FORM_KEY, position: { type: 'integer' } } }, 'The form\'s key') },
+  }),
+  'POST /api/admin/forms/:formKey/disable': operation('Disable a web form: its public endpoint answers 404 from then on', {
+    description: 'A key of another tenant or an unknown form is a 404; disabling twice appends nothing.',
+    responses: { 200: json({ type: 'object', required: ['formKey', 'status', 'position'], properties: { formKey: FORM_KEY, status: { const: 'disabled' }, position: { type: 'integer' } } }, 'Disabled') },
+  }),
+  'POST /api/public/forms/:formKey/leads': operation('Submit a web form (no token): creates a lead with `source: web_form` and the UTM fields', {
+    description: 'The form key names the tenant; an unknown or disabled form is a 404. Rate limited per IP and form (429 with Retry-After). '
+      + 'A filled `website` spam trap answers the same 202 and stores nothing. JSON or form-encoded, at most 16 KiB.',
+    requestBody: { required: true, content: { 'application/json': { schema: ref('WebFormSubmission') }, 'application/x-www-form-urlencoded': { schema: ref('WebFormSubmission') } } },
+    responses: { 202: json({ type: 'object', required: ['status'], properties: { status: { const: 'accepted' } } }, 'Accepted') },
+  }),
+  'GET /api/superadmin/sales-config': operation('The tenant\'s sales configuration in effect (the defaults until configured)', {
+    description: 'Answers the ETag of its revision, for the `If-Match` of a `PUT` or `PATCH`.',
+    responses: { 200: json(ref('SalesConfig'), 'The configuration') },
+  }),
+});
+
+/** The component schemas of the Sales rule routes' bodies, from their validators. */
+export const salesSchemas = (): Record<string, Schema> => ({
+  ...Object.fromEntries(Object.values(rules()).map((rule) => [rule.body[0], schemaOfRule(rule)])),
+  NewWebForm: schemaOf(webFormBody) as Schema,
+  WebFormSubmission: schemaOf(submission) as Schema,
+});
+
+/** Operations keyed `METHOD /koa/path/:param` as the API mounts them. */
+export const salesOperations = (): Record<string, Operation> => ({
+  ...Object.fromEntries(Object.entries(rules()).map(([key, rule]) => [key, ruleOperation(rule)])),
+  ...webFormOperations(),
+});

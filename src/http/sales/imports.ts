@@ -1,0 +1,90 @@
+/**
+ * `/sales/imports`: bulk import from CSV. `POST /contacts` and `POST /leads`, body `text/csv` (at
+ * most 200 MB), each needing the kind's create permission; answers 200 with the import's summary
+ * `{ rows, created, skipped, failed, errors, errorsOmitted }`. The body is never parsed by
+ * koa-body (it parses JSON only): it is read here as a stream, a chunk at a time, while rows are
+ * created, so the upload advances only as fast as rows are written (TCP backpressure).
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { authorize } from '../../access/policy.js';
+import { csvRecords } from '../../commands/sales/csv.js';
+import { importRecords, type ImportRow } from '../../commands/sales/import.js';
+import { AppError, InvalidInputError } from '../../errors.js';
+import { principalOf } from '../authenticate.js';
+import { commandContext } from '../command-context.js';
+import { createRecord, type GuardState, type RecordResource, type RouteDeps } from '../records.js';
+import { contactsResource } from './contacts.js';
+import { leadsResource } from './leads.js';
+
+export const MAX_IMPORT_BYTES = 200 * 1_048_576;
+
+const tooLarge = (): AppError => new AppError('payload_too_large', 413, `The file exceeds ${MAX_IMPORT_BYTES} bytes`, { extra: { limit: MAX_IMPORT_BYTES } });
+
+/** The request body as it arrives, refused past the limit (whether or not `Content-Length` announced it). */
+async function* upload(ctx: Context): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  try {
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > MAX_IMPORT_BYTES) throw tooLarge();
+      yield chunk;
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new InvalidInputError('upload_aborted', 'The upload broke off before the end of the file');
+  }
+}
+
+const checkUpload = (ctx: Context): void => {
+  if (!ctx.is('text/csv')) throw new AppError('unsupported_media_type', 415, 'Send the file as text/csv');
+  if (Number(ctx.get('Content-Length') || 0) > MAX_IMPORT_BYTES) throw tooLarge();
+};
+
+/** Sockets whose request body is an import being read at the pace rows are written. */
+const importing = new WeakSet<Duplex>();
+
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large', HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * The HTTP server's `clientError` handler: Node's own answer (400, 408, 431, then close), except that
+ * the request timeout (5 minutes to receive a whole request) spares an import in progress, whose
+ * upload goes only as fast as its rows are created (100,000 rows take minutes).
+ */
+export const onClientError = (error: Error & { code?: string }, socket: Duplex): void => {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && importing.has(socket)) return;
+  if (socket.writable && (socket as Socket).bytesWritten === 0) {
+    socket.write(`HTTP/1.1 ${CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy(error);
+};
+
+const importInto = <S extends GuardState>(deps: RouteDeps, r: RecordResource<S>) => async (ctx: Context) => {
+  const { tenantId } = principalOf(ctx.state);
+  authorize(principalOf(ctx.state), `${r.permission}:create`);
+  checkUpload(ctx);
+  const base = commandContext(ctx, deps.clock);
+  const create = (row: ImportRow) => createRecord(deps, r, ctx, row.body, { ...base, commandId: row.commandId, now: deps.clock() }, row.id);
+  importing.add(ctx.req.socket);
+  try {
+    ctx.body = await importRecords(csvRecords(upload(ctx)), { kind: r.kind, tenantId, store: deps.store, create });
+  } catch (error) {
+    ctx.set('Connection', 'close'); // the rest of the upload is not read
+    throw error;
+  } finally {
+    importing.delete(ctx.req.socket);
+  }
+};
+
+/** The router of `/sales/imports`. */
+export const importRoutes = (deps: RouteDeps): Router => {
+  const router = new Router();
+  router.post('/contacts', importInto(deps, contactsResource));
+  router.post('/leads', importInto(deps, leadsResource));
+  return router;
+};

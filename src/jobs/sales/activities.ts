@@ -1,0 +1,50 @@
+/**
+ * The activity's reminder timer, hosted by the API (it needs the API's stores):
+ * `sales.activity-reminder` `{ tenantId, activityId, remindAt }`, enqueued when an activity is
+ * created or rescheduled with a `remindAt`, runs at that time and records `ActivityReminderSent`
+ * if the activity is still open with that reminder time. The job's id and its command's id derive
+ * from the activity and the time, so a rescheduled activity's old timer finds another time and
+ * does nothing, and a rerun appends nothing twice.
+ */
+import { commandIdFor } from '../../commands/event-ids.js';
+import { handleCommand, type CommandContext } from '../../commands/handle.js';
+import { activityAggregate, type ActivityState } from '../../commands/sales/activity.js';
+import { UnavailableError } from '../../errors.js';
+import { defineJob, type JobDeps } from '../define.js';
+import type { JobQueue } from '../port.js';
+
+export const ACTIVITY_REMINDER_JOB = 'sales.activity-reminder';
+
+type ReminderData = { tenantId: string; activityId: string; remindAt: string };
+
+const storesOf = (deps: JobDeps) => {
+  if (!deps.compliance) throw new UnavailableError('stores_unavailable', 'Activity reminders run in the API process only');
+  return deps.compliance;
+};
+
+/** Enqueues the reminder of `remindAt` (at once when it is past); one job per activity and time. */
+export const scheduleReminder = (queue: Pick<JobQueue, 'enqueue'>, data: ReminderData, now: Date) =>
+  queue.enqueue(ACTIVITY_REMINDER_JOB, data, {
+    id: `activity-reminder.${data.activityId}.${Date.parse(data.remindAt)}`,
+    delayMs: Math.max(0, Date.parse(data.remindAt) - now.getTime()),
+  });
+
+/** Enqueues the reminder of an open activity that has a reminder time (nothing otherwise). */
+export const scheduleReminderOf = async (queue: Pick<JobQueue, 'enqueue'> | undefined, tenantId: string, activityId: string, state: ActivityState, now: Date) => {
+  if (!queue || state.status !== 'open' || typeof state.fields.remindAt !== 'string') return;
+  await scheduleReminder(queue, { tenantId, activityId, remindAt: state.fields.remindAt }, now);
+};
+
+const contextOf = ({ tenantId, activityId, remindAt }: ReminderData): CommandContext => {
+  const key = `activity-reminder:${activityId}:${remindAt}`;
+  return { tenantId, actorId: 'system:activity-reminder', commandId: commandIdFor(tenantId, key), correlationId: key, now: new Date() };
+};
+
+export const activityReminderJob = defineJob<ReminderData>({
+  name: ACTIVITY_REMINDER_JOB,
+  hostedBy: 'api',
+  handler: (deps) => async ({ data }) => {
+    const command = { type: 'SendActivityReminder' as const, remindAt: data.remindAt };
+    await handleCommand(storesOf(deps), activityAggregate, { id: data.activityId, command, context: contextOf(data) });
+  },
+});

@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { targetDecider } from '../../../src/commands/sales/target.js';
+import { DEFAULT_SALES_CONFIG } from '../../../src/events/sales/config.js';
+import type { JsonObject } from '../../../src/events/log/port.js';
+import { specFor } from '../../support/decider.js';
+
+const config = DEFAULT_SALES_CONFIG;
+const { given } = specFor(targetDecider);
+const user = { type: 'user', id: 'u1' };
+const team = { type: 'team', id: 'emea', members: ['u1', 'u2'] };
+
+const create = (fields: JsonObject = {}) => ({
+  type: 'CreateRecord' as const, ownerId: 'admin', tags: [], config,
+  fields: { assignee: user, period: '2026-Q4', metric: 'won_revenue', quota: 5_000_000, ...fields },
+});
+const created = {
+  type: 'TargetCreated',
+  data: {
+    fields: { assignee: user, period: '2026-Q4', metric: 'won_revenue', quota: 5_000_000, periodStart: '2026-10-01', periodEnd: '2027-01-01', currency: 'EUR' },
+    ownerId: 'admin', tags: [],
+  },
+};
+const update = (changes: JsonObject) => ({ type: 'UpdateRecord' as const, changes, config });
+
+describe('Target decider', () => {
+  describe('CreateRecord', () => {
+    it("keeps the period's UTC range and defaults a revenue target's currency to the tenant's", () => {
+      given().when(create()).then(created);
+    });
+    it('accepts a team with its members, counting metrics without a currency, months and years', () => {
+      const fields = { assignee: team, period: '2026-11', metric: 'won_deals', quota: 12, periodStart: '2026-11-01', periodEnd: '2026-12-01' };
+      given().when(create({ assignee: team, period: '2026-11', metric: 'won_deals', quota: 12 })).then({
+        type: 'TargetCreated', data: { fields, ownerId: 'admin', tags: [] },
+      });
+      const year = targetDecider.decide(create({ period: '2026', metric: 'activities_completed', quota: 300 }), targetDecider.initialState());
+      expect(year[0]!.data.fields).to.include({ periodStart: '2026-01-01', periodEnd: '2027-01-01' }).and.not.have.property('currency');
+    });
+    it('refuses a period outside the grammar (422 invalid_period)', () => {
+      for (const period of ['2026-Q5', '2026-13', '2026-00', '26-Q1', '2026-W12', '2026-q4', '1969', '2026-1']) {
+        given().when(create({ period })).thenFails('invalid_period');
+      }
+    });
+    it('refuses a currency the tenant has not configured (422 invalid_currency)', () => {
+      given().when(create({ currency: 'JPY' })).thenFails('invalid_currency');
+    });
+    it('refuses a currency on a count target (422 currency_not_applicable)', () => {
+      given().when(create({ metric: 'won_deals', currency: 'EUR' })).thenFails('currency_not_applicable');
+    });
+    it('refuses a team without members and a user with members (422)', () => {
+      given().when(create({ assignee: { type: 'team', id: 'emea' } })).thenFails('team_members_required');
+      given().when(create({ assignee: { ...user, members: ['u2'] } })).thenFails('members_not_applicable');
+    });
+  });
+
+  describe('UpdateRecord', () => {
+    it("moves the period's range with the period", () => {
+      given(created).when(update({ period: '2027-01' })).then({
+        type: 'TargetUpdated', data: { changes: { period: '2027-01', periodStart: '2027-01-01', periodEnd: '2027-02-01' } },
+      });
+    });
+    it('clears the currency when the metric becomes a count, and checks the whole target', () => {
+      given(created).when(update({ metric: 'won_deals', currency: null })).then({
+        type: 'TargetUpdated', data: { changes: { metric: 'won_deals', currency: null } },
+      });
+      given(created).when(update({ metric: 'won_deals' })).thenFails('currency_not_applicable');
+      given(created).when(update({ period: 'Q4' })).thenFails('invalid_period');
+      given(created).when(update({ currency: 'CHF' })).thenFails('invalid_currency');
+    });
+    it('changes nothing when nothing changes', () => {
+      given(created).when(update({ quota: 5_000_000 })).then();
+    });
+    it('refuses to change an archived target (409 record_archived)', () => {
+      given(created, { type: 'TargetArchived', data: { reason: null } }).when(update({ quota: 1 })).thenFails('record_archived');
+    });
+  });
+});

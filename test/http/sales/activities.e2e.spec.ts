@@ -1,0 +1,224 @@
+import { expect } from 'chai';
+import { tokenFor } from '../../support/http.js';
+import { salesSession, type SalesSession } from './session.js';
+
+const YEAR = new Date().getUTCFullYear();
+const FUTURE = `${YEAR + 1}-03-01T09:00:00.000Z`;
+
+/** Reads until `done` holds (reminders fire as jobs, after the request). */
+const eventually = async (session: SalesSession, path: string, done: (body: any) => boolean, token?: string) => {
+  for (let i = 0; i < 100; i++) {
+    await session.reachedHead();
+    const { body } = await session.get(path, token);
+    if (done(body)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${path} never reached the expected state`);
+};
+const typesOf = (history: { data: { type: string }[] }) => history.data.map((e) => e.type);
+const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+describe('/sales/activities', () => {
+  const session = salesSession();
+  const { server, admin, globex, send, get, head } = session;
+  let opportunityId = '';
+  const task = (body: object = {}, token = admin()) =>
+    send('POST', '/sales/activities', { kind: 'task', subject: 'Send the proposal', linkedTo: { type: 'opportunity', id: opportunityId }, dueAt: FUTURE, ...body }, token);
+
+  before(async () => {
+    opportunityId = (await send('POST', '/sales/opportunities', { name: 'Big deal' })).body.id;
+  });
+
+  describe('POST /sales/activities', () => {
+    it('answers 201; the read shows the open activity, its due time and a subject of its own', async () => {
+      const res = await task({ dueAt: `${YEAR + 1}-03-01T10:00:00+01:00`, priority: 'high' });
+      expect(res.status).to.equal(201);
+      const activity = (await get(`/sales/activities/${res.body.id}`)).body;
+      expect(activity).to.include({ kind: 'task', activityStatus: 'open', dueAt: FUTURE, dueTime: FUTURE, priority: 'high', ownerId: 'user-admin' });
+      expect(activity.subjectId).to.be.a('string');
+    });
+
+    it('links a meeting to a contact, about that contact\'s person', async () => {
+      const contact = (await send('POST', '/sales/contacts', { firstName: 'Ada', lastName: 'King', email: 'ada@example.org' })).body.id;
+      const body = { kind: 'meeting', subject: 'Demo', linkedTo: { type: 'contact', id: contact }, startsAt: FUTURE, endsAt: `${YEAR + 1}-03-01T10:00:00Z` };
+      const { id } = (await send('POST', '/sales/activities', body)).body;
+      const [activity, person] = [(await get(`/sales/activities/${id}`)).body, (await get(`/sales/contacts/${contact}`)).body];
+      expect(activity).to.include({ dueTime: FUTURE, subjectId: person.subjectId });
+    });
+
+    it('refuses a link to a missing or another tenant\'s record and times that break the rules (422), appending nothing', async () => {
+      const before = await head();
+      const missing = await task({ linkedTo: { type: 'account', id: 'no-such-account' } });
+      const foreign = await task({}, globex());
+      const note = await send('POST', '/sales/activities', { kind: 'note', subject: 'x', linkedTo: { type: 'opportunity', id: opportunityId }, dueAt: FUTURE });
+      const ends = await task({ kind: 'call', dueAt: undefined, startsAt: FUTURE, endsAt: `${YEAR + 1}-03-01T08:00:00Z` });
+      expect([missing, foreign, note, ends].map((r) => [r.status, r.body.code])).to.deep.equal([
+        [422, 'linked_record_not_found'], [422, 'linked_record_not_found'], [422, 'note_not_scheduled'], [422, 'end_before_start'],
+      ]);
+      expect(await head()).to.equal(before);
+    });
+
+    it('refuses malformed input with a 400 problem naming the fields, appending nothing', async () => {
+      const before = await head();
+      const res = await task({ dueAt: 'tomorrow', activityStatus: 'completed', linkedTo: { type: 'ticket', id: 'x' } });
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include.members(['/dueAt', '/activityStatus', '/linkedTo/type']);
+      expect(await head()).to.equal(before);
+    });
+
+    it('answers 403 to a role without the permission and 404 to another tenant', async () => {
+      const auditor = await tokenFor(server(), { tenantId: 'acme', actorId: 'aud', roles: ['auditor'] });
+      expect((await task({}, auditor)).status).to.equal(403);
+      const { id } = (await task()).body;
+      expect((await get(`/sales/activities/${id}`, globex())).status).to.equal(404);
+      for (const path of ['complete', 'cancel', 'reschedule']) {
+        expect((await send('POST', `/sales/activities/${id}/${path}`, path === 'complete' ? {} : path === 'cancel' ? { reason: 'x' } : { dueAt: FUTURE }, globex())).status).to.equal(404);
+      }
+      expect((await send('PATCH', `/sales/activities/${id}`, { subject: 'Mine now' }, globex())).status).to.equal(404);
+      expect((await get(`/sales/activities/${id}`)).body.activityStatus).to.equal('open');
+    });
+  });
+
+  describe('PATCH /sales/activities/:id', () => {
+    it('changes an open activity; a stale If-Match is a 412; times need a reschedule (422); a closed one is a 409', async () => {
+      const { id } = (await task()).body;
+      expect((await send('PATCH', `/sales/activities/${id}`, { notes: 'Attach the price list' }, admin(), { 'If-Match': '"0"' })).status).to.equal(200);
+      expect((await send('PATCH', `/sales/activities/${id}`, { notes: 'stale' }, admin(), { 'If-Match': '"0"' })).status).to.equal(412);
+      const times = await send('PATCH', `/sales/activities/${id}`, { dueAt: `${YEAR + 2}-01-01T00:00:00Z` });
+      expect([times.status, times.body.code]).to.deep.equal([422, 'reschedule_required']);
+      await send('POST', `/sales/activities/${id}/complete`, {});
+      const before = await head();
+      const closed = await send('PATCH', `/sales/activities/${id}`, { notes: 'too late' });
+      expect([closed.status, closed.body.code]).to.deep.equal([409, 'activity_closed']);
+      expect(await head()).to.equal(before);
+      expect((await get(`/sales/activities/${id}`)).body.notes).to.equal('Attach the price list');
+    });
+  });
+
+  describe('POST /sales/activities/:id/complete, /reschedule, /cancel', () => {
+    it('completes with an outcome once; the second is a 409 activity_closed', async () => {
+      const { id } = (await task()).body;
+      const done = await send('POST', `/sales/activities/${id}/complete`, { outcome: 'Sent by mail' }, admin(), { 'If-Match': '"0"' });
+      expect(done.status).to.equal(200);
+      expect((await get(`/sales/activities/${id}`)).body).to.include({ activityStatus: 'completed', outcome: 'Sent by mail' });
+      expect((await get(`/sales/activities/${id}`)).body.completedAt).to.be.a('string');
+      const again = await send('POST', `/sales/activities/${id}/complete`, {});
+      expect([again.status, again.body.code, again.body.activityStatus]).to.deep.equal([409, 'activity_closed', 'completed']);
+    });
+
+    it('reschedules with If-Match (412 when stale), refusing a note (422), then cancels with a reason', async () => {
+      const { id } = (await task()).body;
+      const later = `${YEAR + 1}-04-01T09:00:00.000Z`;
+      expect((await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: later }, admin(), { 'If-Match': '"7"' })).status).to.equal(412);
+      expect((await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: later }, admin(), { 'If-Match': '"0"' })).status).to.equal(200);
+      expect((await get(`/sales/activities/${id}`)).body).to.include({ dueAt: later, dueTime: later });
+      const note = (await send('POST', '/sales/activities', { kind: 'note', subject: 'Met', linkedTo: { type: 'opportunity', id: opportunityId } })).body.id;
+      expect((await send('POST', `/sales/activities/${note}/reschedule`, { dueAt: later })).body.code).to.equal('note_not_scheduled');
+      expect((await send('POST', `/sales/activities/${id}/cancel`, {})).status).to.equal(400);
+      expect((await send('POST', `/sales/activities/${id}/cancel`, { reason: 'Deal lost' })).status).to.equal(200);
+      expect((await get(`/sales/activities/${id}`)).body).to.include({ activityStatus: 'cancelled', cancelledReason: 'Deal lost' });
+      expect((await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: later })).body.code).to.equal('activity_closed');
+      expect(typesOf((await get(`/sales/activities/${id}/history`)).body)).to.deep.equal(['ActivityCreated', 'ActivityRescheduled', 'ActivityCancelled']);
+    });
+  });
+
+  describe('GET /sales/activities', () => {
+    it('filters by link and status and sorts by due time', async () => {
+      const { body: { id: dealId } } = await send('POST', '/sales/opportunities', { name: 'Listed deal' });
+      const linkedTo = { type: 'opportunity', id: dealId };
+      const ids = [];
+      for (const month of ['06', '05', '07']) ids.push((await task({ linkedTo, dueAt: `${YEAR + 1}-${month}-01T09:00:00Z` })).body.id);
+      await send('POST', `/sales/activities/${ids[2]}/cancel`, { reason: 'not needed' });
+      const filter = encodeURIComponent(`and(linkedTo.id[eq]:"${dealId}",activityStatus[eq]:"open")`);
+      const list = await get(`/sales/activities?filter=${filter}&sort=dueTime`);
+      expect(list.body.data.map((a: { id: string }) => a.id)).to.deep.equal([ids[1], ids[0]]);
+    });
+  });
+
+  describe('reminders and erasure', () => {
+    it('fires a reminder at its time through the job queue; a rescheduled reminder\'s old timer does nothing', async () => {
+      const [first, remindAt] = [inMs(800), inMs(300)];
+      const { id } = (await task({ remindAt: first })).body;
+      await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: FUTURE, remindAt });
+      const activity = await eventually(session, `/sales/activities/${id}`, (a) => a.reminderSentFor !== undefined);
+      expect(activity.reminderSentFor).to.equal(remindAt);
+      const oldTimer = `activity-reminder.${id}.${Date.parse(first)}`;
+      while ((await server().jobs.get('sales.activity-reminder', oldTimer))?.state !== 'completed') await new Promise((resolve) => setTimeout(resolve, 50));
+      await session.reachedHead();
+      const history = (await get(`/sales/activities/${id}/history`)).body;
+      expect(typesOf(history)).to.deep.equal(['ActivityCreated', 'ActivityRescheduled', 'ActivityReminderSent']);
+      expect(history.data[2]).to.deep.include({ actorId: 'system:activity-reminder', data: { remindAt, dueTime: FUTURE } });
+    });
+
+    it('erases the activity\'s text with its contact\'s person, keeping the other facts', async () => {
+      const contact = (await send('POST', '/sales/contacts', { firstName: 'Bo', lastName: 'Gray', email: 'bo@example.org' })).body.id;
+      const linkedTo = { type: 'contact', id: contact };
+      const { id } = (await send('POST', '/sales/activities', { kind: 'call', subject: 'Call Bo', notes: 'Bo is moving', linkedTo, startsAt: FUTURE })).body;
+      await send('POST', `/sales/activities/${id}/complete`, { outcome: 'Bo agreed' });
+      const { subjectId } = (await get(`/sales/contacts/${contact}`)).body;
+      expect((await send('POST', `/api/compliance/subjects/${subjectId}/erase`, { reason: 'GDPR art. 17' })).status).to.equal(200);
+      await session.reachedHead();
+      const activity = (await get(`/sales/activities/${id}`)).body;
+      expect(activity).to.include({ subject: null, notes: null, outcome: null, kind: 'call', activityStatus: 'completed', startsAt: FUTURE });
+      expect(activity.erasedFields).to.have.members(['subject', 'notes', 'outcome']);
+      const past = (await get(`/sales/activities/${id}?asOf=1`)).body;
+      expect(past).to.include({ subject: null, outcome: null, activityStatus: 'completed' });
+      const refused = await send('POST', '/sales/activities', { kind: 'note', subject: 'More on Bo', linkedTo });
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'subject_erased']);
+    });
+
+    it('lets a sales rep change only their own activities (403 otherwise)', async () => {
+      const rep = await tokenFor(server(), { tenantId: 'acme', actorId: 'rep-9', roles: ['sales_rep'] });
+      const theirs = (await task({}, rep)).body.id;
+      const { id } = (await task()).body;
+      expect((await send('POST', `/sales/activities/${id}/complete`, {}, rep)).status).to.equal(403);
+      expect((await send('POST', `/sales/activities/${theirs}/complete`, {}, rep)).status).to.equal(200);
+    });
+  });
+});
+
+describe('GET /sales/activities/overdue', () => {
+  const session = salesSession();
+  const { server, send, get } = session;
+  let rep = '';
+  let linkedTo = {};
+  const PAST = (day: string) => `2020-01-${day}T09:00:00.000Z`;
+  const create = async (body: object, owner = 'rep-1') =>
+    (await send('POST', '/sales/activities', { kind: 'task', subject: 'Follow up', linkedTo, ownerId: owner, ...body }, rep)).body.id as string;
+
+  before(async () => {
+    rep = await tokenFor(server(), { tenantId: 'initech', actorId: 'rep-1', roles: ['tenant_admin'] });
+    linkedTo = { type: 'opportunity', id: (await send('POST', '/sales/opportunities', { name: 'Deal' }, rep)).body.id };
+  });
+
+  it('lists the owner\'s open activities due before now, earliest first, paged; not future, closed, archived or others\'', async () => {
+    const late = await create({ dueAt: PAST('10') });
+    const call = await create({ kind: 'call', startsAt: PAST('05'), endsAt: PAST('06') });
+    const lateToo = await create({ dueAt: PAST('20') });
+    await create({ dueAt: FUTURE });
+    await create({ kind: 'note' });
+    await create({});
+    const done = await create({ dueAt: PAST('01') });
+    await send('POST', `/sales/activities/${done}/complete`, {}, rep);
+    const archived = await create({ dueAt: PAST('02') });
+    await send('POST', `/sales/activities/${archived}/archive`, {}, rep);
+    const others = await create({ dueAt: PAST('03') }, 'rep-2');
+    const first = await get('/sales/activities/overdue?limit=2', rep);
+    expect(first.status).to.equal(200);
+    expect(first.body.data.map((a: { id: string }) => a.id)).to.deep.equal([call, late]);
+    const second = await get(`/sales/activities/overdue?limit=2&cursor=${first.body.page.nextCursor}`, rep);
+    expect([second.body.data.map((a: { id: string }) => a.id), second.body.page.nextCursor]).to.deep.equal([[lateToo], null]);
+    const theirs = await get('/sales/activities/overdue?ownerId=rep-2', rep);
+    expect(theirs.body.data.map((a: { id: string }) => a.id)).to.deep.equal([others]);
+    const calls = await get(`/sales/activities/overdue?filter=${encodeURIComponent('kind[eq]:"call"')}`, rep);
+    expect(calls.body.data.map((a: { id: string }) => a.id)).to.deep.equal([call]);
+  });
+
+  it('shows a sales rep their own by default; a role without the read permission gets 403, unknown parameters 400', async () => {
+    const salesRep = await tokenFor(server(), { tenantId: 'initech', actorId: 'rep-2', roles: ['sales_rep'] });
+    expect((await get('/sales/activities/overdue', salesRep)).body.data).to.have.length(1);
+    const agent = await tokenFor(server(), { tenantId: 'initech', actorId: 'agent', roles: ['support_agent'] });
+    expect((await get('/sales/activities/overdue', agent)).status).to.equal(403);
+    expect((await get('/sales/activities/overdue?sort=-dueTime', rep)).status).to.equal(400);
+  });
+});

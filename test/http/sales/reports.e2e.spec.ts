@@ -1,0 +1,154 @@
+import { expect } from 'chai';
+import { periodKeyOf } from '../../../src/events/sales/period.js';
+import { call, tokenFor } from '../../support/http.js';
+import { salesSession } from './session.js';
+
+const eur = (amount: number) => ({ amount, currency: 'EUR' });
+const usd = (amount: number) => ({ amount, currency: 'USD' });
+
+describe('/sales/reports and /sales/targets', () => {
+  const s = salesSession();
+  const now = () => new Date().toISOString();
+  const month = () => periodKeyOf(now(), 'month');
+  const quarter = () => periodKeyOf(now(), 'quarter');
+  const created = async (path: string, body: object, token?: string) => {
+    const res = await s.send('POST', path, body, token);
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body.id as string;
+  };
+  const ok = async (method: string, path: string, body?: object, headers?: Record<string, string>) => {
+    const res = await s.send(method, path, body, undefined, headers);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+  };
+  const report = async (name: string, query = '', token?: string) => {
+    const res = await s.get(`/sales/reports/${name}${query}`, token);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body;
+  };
+  let targetId = '';
+
+  before(async () => {
+    const today = now().slice(0, 10);
+    await created('/sales/opportunities', { name: 'Open EUR', amount: eur(100_000), stage: 'proposal', expectedCloseDate: today });
+    const moved = await created('/sales/opportunities', { name: 'Won EUR', amount: eur(50_000), expectedCloseDate: today });
+    await ok('PATCH', `/sales/opportunities/${moved}`, { stage: 'negotiation' }, { 'If-Match': '"0"' });
+    await ok('POST', `/sales/opportunities/${moved}/win`, {});
+    const lost = await created('/sales/opportunities', { name: 'Lost EUR', amount: eur(20_000) });
+    await ok('POST', `/sales/opportunities/${lost}/lose`, { reason: 'budget' });
+    const usdDeal = await created('/sales/opportunities', { name: 'Open USD', amount: usd(30_000), stage: 'negotiation', expectedCloseDate: today });
+    await created('/sales/opportunities', { name: 'Rep win', amount: eur(25_000), ownerId: 'rep-1' }).then((id) => ok('POST', `/sales/opportunities/${id}/win`, {}));
+    const person = (n: number) => ({ firstName: `Lead${n}`, lastName: 'Person', email: `lead${n}@example.org` });
+    await created('/sales/leads', person(1)).then((id) => ok('POST', `/sales/leads/${id}/convert`, {}));
+    await created('/sales/leads', person(2));
+    const call1 = await created('/sales/activities', { kind: 'call', subject: 'Intro call', startsAt: now(), linkedTo: { type: 'opportunity', id: usdDeal } });
+    await ok('POST', `/sales/activities/${call1}/complete`, {});
+    await created('/sales/activities', { kind: 'note', subject: 'A note', linkedTo: { type: 'opportunity', id: usdDeal } });
+    targetId = await created('/sales/targets', { assignee: { type: 'user', id: 'user-admin' }, period: quarter(), metric: 'won_revenue', quota: 100_000 });
+  });
+
+  describe('POST /sales/targets', () => {
+    it("answers 201 and keeps the period's UTC range and the tenant's default currency", async () => {
+      const target = (await s.get(`/sales/targets/${targetId}`)).body;
+      expect(target).to.include({ period: quarter(), metric: 'won_revenue', currency: 'EUR', quota: 100_000 });
+      expect(target.periodStart < now() && now() < target.periodEnd).to.equal(true);
+    });
+    it('refuses an invalid period, an unconfigured currency and a currency on a count (422), appending nothing', async () => {
+      const head = await s.head();
+      const base = { assignee: { type: 'user', id: 'user-admin' }, period: '2026-Q4', metric: 'won_revenue', quota: 1 };
+      for (const [body, code] of [
+        [{ ...base, period: '2026-Q5' }, 'invalid_period'], [{ ...base, currency: 'JPY' }, 'invalid_currency'],
+        [{ ...base, metric: 'won_deals', currency: 'EUR' }, 'currency_not_applicable'],
+        [{ ...base, assignee: { type: 'team', id: 'emea' } }, 'team_members_required'],
+      ] as const) {
+        const res = await s.send('POST', '/sales/targets', body);
+        expect(res.status).to.equal(422);
+        expect(res.body.code).to.equal(code);
+      }
+      expect(await s.head()).to.equal(head);
+    });
+    it('answers 412 to a stale If-Match on PATCH', async () => {
+      const res = await s.send('PATCH', `/sales/targets/${targetId}`, { quota: 1 }, undefined, { 'If-Match': '"7"' });
+      expect(res.status).to.equal(412);
+    });
+  });
+
+  describe('GET /sales/targets/:id/attainment', () => {
+    it('answers quota, actual, percent, open pipeline and forecast (commit from 75 %)', async () => {
+      const res = await s.get(`/sales/targets/${targetId}/attainment`);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.include({
+        targetId, metric: 'won_revenue', currency: 'EUR', quota: 100_000, actual: 50_000, percent: 50,
+        pipeline: { commit: 0, bestCase: 100_000, weighted: 50_000 }, forecast: { commit: 50_000, bestCase: 150_000, weighted: 100_000 },
+      });
+    });
+    it("answers 404 to another tenant", async () => {
+      expect((await s.get(`/sales/targets/${targetId}/attainment`, s.globex())).status).to.equal(404);
+    });
+  });
+
+  describe('GET /sales/reports/:name', () => {
+    it('pipeline-by-stage: open deals per stage and currency', async () => {
+      expect((await report('pipeline-by-stage')).data).to.deep.equal([
+        { pipeline: 'default', stage: 'proposal', probability: 50, currency: 'EUR', deals: 1, amount: eur(100_000), weighted: eur(50_000) },
+        { pipeline: 'default', stage: 'negotiation', probability: 80, currency: 'USD', deals: 1, amount: usd(30_000), weighted: usd(24_000) },
+      ]);
+    });
+    it('win-rate, cycle-length and revenue over closed deals', async () => {
+      expect(await report('win-rate', `?from=${month()}&to=${month()}`)).to.deep.equal({
+        report: 'win-rate', data: [{ period: month(), won: 2, lost: 1, winRate: 0.6667 }], total: { won: 2, lost: 1, winRate: 0.6667 },
+      });
+      const cycle = await report('cycle-length', '?interval=quarter');
+      expect(cycle.total).to.deep.equal({ won: { deals: 2, averageDays: 0 }, lost: { deals: 1, averageDays: 0 }, all: { deals: 3, averageDays: 0 } });
+      expect(await report('revenue', '?currency=EUR')).to.deep.equal({
+        report: 'revenue',
+        data: [{ period: month(), ownerId: 'rep-1', deals: 1, amount: eur(25_000) }, { period: month(), ownerId: 'user-admin', deals: 1, amount: eur(50_000) }],
+        total: [{ deals: 2, amount: eur(75_000) }],
+      });
+      expect((await report('revenue', '?owner=rep-1&interval=year')).data).to.deep.equal([{ period: month().slice(0, 4), ownerId: 'rep-1', deals: 1, amount: eur(25_000) }]);
+    });
+    it('lead-conversion, activity-counts and forecast-vs-target', async () => {
+      expect((await report('lead-conversion')).data).to.deep.equal([{ period: month(), created: 2, converted: 1, conversionRate: 0.5 }]);
+      expect((await report('activity-counts')).data).to.deep.equal([
+        { period: month(), ownerId: 'user-admin', kind: 'call', created: 1, completed: 1 },
+        { period: month(), ownerId: 'user-admin', kind: 'note', created: 1, completed: 0 },
+      ]);
+      const [forecast] = (await report('forecast-vs-target', `?from=${quarter()}&to=${quarter()}`)).data;
+      expect(forecast).to.deep.include({ targetId, actual: 50_000, percent: 50, forecast: { commit: 50_000, bestCase: 150_000, weighted: 100_000 } });
+    });
+    it("shows another tenant none of these figures", async () => {
+      expect((await report('pipeline-by-stage', '', s.globex())).data).to.deep.equal([]);
+      expect(await report('win-rate', '', s.globex())).to.deep.equal({ report: 'win-rate', data: [], total: { won: 0, lost: 0, winRate: null } });
+      expect((await report('forecast-vs-target', '', s.globex())).data).to.deep.equal([]);
+    });
+    it('answers 422 invalid_report_query naming each invalid parameter; 400 for an unknown one; 404 for an unknown report', async () => {
+      const res = await s.get('/sales/reports/revenue?from=2026-Q5&interval=week&currency=eur');
+      expect(res.status).to.equal(422);
+      expect(res.body.code).to.equal('invalid_report_query');
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.deep.equal(['/query/from', '/query/interval', '/query/currency']);
+      const backwards = await s.get('/sales/reports/win-rate?from=2026-12&to=2026-01');
+      expect([backwards.status, backwards.body.errors]).to.deep.equal([422, [{ pointer: '/query/to', message: 'ends before from starts' }]]);
+      expect((await s.get('/sales/reports/lead-conversion?pipeline=default')).status).to.equal(400);
+      expect((await s.get('/sales/reports/nope')).status).to.equal(404);
+    });
+    it('answers 403 without sales.reports:read', async () => {
+      const agent = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'agent-1', roles: ['support_agent'] });
+      expect((await s.get('/sales/reports/revenue', agent)).status).to.equal(403);
+    });
+  });
+
+  describe('POST /api/superadmin/projections/sales.reports/rebuild', () => {
+    it('rebuilds the reports read model to the same figures', async () => {
+      const names = ['pipeline-by-stage', 'win-rate', 'cycle-length', 'revenue', 'lead-conversion', 'activity-counts', 'forecast-vs-target'];
+      const all = () => Promise.all(names.map((name) => report(name)));
+      const before = await all();
+      const operator = await tokenFor(s.server(), { tenantId: 'platform', actorId: 'op-1', roles: ['platform_admin'] });
+      const table = () => s.server().projections.physicalTable('sales.reports', 'sales_report_opportunity');
+      const old = table();
+      const started = await call(s.server(), 'POST', '/api/superadmin/projections/sales.reports/rebuild', { token: operator });
+      expect(started.status).to.equal(202);
+      for (let i = 0; i < 100 && table() === old; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(table()).not.to.equal(old);
+      expect(await all()).to.deep.equal(before);
+    });
+  });
+});
