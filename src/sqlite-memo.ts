@@ -1,26 +1,39 @@
 /**
  * Values read from one SQLite database, reused until it is written: a memo is emptied whenever
  * the connection's `total_changes()` (its own inserts, updates and deletes, rolled back or not)
- * or `PRAGMA data_version` (a commit by any other connection or process) moves. One version check
- * (a one-row statement) then replaces the reads it memoizes. Readers only: a value is never older
- * than the last write the connection could see when it was asked for.
+ * or `PRAGMA data_version` (a commit by any other connection or process) moves. The first is read
+ * at every check (a fraction of a microsecond); the second costs several microseconds, so it is
+ * read once per turn of the event loop: a commit by another process is seen from the next turn
+ * on, as if the reads of this turn had all happened at its first check. One version check then
+ * replaces the reads it memoizes. Readers only: a value never misses a write of this connection.
  */
 import type Database from 'better-sqlite3';
 
 /** A memo over one database: `(key, make)` answers the value made since the last write, else `make()`'s. */
 export type WriteMemo<V> = (key: string, make: () => V) => V;
 
-const versions = new WeakMap<Database.Database, Database.Statement>();
+type Versions = { changes: Database.Statement; data: Database.Statement; dataVersion: number; fresh: boolean };
 
-/** The database's write version as seen by this connection. */
-export const writeVersion = (db: Database.Database): string => {
-  let statement = versions.get(db);
-  if (!statement) {
-    statement = db.prepare('SELECT total_changes(), data_version FROM pragma_data_version').raw();
-    versions.set(db, statement);
+const versions = new WeakMap<Database.Database, Versions>();
+
+const versionsOf = (db: Database.Database): Versions => {
+  let v = versions.get(db);
+  if (!v) {
+    v = { changes: db.prepare('SELECT total_changes()').pluck(), data: db.prepare('PRAGMA data_version').pluck(), dataVersion: 0, fresh: false };
+    versions.set(db, v);
   }
-  const [changes, version] = statement.get() as [number, number];
-  return `${changes}:${version}`;
+  return v;
+};
+
+/** The database's write version as seen by this connection (other connections' commits: as of this loop turn). */
+export const writeVersion = (db: Database.Database): string => {
+  const v = versionsOf(db);
+  if (!v.fresh) {
+    v.dataVersion = v.data.get() as number;
+    v.fresh = true;
+    setImmediate(() => (v.fresh = false));
+  }
+  return `${v.changes.get() as number}:${v.dataVersion}`;
 };
 
 /**

@@ -43,11 +43,14 @@ describe('memoUntilWrite', () => {
     expect(made).to.equal(3);
   });
 
-  it('makes it again after a commit by another connection', () => {
+  it('makes it again after a commit by another connection, from the next turn of the event loop', async () => {
     const memo = memoUntilWrite<number>(db, 10);
     memo('k', make);
     other.prepare("INSERT INTO t VALUES ('a')").run();
+    expect(memo('k', make)).to.equal(0);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(memo('k', make)).to.equal(1);
+    expect(made).to.equal(2);
   });
 
   it('keeps at most its capacity, and only what `keep` accepts', () => {

@@ -59,6 +59,7 @@ const userDirectory = (db: Database.Database) => {
   const byId = db.prepare('SELECT * FROM directory_users WHERE user_id = ?');
   const status = db.prepare('UPDATE directory_users SET status = ? WHERE user_id = ?');
   const drop = db.prepare("DELETE FROM directory_users WHERE user_id = ? AND status = 'pending'");
+  const page = db.prepare("SELECT user_id FROM directory_users WHERE tenant_id = ? AND user_id > ? AND status != 'pending' ORDER BY user_id LIMIT ?").pluck();
   return {
     /** Reserves the email for a new user (status `pending`); 409 `email_taken` when another user has it. */
     reserveUser: (user: Omit<UserEntry, 'status'>): void => {
@@ -74,6 +75,8 @@ const userDirectory = (db: Database.Database) => {
     setUserStatus: (userId: string, next: UserStatus): void => void status.run(next, userId),
     userByEmailHash: (emailHash: string): UserEntry | undefined => userOf(byEmail.get(emailHash) as UserRow | undefined),
     userById: (userId: string): UserEntry | undefined => userOf(byId.get(userId) as UserRow | undefined),
+    /** Up to `limit` ids of the tenant's users after `afterId`, by id (reservations left out). */
+    userIdsOf: (tenantId: string, afterId: string, limit: number): string[] => page.all(tenantId, afterId, limit) as string[],
   };
 };
 
@@ -98,9 +101,12 @@ const clientDirectory = (db: Database.Database) => {
   const upsert = db.prepare(`INSERT INTO directory_clients (client_id, tenant_id, secret_hash, roles, status)
     VALUES (@clientId, @tenantId, @secretHash, @roles, @status) ON CONFLICT (client_id) DO UPDATE SET status = excluded.status`);
   const one = db.prepare('SELECT * FROM directory_clients WHERE client_id = ?');
+  const page = db.prepare('SELECT client_id FROM directory_clients WHERE tenant_id = ? AND client_id > ? ORDER BY client_id LIMIT ?').pluck();
   return {
     putClient: (entry: ClientEntry): void => void upsert.run({ ...entry, roles: JSON.stringify(entry.roles) }),
     client: (clientId: string): ClientEntry | undefined => clientOf(one.get(clientId) as ClientRow | undefined),
+    /** Up to `limit` ids of the tenant's integration clients after `afterId`, by id. */
+    clientIdsOf: (tenantId: string, afterId: string, limit: number): string[] => page.all(tenantId, afterId, limit) as string[],
   };
 };
 

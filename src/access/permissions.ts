@@ -10,7 +10,7 @@ const RECORD_ACTIONS = ['create', 'read', 'update', 'archive'] as const;
 const FIXED: readonly string[] = [
   'platform.organizations:create', 'platform.organizations:read', 'platform.organizations:update', 'platform.organizations:offboard',
   'platform.projections:read', 'platform.projections:rebuild',
-  'admin.users:create', 'admin.users:read', 'admin.users:update', 'admin.clients:create', 'admin.clients:update',
+  'admin.users:create', 'admin.users:read', 'admin.users:update', 'admin.clients:create', 'admin.clients:read', 'admin.clients:update',
   'admin.roles:read', 'admin.roles:create', 'admin.roles:update', 'admin.roles:delete',
   'admin.sessions:read', 'admin.sessions:revoke', 'admin.salesConfig:read', 'admin.salesConfig:update',
   'audit.chain:read', 'audit.events:read', 'audit.personal:read',

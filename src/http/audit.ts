@@ -5,6 +5,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize, rowScope } from '../access/policy.js';
+import type { Principal } from '../access/principal.js';
 import type { ChainDb } from '../events/audit/chain.js';
 import { verifyChain, type ChainReport } from '../events/audit/verify.js';
 import { PLATFORM_TENANT } from '../events/log/stream-name.js';
@@ -34,11 +35,14 @@ const verify = (deps: AuditRouteDeps) => {
   };
 };
 
-/** The auditor's tenant, and whether they may see personal values (`audit.personal:read`) or only that they exist. */
+/** Whether an auditor may see personal values (`audit.personal:read`) or only that they exist. */
+export const disclosureOf = (principal: Principal): Disclosure => (rowScope(principal, 'audit.personal:read') === 'all' ? 'personal' : 'withheld');
+
+/** The auditor's tenant, and what they may see. */
 const auditor = (ctx: Context): { tenantId: string; disclosure: Disclosure } => {
   const principal = principalOf(ctx.state);
   authorize(principal, 'audit.events:read');
-  return { tenantId: principal.tenantId, disclosure: rowScope(principal, 'audit.personal:read') === 'all' ? 'personal' : 'withheld' };
+  return { tenantId: principal.tenantId, disclosure: disclosureOf(principal) };
 };
 
 const events = (deps: AuditRouteDeps) => async (ctx: Context) => {

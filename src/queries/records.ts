@@ -10,7 +10,8 @@ import type { RecordKind, RecordState } from '../events/catalogue.js';
 import type { EventStore, JsonObject, RecordedEvent } from '../events/log/port.js';
 import { streamName } from '../events/log/stream-name.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
-import { readableEvent, type ReadableEvent } from '../events/personal-data/read.js';
+import { readableEvent, withheldEvent, type ReadableEvent } from '../events/personal-data/read.js';
+import type { Disclosure } from './audit.js';
 
 export type ReadDeps = { store: EventStore; keyStore: KeyStore };
 
@@ -36,13 +37,23 @@ export const occurredAt = (e: RecordedEvent): string => (typeof e.metadata.occur
 const within = (asOf: AsOf | undefined) => (e: ReadableEvent): boolean =>
   asOf === undefined || ('revision' in asOf ? e.revision <= asOf.revision : Date.parse(occurredAt(e)) <= asOf.time.getTime());
 
-/** The record's events (revealed, upcast); 404 when the id is malformed or the record does not exist. */
-export const recordEvents = async (deps: ReadDeps, kind: RecordKind, tenantId: string, id: string): Promise<ReadableEvent[]> => {
+/**
+ * The events of one aggregate instance, any aggregate type (revealed, upcast, or as `read` reads
+ * them); 404 when the id is malformed or the stream is empty.
+ */
+export const aggregateEvents = async <E extends ReadableEvent = ReadableEvent>(
+  deps: ReadDeps, aggregateType: string, tenantId: string, id: string, read?: (event: RecordedEvent) => E,
+): Promise<E[]> => {
   if (!ID.test(id)) throw new NotFoundError('No such record');
-  const events = (await deps.store.readStream(streamName(tenantId, kind.type, id))).map(readableEvent(deps.keyStore));
+  const reading = read ?? (readableEvent(deps.keyStore) as (event: RecordedEvent) => E);
+  const events = (await deps.store.readStream(streamName(tenantId, aggregateType, id))).map(reading);
   if (events.length === 0) throw new NotFoundError('No such record');
   return events;
 };
+
+/** The record's events (revealed, upcast); 404 when the id is malformed or the record does not exist. */
+export const recordEvents = (deps: ReadDeps, kind: RecordKind, tenantId: string, id: string): Promise<ReadableEvent[]> =>
+  aggregateEvents(deps, kind.type, tenantId, id);
 
 export type RecordView = JsonObject & { id: string; revision: number; status: string };
 
@@ -94,3 +105,14 @@ export const historyEntryOf = (e: ReadableEvent): HistoryEntry => ({
 
 export const recordHistory = async (deps: ReadDeps, kind: RecordKind, tenantId: string, id: string): Promise<HistoryEntry[]> =>
   (await recordEvents(deps, kind, tenantId, id)).map(historyEntryOf);
+
+/**
+ * The history of any aggregate instance (identity records included) as `disclosure` allows: with
+ * personal values, or with them withheld (`null`, listed in each entry's `withheld`, never decrypted).
+ */
+export const aggregateHistory = async (
+  deps: ReadDeps, aggregateType: string, tenantId: string, id: string, disclosure: Disclosure,
+): Promise<(HistoryEntry & { withheld?: string[] })[]> => {
+  if (disclosure === 'personal') return (await aggregateEvents(deps, aggregateType, tenantId, id)).map(historyEntryOf);
+  return (await aggregateEvents(deps, aggregateType, tenantId, id, withheldEvent())).map((e) => ({ ...historyEntryOf(e), withheld: e.withheld }));
+};

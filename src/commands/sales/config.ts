@@ -3,18 +3,19 @@
  * PUT) or changed by top-level sections (`ChangeSalesConfig`, a PATCH, merged over the
  * configuration in effect, defaults included). Rules: pipelines and their stages have unique ids,
  * no configured stage is named like a closing one (won, lost), the default pipeline and the
- * default currency exist.
+ * default currency exist, lead scoring rules name known fields and ops (422 `invalid_lead_scoring`).
  */
 import { RuleViolationError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import {
-  CLOSING_STAGES, SALES_CONFIG_TYPE, priceBookOf, SALES_CONFIGURED, effectiveSalesConfig, evolveSalesConfig, initialSalesConfigState,
+  CLOSING_STAGES, SALES_CONFIG_TYPE, contactRolesOf, priceBookOf, SALES_CONFIGURED, effectiveSalesConfig, evolveSalesConfig, initialSalesConfigState,
   type SalesConfig, type SalesConfigState,
 } from '../../events/sales/config.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { validator } from '../validate.js';
+import { LEAD_SCORING_SCHEMA, scoringOf, scoringProblemsOf } from './lead-scoring.js';
 
 export type SalesConfigCommand =
   | { type: 'ConfigureSales'; config: SalesConfig }
@@ -32,9 +33,12 @@ const problemsOf = (config: SalesConfig): string[] => [
   ...duplicates(config.leadStatuses).map((s) => `lead status ${s} is given twice`),
   ...duplicates(priceBookOf(config).map((p) => p.id)).map((id) => `product ${id} is given twice`),
   ...priceBookOf(config).flatMap((p) => duplicates(p.prices.map((m) => m.currency)).map((c) => `product ${p.id} has two prices in ${c}`)),
+  ...duplicates(contactRolesOf(config).map((r) => r.id)).map((id) => `contact role ${id} is given twice`),
 ];
 
 const configured = (config: SalesConfig, state: SalesConfigState): DomainEvent[] => {
+  const scoring = scoringProblemsOf(scoringOf(config));
+  if (scoring.length > 0) throw new RuleViolationError('invalid_lead_scoring', scoring.join('; '), { problems: scoring });
   const problems = problemsOf(config);
   if (problems.length > 0) throw new RuleViolationError('invalid_sales_config', problems.join('; '), { problems });
   if (canonicalJson(config as JsonObject) === canonicalJson(effectiveSalesConfig(state) as JsonObject) && state.status === 'configured') return [];
@@ -78,10 +82,12 @@ const SECTIONS = {
   taxRates: { ...list(object({ id: SLUG, name: NAME, basisPoints: { type: 'integer', minimum: 0, maximum: 10_000 } }), 50), minItems: 0 },
   quoteNumbering: object({ prefix: { type: 'string', pattern: '^[A-Za-z0-9{}_/-]{0,30}$' }, padding: { type: 'integer', minimum: 1, maximum: 10 } }),
   priceBook: { ...list(object({ id: SLUG, name: NAME, prices: list(PRICE, 50) }), 1000), minItems: 0 },
+  contactRoles: { ...list(object({ id: SLUG, name: NAME }), 50), minItems: 0 },
+  leadScoring: LEAD_SCORING_SCHEMA,
 };
 
 /** The whole configuration (PUT) and a change of some sections (PATCH). */
 export const salesConfigValidators = {
-  config: validator<SalesConfig>({ ...object(SECTIONS), required: Object.keys(SECTIONS).filter((s) => s !== 'priceBook') }),
+  config: validator<SalesConfig>({ ...object(SECTIONS), required: Object.keys(SECTIONS).filter((s) => s !== 'priceBook' && s !== 'leadScoring' && s !== 'contactRoles') }),
   changes: validator<Partial<SalesConfig>>({ type: 'object', additionalProperties: false, minProperties: 1, properties: SECTIONS }),
 };

@@ -3,7 +3,8 @@
  * only, archive, restore, owner, tags) plus merging duplicates. The survivor absorbs the loser
  * (filling the fields it lacks from the loser's, under its own subject); the loser is marked
  * merged into the survivor and archived, and is read-only from then on. Both deciders answer no
- * events when the merge already happened, so a retried merge changes nothing.
+ * events when the merge already happened, so a retried merge changes nothing; the survivor also
+ * gains the loser's account links (roles united). Links to accounts: see `contact-accounts.ts`.
  */
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { personalDataOf } from '../../events/catalogue.js';
@@ -12,6 +13,9 @@ import { CONTACT_ABSORBED, CONTACT_MERGED, contactKind, type ContactOwnEvent } f
 import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
+import {
+  absorbLinks, linkToAccount, unlinkFromAccount, type LinkContactToAccount, type UnlinkContactFromAccount,
+} from './contact-accounts.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
 
 type Merges = { absorbed: readonly string[] };
@@ -26,7 +30,9 @@ export type ContactCommand =
   /** To the survivor: `loser` is the loser's state as folded just before (personal fields revealed). */
   | { type: 'AbsorbContact'; from: string; loser: ContactState }
   /** To the loser. */
-  | { type: 'MergeContact'; into: string };
+  | { type: 'MergeContact'; into: string }
+  | LinkContactToAccount
+  | UnlinkContactFromAccount;
 
 const generic = genericPart(contactKind);
 
@@ -78,7 +84,7 @@ const absorb = (state: ContactState, { from, loser }: Extract<ContactCommand, { 
   if (loser.status === 'none') throw new NotFoundError('No such contact to merge', { loserId: from });
   const source = mergeable(loser);
   const fill = generic.decide({ type: 'UpdateRecord', changes: missingFields(survivor.fields, source.fields) }, survivor);
-  return [{ type: CONTACT_ABSORBED, data: { from } }, ...fill];
+  return [{ type: CONTACT_ABSORBED, data: { from } }, ...fill, ...absorbLinks(survivor, source)];
 };
 
 const merge = (state: ContactState, into: string): DomainEvent[] => {
@@ -97,6 +103,10 @@ const decide = (command: ContactCommand, state: ContactState): DomainEvent[] => 
       return absorb(state, command);
     case 'MergeContact':
       return merge(state, command.into);
+    case 'LinkContactToAccount':
+      return linkToAccount(mergeable(state), command);
+    case 'UnlinkContactFromAccount':
+      return unlinkFromAccount(mergeable(state), command.accountId);
     default:
       return unreachable(command);
   }

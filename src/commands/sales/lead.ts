@@ -4,6 +4,8 @@
  * it is read-only. Set a status of the tenant's configuration, qualify, disqualify (with a reason)
  * while not converted; convert exactly once, into
  * the records whose ids the command brings (derived from its command id by the caller).
+ * Its score is computed under the tenant's scoring rules (the configuration generic commands carry):
+ * on create, on an update changing a field the rules read, and on `RescoreLead`.
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
 import { personalDataOf } from '../../events/catalogue.js';
@@ -11,10 +13,14 @@ import {
   LEAD_CONVERTED, LEAD_DISQUALIFIED, LEAD_QUALIFIED, LEAD_STATUS_CHANGED, RULED_LEAD_STATUSES, leadKind, type Conversion, type LeadOwnEvent,
 } from '../../events/sales/lead.js';
 import type { SalesConfig } from '../../events/sales/config.js';
+import { LEAD_SCORED, type LeadScored } from '../../events/sales/lead-scoring.js';
+import { canonicalJson } from '../../events/log/canonical-json.js';
+import type { JsonObject } from '../../events/log/port.js';
 import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
+import { fieldsRead, scoreOf, scoringOf, type Score } from './lead-scoring.js';
 
 export type LeadState =
   | { status: 'none' }
@@ -23,8 +29,12 @@ export type LeadState =
   | ({ status: 'disqualified'; reason: string } & LiveBody)
   | ({ status: 'converted'; conversion: Conversion } & LiveBody);
 
+/** A generic command with the tenant's sales configuration (its scoring rules) it is decided against. */
+export type ConfiguredLeadCommand = RecordCommand & { config: SalesConfig };
+
 export type LeadCommand =
-  | RecordCommand
+  | ConfiguredLeadCommand
+  | { type: 'RescoreLead'; config: SalesConfig }
   | { type: 'ChangeLeadStatus'; status: string; config: SalesConfig }
   | { type: 'QualifyLead'; reason: string | null }
   | { type: 'DisqualifyLead'; reason: string }
@@ -90,16 +100,42 @@ const convert = (state: LeadState, { ids, withOpportunity }: Extract<LeadCommand
   }];
 };
 
-/** Generic commands: refused once converted; a create starts the lead's status at `new`. */
-const decideGeneric = (command: RecordCommand, state: LeadState): DomainEvent[] => {
+const scoreFields = ({ score, reasons }: Score): JsonObject => ({ score, scoreReasons: reasons });
+
+const sameScore = (fields: JsonObject, { score, reasons }: Score): boolean =>
+  fields.score === score && canonicalJson(fields.scoreReasons ?? null) === canonicalJson(reasons);
+
+/** An update's changes, with the lead's new score when they change a field the rules read. */
+const rescoredChanges = (fields: JsonObject, changes: JsonObject, config: SalesConfig): JsonObject => {
+  const scoring = scoringOf(config);
+  const read = fieldsRead(scoring);
+  const touched = Object.keys(changes).some((name) => read.has(name) && canonicalJson(fields[name] ?? null) !== canonicalJson(changes[name] ?? null));
+  return touched ? { ...changes, ...scoreFields(scoreOf({ ...fields, ...changes }, scoring)) } : changes;
+};
+
+/** Generic commands: refused once converted; a create starts the lead's status at `new`; both score it. */
+const decideGeneric = ({ config, ...command }: ConfiguredLeadCommand, state: LeadState): DomainEvent[] => {
   if (state.status === 'converted') unconverted(state);
+  if (command.type === 'UpdateRecord' && state.status !== 'none') {
+    return generic.decide({ ...command, changes: rescoredChanges(state.fields, command.changes, config) }, bodyOf(state));
+  }
   if (command.type !== 'CreateRecord') return generic.decide(command, bodyOf(state));
-  return generic.decide({ ...command, fields: { ...command.fields, leadStatus: 'new' } }, bodyOf(state));
+  const fields = { ...command.fields, leadStatus: 'new', ...scoreFields(scoreOf(command.fields, scoringOf(config))) };
+  return generic.decide({ ...command, fields }, bodyOf(state));
+};
+
+/** The lead scored again under the rules in effect; nothing when neither its score nor its reasons change. */
+const rescore = (state: LeadState, config: SalesConfig): LeadScored[] => {
+  const { fields } = unconverted(state);
+  const next = scoreOf(fields, scoringOf(config));
+  return sameScore(fields, next) ? [] : [{ type: LEAD_SCORED, data: { score: next.score, reasons: next.reasons } }];
 };
 
 const decide = (command: LeadCommand, state: LeadState): DomainEvent[] => {
-  if (isGenericCommand(command)) return decideGeneric(command, state);
+  if (isGenericCommand(command)) return decideGeneric(command as ConfiguredLeadCommand, state);
   switch (command.type) {
+    case 'RescoreLead':
+      return rescore(state, command.config);
     case 'ChangeLeadStatus':
       return changeStatus(state, command.status, command.config);
     case 'QualifyLead':

@@ -5,12 +5,15 @@
  * configured anything works with `DEFAULT_SALES_CONFIG`.
  */
 import type { JsonObject } from '../log/port.js';
+import { DEFAULT_LEAD_SCORING, type LeadScoring } from './lead-scoring.js';
 
 export type Stage = { id: string; name: string; probability: number };
 export type Pipeline = { id: string; name: string; stages: Stage[] };
 export type TaxRate = { id: string; name: string; basisPoints: number };
 /** A product of the price book: its price (integer minor units) in each currency it is sold in. */
 export type Product = { id: string; name: string; prices: Array<{ amount: number; currency: string }> };
+/** A role a contact may hold at an account it is linked to (decision maker, billing…). */
+export type ContactRole = { id: string; name: string };
 
 export type SalesConfig = {
   leadStatuses: string[];
@@ -22,6 +25,10 @@ export type SalesConfig = {
   quoteNumbering: { prefix: string; padding: number };
   /** Absent in configurations stored before the price book existed: read it with `priceBookOf`. */
   priceBook?: Product[];
+  /** Absent in configurations stored before account links existed: read it with `contactRolesOf`. */
+  contactRoles?: ContactRole[];
+  /** Absent in configurations stored before lead scoring existed: read it with `scoringOf` (the defaults). */
+  leadScoring?: LeadScoring;
 };
 
 /** Every pipeline closes in these two stages; they are not configured. */
@@ -48,10 +55,19 @@ export const DEFAULT_SALES_CONFIG: SalesConfig = {
   taxRates: [{ id: 'standard', name: 'Standard', basisPoints: 2000 }, { id: 'reduced', name: 'Reduced', basisPoints: 550 }],
   quoteNumbering: { prefix: 'Q-{year}-', padding: 4 },
   priceBook: [],
+  contactRoles: [
+    { id: 'decision_maker', name: 'Decision maker' }, { id: 'economic_buyer', name: 'Economic buyer' },
+    { id: 'technical', name: 'Technical' }, { id: 'billing', name: 'Billing' }, { id: 'influencer', name: 'Influencer' },
+    { id: 'champion', name: 'Champion' }, { id: 'user', name: 'User' },
+  ],
+  leadScoring: DEFAULT_LEAD_SCORING,
 };
 
 /** The tenant's products (none when the configuration predates the price book). */
 export const priceBookOf = (config: SalesConfig): Product[] => config.priceBook ?? [];
+
+/** The tenant's contact roles (the defaults when the configuration predates them). */
+export const contactRolesOf = (config: SalesConfig): ContactRole[] => config.contactRoles ?? DEFAULT_SALES_CONFIG.contactRoles ?? [];
 
 /** The aggregate type of the configuration stream (one per tenant, id `SALES_CONFIG_ID`). */
 export const SALES_CONFIG_TYPE = 'sales.config';

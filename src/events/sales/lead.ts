@@ -2,7 +2,8 @@
  * Leads (Sales): people who might buy, before they are qualified and converted. A lead is about a
  * person of their own (`subject: 'self'`); the contact it converts into keeps that subject id, so
  * one erasure covers the person everywhere. Beside the generic events (`LeadCreated`…) a lead has
- * its own (status changed, qualified, disqualified, converted), whose effects on the read side are declared here.
+ * its own (status changed, qualified, disqualified, converted, scored), whose effects on the read side are declared here.
+ * Its `score` and `scoreReasons` are the server's (see `lead-scoring.ts`); old leads keep a client-given score until rescored.
  */
 import type { RecordKind } from '../catalogue.js';
 import type { JsonObject } from '../log/port.js';
@@ -46,6 +47,7 @@ export const leadKind: RecordKind = {
     utmCampaign: { type: 'string', minLength: 1, maxLength: 100 },
     message: { type: 'string', minLength: 1, maxLength: 2000 },
     score: { type: 'integer', minimum: 0, maximum: 100 },
+    scoreReasons: { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 50 } },
     leadStatus: { type: 'string', maxLength: 50 },
     statusReason: { type: 'string', maxLength: 500 },
     convertedContactId: ID,
@@ -57,15 +59,16 @@ export const leadKind: RecordKind = {
   classification: {
     firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal', message: 'personal',
     utmSource: 'internal', utmMedium: 'internal', utmCampaign: 'internal',
-    company: 'internal', jobTitle: 'confidential', source: 'internal', score: 'internal', leadStatus: 'internal',
+    company: 'internal', jobTitle: 'confidential', source: 'internal', score: 'internal', scoreReasons: 'internal', leadStatus: 'internal',
     statusReason: 'internal', convertedContactId: 'internal', convertedAccountId: 'internal', convertedOpportunityId: 'internal',
   },
   subject: 'self',
   filterable: ['lastName', 'email', 'company', 'source', 'score', 'leadStatus', 'convertedContactId', 'utmSource', 'utmCampaign'],
   sortable: ['lastName', 'company', 'score'],
   searchable: ['firstName', 'lastName', 'email', 'company'],
-  readOnly: ['leadStatus', 'statusReason', 'convertedContactId', 'convertedAccountId', 'convertedOpportunityId'],
+  readOnly: ['score', 'scoreReasons', 'leadStatus', 'statusReason', 'convertedContactId', 'convertedAccountId', 'convertedOpportunityId'],
   effects: {
+    Scored: (data: JsonObject) => ({ score: data.score ?? null, scoreReasons: data.reasons ?? null }),
     Qualified: (data: JsonObject) => ({ leadStatus: 'qualified', statusReason: data.reason ?? null }),
     Disqualified: (data: JsonObject) => ({ leadStatus: 'disqualified', statusReason: data.reason ?? null }),
     StatusChanged: (data: JsonObject) => ({ leadStatus: data.status ?? null, statusReason: null }),

@@ -1,10 +1,17 @@
-/** `/api/admin/clients` (a tenant admin): register an integration client (its secret answered once), revoke one. */
+/**
+ * `/api/admin/clients` (a tenant admin): list and read integration clients (never their secret),
+ * their history, register one (its secret answered once), revoke one.
+ */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
 import { registerApiClient, revokeApiClient } from '../../commands/identity/api-clients.js';
+import { API_CLIENT_AGGREGATE } from '../../events/identity/api-client.js';
+import { getApiClient, listApiClients } from '../../queries/identity/api-clients.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext } from '../command-context.js';
+import { queryOf } from '../read-model.js';
+import { historyRoute } from './history.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { apiClientBody, reasonBody } from './schemas.js';
 
@@ -18,6 +25,18 @@ const register = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   ctx.body = { ...(ctx.body as object), clientId: result.id, clientSecret: result.clientSecret };
 };
 
+const list = (deps: IdentityRouteDeps) => async (ctx: Context) => {
+  const principal = principalOf(ctx.state);
+  authorize(principal, 'admin.clients:read');
+  ctx.body = await listApiClients(deps, principal.tenantId, queryOf(ctx, ['limit', 'cursor']));
+};
+
+const read = (deps: IdentityRouteDeps) => async (ctx: Context) => {
+  const principal = principalOf(ctx.state);
+  authorize(principal, 'admin.clients:read');
+  ctx.body = await getApiClient(deps, principal.tenantId, ctx.params.id!);
+};
+
 const revoke = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.clients:update');
   const { reason } = reasonBody(bodyOf(ctx));
@@ -26,7 +45,10 @@ const revoke = (deps: IdentityRouteDeps) => async (ctx: Context) => {
 
 export const apiClientRoutes = (deps: IdentityRouteDeps): Router => {
   const router = new Router();
+  router.get('/', list(deps));
   router.post('/', register(deps));
+  router.get('/:id', read(deps));
+  router.get('/:id/history', historyRoute(deps, { aggregateType: API_CLIENT_AGGREGATE, readPermission: 'admin.clients:read', param: 'id' }));
   router.post('/:id/revoke', revoke(deps));
   return router;
 };

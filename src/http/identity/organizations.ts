@@ -1,17 +1,21 @@
 /**
  * `/api/superadmin/organizations` (platform super admin only): create a tenant with its first
- * admin, list tenants, suspend and reactivate one, license its modules.
+ * admin, list tenants, suspend and reactivate one, license its modules; an organization's history
+ * (also for auditors: the platform's, and a tenant's auditors of their own organization).
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Directory, TenantEntry } from '../../access/directory.js';
 import { authorize } from '../../access/policy.js';
 import { createOrganization, setOrganizationStatus, type AccountDeps } from '../../commands/identity/accounts.js';
+import type { Principal } from '../../access/principal.js';
 import { NotFoundError } from '../../errors.js';
+import { ORGANIZATION_AGGREGATE, PLATFORM_TENANT } from '../../events/identity/organization.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext, type Clock } from '../command-context.js';
 import { organizationBody, reasonBody } from './schemas.js';
 import { putModules } from './modules.js';
+import { historyRoute } from './history.js';
 
 export type IdentityRouteDeps = AccountDeps & { clock: Clock };
 
@@ -40,6 +44,12 @@ const read = (directory: Directory) => (ctx: Context) => {
   ctx.body = { ...json(tenant), modules: directory.modulesOf(tenant.tenantId) };
 };
 
+/** Organizations are platform records: a tenant's auditor may read only their own organization's. */
+const organizationTenant = (principal: Principal, id: string): string => {
+  if (principal.tenantId !== PLATFORM_TENANT && principal.tenantId !== id) throw new NotFoundError('No such organization');
+  return PLATFORM_TENANT;
+};
+
 const changeStatus = (deps: IdentityRouteDeps, suspend: boolean) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'platform.organizations:update');
   const change = suspend ? { suspend: true as const, reason: reasonBody(bodyOf(ctx)).reason } : { suspend: false as const };
@@ -52,6 +62,9 @@ export const organizationRoutes = (deps: IdentityRouteDeps): Router => {
   router.post('/', create(deps));
   router.get('/', list(deps.directory));
   router.get('/:id', read(deps.directory));
+  router.get('/:id/history', historyRoute(deps, {
+    aggregateType: ORGANIZATION_AGGREGATE, readPermission: 'platform.organizations:read', param: 'id', tenantOf: organizationTenant,
+  }));
   router.post('/:id/suspend', changeStatus(deps, true));
   router.post('/:id/reactivate', changeStatus(deps, false));
   router.put('/:id/modules', putModules(deps));

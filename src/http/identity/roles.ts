@@ -1,16 +1,18 @@
 /**
  * `/api/admin/permissions` (the catalogue) and `/api/admin/roles` (a tenant admin's custom roles):
- * list, define, redefine (`If-Match`), delete. Built-in roles are listed beside the custom ones.
+ * list, define, redefine (`If-Match`), delete, history. Built-in roles are listed beside the custom ones.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CatalogueEntry } from '../../access/permissions.js';
 import { authorize, ROLES } from '../../access/policy.js';
 import { defineRole, deleteRole, redefineRole, type RoleDeps } from '../../commands/identity/roles.js';
+import { ROLE_AGGREGATE } from '../../events/identity/role.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext, ifMatchOf } from '../command-context.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { roleBody, roleChangeBody } from './access-schemas.js';
+import { historyRoute } from './history.js';
 
 export type RoleRouteDeps = IdentityRouteDeps & { catalogue: readonly CatalogueEntry[] };
 
@@ -60,6 +62,7 @@ export const roleRoutes = (deps: RoleRouteDeps): Router => {
   const router = new Router();
   router.get('/', list(deps));
   router.post('/', create(deps));
+  router.get('/:name/history', historyRoute(deps, { aggregateType: ROLE_AGGREGATE, readPermission: 'admin.roles:read', param: 'name' }));
   router.patch('/:name', update(deps));
   router.delete('/:name', remove(deps));
   return router;

@@ -1,7 +1,26 @@
-/** The OpenAPI operations of roles, module licences, sessions, invitations and password resets. */
+/** The OpenAPI operations of roles, module licences, sessions, invitations, password resets, and reads of users, clients and identity histories. */
 import { schemaOf } from '../../commands/validate.js';
 import { invitationBody, modulesBody, newPasswordBody, roleBody, roleChangeBody, userRolesBody } from '../identity/access-schemas.js';
+import { pageOf } from './records.js';
 import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
+
+const orNull: Schema = { type: ['string', 'null'] };
+const identityView = (own: Record<string, Schema>): Schema => ({
+  type: 'object', required: ['id', 'roles', 'status', 'createdAt'],
+  properties: {
+    id: { type: 'string' }, ...own, roles: { type: 'array', items: { type: 'string' } }, status: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' }, revision: { type: 'integer' },
+  },
+});
+
+const PAGE_PARAMETERS = [
+  { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, description: 'Page size' },
+  { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'The previous page\'s `page.nextCursor`' },
+];
+const listed = (summary: string, schema: string) => operation(summary, { parameters: PAGE_PARAMETERS, responses: { 200: json(pageOf(ref(schema))) } });
+const one = (summary: string, schema: string) => operation(summary, { responses: { 200: json(ref(schema)) } });
+const history = (what: string) =>
+  operation(`The events of ${what} (its readers, or auditors: personal values withheld without audit.personal:read)`, { responses: { 200: json(ref('History')) } });
 
 export const accessSchemas = (): Record<string, Schema> => ({
   NewRole: schemaOf(roleBody) as Schema,
@@ -10,6 +29,8 @@ export const accessSchemas = (): Record<string, Schema> => ({
   Modules: schemaOf(modulesBody) as Schema,
   Invitation: schemaOf(invitationBody) as Schema,
   NewPassword: schemaOf(newPasswordBody) as Schema,
+  AdminUser: identityView({ email: orNull, name: orNull, erasedFields: { type: 'array', items: { type: 'string' } } }),
+  ApiClient: identityView({ name: { type: 'string' } }),
 });
 
 const write = (summary: string, schema: string, status = 200) =>
@@ -26,6 +47,14 @@ export const accessOperations = (): Record<string, Operation> => ({
   'POST /api/admin/users/invite': write('Invite a user: answers a single-use invitation token for the admin to deliver', 'Invitation', 201),
   'POST /api/admin/users/:id/reset-password': written('Issue a single-use password reset token for the admin to deliver', 201),
   'PUT /api/superadmin/organizations/:id/modules': write('Enable or disable modules of an organization', 'Modules'),
+  'GET /api/admin/users': listed('The users of the caller\'s organization, by id (email and name decrypted)', 'AdminUser'),
+  'GET /api/admin/users/:id': one('A user of the caller\'s organization', 'AdminUser'),
+  'GET /api/admin/users/:id/history': history('a user'),
+  'GET /api/admin/clients': listed('The integration clients of the caller\'s organization, by id (never their secret)', 'ApiClient'),
+  'GET /api/admin/clients/:id': one('An integration client of the caller\'s organization', 'ApiClient'),
+  'GET /api/admin/clients/:id/history': history('an integration client'),
+  'GET /api/admin/roles/:name/history': history('a custom role'),
+  'GET /api/superadmin/organizations/:id/history': history('an organization'),
   'GET /api/admin/sessions': operation('The OAuth sessions of the organization\'s users'),
   'DELETE /api/admin/sessions/:id': operation('Revoke a session and its refresh tokens', { responses: { 204: { description: 'Revoked' } } }),
   'POST /api/public/invitations/:token/accept': write('Accept an invitation with a password (the token is the credential)', 'NewPassword'),

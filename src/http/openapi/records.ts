@@ -67,7 +67,8 @@ const listParameters = (kind: RecordKind, paging: boolean) => {
 const ID = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 export const IF_MATCH = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag (revision) the change applies to; 412 otherwise' };
 
-const pageOf = (item: Schema): Schema => ({
+/** A list page of `item`s with its next cursor. */
+export const pageOf = (item: Schema): Schema => ({
   type: 'object', required: ['data', 'page'],
   properties: { data: { type: 'array', items: item }, page: { type: 'object', properties: { nextCursor: nullable({ type: 'string' }) } } },
 });

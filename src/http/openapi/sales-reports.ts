@@ -84,9 +84,29 @@ const overdueParameters = () => {
   return Object.entries(properties).map(([name, schema]) => queryParameter(name, { ...schema, ...(meaning[name] ? { description: meaning[name] } : {}) }));
 };
 
+const ACCOUNT_CONTACTS = {
+  type: 'object', required: ['data'],
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['contactId', 'firstName', 'lastName', 'roles', 'primary'],
+        properties: {
+          contactId: { type: 'string' }, firstName: { type: ['string', 'null'] }, lastName: { type: ['string', 'null'] },
+          roles: { type: 'array', items: { type: 'string' } }, primary: { type: 'boolean' },
+        },
+      },
+    },
+  },
+};
+
 /** Operations keyed `METHOD /koa/path/:param` as the API mounts them (the reports also one per name). */
 export const salesReadOperations = (): Record<string, Operation> => ({
   ...reportOperations(),
+  'GET /sales/accounts/:id/contacts': operation('The active contacts linked to an account, with their roles (at most 1000, by contact id)', {
+    description: 'Needs `sales.contacts:read`; an own-scoped reader sees only their contacts. Another tenant\'s or an unknown account is a 404.',
+    responses: { 200: json(ACCOUNT_CONTACTS, 'The account\'s contacts') },
+  }),
   'GET /sales/targets/:id/attainment': operation('A target\'s attainment: quota, actual, percent, open pipeline and forecast', {
     description: 'From the reports read model, over the target\'s user or team members; activity targets have no pipeline nor forecast (`null`). Takes no query parameter.',
     responses: { 200: json(ATTAINMENT, 'The attainment') },

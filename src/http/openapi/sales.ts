@@ -7,8 +7,8 @@ import { salesConfigValidators } from '../../commands/sales/config.js';
 import { schemaOf } from '../../commands/validate.js';
 import { submission } from '../public/forms.js';
 import { cancelBody, completeBody, rescheduleBody } from '../sales/activities.js';
-import { mergeBody } from '../sales/contacts.js';
-import { convertBody, disqualifyBody, qualifyBody, statusBody } from '../sales/leads.js';
+import { linkAccountBody, mergeBody } from '../sales/contacts.js';
+import { convertBody, disqualifyBody, qualifyBody, rescoreBody, statusBody } from '../sales/leads.js';
 import { emptyBody as opportunityEmpty, loseBody, reopenBody } from '../sales/opportunities.js';
 import { emptyBody as quoteEmpty, rejectBody } from '../sales/quotes.js';
 import { createBody as webFormBody } from '../sales/web-forms.js';
@@ -34,6 +34,7 @@ const rules = (): Record<string, Rule> => ({
   'POST /sales/leads/:id/status': { summary: 'Set a lead status of the tenant\'s configuration that no rule owns (contacted, nurturing…)', refusals: `422 \`invalid_lead_status\`, ${NOT_CONVERTED}`, body: ['LeadStatusChange', statusBody] },
   'POST /sales/leads/:id/qualify': { summary: 'Qualify a lead (a disqualified one too: it may be converted again)', refusals: NOT_CONVERTED, body: ['LeadQualification', qualifyBody] },
   'POST /sales/leads/:id/disqualify': { summary: 'Disqualify a lead, with a reason', refusals: `422 \`reason_required\`, ${NOT_CONVERTED}`, body: ['LeadDisqualification', disqualifyBody] },
+  'POST /sales/leads/:id/rescore': { summary: 'Score a lead again under the tenant\'s current scoring rules (appends `LeadScored` only when its score or reasons change)', refusals: NOT_CONVERTED, body: ['LeadRescoring', rescoreBody] },
   'POST /sales/leads/:id/convert': {
     summary: 'Convert a lead, once: creates its contact, an account for its company and optionally an opportunity',
     refusals: '409 `lead_already_converted`, 409 `lead_disqualified` (qualify it first), 409 `record_archived`',
@@ -48,6 +49,11 @@ const rules = (): Record<string, Rule> => ({
   'POST /sales/quotes/:id/reject': { summary: 'Reject a draft or sent quote, with a reason', refusals: '409 `quote_closed`, 422 `reason_required`', body: ['QuoteRejection', rejectBody] },
   'POST /sales/quotes/:id/revise': { summary: 'Revise a sent, rejected or expired quote: a draft of the next revision, same number', refusals: '409 `quote_not_revisable`', body: ['QuoteRevision', quoteEmpty] },
   'POST /sales/contacts/:id/merge': { summary: 'Merge a duplicate contact into this one: it fills the fields this one lacks, then is archived', refusals: '422 `merge_into_itself`, 409 `contact_merged`, 404 for an unknown loser', body: ['ContactMerge', mergeBody] },
+  'POST /sales/contacts/:id/accounts': {
+    summary: 'Link a contact to an account with roles of the tenant\'s configuration (`primary` also sets its `accountId`); relinking replaces the roles, the same link again appends nothing',
+    refusals: '422 `account_not_found`, 422 `unknown_role`, 409 `record_archived`, 409 `contact_merged`',
+    body: ['ContactAccountLink', linkAccountBody],
+  },
   'POST /sales/activities/:id/complete': { summary: 'Complete an open activity at the request\'s time, with an optional outcome', refusals: OPEN_ACTIVITY, body: ['ActivityCompletion', completeBody] },
   'POST /sales/activities/:id/reschedule': {
     summary: 'Replace an open activity\'s schedule (a task `dueAt`, a meeting or call `startsAt`); re-enqueues its reminder',
@@ -55,8 +61,8 @@ const rules = (): Record<string, Rule> => ({
     body: ['ActivityRescheduling', rescheduleBody],
   },
   'POST /sales/activities/:id/cancel': { summary: 'Cancel an open activity, with a reason', refusals: OPEN_ACTIVITY, body: ['ActivityCancellation', cancelBody] },
-  'PUT /api/superadmin/sales-config': { summary: 'Replace the tenant\'s sales configuration (pipelines, lead statuses, currencies, numbering…)', refusals: '422 `invalid_sales_config`', body: ['SalesConfig', salesConfigValidators.config] },
-  'PATCH /api/superadmin/sales-config': { summary: 'Change some sections of the tenant\'s sales configuration', refusals: '422 `invalid_sales_config`', body: ['SalesConfigChange', salesConfigValidators.changes] },
+  'PUT /api/superadmin/sales-config': { summary: 'Replace the tenant\'s sales configuration (pipelines, lead statuses, currencies, numbering…)', refusals: '422 `invalid_sales_config`, 422 `invalid_lead_scoring`', body: ['SalesConfig', salesConfigValidators.config] },
+  'PATCH /api/superadmin/sales-config': { summary: 'Change some sections of the tenant\'s sales configuration', refusals: '422 `invalid_sales_config`, 422 `invalid_lead_scoring`', body: ['SalesConfigChange', salesConfigValidators.changes] },
 });
 
 const schemaOfRule = (rule: Rule): Schema => schemaOf(rule.body[1]) as Schema;
@@ -74,6 +80,11 @@ const ruleOperation = (rule: Rule): Operation => operation(rule.summary, {
 const FORM_KEY = { type: 'string', description: '`<tenant>.<form id>`' };
 
 const webFormOperations = (): Record<string, Operation> => ({
+  'DELETE /sales/contacts/:id/accounts/:accountId': operation('Unlink a contact from an account (its primary one: `accountId` is cleared); an account not linked appends nothing', {
+    description: 'Refusals: 409 `record_archived`, 409 `contact_merged`. Honours `If-Match` (412 on another revision).',
+    parameters: [IF_MATCH],
+    responses: { 200: json(ref('WriteResult')) },
+  }),
   'POST /api/admin/forms': operation('Create a web form for public lead capture; answers the form key to embed', {
     requestBody: body(ref('NewWebForm')),
     responses: { 201: json({ type: 'object', required: ['formKey', 'position'], properties: { formKey: FORM_KEY, position: { type: 'integer' } } }, 'The form\'s key') },

@@ -3,7 +3,8 @@
  * key (`<tenant>.<form id>`, created by a tenant admin) names the tenant; an unknown or disabled
  * key is a 404. Rate limited per IP and form (429 + Retry-After; in Redis when configured). A
  * filled spam trap (`website`) answers the same 202 as a real submission and stores nothing.
- * The lead is created through the lead aggregate with `source: 'web_form'` and the UTM fields.
+ * The lead is created through the lead aggregate with `source: 'web_form'` and the UTM fields, and
+ * scored under the tenant's rules as any other.
  */
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
@@ -18,6 +19,7 @@ import { NotFoundError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { streamState } from '../../events/compliance/stream-state.js';
 import { leadKind } from '../../events/sales/lead.js';
+import { salesConfigOf } from '../../queries/sales/config.js';
 import { bodyError } from '../api.js';
 import type { Clock } from '../command-context.js';
 import { limiterOf, type Limiter } from '../rate-limit.js';
@@ -73,7 +75,8 @@ const captureLead = async (deps: PublicFormDeps, ctx: Context, form: Form, s: Su
     tenantId: form.tenantId, actorId: `web-form:${form.formId}`, commandId: randomUUID(), correlationId: requestId, requestId, now: deps.clock(),
   };
   const subjectId = await deps.keyStore.newSubjectId(form.tenantId);
-  const command = { type: 'CreateRecord' as const, fields: leadFields(s), ownerId: form.ownerId, tags: [], subjectId };
+  const { config } = await salesConfigOf(deps, form.tenantId);
+  const command = { type: 'CreateRecord' as const, fields: leadFields(s), ownerId: form.ownerId, tags: [], subjectId, config };
   await handleCommand(deps, leadAggregate, { id: recordIdFor(context.commandId), command, context });
 };
 

@@ -10,6 +10,7 @@ import type { Context } from 'koa';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { authorize } from '../../access/policy.js';
+import type { RecordCommand } from '../../commands/catalogue.js';
 import { csvRecords } from '../../commands/sales/csv.js';
 import { importRecords, type ImportRow } from '../../commands/sales/import.js';
 import { AppError, InvalidInputError } from '../../errors.js';
@@ -64,7 +65,7 @@ export const onClientError = (error: Error & { code?: string }, socket: Duplex):
   socket.destroy(error);
 };
 
-const importInto = <S extends GuardState>(deps: RouteDeps, r: RecordResource<S>) => async (ctx: Context) => {
+const importInto = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>) => async (ctx: Context) => {
   const { tenantId } = principalOf(ctx.state);
   authorize(principalOf(ctx.state), `${r.permission}:create`);
   checkUpload(ctx);

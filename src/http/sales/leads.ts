@@ -1,12 +1,13 @@
 /**
  * `/sales/leads`: the generic record routes over the lead's own decider, plus its rules:
  * `POST /:id/status { status }` (a status of the tenant's sales configuration), `/:id/qualify { reason? }`,
+ * `/:id/rescore {}` (the tenant's scoring rules applied again; generic commands carry them too),
  * `/:id/disqualify { reason }` and
  * `/:id/convert { opportunity?: { name, amount } }` → `{ contactId, accountId?, opportunityId?, position }`.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { leadAggregate, type LeadState } from '../../commands/sales/lead.js';
+import { leadAggregate, type ConfiguredLeadCommand, type LeadState } from '../../commands/sales/lead.js';
 import { convertLead } from '../../commands/sales/lead-conversion.js';
 import { validator } from '../../commands/validate.js';
 import { leadKind } from '../../events/sales/lead.js';
@@ -28,6 +29,8 @@ export const convertBody = validator<{ opportunity?: { name: string; amount: Mon
     },
   },
 });
+
+export const rescoreBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 
 export const statusBody = validator<{ status: string }>({
   type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', minLength: 1, maxLength: 50 } },
@@ -56,7 +59,14 @@ const changeStatus = (deps: RouteDeps) => async (ctx: Context) => {
   return sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'ChangeLeadStatus', status, config });
 };
 
+const rescore = (deps: RouteDeps) => async (ctx: Context) => {
+  rescoreBody(bodyOf(ctx));
+  const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
+  return sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'RescoreLead', config });
+};
+
 const leadRules = (router: Router, deps: RouteDeps): void => {
+  router.post('/:id/rescore', rescore(deps));
   router.post('/:id/status', changeStatus(deps));
   router.post('/:id/qualify', (ctx) =>
     sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'QualifyLead', reason: qualifyBody(bodyOf(ctx)).reason ?? null }));
@@ -65,10 +75,11 @@ const leadRules = (router: Router, deps: RouteDeps): void => {
   router.post('/:id/convert', convert(deps));
 };
 
-export const leadsResource: RecordResource<LeadState> = {
+export const leadsResource: RecordResource<LeadState, ConfiguredLeadCommand> = {
   kind: leadKind,
   aggregate: leadAggregate,
   permission: 'sales.leads',
   path: '/sales/leads',
+  prepare: async (command, deps, tenantId) => ({ ...command, config: (await salesConfigOf(deps, tenantId)).config }),
   routes: leadRules,
 };

@@ -3,6 +3,7 @@ import { csvRecords } from '../../../src/commands/sales/csv.js';
 import { contentHash, importColumns, importRecords, rowBody, type ImportPlan, type ImportRow } from '../../../src/commands/sales/import.js';
 import { AppError, ConflictError, UnavailableError } from '../../../src/errors.js';
 import type { RecordedEvent } from '../../../src/events/log/port.js';
+import { accountKind } from '../../../src/events/sales/account.js';
 import { contactKind } from '../../../src/events/sales/contact.js';
 import { leadKind } from '../../../src/events/sales/lead.js';
 
@@ -31,13 +32,14 @@ const planFor = (create: (row: ImportRow) => Promise<unknown>, existing = new Se
 describe('bulk import (commands/sales/import)', () => {
   describe('importColumns', () => {
     it('maps the header to writable fields, ownerId and tags, trimming names', () => {
-      expect(importColumns(leadKind, [' firstName', 'lastName', 'email', 'score', 'tags', 'ownerId']).map((c) => c.type))
-        .to.deep.equal(['string', 'string', 'string', 'integer', 'tags', 'string']);
+      expect(importColumns(leadKind, [' firstName', 'lastName', 'email', 'source', 'tags', 'ownerId']).map((c) => c.type))
+        .to.deep.equal(['string', 'string', 'string', 'string', 'tags', 'string']);
+      expect(importColumns(accountKind, ['name', 'employees']).map((c) => c.type)).to.deep.equal(['string', 'integer']);
     });
 
-    it('refuses unknown, read-only, repeated and missing required columns with 422', () => {
+    it('refuses unknown, read-only (a lead\'s status, its computed score), repeated and missing required columns with 422', () => {
       const codes = [
-        ['firstName', 'lastName', 'email', 'nickname'], ['firstName', 'lastName', 'email', 'leadStatus'],
+        ['firstName', 'lastName', 'email', 'nickname'], ['firstName', 'lastName', 'email', 'leadStatus'], ['firstName', 'lastName', 'email', 'score'],
         ['firstName', 'lastName', 'email', 'email'], ['firstName', 'lastName'],
       ].map((header) => {
         try {
@@ -47,19 +49,19 @@ describe('bulk import (commands/sales/import)', () => {
           return `${(error as AppError).status} ${(error as AppError).code}`;
         }
       });
-      expect(codes).to.deep.equal(['422 unknown_column', '422 unknown_column', '422 duplicate_column', '422 missing_column']);
+      expect(codes).to.deep.equal(['422 unknown_column', '422 unknown_column', '422 unknown_column', '422 duplicate_column', '422 missing_column']);
     });
   });
 
   describe('rowBody', () => {
-    const columns = importColumns(leadKind, ['firstName', 'lastName', 'email', 'score', 'tags']);
+    const columns = importColumns(accountKind, ['name', 'website', 'employees', 'tags']);
 
     it('trims cells, leaves empty cells out, reads integers and splits tags on ;', () => {
-      expect(rowBody(columns, [' Ada ', 'Lovelace', '', '42', 'a; b;;'])).to.deep.equal({ firstName: 'Ada', lastName: 'Lovelace', score: 42, tags: ['a', 'b'] });
+      expect(rowBody(columns, [' Acme ', '', '42', 'a; b;;'])).to.deep.equal({ name: 'Acme', employees: 42, tags: ['a', 'b'] });
     });
 
     it('keeps a cell that is not of its type as text, for validation to name', () => {
-      expect(rowBody(columns, ['A', 'B', 'c@d.example', 'high', ''])).to.include({ score: 'high' });
+      expect(rowBody(columns, ['Acme', '', 'many', ''])).to.include({ employees: 'many' });
     });
 
     it('refuses a row with another number of cells than the header (422 column_count)', () => {

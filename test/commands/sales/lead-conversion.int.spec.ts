@@ -33,7 +33,7 @@ describe('convertLead', () => {
     keyStore = openKeyStore(join(dir.path, 'keys.db'), randomBytes(32));
     id = randomUUID();
     const subjectId = await keyStore.newSubjectId('acme');
-    await handleCommand(deps(), leadAggregate, { id, command: { type: 'CreateRecord', fields, ownerId: 'user-1', tags: [], subjectId }, context: context() });
+    await handleCommand(deps(), leadAggregate, { id, command: { type: 'CreateRecord', fields, ownerId: 'user-1', tags: [], subjectId, config }, context: context() });
   });
   afterEach(async () => {
     await store.close();

@@ -8,7 +8,9 @@ import { specFor } from '../../support/decider.js';
 
 const { given } = specFor(leadDecider);
 const fields = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', company: 'Analytical Engines' };
-const created = { type: 'LeadCreated', data: { subjectId: 's-1', fields: { ...fields, leadStatus: 'new' }, ownerId: 'u1', tags: [] } };
+const config = DEFAULT_SALES_CONFIG;
+const scored = { score: 20, scoreReasons: ['company_given'] };
+const created = { type: 'LeadCreated', data: { subjectId: 's-1', fields: { ...fields, leadStatus: 'new', ...scored }, ownerId: 'u1', tags: [] } };
 const qualified = { type: 'LeadQualified', data: { reason: 'budget confirmed' } };
 const disqualified = { type: 'LeadDisqualified', data: { reason: 'no budget' } };
 const archived = { type: 'LeadArchived', data: { reason: null } };
@@ -17,8 +19,8 @@ const converted = { type: 'LeadConverted', data: { contactId: 'c-1', accountId: 
 
 describe('Lead decider', () => {
   describe('CreateRecord', () => {
-    it('creates the lead under its own subject with status new', () => {
-      given().when({ type: 'CreateRecord', fields, ownerId: 'u1', tags: [], subjectId: 's-1' }).then(created);
+    it('creates the lead under its own subject with status new, scored by the tenant\'s rules', () => {
+      given().when({ type: 'CreateRecord', fields, ownerId: 'u1', tags: [], subjectId: 's-1', config }).then(created);
     });
   });
 
@@ -82,10 +84,11 @@ describe('Lead decider', () => {
 
   describe('a converted lead is read-only', () => {
     for (const command of [
-      { type: 'UpdateRecord' as const, changes: { lastName: 'Byron' } },
-      { type: 'ArchiveRecord' as const, reason: null },
-      { type: 'AssignOwner' as const, ownerId: 'u2' },
-      { type: 'TagRecord' as const, add: ['x'], remove: [] },
+      { type: 'UpdateRecord' as const, changes: { lastName: 'Byron' }, config },
+      { type: 'ArchiveRecord' as const, reason: null, config },
+      { type: 'AssignOwner' as const, ownerId: 'u2', config },
+      { type: 'TagRecord' as const, add: ['x'], remove: [], config },
+      { type: 'RescoreLead' as const, config },
       { type: 'DisqualifyLead' as const, reason: 'late' },
     ]) {
       it(`refuses ${command.type} (409 lead_converted)`, () => given(created, converted).when(command).thenFails('lead_converted'));
@@ -94,7 +97,7 @@ describe('Lead decider', () => {
 
   describe('generic commands before conversion', () => {
     it('update the fields as the catalogue does', () => {
-      given(created).when({ type: 'UpdateRecord', changes: { company: 'Babbage & Co' } })
+      given(created).when({ type: 'UpdateRecord', changes: { company: 'Babbage & Co' }, config })
         .then({ type: 'LeadUpdated', data: { subjectId: 's-1', changes: { company: 'Babbage & Co' } } });
     });
   });
@@ -109,6 +112,8 @@ describe('Lead decider', () => {
       const { create, patch } = recordValidators(leadKind);
       expect(() => create({ ...fields, leadStatus: 'converted' })).to.throw().with.property('code', 'validation_failed');
       expect(() => patch({ convertedContactId: 'x' })).to.throw().with.property('code', 'validation_failed');
+      expect(() => create({ ...fields, score: 90 })).to.throw().with.property('code', 'validation_failed');
+      expect(() => patch({ scoreReasons: ['x'] })).to.throw().with.property('code', 'validation_failed');
     });
   });
 });

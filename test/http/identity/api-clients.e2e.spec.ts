@@ -59,3 +59,44 @@ describe('/api/admin/clients and POST /oauth/token (client_credentials)', () => 
     expect((await call(server, 'POST', '/api/admin/clients', { token: admin, body: { name: 'x', roles: ['platform_admin'] } })).status).to.equal(400);
   });
 });
+
+describe('GET /api/admin/clients and GET /api/admin/clients/:id', () => {
+  let server: TestServer;
+  let admin: string;
+  before(async () => {
+    server = await startTestServer();
+    admin = await tokenFor(server, { tenantId: 'acme', actorId: 'acme-admin', roles: ['tenant_admin'] });
+  });
+  after(async () => server.dispose());
+  const get = (path: string, token = admin) => call(server, 'GET', path, { token });
+  const register = async (name: string) => (await call(server, 'POST', '/api/admin/clients', { token: admin, body: { name, roles: ['sales_rep'] } })).body;
+
+  it('lists the tenant\'s clients by id, in pages, never with their secret', async () => {
+    const registered = [await register('ERP'), await register('BI'), await register('Mailer')];
+    const first = await get('/api/admin/clients?limit=2');
+    expect(first.status).to.equal(200);
+    const second = await get(`/api/admin/clients?limit=2&cursor=${first.body.page.nextCursor}`);
+    expect(second.body.page.nextCursor).to.equal(null);
+    const clients = [...first.body.data, ...second.body.data];
+    expect(clients.map((c: { id: string }) => c.id)).to.deep.equal(registered.map((r) => r.clientId).sort());
+    expect(clients.find((c: { id: string }) => c.id === registered[0].clientId)).to.include({ name: 'ERP', status: 'active' });
+    const text = JSON.stringify(clients);
+    for (const { clientSecret } of registered) expect(text).not.to.include(clientSecret);
+    expect(text).not.to.match(/secret/i);
+  });
+
+  it('reads one client with its status; 404 for another tenant\'s client, 403 for a sales rep', async () => {
+    const { clientId } = await register('Old sync');
+    await call(server, 'POST', `/api/admin/clients/${clientId}/revoke`, { token: admin, body: { reason: 'replaced' } });
+    const res = await get(`/api/admin/clients/${clientId}`);
+    expect(res.status).to.equal(200);
+    expect(res.body).to.include({ id: clientId, name: 'Old sync', status: 'revoked' });
+    expect(res.body.roles).to.deep.equal(['sales_rep']);
+    expect(res.body.createdAt).to.be.a('string');
+    const other = await tokenFor(server, { tenantId: 'initech', actorId: 'boss', roles: ['tenant_admin'] });
+    expect((await get(`/api/admin/clients/${clientId}`, other)).status).to.equal(404);
+    expect((await get('/api/admin/clients', other)).body.data).to.deep.equal([]);
+    const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
+    expect((await get('/api/admin/clients', rep)).status).to.equal(403);
+  });
+});

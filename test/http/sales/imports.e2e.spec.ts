@@ -211,19 +211,22 @@ describe('/sales/imports', () => {
   });
 
   describe('POST /sales/imports/leads', () => {
-    it('creates leads (status new, integer score) and reports a score that is not an integer', async () => {
-      const file = 'firstName,lastName,email,company,source,score\nLin,Lead,lin@leads.example,Acme,fair,42\nNo,Score,no@leads.example,,,high\n';
+    it('creates leads (status new, scored by the tenant\'s rules) and reports an invalid row', async () => {
+      const file = 'firstName,lastName,email,company,source,phone\nLin,Lead,lin@leads.example,Acme,fair,+1 555 0100\nNo,Mail,not-an-email,,,\n';
       const res = await upload('/sales/imports/leads', file);
       expect(res.body).to.include({ rows: 2, created: 1, failed: 1 });
       expect(res.body.errors[0]).to.include({ row: 3, code: 'validation_failed' });
       const [lead] = await listAll('/sales/leads', 'email[eq]:"lin@leads.example"');
-      expect(lead).to.include({ company: 'Acme', source: 'fair', score: 42, leadStatus: 'new' });
+      expect(lead).to.include({ company: 'Acme', source: 'fair', score: 30, leadStatus: 'new' });
+      expect(lead.scoreReasons).to.deep.equal(['company_given', 'phone_given']);
       expect((await upload('/sales/imports/leads', file)).body).to.include({ created: 0, skipped: 1, failed: 1 });
     });
 
-    it('refuses the lead\'s read-only status column (422 unknown_column)', async () => {
-      const res = await upload('/sales/imports/leads', 'firstName,lastName,email,leadStatus\nA,B,a@leads.example,won\n');
-      expect([res.status, res.body.code]).to.deep.equal([422, 'unknown_column']);
+    it('refuses the lead\'s read-only status and score columns (422 unknown_column)', async () => {
+      for (const column of ['leadStatus', 'score']) {
+        const res = await upload('/sales/imports/leads', `firstName,lastName,email,${column}\nA,B,a@leads.example,42\n`);
+        expect([res.status, res.body.code]).to.deep.equal([422, 'unknown_column']);
+      }
     });
   });
 });

@@ -42,9 +42,9 @@ describe('/sales/leads', () => {
   describe('PATCH /sales/leads/:id', () => {
     it('merges fields with If-Match; a stale revision is a 412', async () => {
       const id = await newLead();
-      const ok = await patch(`/sales/leads/${id}`, { score: 40 }, { 'If-Match': '"0"' });
+      const ok = await patch(`/sales/leads/${id}`, { jobTitle: 'CTO' }, { 'If-Match': '"0"' });
       expect(ok.status).to.equal(200);
-      const stale = await patch(`/sales/leads/${id}`, { score: 50 }, { 'If-Match': '"0"' });
+      const stale = await patch(`/sales/leads/${id}`, { jobTitle: 'CEO' }, { 'If-Match': '"0"' });
       expect([stale.status, stale.body.code]).to.deep.equal([412, 'precondition_failed']);
     });
   });
@@ -108,7 +108,7 @@ describe('/sales/leads', () => {
       const before = await head();
       const again = await post(`/sales/leads/${id}/convert`);
       expect([again.status, again.body.code]).to.deep.equal([409, 'lead_already_converted']);
-      const patched = await patch(`/sales/leads/${id}`, { score: 1 });
+      const patched = await patch(`/sales/leads/${id}`, { jobTitle: 'CFO' });
       expect([patched.status, patched.body.code]).to.deep.equal([409, 'lead_converted']);
       expect((await post(`/sales/leads/${id}/qualify`)).status).to.equal(409);
       expect((await post(`/sales/leads/${id}/archive`)).status).to.equal(409);

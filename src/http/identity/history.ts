@@ -1,0 +1,34 @@
+/**
+ * `GET …/:id/history` of the identity records (users, clients, roles, organizations): for the
+ * record's readers (the resource's read permission on every record) with personal values, and for
+ * auditors (`audit.events:read`) as the audit API shows them (`audit.personal:read` or withheld).
+ */
+import type { Context } from 'koa';
+import { authorize, rowScope } from '../../access/policy.js';
+import type { Principal } from '../../access/principal.js';
+import type { Disclosure } from '../../queries/audit.js';
+import { aggregateHistory, type ReadDeps } from '../../queries/records.js';
+import { disclosureOf } from '../audit.js';
+import { principalOf } from '../authenticate.js';
+
+/** What `principal` sees of a history: 403 unless they read the resource or audit the events. */
+const historyDisclosure = (principal: Principal, readPermission: string): Disclosure => {
+  if (rowScope(principal, readPermission) === 'all') return 'personal';
+  authorize(principal, 'audit.events:read');
+  return disclosureOf(principal);
+};
+
+export type HistorySpec = {
+  aggregateType: string; readPermission: string; param: string;
+  /** The tenant whose stream holds the record, as `principal` may read it (404 when they may not). */
+  tenantOf?: (principal: Principal, id: string) => string;
+};
+
+/** The handler answering `{ data: [history entries] }` of one identity record. */
+export const historyRoute = (deps: ReadDeps, spec: HistorySpec) => async (ctx: Context) => {
+  const principal = principalOf(ctx.state);
+  const disclosure = historyDisclosure(principal, spec.readPermission);
+  const id = ctx.params[spec.param]!;
+  const tenantId = spec.tenantOf ? spec.tenantOf(principal, id) : principal.tenantId;
+  ctx.body = { data: await aggregateHistory(deps, spec.aggregateType, tenantId, id, disclosure) };
+};

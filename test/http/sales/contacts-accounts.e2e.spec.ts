@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { DEFAULT_SALES_CONFIG } from '../../../src/events/sales/config.js';
+import { accountContacts } from '../../../src/queries/sales/contacts.js';
+import { tokenFor } from '../../support/http.js';
+import { salesSession } from './session.js';
+
+let people = 0;
+const someone = (extra: Record<string, string> = {}) => ({ firstName: 'Grace', lastName: 'Hopper', email: `grace.links.${(people += 1)}@example.org`, ...extra });
+
+describe('POST /sales/contacts/:id/accounts', () => {
+  const s = salesSession();
+  const contact = async (body: object = someone(), token?: string): Promise<string> => (await s.send('POST', '/sales/contacts', body, token, {})).body.id;
+  const account = async (token?: string): Promise<string> => (await s.send('POST', '/sales/accounts', { name: `Acme ${people}` }, token, {})).body.id;
+  const link = (id: string, body: object, headers: Record<string, string> = {}, token?: string) =>
+    s.send('POST', `/sales/contacts/${id}/accounts`, body, token, headers);
+  const refused = async (send: () => Promise<{ status: number; body: any }>, status: number, code: string) => {
+    const before = await s.head();
+    const res = await send();
+    expect([res.status, res.body.code]).to.deep.equal([status, code]);
+    expect(await s.head()).to.equal(before);
+  };
+
+  it('links accounts with roles; the contact lists them, the account lists its contacts; primary sets accountId', async () => {
+    const [id, a1, a2] = [await contact(), await account(), await account()];
+    const res = await link(id, { accountId: a1, roles: ['billing', 'champion'] }, { 'If-Match': '"0"' });
+    expect(res.status).to.equal(200);
+    expect(res.body).to.include({ id, revision: 1 });
+    await link(id, { accountId: a2, roles: ['decision_maker'], primary: true });
+    const view = (await s.get(`/sales/contacts/${id}`)).body;
+    expect(view.accountId).to.equal(a2);
+    expect(view.accounts).to.deep.equal([
+      { accountId: a1, roles: ['billing', 'champion'], primary: false }, { accountId: a2, roles: ['decision_maker'], primary: true },
+    ]);
+    const listed = (await s.get(`/sales/accounts/${a1}/contacts`)).body.data;
+    expect(listed).to.deep.equal([{ contactId: id, firstName: 'Grace', lastName: 'Hopper', roles: ['billing', 'champion'], primary: false }]);
+  });
+
+  it('relinks with other roles as ContactAccountRolesChanged; the same link again appends nothing', async () => {
+    const [id, a1] = [await contact(), await account()];
+    await link(id, { accountId: a1, roles: ['technical'] });
+    expect((await link(id, { accountId: a1, roles: ['technical', 'user'] })).status).to.equal(200);
+    const before = await s.head();
+    expect((await link(id, { accountId: a1, roles: ['user', 'technical'] })).status).to.equal(200);
+    expect(await s.head()).to.equal(before);
+    const history = (await s.get(`/sales/contacts/${id}/history`)).body.data.map((e: { type: string }) => e.type);
+    expect(history).to.deep.equal(['ContactCreated', 'ContactLinkedToAccount', 'ContactAccountRolesChanged']);
+    expect((await s.get(`/sales/accounts/${a1}/contacts`)).body.data[0].roles).to.deep.equal(['technical', 'user']);
+  });
+
+  it('accepts the roles the tenant configured, and only those', async () => {
+    await s.send('PATCH', '/api/superadmin/sales-config', { contactRoles: [{ id: 'sponsor', name: 'Executive sponsor' }] });
+    const [id, a1] = [await contact(), await account()];
+    expect((await link(id, { accountId: a1, roles: ['sponsor'] })).status).to.equal(200);
+    await refused(() => link(id, { accountId: a1, roles: ['billing'] }), 422, 'unknown_role');
+    await refused(() => s.send('PATCH', '/api/superadmin/sales-config', { contactRoles: [{ id: 'x', name: 'X' }, { id: 'x', name: 'Y' }] }), 422, 'invalid_sales_config');
+    await s.send('PATCH', '/api/superadmin/sales-config', { contactRoles: DEFAULT_SALES_CONFIG.contactRoles });
+  });
+
+  it('the survivor of a merge gains the loser\'s links, roles united', async () => {
+    const [survivor, loser, a1] = [await contact(), await contact(), await account()];
+    await link(survivor, { accountId: a1, roles: ['billing'] });
+    await link(loser, { accountId: a1, roles: ['technical'] });
+    expect((await s.send('POST', `/sales/contacts/${survivor}/merge`, { loserId: loser })).status).to.equal(200);
+    expect((await s.get(`/sales/contacts/${survivor}`)).body.accounts).to.deep.equal([{ accountId: a1, roles: ['billing', 'technical'], primary: false }]);
+    expect((await s.get(`/sales/accounts/${a1}/contacts`)).body.data.map((c: { contactId: string }) => c.contactId)).to.deep.equal([survivor]);
+  });
+
+  describe('refusals (nothing written)', () => {
+    it('an account not in the tenant (422 account_not_found), another tenant\'s included', async () => {
+      const [id, theirs] = [await contact(), await account(s.globex())];
+      await refused(() => link(id, { accountId: 'no-such-account', roles: [] }), 422, 'account_not_found');
+      await refused(() => link(id, { accountId: theirs, roles: [] }), 422, 'account_not_found');
+    });
+
+    it('an unknown role (422 unknown_role), a malformed body (400)', async () => {
+      const [id, a1] = [await contact(), await account()];
+      await refused(() => link(id, { accountId: a1, roles: ['janitor'] }), 422, 'unknown_role');
+      expect((await link(id, { accountId: a1 })).status).to.equal(400);
+    });
+
+    it('an archived contact (409 record_archived), a merged one (409 contact_merged)', async () => {
+      const [archived, merged, other, a1] = [await contact(), await contact(), await contact(), await account()];
+      await s.send('POST', `/sales/contacts/${archived}/archive`, {});
+      await s.send('POST', `/sales/contacts/${other}/merge`, { loserId: merged });
+      await refused(() => link(archived, { accountId: a1, roles: [] }), 409, 'record_archived');
+      await refused(() => link(merged, { accountId: a1, roles: [] }), 409, 'contact_merged');
+    });
+
+    it('a stale If-Match (412), another tenant\'s contact (404)', async () => {
+      const [id, a1, theirs] = [await contact(), await account(), await contact(someone(), s.globex())];
+      await refused(() => link(id, { accountId: a1, roles: [] }, { 'If-Match': '"7"' }), 412, 'precondition_failed');
+      await refused(() => link(theirs, { accountId: a1, roles: [] }), 404, 'not_found');
+    });
+
+    it('lets a sales rep link only their own contacts (403 otherwise); an own-scoped reader lists only their own', async () => {
+      const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-7', roles: ['sales_rep'] });
+      const [mine, a1] = [await contact(someone(), rep), await account()];
+      const notMine = await contact();
+      await link(notMine, { accountId: a1, roles: ['user'] });
+      await refused(() => link(notMine, { accountId: a1, roles: [] }, {}, rep), 403, 'forbidden');
+      expect((await link(mine, { accountId: a1, roles: ['user'] }, {}, rep)).status).to.equal(200);
+      const listed = (await s.get(`/sales/accounts/${a1}/contacts`, rep)).body.data.map((c: { contactId: string }) => c.contactId);
+      expect(listed).to.have.members([mine, notMine]);
+      // A sales rep reads every contact; a grant of own-scoped reads (a custom role) narrows the query to the owner's.
+      expect(accountContacts(s.server().readDb.db, 'acme', a1, 'rep-7').map((c) => c.contactId)).to.deep.equal([mine]);
+    });
+  });
+});
+
+describe('DELETE /sales/contacts/:id/accounts/:accountId', () => {
+  const s = salesSession();
+  const contact = async (body: object = someone()): Promise<string> => (await s.send('POST', '/sales/contacts', body)).body.id;
+  const account = async (): Promise<string> => (await s.send('POST', '/sales/accounts', { name: 'Initech' })).body.id;
+
+  it('unlinks the account; unlinking the primary one clears accountId; again appends nothing', async () => {
+    const a1 = await account();
+    const id = await contact(someone({ accountId: a1 }));
+    await s.send('POST', `/sales/contacts/${id}/accounts`, { accountId: a1, roles: ['billing'] });
+    expect((await s.get(`/sales/accounts/${a1}/contacts`)).body.data).to.have.length(1);
+    const res = await s.send('DELETE', `/sales/contacts/${id}/accounts/${a1}`, undefined, undefined, { 'If-Match': '"1"' });
+    expect(res.status).to.equal(200);
+    const view = (await s.get(`/sales/contacts/${id}`)).body;
+    expect(view.accounts).to.deep.equal([]);
+    expect(view).to.not.have.property('accountId');
+    expect((await s.get(`/sales/accounts/${a1}/contacts`)).body.data).to.deep.equal([]);
+    const before = await s.head();
+    expect((await s.send('DELETE', `/sales/contacts/${id}/accounts/${a1}`)).status).to.equal(200);
+    expect(await s.head()).to.equal(before);
+  });
+
+  it('refuses a stale If-Match (412) and another tenant\'s account list (404)', async () => {
+    const [id, a1] = [await contact(), await account()];
+    await s.send('POST', `/sales/contacts/${id}/accounts`, { accountId: a1, roles: [] });
+    const before = await s.head();
+    expect((await s.send('DELETE', `/sales/contacts/${id}/accounts/${a1}`, undefined, undefined, { 'If-Match': '"9"' })).status).to.equal(412);
+    expect(await s.head()).to.equal(before);
+    expect((await s.get(`/sales/accounts/${a1}/contacts`, s.globex())).status).to.equal(404);
+  });
+});
