@@ -27,6 +27,8 @@ import { onClientError } from './http/sales/imports.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
 import { hostApiJobs } from './jobs/api-host.js';
+import { followReactions } from './jobs/reactions.js';
+import { JOB_REACTIONS } from './jobs/registry.js';
 import { PROJECTORS } from './projections/all.js';
 import { openReadDb, type ReadDb } from './projections/read-db.js';
 import { startProjections, type ProjectionRunner } from './projections/runner.js';
@@ -74,6 +76,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const erasure = erasureEffects({ store, keyStore, projections, projectors: PROJECTORS, queue: jobs });
   const compliance = { store, keyStore, readDb: readDb.db, erasure, kinds: RECORD_RESOURCES.map((r) => r.kind) };
   const stopHostedJobs = await hostApiJobs(config, logger, jobs, { config, logger, queue: jobs, compliance, readModel });
+  const reactions = await followReactions({ store, queue: jobs, db: identityDb, reactions: JOB_REACTIONS, logger });
   const activeTenants = () => identity.directory.tenants().filter((t) => t.status === 'active').map((t) => t.tenantId);
   const sweeps = scheduleRetentionSweeps({ queue: jobs, tenants: activeTenants, clock: () => new Date(), logger });
   let draining = false;
@@ -107,6 +110,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     await Promise.race([closed, grace]);
     server.closeAllConnections();
     sweeps.stop();
+    await reactions.close();
     await stopHostedJobs();
     await jobs.close();
     await platform.close();

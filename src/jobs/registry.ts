@@ -8,8 +8,9 @@ import type { JobQueue } from './port.js';
 import type { JobDefinition, JobDeps } from './define.js';
 import { rebuildJob } from '../projections/requests.js';
 import { retentionSweepJob } from './retention-sweep.js';
-import { quoteAcceptedJob, quoteExpiryJob } from './sales/quotes.js';
-import { activityReminderJob } from './sales/activities.js';
+import { quoteAcceptedJob, quoteExpiryJob, quoteReaction } from './sales/quotes.js';
+import { activityReminderJob, activityReminderReaction } from './sales/activities.js';
+import type { Reaction } from './reactions.js';
 
 export { defineJob, type JobDefinition, type JobDeps } from './define.js';
 
@@ -31,3 +32,6 @@ export const WORKER_JOBS: readonly JobDefinition[] = JOB_DEFINITIONS.filter((d) 
 
 /** The kinds the API process consumes itself when the queue is BullMQ. */
 export const API_HOSTED_JOBS: readonly JobDefinition[] = JOB_DEFINITIONS.filter((d) => d.hostedBy === 'api');
+
+/** The jobs events call for, enqueued again from the log by the API (`reactions.ts`). */
+export const JOB_REACTIONS: readonly Reaction[] = [quoteReaction, activityReminderReaction];

@@ -12,6 +12,9 @@ import { activityAggregate, type ActivityState } from '../../commands/sales/acti
 import { UnavailableError } from '../../errors.js';
 import { defineJob, type JobDeps } from '../define.js';
 import type { JobQueue } from '../port.js';
+import type { Reaction } from '../reactions.js';
+import { parseStreamName } from '../../events/log/stream-name.js';
+import { ACTIVITY_RESCHEDULED } from '../../events/sales/activity.js';
 
 export const ACTIVITY_REMINDER_JOB = 'sales.activity-reminder';
 
@@ -48,3 +51,16 @@ export const activityReminderJob = defineJob<ReminderData>({
     await handleCommand(storesOf(deps), activityAggregate, { id: data.activityId, command, context: contextOf(data) });
   },
 });
+
+const ACTIVITY_CREATED = 'ActivityCreated';
+
+/** The same timer from the log (`reactions.ts`): an activity created or rescheduled with a reminder time. */
+export const activityReminderReaction: Reaction = {
+  handles: [ACTIVITY_CREATED, ACTIVITY_RESCHEDULED],
+  enqueue: async (queue, event, now) => {
+    const { tenantId, id: activityId } = parseStreamName(event.stream);
+    const source = event.type === ACTIVITY_CREATED ? event.data.fields : event.data;
+    const remindAt = source && typeof source === 'object' && !Array.isArray(source) ? source.remindAt : undefined;
+    return typeof remindAt === 'string' ? scheduleReminder(queue, { tenantId, activityId, remindAt }, now) : undefined;
+  },
+};

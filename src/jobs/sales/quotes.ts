@@ -13,10 +13,12 @@ import { handleCommand, type CommandContext, type CommandDeps } from '../../comm
 import { opportunityAggregate } from '../../commands/sales/opportunity.js';
 import { quoteAggregate } from '../../commands/sales/quote.js';
 import { AppError, UnavailableError } from '../../errors.js';
-import { quoteKind } from '../../events/sales/quote.js';
+import { parseStreamName } from '../../events/log/stream-name.js';
+import { QUOTE_ACCEPTED, QUOTE_SENT, quoteKind } from '../../events/sales/quote.js';
 import { listRecords } from '../../queries/record-list.js';
 import { defineJob, type JobDeps } from '../define.js';
 import type { JobQueue } from '../port.js';
+import type { Reaction } from '../reactions.js';
 
 export const QUOTE_EXPIRY_JOB = 'sales.quote-expiry';
 export const QUOTE_ACCEPTED_JOB = 'sales.quote-accepted';
@@ -91,3 +93,17 @@ export const quoteAcceptedJob = defineJob<AcceptedData>({
     for (const id of await openSiblings(deps, data)) await rejectSibling(stores, data)(id);
   },
 });
+
+/** The same jobs from the log (`reactions.ts`): a sent quote's timer, an accepted quote's reactor. */
+export const quoteReaction: Reaction = {
+  handles: [QUOTE_SENT, QUOTE_ACCEPTED],
+  enqueue: async (queue, event, now) => {
+    const { tenantId, id: quoteId } = parseStreamName(event.stream);
+    const { validUntil, opportunityId } = event.data;
+    if (event.type === QUOTE_SENT && typeof validUntil === 'string') return scheduleExpiry(queue, { tenantId, quoteId, validUntil }, now);
+    if (event.type === QUOTE_ACCEPTED && typeof opportunityId === 'string') {
+      return reactToAcceptance(queue, { tenantId, quoteId, opportunityId, position: Number(event.position) });
+    }
+    return undefined;
+  },
+};
