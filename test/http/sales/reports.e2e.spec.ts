@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { awayFromMonthEnd } from '../../support/calendar.js';
 import { periodKeyOf } from '../../../src/events/sales/period.js';
 import { call, tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
@@ -7,6 +8,10 @@ const eur = (amount: number) => ({ amount, currency: 'EUR' });
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 
 describe('/sales/reports and /sales/targets', () => {
+  before(async function () {
+    this.timeout(90_000);
+    await awayFromMonthEnd();
+  });
   const s = salesSession();
   const now = () => new Date().toISOString();
   const month = () => periodKeyOf(now(), 'month');

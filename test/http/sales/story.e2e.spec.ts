@@ -5,12 +5,13 @@
  * owner's target attainment show the won deal.
  */
 import { expect } from 'chai';
+import { awayFromMonthEnd } from '../../support/calendar.js';
 import { call } from '../../support/http.js';
 import { eventually, salesSession } from './session.js';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
-const YEAR = new Date().getUTCFullYear();
-const PERIOD = `${YEAR}`;
+/** The current UTC year, read when a test runs (the suite waits away from a month's end first). */
+const year = (): number => new Date().getUTCFullYear();
 const PRICE_BOOK = [{ id: 'license', name: 'License', prices: [eur(120_000)] }];
 const LINES = [
   { productId: 'license', quantity: 2, discountBasisPoints: 1_000, taxRateId: 'standard' },
@@ -20,6 +21,10 @@ const LINES = [
 const visitor = { firstName: 'Katherine', lastName: 'Johnson', email: 'katherine@nasa.example', company: 'NASA', utm_campaign: 'story' };
 
 describe('the sales story, web form to won deal', () => {
+  before(async function () {
+    this.timeout(90_000);
+    await awayFromMonthEnd();
+  });
   const session = salesSession();
   const { server, send, get } = session;
   const ok = async (method: string, path: string, body?: unknown) => {
@@ -28,11 +33,11 @@ describe('the sales story, web form to won deal', () => {
     return res.body;
   };
   const story = { leadId: '', contactId: '', accountId: '', opportunityId: '', quoteId: '', targetId: '' };
-  const report = async (name: string, query = '') => (await get(`/sales/reports/${name}?from=${PERIOD}&to=${PERIOD}${query}`)).body;
+  const report = async (name: string, query = '') => (await get(`/sales/reports/${name}?from=${year()}&to=${year()}${query}`)).body;
 
   before(async () => {
     await ok('PATCH', '/api/superadmin/sales-config', { priceBook: PRICE_BOOK });
-    const target = { assignee: { type: 'user', id: 'user-admin' }, period: PERIOD, metric: 'won_revenue', quota: 1_000_000 };
+    const target = { assignee: { type: 'user', id: 'user-admin' }, period: String(year()), metric: 'won_revenue', quota: 1_000_000 };
     story.targetId = (await ok('POST', '/sales/targets', target)).id;
   });
 
@@ -57,14 +62,14 @@ describe('the sales story, web form to won deal', () => {
   });
 
   it('logs a discovery call on the opportunity and completes it', async () => {
-    const call = { kind: 'call', subject: 'Discovery call', startsAt: `${YEAR}-01-02T10:00:00Z`, linkedTo: { type: 'opportunity', id: story.opportunityId } };
+    const call = { kind: 'call', subject: 'Discovery call', startsAt: `${year()}-01-02T10:00:00Z`, linkedTo: { type: 'opportunity', id: story.opportunityId } };
     const { id } = await ok('POST', '/sales/activities', call);
     await ok('POST', `/sales/activities/${id}/complete`, { outcome: 'Needs trajectory software' });
     expect((await get(`/sales/activities/${id}`)).body).to.include({ activityStatus: 'completed', outcome: 'Needs trajectory software' });
   });
 
   it('moves the opportunity through the stages of the pipeline', async () => {
-    for (const stage of ['needs_analysis', 'proposal']) await ok('PATCH', `/sales/opportunities/${story.opportunityId}`, { stage, expectedCloseDate: `${YEAR}-12-15` });
+    for (const stage of ['needs_analysis', 'proposal']) await ok('PATCH', `/sales/opportunities/${story.opportunityId}`, { stage, expectedCloseDate: `${year()}-12-15` });
     const deal = (await get(`/sales/opportunities/${story.opportunityId}`)).body;
     expect(deal).to.include({ stage: 'proposal', probability: 50 });
     expect(deal.weightedAmount).to.deep.equal(eur(220_702));
@@ -74,7 +79,7 @@ describe('the sales story, web form to won deal', () => {
   });
 
   it('sends a quote of three lines under two tax rates, with the totals computed on the server', async () => {
-    const validUntil = `${YEAR + 1}-01-31`;
+    const validUntil = `${year() + 1}-01-31`;
     story.quoteId = (await ok('POST', '/sales/quotes', { title: 'Trajectory software', opportunityId: story.opportunityId, validUntil, lines: LINES })).id;
     await ok('POST', `/sales/quotes/${story.quoteId}/send`, {});
     const quote = (await get(`/sales/quotes/${story.quoteId}`)).body;
@@ -100,7 +105,7 @@ describe('the sales story, web form to won deal', () => {
     expect((await report('lead-conversion', '&interval=year')).total).to.include({ created: 1, converted: 1, conversionRate: 1 });
     expect((await report('pipeline-by-stage')).data).to.deep.equal([]);
     expect((await report('activity-counts', '&interval=year')).data).to.deep.equal([
-      { period: PERIOD, ownerId: 'user-admin', kind: 'call', created: 1, completed: 1 },
+      { period: String(year()), ownerId: 'user-admin', kind: 'call', created: 1, completed: 1 },
     ]);
     const [vsTarget, ...others] = (await report('forecast-vs-target')).data;
     expect(others).to.deep.equal([]);
