@@ -7,14 +7,14 @@
  * gains the loser's account links (roles united). Links to accounts: see `contact-accounts.ts`.
  */
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { personalDataOf } from '../../events/catalogue.js';
+import { eventTypeOf, personalDataOf } from '../../events/catalogue.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { CONTACT_ABSORBED, CONTACT_MERGED, contactKind, type ContactOwnEvent } from '../../events/sales/contact.js';
 import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import {
-  absorbLinks, linkToAccount, unlinkFromAccount, type LinkContactToAccount, type UnlinkContactFromAccount,
+  absorbLinks, linkToAccount, linksOf, unlinkFromAccount, type LinkContactToAccount, type UnlinkContactFromAccount,
 } from './contact-accounts.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
 
@@ -62,6 +62,18 @@ const evolve = (state: ContactState, event: DomainEvent): ContactState => {
   return state.status === 'none' ? { ...body, status: 'live', absorbed: [] } : { ...state, ...body };
 };
 
+const CONTACT_UPDATED = eventTypeOf(contactKind, 'Updated');
+
+/** An update moving the primary account (`accountId`) carries the links re-flagged, so `accounts` agrees with it. */
+const reflagged = (event: DomainEvent, body: LiveBody | undefined): DomainEvent => {
+  const changes = event.data.changes as JsonObject | undefined;
+  if (event.type !== CONTACT_UPDATED || !body || !changes || !Object.hasOwn(changes, 'accountId')) return event;
+  const links = linksOf(body);
+  if (links.length === 0) return event;
+  const accounts = links.map((link) => ({ ...link, primary: link.accountId === changes.accountId }));
+  return { ...event, data: { ...event.data, changes: { ...changes, accounts } } };
+};
+
 const mergedError = (into: string): ConflictError =>
   new ConflictError('contact_merged', 'The contact was merged into another; it is read-only', { mergedInto: into });
 
@@ -96,7 +108,7 @@ const merge = (state: ContactState, into: string): DomainEvent[] => {
 const decide = (command: ContactCommand, state: ContactState): DomainEvent[] => {
   if (isGenericCommand(command)) {
     if (state.status === 'merged') throw mergedError(state.into);
-    return generic.decide(command, bodyOf(state));
+    return generic.decide(command, bodyOf(state)).map((event) => reflagged(event, bodyOf(state)));
   }
   switch (command.type) {
     case 'AbsorbContact':

@@ -2,6 +2,7 @@
 import type { AccountLink } from '../../events/sales/contact.js';
 import { CONTACT_LINKED, CONTACT_ROLES_CHANGED, CONTACT_UNLINKED, contactKind } from '../../events/sales/contact.js';
 import { parseStreamName } from '../../events/log/stream-name.js';
+import { eventTypeOf } from '../../events/catalogue.js';
 import { catalogueProjector } from '../catalogue.js';
 import type { Projector } from '../projector.js';
 import { uniquenessProjector } from '../uniqueness.js';
@@ -14,6 +15,7 @@ export const contactsUniqueProjector = uniquenessProjector(contactKind);
 
 export const CONTACT_LINKS_PROJECTION = 'sales.contact.links';
 export const CONTACT_LINKS_TABLE = 'sales_contact_account_links';
+const CONTACT_UPDATED = eventTypeOf(contactKind, 'Updated');
 
 /**
  * One row per (contact, account) link with its roles (a JSON array), so an account's contacts are
@@ -22,8 +24,9 @@ export const CONTACT_LINKS_TABLE = 'sales_contact_account_links';
  */
 export const contactLinksProjector: Projector = {
   name: CONTACT_LINKS_PROJECTION,
-  version: 1,
-  handles: [CONTACT_LINKED, CONTACT_ROLES_CHANGED, CONTACT_UNLINKED],
+  version: 2,
+  // An update moving the primary account carries the re-flagged list in `changes.accounts`.
+  handles: [CONTACT_LINKED, CONTACT_ROLES_CHANGED, CONTACT_UNLINKED, CONTACT_UPDATED],
   tables: {
     [CONTACT_LINKS_TABLE]: (t, physical) => {
       for (const column of ['tenant_id', 'contact_id', 'account_id', 'roles']) t.text(column).notNullable();
@@ -38,9 +41,11 @@ export const contactLinksProjector: Projector = {
       clear: tx.statement(`DELETE FROM ${table} WHERE tenant_id = ? AND contact_id = ?`),
       insert: tx.statement(`INSERT INTO ${table} (tenant_id, contact_id, account_id, roles, is_primary) VALUES (?, ?, ?, ?, ?)`),
     }));
+    const source = event.type === CONTACT_UPDATED ? (event.data.changes as { accounts?: AccountLink[] } | undefined) : event.data;
+    if (event.type === CONTACT_UPDATED && source?.accounts === undefined) return;
     const { tenantId, id } = parseStreamName(event.stream);
     s.clear.run(tenantId, id);
-    for (const link of (event.data.accounts ?? []) as AccountLink[]) {
+    for (const link of (source?.accounts ?? []) as AccountLink[]) {
       s.insert.run(tenantId, id, link.accountId, JSON.stringify(link.roles), link.primary ? 1 : 0);
     }
   },

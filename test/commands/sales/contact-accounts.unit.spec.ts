@@ -49,6 +49,20 @@ describe('POST /sales/contacts/:id/accounts (LinkContactToAccount)', () => {
   });
 });
 
+describe('PATCH /sales/contacts/:id { accountId } (UpdateRecord)', () => {
+  it('moves the primary flag of the links with the primary account', () => {
+    const two = linked('a-2', [], [{ accountId: 'a-1', roles: ['billing'], primary: true }, { accountId: 'a-2', roles: [], primary: false }]);
+    given(created({ ...ada, accountId: 'a-1' }), two).when({ type: 'UpdateRecord', changes: { accountId: 'a-2' } }).then({
+      type: 'ContactUpdated',
+      data: { subjectId: 's-1', changes: { accountId: 'a-2', accounts: [{ accountId: 'a-1', roles: ['billing'], primary: false }, { accountId: 'a-2', roles: [], primary: true }] } },
+    });
+  });
+  it('leaves the event as it is for a contact without links, or a change of another field', () => {
+    given(created()).when({ type: 'UpdateRecord', changes: { accountId: 'a-2' } }).then({ type: 'ContactUpdated', data: { subjectId: 's-1', changes: { accountId: 'a-2' } } });
+    given(created(), a1).when({ type: 'UpdateRecord', changes: { jobTitle: 'CTO' } }).then({ type: 'ContactUpdated', data: { subjectId: 's-1', changes: { jobTitle: 'CTO' } } });
+  });
+});
+
 describe('DELETE /sales/contacts/:id/accounts/:accountId (UnlinkContactFromAccount)', () => {
   it('unlinks the account', () => {
     given(created(), a1).when({ type: 'UnlinkContactFromAccount', accountId: 'a-1' })

@@ -35,6 +35,17 @@ describe('POST /sales/contacts/:id/accounts', () => {
     expect(listed).to.deep.equal([{ contactId: id, firstName: 'Grace', lastName: 'Hopper', roles: ['billing', 'champion'], primary: false }]);
   });
 
+  it('moves the primary flag with a PATCH of accountId, in the contact and in the account\'s list', async () => {
+    const [id, a1, a2] = [await contact(), await account(), await account()];
+    await link(id, { accountId: a1, roles: ['billing'], primary: true });
+    await link(id, { accountId: a2, roles: ['technical'] });
+    expect((await s.send('PATCH', `/sales/contacts/${id}`, { accountId: a2 })).status).to.equal(200);
+    const view = (await s.get(`/sales/contacts/${id}`)).body;
+    expect(view.accounts.map((l: { accountId: string; primary: boolean }) => [l.accountId, l.primary])).to.deep.equal([[a1, false], [a2, true]]);
+    expect((await s.get(`/sales/accounts/${a2}/contacts`)).body.data.map((c: { primary: boolean }) => c.primary)).to.deep.equal([true]);
+    expect((await s.get(`/sales/accounts/${a1}/contacts`)).body.data.map((c: { primary: boolean }) => c.primary)).to.deep.equal([false]);
+  });
+
   it('relinks with other roles as ContactAccountRolesChanged; the same link again appends nothing', async () => {
     const [id, a1] = [await contact(), await account()];
     await link(id, { accountId: a1, roles: ['technical'] });
