@@ -81,9 +81,10 @@ describe('SQLite store: the writer thread', function () {
 
   it('closing drains appends in flight, and the process then ends by itself (no thread keeps it alive)', async () => {
     const child = spawnTs('test/events/log/fixtures/close.ts', [dir], {});
-    let out = '';
+    let [out, err] = ['', ''];
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    expect(await exitOf(child)).to.deep.equal({ code: 0, signal: null });
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    expect(await exitOf(child), err).to.deep.equal({ code: 0, signal: null });
     const acks = Number(/closed (\d+)/.exec(out)?.[1]);
     const store = openSqliteEventStore(join(dir, 'events.db'));
     expect((await store.readAll({ maxCount: 100_000 })).length).to.be.at.least(acks).and.greaterThan(0);
