@@ -85,7 +85,7 @@ const overdueParameters = () => {
 };
 
 const ACCOUNT_CONTACTS = {
-  type: 'object', required: ['data'],
+  type: 'object', required: ['data', 'page'],
   properties: {
     data: {
       type: 'array',
@@ -97,14 +97,16 @@ const ACCOUNT_CONTACTS = {
         },
       },
     },
+    page: { type: 'object', properties: { nextCursor: { type: ['string', 'null'] } } },
   },
 };
 
 /** Operations keyed `METHOD /koa/path/:param` as the API mounts them (the reports also one per name). */
 export const salesReadOperations = (): Record<string, Operation> => ({
   ...reportOperations(),
-  'GET /sales/accounts/:id/contacts': operation('The active contacts linked to an account, with their roles (at most 1000, by contact id)', {
-    description: 'Needs `sales.contacts:read`; an own-scoped reader sees only their contacts. Another tenant\'s or an unknown account is a 404.',
+  'GET /sales/accounts/:id/contacts': operation('The active contacts linked to an account, with their roles, by contact id, a page at a time', {
+    description: 'Needs `sales.contacts:read`; an own-scoped reader sees only their contacts. Another tenant\'s or an unknown account is a 404. `limit` (1–200, default 50) and the opaque `cursor` of `page.nextCursor`.',
+    parameters: ['limit', 'cursor'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
     responses: { 200: json(ACCOUNT_CONTACTS, 'The account\'s contacts') },
   }),
   'GET /sales/targets/:id/attainment': operation('A target\'s attainment: quota, actual, percent, open pipeline and forecast', {

@@ -22,7 +22,7 @@ import { accountContacts } from '../../queries/sales/contacts.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
-import { awaitConsistency } from '../read-model.js';
+import { awaitConsistency, queryOf } from '../read-model.js';
 import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
@@ -57,7 +57,7 @@ export const accountContactsRoute = (deps: RouteDeps) => async (ctx: Context) =>
   if (first === undefined) throw new NotFoundError('No such account', { accountId });
   for (const projection of [contactKind.type, CONTACT_LINKS_PROJECTION]) await awaitConsistency(ctx, deps.readModel, projection);
   const own = rowScope(principal, 'sales.contacts:read') === 'own' ? principal.actorId : undefined;
-  ctx.body = { data: accountContacts(deps.readModel.db, principal.tenantId, accountId, own) };
+  ctx.body = accountContacts(deps.readModel.db, principal.tenantId, accountId, own, queryOf(ctx, ['limit', 'cursor']));
 };
 
 export const mergeBody = validator<{ loserId: string }>({

@@ -35,6 +35,19 @@ describe('POST /sales/contacts/:id/accounts', () => {
     expect(listed).to.deep.equal([{ contactId: id, firstName: 'Grace', lastName: 'Hopper', roles: ['billing', 'champion'], primary: false }]);
   });
 
+  it('pages an account\'s contacts by contact id with limit and an opaque cursor, refusing a foreign cursor (400)', async () => {
+    const a1 = await account();
+    const ids = [await contact(), await contact(), await contact()];
+    for (const id of ids) await link(id, { accountId: a1, roles: ['user'] });
+    const first = (await s.get(`/sales/accounts/${a1}/contacts?limit=2`)).body;
+    const second = (await s.get(`/sales/accounts/${a1}/contacts?limit=2&cursor=${first.page.nextCursor}`)).body;
+    expect([...first.data, ...second.data].map((c: { contactId: string }) => c.contactId)).to.deep.equal([...ids].sort());
+    expect([first.data.length, second.page.nextCursor]).to.deep.equal([2, null]);
+    const other = await account();
+    expect((await s.get(`/sales/accounts/${other}/contacts?cursor=${first.page.nextCursor}`)).status).to.equal(400);
+    expect((await s.get(`/sales/accounts/${a1}/contacts?limit=0`)).status).to.equal(400);
+  });
+
   it('moves the primary flag with a PATCH of accountId, in the contact and in the account\'s list', async () => {
     const [id, a1, a2] = [await contact(), await account(), await account()];
     await link(id, { accountId: a1, roles: ['billing'], primary: true });
@@ -113,7 +126,7 @@ describe('POST /sales/contacts/:id/accounts', () => {
       const listed = (await s.get(`/sales/accounts/${a1}/contacts`, rep)).body.data.map((c: { contactId: string }) => c.contactId);
       expect(listed).to.have.members([mine, notMine]);
       // A sales rep reads every contact; a grant of own-scoped reads (a custom role) narrows the query to the owner's.
-      expect(accountContacts(s.server().readDb.db, 'acme', a1, 'rep-7').map((c) => c.contactId)).to.deep.equal([mine]);
+      expect(accountContacts(s.server().readDb.db, 'acme', a1, 'rep-7').data.map((c) => c.contactId)).to.deep.equal([mine]);
     });
   });
 });
