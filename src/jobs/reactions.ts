@@ -40,7 +40,7 @@ const checkpoints = (db: Database.Database) => {
   };
 };
 
-type FollowDeps = { store: EventStore; queue: JobQueue; db: Database.Database; reactions: readonly Reaction[]; logger: Pick<Logger, 'warn'> };
+type FollowDeps = { store: EventStore; queue: JobQueue; db: Database.Database; reactions: readonly Reaction[]; logger: Pick<Logger, 'warn' | 'error'> };
 
 /** Enqueues `event`'s jobs, retrying until it succeeds or the follower closes (then false). */
 const react = async (deps: FollowDeps, reactions: readonly Reaction[], event: RecordedEvent, closed: () => boolean): Promise<boolean> => {
@@ -75,6 +75,9 @@ export const followReactions = async (deps: FollowDeps): Promise<{ close: () => 
       if (reactions && !(await react(deps, reactions, event, () => closing))) return;
       if (reactions || ++idle >= IDLE_SAVE_EVERY) (store.save(event.position), (idle = 0));
     }
-  })();
+  })().catch((error: unknown) => {
+    // The routes' own enqueues go on; the next start resumes from the checkpoint.
+    deps.logger.error({ err: error }, 'job reactions stopped: the log could not be followed');
+  });
   return { close: async () => ((closing = true), await subscription.close(), await done) };
 };

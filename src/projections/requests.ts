@@ -35,7 +35,7 @@ export const watchRebuildRequests = async (store: EventStore, runner: Projection
       const ticket = await runner.rebuild(event.data.name).catch((error: unknown) => void logger.warn({ err: error }, 'rebuild request refused'));
       if (ticket) logger.info({ projection: ticket.projection, generation: ticket.generation, position: String(event.position) }, 'rebuild requested through the log');
     }
-  })();
+  })().catch((error: unknown) => void logger.warn({ err: error }, 'rebuild requests are no longer watched: the log could not be followed'));
   return { close: async () => (await subscription.close(), await done) };
 };
 
