@@ -37,11 +37,25 @@ const roleGrants = (principal: Principal, role: string): readonly Grant[] =>
 const grantsOf = (principal: Principal, permission: string): Grant[] =>
   principal.roles.flatMap((role) => roleGrants(principal, role)).filter((g) => matches(g.pattern, permission));
 
-/** How far the principal may exercise `permission`: on every record, on their own, or not at all. */
-export const rowScope = (principal: Principal, permission: string): Scope | 'none' => {
-  const grants = grantsOf(principal, permission);
+const scopeOf = (grants: readonly Grant[]): Scope | 'none' => {
   if (grants.some((g) => g.scope === 'all')) return 'all';
   return grants.length > 0 ? 'own' : 'none';
+};
+
+/** Scopes of principals holding built-in roles only (they never change), by roles and permission: asked on every request. */
+const builtInScopes = new Map<string, Scope | 'none'>();
+const MAX_MEMO = 10_000;
+
+/** How far the principal may exercise `permission`: on every record, on their own, or not at all. */
+export const rowScope = (principal: Principal, permission: string): Scope | 'none' => {
+  if (!principal.roles.every((role) => Object.hasOwn(ROLES, role))) return scopeOf(grantsOf(principal, permission));
+  const key = `${principal.roles.join(',')}|${permission}`;
+  let scope = builtInScopes.get(key);
+  if (scope === undefined) {
+    if (builtInScopes.size >= MAX_MEMO) builtInScopes.clear();
+    builtInScopes.set(key, (scope = scopeOf(grantsOf(principal, permission))));
+  }
+  return scope;
 };
 
 /**

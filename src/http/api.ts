@@ -6,6 +6,7 @@
 import Router from '@koa/router';
 import type Database from 'better-sqlite3';
 import type { Middleware } from 'koa';
+import compose from 'koa-compose';
 import { koaBody } from 'koa-body';
 import { AppError, InvalidInputError } from '../errors.js';
 import { authenticate, type Verify } from './authenticate.js';
@@ -68,16 +69,19 @@ export const bodyError = (error: Error): never => {
   throw new InvalidInputError('invalid_json', 'The body is not valid JSON', [{ pointer: '/', message: error.message }]);
 };
 
-export const apiRoutes = (deps: ApiDeps): Router => {
-  const api = new Router();
-  // One router layer for all of them: the router matches and composes each layer on every request.
-  api.use(
+/**
+ * The API's routers, one per mount, each running the API's middleware (body, authentication,
+ * limits, gates, idempotency) before its routes, and only for a request one of its routes matches
+ * (so an unknown path is a 404 with or without a token). Served through `dispatch`.
+ */
+export const apiRoutes = (deps: ApiDeps): Router[] => {
+  const guard: Middleware[] = [
     koaBody({ json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError }),
     authenticate(deps.verify),
     ...(deps.limitClient ? [deps.limitClient] : []),
     ...(deps.directory ? [accountGate(deps.directory), customRoleGate(deps.directory), moduleGate(deps.directory)] : []),
     idempotency(deps.identityDb),
-  );
+  ];
   const mounts = [
     ...RECORD_RESOURCES.map((resource) => ({ path: resource.path, router: resource.routes(deps) })),
     { path: '/api/compliance/subjects', router: subjectRoutes(deps) },
@@ -96,6 +100,12 @@ export const apiRoutes = (deps: ApiDeps): Router => {
       ...accessMounts({ ...deps, directory: deps.directory }, RECORD_RESOURCES.map((r) => r.path), deps.sessions),
     ] : []),
   ];
-  for (const { path, router } of mounts) api.use(path, router.routes(), router.allowedMethods({ throw: true }));
-  return api;
+  // One layer for the guard: the router composes the matched layers' middleware on every request.
+  const guarded = compose(guard);
+  return mounts.map(({ path, router }) => {
+    const mounted = new Router();
+    mounted.use(guarded);
+    mounted.use(path, router.routes());
+    return mounted;
+  });
 };

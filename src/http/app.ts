@@ -1,10 +1,11 @@
 /**
  * The Koa application: the problem middleware first (so it sees every error), then request ids
- * and request logs, then the routers. Everything it needs arrives as arguments.
+ * and request logs, then the routers (through one `dispatch`). Everything it needs arrives as arguments.
  */
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import { dispatch } from './dispatch.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { problemMiddleware } from './problem.js';
 import { requestId } from './request-id.js';
@@ -15,8 +16,8 @@ export type AppDeps = {
   isDraining: () => boolean;
   /** The published signing keys (RFC 7517), served at `/.well-known/jwks.json`. */
   jwks?: () => object;
-  /** The authenticated API (see `api.ts`). */
-  api?: Router;
+  /** The authenticated API's routers (see `api.ts`). */
+  api?: Router[];
   /** The OAuth authorization server and its login interaction (see `identity/oauth.ts`). */
   oauth?: Koa.Middleware[];
   /** Outermost after the request id: sees every request and its final status (request metrics). */
@@ -65,9 +66,6 @@ export const createApp = (deps: AppDeps): Koa => {
   app.use(securityHeaders);
   for (const middleware of deps.edge ?? []) app.use(middleware);
   for (const middleware of deps.oauth ?? []) app.use(middleware);
-  for (const router of [healthRoutes(deps.readiness, deps.isDraining), publicRoutes(deps), ...(deps.publicRouters ?? []), ...(deps.api ? [deps.api] : [])]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
-  }
+  app.use(dispatch([healthRoutes(deps.readiness, deps.isDraining), publicRoutes(deps), ...(deps.publicRouters ?? []), ...(deps.api ?? [])]));
   return app;
 };

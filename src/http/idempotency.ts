@@ -64,9 +64,10 @@ export const idempotency = (db: Database.Database, now: () => number = Date.now)
   const s = statements(db);
   let claims = 0;
   return async (ctx, next) => {
+    if (ctx.method !== 'POST') return next();
     const key = ctx.get('Idempotency-Key');
     // A streamed upload (CSV import) is not fingerprinted: its rows are idempotent by their content.
-    if (ctx.method !== 'POST' || key === '' || ctx.is('text/csv')) return next();
+    if (key === '' || ctx.is('text/csv')) return next();
     if (!KEY.test(key)) throw new InvalidInputError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
     const tenant = principalOf(ctx.state).tenantId;
     const fingerprint = fingerprintOf(ctx);

@@ -78,7 +78,7 @@ export const openSqliteEventStore = (file: string): EventStore => {
         { readAll, onCommit: (listener) => (listeners.add(listener), () => listeners.delete(listener)) },
         options,
       ),
-    headPosition: async () => BigInt((statements.head.get() as { p: number | null }).p ?? 0),
+    headPosition: async () => BigInt((statements.head.get() as number | null) ?? 0),
     ping: async () => {
       statements.head.get();
     },
@@ -102,7 +102,7 @@ const prepareStatements = (db: Database.Database) => ({
   forwards: db.prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT +?'),
   backwards: db.prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT +?'),
   readAll: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT +?'),
-  head: db.prepare('SELECT max(position) AS p FROM events'),
+  head: db.prepare('SELECT max(position) FROM events').pluck(),
 });
 
 type Statements = ReturnType<typeof prepareStatements>;

@@ -7,11 +7,11 @@ import type Koa from 'koa';
 
 export type MountedRoute = { method: string; path: string };
 
-/** The routers an app mounts: each `router.routes()` middleware carries its router. */
+/** The routers an app mounts: each `router.routes()` middleware carries its router, a `dispatch` its routers. */
 export const mountedRouters = (app: Koa): Router[] =>
   app.middleware.flatMap((middleware) => {
-    const router = (middleware as { router?: Router }).router;
-    return router ? [router] : [];
+    const { router, routers } = middleware as { router?: Router; routers?: readonly Router[] };
+    return routers ? [...routers] : router ? [router] : [];
   });
 
 /** Every method and path of the routers (a nested router's layers are copied into its parent, prefixed). */
