@@ -25,16 +25,19 @@ const versionsOf = (db: Database.Database): Versions => {
   return v;
 };
 
-/** The database's write version as seen by this connection (other connections' commits: as of this loop turn). */
-export const writeVersion = (db: Database.Database): string => {
+/** `PRAGMA data_version` as of this loop turn: it moves when another connection or process commits. */
+export const othersVersion = (db: Database.Database): number => {
   const v = versionsOf(db);
   if (!v.fresh) {
     v.dataVersion = v.data.get() as number;
     v.fresh = true;
     setImmediate(() => (v.fresh = false));
   }
-  return `${v.changes.get() as number}:${v.dataVersion}`;
+  return v.dataVersion;
 };
+
+/** The database's write version as seen by this connection (other connections' commits: as of this loop turn). */
+export const writeVersion = (db: Database.Database): string => `${versionsOf(db).changes.get() as number}:${othersVersion(db)}`;
 
 /**
  * A memo of at most `capacity` values (oldest dropped first), emptied at every write; `keep`

@@ -76,8 +76,9 @@ const prepared = <S extends GuardState, C extends RecordCommand>(r: RecordResour
 
 const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {
   const permission = `${r.permission}:${action}`;
-  const write = async () => sendCommand(deps, r.aggregate, permission, ctx, await prepared(r, deps, ctx, command));
-  return uniquely(deps, { kind: r.kind, ctx, permission, id: ctx.params.id!, command }, write);
+  const request = recordRequest<S>(deps, ctx, permission);
+  const write = async () => handleCommand(deps, r.aggregate, { ...request, command: await prepared(r, deps, ctx, command) }).then((result) => answerWrite(ctx, 200, result));
+  return uniquely(deps, { kind: r.kind, ctx, permission, id: ctx.params.id!, command, commandId: request.context.commandId }, write);
 };
 
 /**
@@ -91,7 +92,7 @@ export const createRecord = async <S extends GuardState, C extends RecordCommand
   const principal = principalOf(ctx.state);
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
   const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
-  const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command };
+  const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command, commandId: context.commandId };
   const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context }));
   return r.created ? r.created(deps, id, context, result) : result;
 };

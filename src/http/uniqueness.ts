@@ -31,8 +31,8 @@ import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
 import { trackerOf } from './uniqueness-claims.js';
 
-/** One guarded write: the record it targets, the generic command it carries, who must be allowed it. */
-export type UniqueWrite = { kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand };
+/** One guarded write: the record it targets, the generic command it carries (and its command id), who must be allowed it. */
+export type UniqueWrite = { kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand; commandId: string };
 
 const tails = new Map<string, Promise<void>>();
 
@@ -125,7 +125,8 @@ export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => 
   const keys = claims.map((c) => keyOf(w, principal.tenantId, c));
   const tracker = trackerOf(deps.store);
   // Every write checked here is accounted for: it reserves exactly what it claims (maybe nothing).
-  const reserving = () => (tracker ? tracker.reserving(keys.map((key) => ({ key, recordId: w.id })), write) : write());
+  const command = { tenantId: principal.tenantId, commandId: w.commandId };
+  const reserving = () => (tracker ? tracker.reserving(command, keys.map((key) => ({ key, recordId: w.id })), write) : write());
   if (claims.length === 0) return reserving();
   const release = await lockAll(keys);
   try {
