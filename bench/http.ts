@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- http`: the API over real HTTP at 16 connections against a bare Koa JSON
  * answer measured in the same run: authenticated `GET /sales/contacts/:id`, a filtered and sorted
- * list page of 50, `POST /sales/contacts`. The load comes from autocannon in a worker thread, so the server keeps the
+ * list page of 50, `POST /sales/contacts`, then the GET again once an OAuth request has run. The load comes from autocannon in a worker thread, so the server keeps the
  * main thread (2 cores: one each).
  */
 import autocannon from 'autocannon';
@@ -77,16 +77,22 @@ export const runHttpSuite = async (): Promise<void> => {
   const ours = await ourServer();
   const runs: Measured[] = [];
   try {
-    runs.push(await measure({ label: 'bare Koa JSON', url: bare.url }));
+    runs.push(await measure({ label: 'bare Koa JSON (first)', url: bare.url }));
     runs.push(await measure({ label: 'GET /sales/contacts/:id (authenticated)', url: `${ours.url}/sales/contacts/${ours.id}`, headers: ours.headers }));
     runs.push(await measure({ label: `GET /sales/contacts (list of 50, filtered and sorted, of ${fmtInt(SEEDED)})`, url: `${ours.url}/sales/contacts${LIST_QUERY}`, headers: ours.headers }));
     runs.push(await measure({ label: 'POST /sales/contacts', url: `${ours.url}/sales/contacts`, method: 'POST', headers: ours.headers, body: JSON.stringify({ ...contact, email: 'ada-[<id>]@example.org' }) }));
+    // oidc-provider runs each of its requests in an AsyncLocalStorage: on Node 20 and 22 (without
+    // --experimental-async-context-frame) that turns on async hooks for the rest of the process.
+    await fetch(`${ours.url}/.well-known/oauth-authorization-server`).then((res) => res.arrayBuffer());
+    runs.push(await measure({ label: 'GET /sales/contacts/:id, after an OAuth request (async hooks on)', url: `${ours.url}/sales/contacts/${ours.id}`, headers: ours.headers }));
+    runs.push(await measure({ label: 'bare Koa JSON (last)', url: bare.url }));
   } finally {
     bare.close();
     await ours.dispose();
   }
-  const base = runs[0]!.perSecond;
-  printTable(['measurement', 'req/s', '÷ bare Koa', 'p50 ms', 'p99 ms', 'non-2xx', 'note'],
+  // The machine drifts during a run: the baseline is the faster of the two bare runs (ratios err low).
+  const base = Math.max(...runs.filter((r) => r.label.startsWith('bare Koa')).map((r) => r.perSecond));
+  printTable(['measurement', 'req/s', '÷ bare Koa (faster run)', 'p50 ms', 'p99 ms', 'non-2xx', 'note'],
     runs.map((r) => [r.label, fmtInt(r.perSecond), fmtRatio(r.perSecond / base), String(r.p50), String(r.p99), String(r.non2xx), r.errors ? `${r.errors} errors` : '']));
   console.log('targets: GET ≥ 0.6×, list ≥ 0.3×, POST ≥ 0.3× the bare Koa rate; p99 < 50 ms');
   console.log(`results: ${writeResults('http', { machine: machine(), at: new Date().toISOString(), connections: CONNECTIONS, runs })}`);
