@@ -60,3 +60,26 @@ export const memoUntilWrite = <V>(db: Database.Database, capacity: number, keep:
     return value;
   };
 };
+
+/** A per-database LRU cache of `capacity` values (prepared statements, table shapes). */
+export const perDatabase = <V>(capacity: number) => {
+  const caches = new WeakMap<Database.Database, Map<string, V>>();
+  return (db: Database.Database, key: string, make: () => V): V => {
+    let cache = caches.get(db);
+    if (!cache) caches.set(db, (cache = new Map<string, V>()));
+    const value = cache.get(key) ?? make();
+    cache.delete(key);
+    cache.set(key, value);
+    if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+    return value;
+  };
+};
+
+const prepared = perDatabase<Database.Statement>(512);
+
+/**
+ * The statement of `sql` on `db`, prepared once (preparing costs more than the lookup it runs).
+ * For SQL built at run time (a physical table name); every caller of one text must use the
+ * statement alike (`pluck`, `raw` change it for all).
+ */
+export const statementOf = (db: Database.Database, sql: string): Database.Statement => prepared(db, sql, () => db.prepare(sql));

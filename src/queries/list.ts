@@ -13,6 +13,7 @@ import knex, { type Knex } from 'knex';
 import * as keyset from './cursor.js';
 import { compileFilter, searchCondition } from './compile.js';
 import { parseFilter } from './filter.js';
+import { perDatabase, statementOf } from '../sqlite-memo.js';
 
 export { isoOf } from './compile.js';
 
@@ -66,21 +67,6 @@ type Db = BetterSqlite3.Database;
 
 const builder = knex({ client: 'better-sqlite3', useNullAsDefault: true });
 
-/** A per-database LRU cache (prepared statements, table shapes). */
-const perDatabase = <V>(capacity: number) => {
-  const caches = new WeakMap<Db, Map<string, V>>();
-  return (db: Db, key: string, make: () => V): V => {
-    const cache = caches.get(db) ?? new Map<string, V>();
-    caches.set(db, cache);
-    const value = cache.get(key) ?? make();
-    cache.delete(key);
-    cache.set(key, value);
-    if (cache.size > capacity) cache.delete(cache.keys().next().value!);
-    return value;
-  };
-};
-
-const statementOf = perDatabase<BetterSqlite3.Statement>(256);
 const notNullOf = perDatabase<ReadonlySet<string>>(64);
 
 const notNullColumns = (db: Db, table: string): ReadonlySet<string> =>
@@ -134,7 +120,7 @@ const readRows = (db: Db, spec: ListSpec, tenantId: string, conditions: keyset.S
   for (const c of conditions) query.whereRaw(`(${c.sql})`, c.bindings as Knex.RawBinding[]);
   for (const key of keys) query.orderBy(`${spec.table}.${key.column}`, key.desc ? 'desc' : 'asc');
   const { sql, bindings } = query.limit(limit + 1).toSQL().toNative();
-  return statementOf(db, sql, () => db.prepare(sql)).all(...bindings) as Row[];
+  return statementOf(db, sql).all(...bindings) as Row[];
 };
 
 /**

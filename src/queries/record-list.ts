@@ -13,6 +13,7 @@ import { joined, qualified, quoteIdent, type Sql } from './cursor.js';
 import { exportRows, type ExportColumn, type ExportFormat } from './export.js';
 import { listPage, type ListOptions, type Row } from './list.js';
 import type { RecordView } from './records.js';
+import { statementOf } from '../sqlite-memo.js';
 
 /** Whose rows a reader sees: a tenant's, and only the actor's own when the policy says `own`. */
 export type Reader = { tenantId: string; ownerOnly?: string };
@@ -75,16 +76,9 @@ export const listRecords = (db: Database.Database, kind: RecordKind, reader: Rea
     })
     .deferred();
 
-const byId = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
 /** The statement reading one row of a physical table, prepared once per connection and table. */
-const rowStatement = (db: Database.Database, table: string): Database.Statement => {
-  const statements = byId.get(db) ?? new Map<string, Database.Statement>();
-  byId.set(db, statements);
-  let statement = statements.get(table);
-  if (!statement) statements.set(table, (statement = db.prepare(`SELECT * FROM ${quoteIdent(table)} WHERE tenant_id = ? AND id = ?`)));
-  return statement;
-};
+const rowStatement = (db: Database.Database, table: string): Database.Statement =>
+  statementOf(db, `SELECT * FROM ${quoteIdent(table)} WHERE tenant_id = ? AND id = ?`);
 
 /** One record of the tenant as its read model holds it, or undefined when it has no row. */
 export const currentRecord = (db: Database.Database, kind: RecordKind, tenantId: string, id: string): RecordView | undefined =>
