@@ -35,8 +35,12 @@ const requestKeys = (path: string): [string, string] => {
   return [lower.slice(1, second), lower.slice(1, third === -1 ? undefined : third)];
 };
 
-/** Dispatches each request to the routers (in order) whose routes could match it; `allowed` are the options of every `allowedMethods`. */
-export const dispatch = (routers: readonly Router[], allowed: AllowedMethodsOptions = { throw: true }): Dispatch => {
+/**
+ * Dispatches each request to the routers (in order) whose routes could match it; `allowed` are the
+ * options of every `allowedMethods` (by default it answers 405 and 501 with `Allow` and no body, which
+ * the problem middleware words; thrown, they would lose `Allow`).
+ */
+export const dispatch = (routers: readonly Router[], allowed: AllowedMethodsOptions = {}): Dispatch => {
   const keyed = routers.map((router) => ({ router, keys: keysOf(router), chain: [router.routes(), router.allowedMethods(allowed)] as Middleware[] }));
   const chainOf = (accepts: (keys: Set<string>) => boolean): Middleware => compose<Parameters<Middleware>[0]>(keyed.filter(({ keys }) => keys.has('') || accepts(keys)).flatMap((k) => k.chain));
   const all = [...new Set(keyed.flatMap(({ keys }) => [...keys]))];

@@ -22,7 +22,7 @@ export type Problem = {
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   409: 'Conflict', 412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable',
 };
 
 const CODES: Record<number, string> = {
@@ -48,15 +48,23 @@ const problemOf = (error: unknown, ctx: Context): Problem => {
   return { type: `urn:crm:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, code, ...base };
 };
 
+/** What the routers left unanswered, as an error: no route (404), or not this method (405 and 501, with the `Allow` they set). */
+const unanswered = (ctx: Context): AppError | undefined => {
+  if (ctx.body !== undefined && ctx.body !== null) return undefined;
+  if (ctx.status === 404) return new AppError('not_found', 404, `No resource at ${ctx.method} ${ctx.path}`);
+  if (ctx.status === 405) return new AppError('method_not_allowed', 405, `${ctx.method} is not allowed at ${ctx.path}; see Allow`);
+  if (ctx.status === 501) return new AppError('not_implemented', 501, `The method ${ctx.method} is not implemented`);
+  return undefined;
+};
+
 export const problemMiddleware = (logger: Logger): Middleware => async (ctx: Context, next: Next) => {
   try {
     await next();
-    if (ctx.status === 404 && ctx.body === undefined) {
-      ctx.throw(404, `No resource at ${ctx.method} ${ctx.path}`);
-    }
+    const error = unanswered(ctx);
+    if (error) throw error;
   } catch (error) {
     const problem = problemOf(error, ctx);
-    if (problem.status >= 500) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+    if (problem.status >= 500 && problem.status !== 501) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
     if (problem.status === 503 && problem.retryAfter !== undefined) ctx.set('Retry-After', String(problem.retryAfter));
     if (error instanceof AppError) ctx.set({ ...error.headers });
     ctx.status = problem.status;

@@ -48,7 +48,16 @@ describe('health and errors over HTTP', () => {
     it('answers a 405 problem', async () => {
       const res = await fetch(`${server.url}/health/live`, { method: 'DELETE' });
       expect(res.status).to.equal(405);
+      expect(res.headers.get('allow')).to.equal('HEAD, GET');
+      expect(res.headers.get('content-type')).to.match(/^application\/problem\+json/);
       expect(await res.json()).to.include({ code: 'method_not_allowed' });
+    });
+
+    it('answers a 501 problem, with Allow, for a method no route knows', async () => {
+      const res = await fetch(`${server.url}/health/live`, { method: 'PROPFIND' });
+      expect(res.status).to.equal(501);
+      expect(res.headers.get('allow')).to.equal('HEAD, GET');
+      expect(await res.json()).to.include({ code: 'not_implemented' });
     });
   });
 

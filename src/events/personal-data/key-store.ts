@@ -130,10 +130,11 @@ const rotateAll = (c: Context, next: Buffer, nextId: string): number => {
 type Mint = (tenant: string, subject: string) => Buffer;
 
 // A subject this process just minted and handed out is known to no other process before its
-// first event, so nothing else can have erased it: its first key lookup skips the row.
+// first event, so nothing else can have erased it: its first key lookup skips the row. A reserved
+// subject (a tenant's lookup key, asked at every uniqueness check) is never erased: nor does its.
 const keyFor = (c: Context, mint: Mint, tenant: string, subject: string): Buffer => {
   const key = cacheKey(tenant, subject);
-  const fresh = c.fresh.delete(key) && c.cache.get(key);
+  const fresh = (c.fresh.delete(key) || isReservedSubject(subject)) && c.cache.get(key);
   if (fresh) return Buffer.from(fresh);
   const row = rowOf(c, tenant, subject);
   if (row?.erased_at) throw new SubjectErasedError(tenant, subject);
