@@ -14,6 +14,8 @@ export type Doorbell = {
   wait(after: bigint, timeoutMs: number): Promise<void>;
   /** Wakes every waiter (a rebuild was requested, the runner closes…). */
   ring(): void;
+  /** The furthest position heard of. */
+  latest(): bigint;
   close(): Promise<void>;
 };
 
@@ -33,7 +35,7 @@ export const openDoorbell = async (listen: Listen): Promise<Doorbell> => {
   const loop = listenLoop(listen, () => latest, heard);
   const wait = (after: bigint, timeoutMs: number): Promise<void> =>
     latest > after || listen.signal.aborted ? Promise.resolve() : sleep(sleepers, timeoutMs);
-  return { wait, ring, close: async () => (ring(), await loop) };
+  return { wait, ring, latest: () => latest, close: async () => (ring(), await loop) };
 };
 
 const sleep = (sleepers: Set<() => void>, timeoutMs: number): Promise<void> =>

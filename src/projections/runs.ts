@@ -24,6 +24,7 @@ export const loadRun = (readDb: ReadDb, registry: Registry, projector: Projector
     next: next && slot('next', next.version, next.generation, next.checkpoint),
     caughtUp: false,
     meter,
+    msPerEvent: 0.05,
   };
 };
 

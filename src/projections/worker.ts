@@ -12,7 +12,7 @@ import type { Doorbell } from './doorbell.js';
 import { indexStatements } from './generations.js';
 import type { Projector } from './projector.js';
 import { stateOf } from './registry.js';
-import { backoffDelay, pause, type Backoff, type RateMeter } from './timing.js';
+import { backoffDelay, nextTurn, pause, type Backoff, type RateMeter } from './timing.js';
 
 /** A projector as the runner tracks it. */
 export type Run = {
@@ -23,6 +23,8 @@ export type Run = {
   next: Slot | undefined;
   caughtUp: boolean;
   meter: RateMeter;
+  /** Milliseconds the live tables take to apply one event (moving average): sizes live batches. */
+  msPerEvent: number;
 };
 
 /** What a worker needs from the runner: the log, tuning, the doorbell and the runner's hooks. */
@@ -47,8 +49,6 @@ export const isFrozen = (run: Run): boolean => run.live.version !== run.projecto
 
 /** The first failure of a projector's generations (the live one first). */
 export const failureOf = (run: Run): Failure | undefined => run.live.failure ?? run.next?.failure;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const isCurrent = (run: Run, slot: Slot): boolean => run.live === slot || run.next === slot;
 
@@ -81,8 +81,23 @@ const fail = (ctx: WorkerContext, run: Run, slot: Slot, position: bigint, error:
   return 'idle';
 };
 
+// A batch runs synchronously, so requests wait for it. Following the log's tail, live batches hold
+// about this much work (the commit of a short batch costs little: no fsync on read.db); a backlog
+// of more than a whole batch (a start after downtime, a first build) and a rebuild take whole
+// batches, for throughput.
+const LIVE_BATCH_MS = 8;
+const MIN_LIVE_BATCH = 16;
+
+const batchSizeOf = (ctx: WorkerContext, run: Run, slot: Slot): number => {
+  const backlog = ctx.bell.latest() - slot.checkpoint > BigInt(ctx.batchSize);
+  if (slot.role === 'next' || backlog) return ctx.batchSize;
+  return Math.max(MIN_LIVE_BATCH, Math.min(ctx.batchSize, Math.floor(LIVE_BATCH_MS / Math.max(run.msPerEvent, 1e-3))));
+};
+
 const commit = (ctx: WorkerContext, run: Run, slot: Slot, page: RecordedEvent[], swap: boolean): Outcome | undefined => {
+  const started = performance.now();
   const result = applyBatch(ctx, { projector: run.projector, handled: run.handled, slot, page, swap });
+  if (slot.role === 'live' && page.length > 0) run.msPerEvent = 0.7 * run.msPerEvent + (0.3 * (performance.now() - started)) / page.length;
   if (!result.ok) return fail(ctx, run, slot, result.position, result.error);
   advance(run, slot, result, page.length);
   ctx.committed(run, result);
@@ -107,13 +122,14 @@ const buildIndexes = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<O
 // 1. read a page after the checkpoint; 2. apply it; 3. a rebuild that caught up builds its indexes, then swaps.
 const stepSlot = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<Outcome> => {
   let page;
+  const maxCount = batchSizeOf(ctx, run, slot);
   try {
-    page = await ctx.store.readAll({ after: slot.checkpoint, maxCount: ctx.batchSize });
+    page = await ctx.store.readAll({ after: slot.checkpoint, maxCount });
   } catch (error) {
     return fail(ctx, run, slot, slot.checkpoint, error);
   }
   if (ctx.signal.aborted || !isCurrent(run, slot)) return 'idle';
-  const caughtUp = page.length < ctx.batchSize;
+  const caughtUp = page.length < maxCount;
   const finishing = slot.role === 'next' && caughtUp;
   const swap = finishing && slot.indexed === true;
   const failed = page.length > 0 || swap ? commit(ctx, run, slot, page, swap) : undefined;
