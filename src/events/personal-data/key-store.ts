@@ -131,7 +131,8 @@ type Mint = (tenant: string, subject: string) => Buffer;
 
 // A subject this process just minted and handed out is known to no other process before its
 // first event, so nothing else can have erased it: its first key lookup skips the row. A reserved
-// subject (a tenant's lookup key, asked at every uniqueness check) is never erased: nor does its.
+// subject (a tenant's lookup key, asked at every uniqueness check) is never erased, so its cached
+// key needs no row either.
 const keyFor = (c: Context, mint: Mint, tenant: string, subject: string): Buffer => {
   const key = cacheKey(tenant, subject);
   const fresh = (c.fresh.delete(key) || isReservedSubject(subject)) && c.cache.get(key);
