@@ -8,6 +8,8 @@ const person = (email: string) => ({ firstName: 'Grace', lastName: 'Hopper', ema
 describe('/sales/contacts: email unique among the tenant\'s active contacts', () => {
   const s = salesSession();
   const create = (email: string, token?: string) => s.send('POST', '/sales/contacts', person(email), token);
+  /** The uniqueness index holds the write that answered `position` (these specs read its table directly). */
+  const indexed = (position: number) => s.server().projections.waitForPosition(BigInt(position), 5_000, ['sales.contact.unique']);
 
   const refusedWithNothingWritten = async (send: () => Promise<{ status: number; body: any }>, existingId: string) => {
     const before = await s.head();
@@ -81,6 +83,7 @@ describe('/sales/contacts: email unique among the tenant\'s active contacts', ()
 
     it('rebuilds the index to the same rows: still refusing held emails, still without the erased person', async () => {
       const held = await create('held@example.org');
+      await indexed(held.body.position);
       const table = () => s.server().projections.physicalTable('sales.contact.unique', 'sales_contact_unique');
       const rows = () => s.server().readDb.db.prepare(`SELECT id, field, hash, subject_id, active FROM "${table()}" ORDER BY id`).all();
       const before = rows();
@@ -92,6 +95,7 @@ describe('/sales/contacts: email unique among the tenant\'s active contacts', ()
 
     it('never puts the lookup hash in the event log', async () => {
       const { body } = await create('hash.check@example.org');
+      await indexed(body.position);
       const table = s.server().projections.physicalTable('sales.contact.unique', 'sales_contact_unique');
       const { hash } = s.server().readDb.db.prepare(`SELECT hash FROM "${table}" WHERE id = ?`).get(body.id) as { hash: string };
       const dir = s.server().config.dataDir;
