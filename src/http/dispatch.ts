@@ -21,10 +21,10 @@ const staticSegments = (path: string): string[] => {
   return end === -1 ? segments : segments.slice(0, end);
 };
 
-/** The keys a router's routes can match under: `a/b` (two static segments), `a` (one), `` (any path). */
+/** The keys a router's routes can match under: `a/b` (two static segments), `a` (one), `` (any path, a pattern too). */
 const keysOf = (router: Router): Set<string> =>
-  new Set(router.stack.filter((layer) => layer.methods.length > 0 && typeof layer.path === 'string')
-    .map((layer) => staticSegments(layer.path as string).slice(0, 2).join('/')));
+  new Set(router.stack.filter((layer) => layer.methods.length > 0)
+    .map((layer) => (typeof layer.path === 'string' ? staticSegments(layer.path).slice(0, 2).join('/') : '')));
 
 /** The request's two first segments, as `keysOf` names them. */
 const requestKeys = (path: string): [string, string] => {

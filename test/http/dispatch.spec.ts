@@ -28,6 +28,9 @@ describe('dispatch (one middleware for every router)', () => {
       answering('metrics', ['/metrics'], seen),
       answering('tenant', ['/:tenant/reports'], seen),
     ];
+    const pattern = new Router();
+    pattern.get(/^\/legacy-\d+$/, (ctx) => void (ctx.body = { name: 'pattern', params: {} }));
+    routers.push(pattern);
     const middleware = dispatch(routers);
     inventory = middleware.routers;
     const app = new Koa();
@@ -57,8 +60,9 @@ describe('dispatch (one middleware for every router)', () => {
     expect((await get('/health/live')).body).to.deep.include({ name: 'health' });
   });
 
-  it('tries a router whose first segment is a parameter on every path', async () => {
+  it('tries a router whose first segment is a parameter, or whose path is a pattern, on every path', async () => {
     expect((await get('/acme/reports')).body).to.deep.equal({ name: 'tenant', params: { tenant: 'acme' } });
+    expect((await get('/legacy-42')).body).to.deep.equal({ name: 'pattern', params: {} });
   });
 
   it('passes a path no router serves on (404), and answers 405 with Allow for a method the path lacks', async () => {
@@ -70,7 +74,7 @@ describe('dispatch (one middleware for every router)', () => {
   });
 
   it('lists its routers, the route inventory', () => {
-    expect(inventory).to.have.length(5);
+    expect(inventory).to.have.length(6);
     expect(inventory.flatMap((r) => r.stack.map((layer) => layer.path))).to.include.members(['/health/live', '/sales/contacts/:id', '/metrics']);
   });
 });
