@@ -67,9 +67,13 @@ export const recordRequest = <S extends GuardState>(deps: RouteDeps, ctx: Contex
   guard: (state) => authorize(principalOf(ctx.state), permission, state.status === 'none' || state.ownerId === undefined ? undefined : { ownerId: state.ownerId }),
 });
 
+/** Sends `command` as `request` (see `recordRequest`) and answers 200. */
+const sendRequest = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggregate<C, DomainEvent, S>, ctx: Context, request: Omit<Request<unknown, S>, 'command'>, command: C) =>
+  handleCommand(deps, aggregate, { ...request, command }).then((result) => answerWrite(ctx, 200, result));
+
 /** Sends one command of a resource's aggregate to the record `ctx.params.id`, guarded by the policy, and answers 200. */
 export const sendCommand = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggregate<C, DomainEvent, S>, permission: string, ctx: Context, command: C) =>
-  handleCommand(deps, aggregate, { ...recordRequest<S>(deps, ctx, permission), command }).then((result) => answerWrite(ctx, 200, result));
+  sendRequest(deps, aggregate, ctx, recordRequest<S>(deps, ctx, permission), command);
 
 const prepared = <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>, deps: RouteDeps, ctx: Context, command: RecordCommand) =>
   r.prepare ? r.prepare(command, deps, principalOf(ctx.state).tenantId) : Promise.resolve(command as C);
@@ -77,7 +81,7 @@ const prepared = <S extends GuardState, C extends RecordCommand>(r: RecordResour
 const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {
   const permission = `${r.permission}:${action}`;
   const request = recordRequest<S>(deps, ctx, permission);
-  const write = async () => handleCommand(deps, r.aggregate, { ...request, command: await prepared(r, deps, ctx, command) }).then((result) => answerWrite(ctx, 200, result));
+  const write = async () => sendRequest(deps, r.aggregate, ctx, request, await prepared(r, deps, ctx, command));
   return uniquely(deps, { kind: r.kind, ctx, permission, id: ctx.params.id!, command, commandId: request.context.commandId }, write);
 };
 

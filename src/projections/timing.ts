@@ -13,9 +13,6 @@ export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done);
   });
 
-/** Resolves in the next turn of the event loop (after its I/O), even when called from an immediate. */
-export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /** Retry delays: `initialMs`, doubling up to `maxMs`. */
 export type Backoff = { initialMs: number; maxMs: number };
 

@@ -12,7 +12,7 @@ import type { Doorbell } from './doorbell.js';
 import { indexStatements } from './generations.js';
 import type { Projector } from './projector.js';
 import { stateOf } from './registry.js';
-import { backoffDelay, nextTurn, pause, type Backoff, type RateMeter } from './timing.js';
+import { backoffDelay, pause, type Backoff, type RateMeter } from './timing.js';
 
 /** A projector as the runner tracks it. */
 export type Run = {
@@ -49,6 +49,8 @@ export const isFrozen = (run: Run): boolean => run.live.version !== run.projecto
 
 /** The first failure of a projector's generations (the live one first). */
 export const failureOf = (run: Run): Failure | undefined => run.live.failure ?? run.next?.failure;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const isCurrent = (run: Run, slot: Slot): boolean => run.live === slot || run.next === slot;
 

@@ -57,11 +57,11 @@ export const openSqliteEventStore = (file: string): EventStore => {
   // it before they are acknowledged; commits of other connections (the writer thread, another
   // process) move `data_version`, read once per loop turn, and the head is read again.
   let ownHead = 0n;
-  let read = { version: -1, head: 0n };
+  let lastRead = { version: -1, head: 0n };
   const headPosition = async (): Promise<bigint> => {
     const version = othersVersion(db);
-    if (version !== read.version) read = { version, head: BigInt((statements.head.get() as number | null) ?? 0) };
-    return read.head > ownHead ? read.head : ownHead;
+    if (version !== lastRead.version) lastRead = { version, head: BigInt((statements.head.get() as number | null) ?? 0) };
+    return lastRead.head > ownHead ? lastRead.head : ownHead;
   };
 
   const readAll = async ({ after = 0n, maxCount = 1000 }: ReadAllOptions = {}): Promise<RecordedEvent[]> =>
