@@ -62,7 +62,13 @@ const sum = <R extends Rate>(runs: R[]): R => {
   return { ...runs[runs.length - 1]!, ops, seconds, perSecond: ops / seconds };
 };
 
+// Both are warmed up first (JIT, page cache, the first files of the temporary directory), so the
+// first slices measure the steady state like the others.
+const WARM_UP: typeof BUDGET = { warmupMs: 0, durationMs: 500, maxOps: BUDGET.maxOps };
+
 const interleavedSingles = async () => {
+  await rawInserts(1, WARM_UP);
+  await oursOneWriter(WARM_UP);
   const raw: Rate[] = [];
   const ours: ConcurrentRun[] = [];
   for (let i = 0; i < SLICES; i++) {
