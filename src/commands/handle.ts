@@ -3,6 +3,7 @@
  * encrypt personal fields → append with the expected revision. With `If-Match` (a revision) a
  * conflict is a 412; without it a conflict is retried at most 3 times. A command already applied
  * (its derived event ids are in the stream) answers its first result again instead of deciding twice.
+ * A command on a fresh id (`Request.fresh`) skips the read on its first attempt.
  */
 import { ConflictError, PreconditionFailedError } from '../errors.js';
 import type { EventStore, JsonObject, NewEvent, RecordedEvent } from '../events/log/port.js';
@@ -113,6 +114,13 @@ export type Request<C, S = never> = {
   ifMatch?: bigint;
   /** Runs on the folded state before `decide`: the access policy's check of this record (ABAC). */
   guard?: (state: S) => void;
+  /**
+   * The id was minted for this command (derived from its command id), so its stream can hold
+   * nothing but this command's own events: the first attempt decides on the initial state without
+   * reading the stream. The append's `no_stream` still guards it; a stream that exists after all
+   * (a retried request) sends the command down the ordinary path, which reads it.
+   */
+  fresh?: boolean;
 };
 
 // 1. load and recognise a retried command; 2. check If-Match; 3. fold and decide; 4. append.
@@ -122,8 +130,9 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
   request: Request<C, S>,
   stream: string,
   idOf: EventIds,
+  load: boolean,
 ): Promise<CommandResult> => {
-  const loaded = await store.readStream(stream);
+  const loaded = load ? await store.readStream(stream) : [];
   const replayed = alreadyApplied(request.id, idOf, loaded);
   if (replayed) return replayed;
   const current = lastOf(loaded)?.revision;
@@ -154,7 +163,8 @@ export const handleCommand = async <C, E extends DomainEvent, S>(
   const idOf = eventIdsOf(request.context.commandId);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await attemptOnce(deps, aggregate, request, stream, idOf);
+      const load = attempt > 0 || !request.fresh || request.ifMatch !== undefined;
+      return await attemptOnce(deps, aggregate, request, stream, idOf, load);
     } catch (error) {
       if (!(error instanceof WrongExpectedVersion)) throw error;
       if (request.ifMatch !== undefined) throw preconditionFailed(request.ifMatch, error.actual);

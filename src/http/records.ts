@@ -97,7 +97,8 @@ export const createRecord = async <S extends GuardState, C extends RecordCommand
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
   const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
   const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command, commandId: context.commandId };
-  const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context }));
+  const fresh = id === recordIdFor(context.commandId);
+  const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context, fresh }));
   return r.created ? r.created(deps, id, context, result) : result;
 };
 

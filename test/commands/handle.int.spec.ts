@@ -118,6 +118,38 @@ describe('the command handler', () => {
     });
   });
 
+  describe('on a fresh id (first attempt without reading the stream)', () => {
+    const sendFresh = (command: TallyCommand, ctx = context(), ifMatch?: bigint) =>
+      handleCommand({ store, keyStore }, aggregate, { id, command, context: ctx, ifMatch, fresh: true });
+
+    it('appends the events decided on the initial state', async () => {
+      const result = await sendFresh({ type: 'OpenTally', name: 'T' });
+      expect(result).to.deep.include({ id, revision: 0n, events: 1 });
+      expect((await stored()).map((e) => e.type)).to.deep.equal(['TallyOpened']);
+    });
+
+    it('sent twice (same command id) appends once and answers the first result again', async () => {
+      const ctx = context();
+      const first = await sendFresh({ type: 'OpenTally', name: 'T' }, ctx);
+      const again = await sendFresh({ type: 'OpenTally', name: 'T' }, ctx);
+      expect(again).to.deep.equal(first);
+      expect(await stored()).to.have.length(1);
+    });
+
+    it('on a stream that holds other events after all, decides on them: the rule refuses, nothing is appended', async () => {
+      await send({ type: 'OpenTally', name: 'T' });
+      expect(await caught(sendFresh({ type: 'OpenTally', name: 'again' }))).to.have.property('code', 'already_exists');
+      expect(await stored()).to.have.length(1);
+    });
+
+    it('with If-Match reads the stream as ever: a stale revision is a 412', async () => {
+      await send({ type: 'OpenTally', name: 'T' });
+      await send({ type: 'IncreaseTally', by: 1 });
+      expect(await caught(sendFresh({ type: 'IncreaseTally', by: 2 }, context(), 0n))).to.be.instanceOf(PreconditionFailedError);
+      expect(await stored()).to.have.length(2);
+    });
+  });
+
   describe('without If-Match', () => {
     it('retries conflicts: concurrent commands either land once each or fail with 409, nothing lost or doubled', async () => {
       await send({ type: 'OpenTally', name: 'T' });

@@ -77,7 +77,7 @@ const captureLead = async (deps: PublicFormDeps, ctx: Context, form: Form, s: Su
   const subjectId = await deps.keyStore.newSubjectId(form.tenantId);
   const { config } = await salesConfigOf(deps, form.tenantId);
   const command = { type: 'CreateRecord' as const, fields: leadFields(s), ownerId: form.ownerId, tags: [], subjectId, config };
-  await handleCommand(deps, leadAggregate, { id: recordIdFor(context.commandId), command, context });
+  await handleCommand(deps, leadAggregate, { id: recordIdFor(context.commandId), command, context, fresh: true });
 };
 
 /** The public router (mount it beside the health routes: no authentication). */
