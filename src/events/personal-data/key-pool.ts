@@ -1,26 +1,30 @@
 /**
  * New subjects whose data keys are already durable, per tenant. Keys are minted ahead in batches
- * (one fsync for 64 subjects, up to 512 for a tenant drawing them fast) on the minter thread, and
- * the next batch is started while 128 still remain, so recording a new person waits neither for
- * a mint nor for its fsync. Pooled ids live in memory only: at close the keys never handed out
- * are deleted (after a crash they stay unused, and no id is ever handed out twice).
+ * on the minter thread (one fsync per batch), sized to the tenant's demand: about what it draws in
+ * 50 ms, in multiples of 64 between 64 and 512 (a batch of 64 costs about three times the CPU per
+ * key of a batch of 512, mostly the commit). The next batch starts while half a batch (at least
+ * 128) remains, so recording a new person waits neither for a mint nor for its fsync. Pooled ids
+ * live in memory only: at close the keys never handed out are deleted (after a crash they stay
+ * unused, and no id is ever handed out twice).
  */
 import { UnavailableError } from '../../errors.js';
 import type { Minter } from './key-minter.js';
 import type { NewKey } from './key-table.js';
 
 const POOL_BATCH = 64;
-// Two batches ahead: a batch's fsync can take longer than 64 commands do when the disk is busy.
 const LOW_WATER = 2 * POOL_BATCH;
 const MAX_BATCH = 8 * POOL_BATCH;
+const CADENCE_MS = 50;
 
-// One batch is minted at a time, so new subjects come at most one batch per fsync: a pool that ran
-// dry doubles its next batch, one that did not halves it, between 64 and 512.
-const nextSize = (pool: Pool): number =>
-  pool.dry ? Math.min(MAX_BATCH, pool.size * 2) : Math.max(POOL_BATCH, Math.floor(pool.size / 2));
+/** What the tenant drew since the last batch started, scaled to the cadence (a burst counts as an eighth of it). */
+const nextSize = (pool: Pool, now: number): number => {
+  const elapsed = Math.max(now - pool.startedAt, CADENCE_MS / 8);
+  const wanted = Math.ceil((pool.taken * CADENCE_MS) / elapsed / POOL_BATCH) * POOL_BATCH;
+  return Math.min(MAX_BATCH, Math.max(POOL_BATCH, wanted));
+};
 
-/** `size`: the next batch's; `dry`: someone found the pool empty while a batch was on its way. */
-type Pool = { ids: string[]; refill: Promise<void> | undefined; size: number; dry: boolean };
+/** `size`: the last batch's; `startedAt`, `taken`: when it started and how many ids were drawn since. */
+type Pool = { ids: string[]; refill: Promise<void> | undefined; size: number; startedAt: number; taken: number };
 
 export type PoolDeps = {
   /** Mints a batch on the thread, if there is one (undefined: mint here instead). */
@@ -45,8 +49,10 @@ export const subjectPool = (deps: PoolDeps): SubjectPool => {
 
   // 1. mint on the thread, else here; 2. refuse a batch that lands after close; 3. cache, then pool.
   const mint = async (tenant: string, pool: Pool): Promise<void> => {
-    const count = (pool.size = nextSize(pool));
-    pool.dry = false;
+    const now = performance.now();
+    const count = (pool.size = nextSize(pool, now));
+    pool.startedAt = now;
+    pool.taken = 0;
     const minted = await deps.mintAhead(tenant, count);
     if (closed) throw closedError();
     const keys = minted ?? deps.mintHere(tenant, count);
@@ -58,7 +64,7 @@ export const subjectPool = (deps: PoolDeps): SubjectPool => {
     (pool.refill ??= mint(tenant, pool).finally(() => (pool.refill = undefined)));
 
   const poolOf = (tenant: string): Pool => {
-    const pool = pools.get(tenant) ?? { ids: [], refill: undefined, size: POOL_BATCH, dry: false };
+    const pool = pools.get(tenant) ?? { ids: [], refill: undefined, size: POOL_BATCH, startedAt: performance.now(), taken: 0 };
     pools.set(tenant, pool);
     return pool;
   };
@@ -67,11 +73,11 @@ export const subjectPool = (deps: PoolDeps): SubjectPool => {
     next: async (tenant) => {
       if (closed) throw closedError();
       const pool = poolOf(tenant);
-      if (pool.ids.length === 0 && pool.refill) pool.dry = true;
+      pool.taken += 1;
       while (pool.ids.length === 0) await refill(tenant, pool);
       const id = pool.ids.pop()!;
       // A failed top-up is met again, and thrown, by whoever next finds the pool empty.
-      if (pool.ids.length < LOW_WATER) refill(tenant, pool).catch(() => undefined);
+      if (pool.ids.length < Math.max(LOW_WATER, pool.size / 2)) refill(tenant, pool).catch(() => undefined);
       return id;
     },
     close: (pendingFromMinter) => {

@@ -11,8 +11,7 @@
  * entry is evicted: erase through the store of the process that serves reads, or restart the others.
  */
 import type Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
-import { KEY_BYTES, seal, unseal } from './cipher.js';
+import { KEY_BYTES, randomSecret, seal, unseal } from './cipher.js';
 import {
   InvalidSubjectError,
   MasterKeyMismatchError,
@@ -94,7 +93,7 @@ const mintKey = (c: Context, tenant: string, subject: string): Buffer => {
   const row = rowOf(c, tenant, subject);
   if (row?.erased_at) throw new SubjectErasedError(tenant, subject);
   if (row) return unwrap(c, tenant, subject, row);
-  const key = randomBytes(KEY_BYTES);
+  const key = randomSecret(KEY_BYTES);
   const wrapped = seal(c.master.key, wrapAd(tenant, subject), key);
   c.s.insert.run(tenant, subject, wrapped, c.master.id, new Date().toISOString());
   c.cache.set(cacheKey(tenant, subject), key);
