@@ -34,6 +34,19 @@ export type PersonalDataDescriptor = {
   fields: Array<{ path: string; subject: string }>;
 };
 
+/**
+ * The descriptor as `metadata.personalData` stores it: when the event is about one subject (the
+ * common case) each field is its path alone, the subject being the only one listed; otherwise
+ * each field names its subject. `descriptorOf` reads both forms.
+ */
+export type StoredDescriptor = { subjects: string[]; fields: Array<string | { path: string; subject: string }> };
+
+const stored = (descriptor: PersonalDataDescriptor): StoredDescriptor => {
+  const [only, ...others] = descriptor.subjects;
+  const oneSubject = only !== undefined && others.length === 0 && descriptor.fields.every((f) => f.subject === only);
+  return oneSubject ? { subjects: descriptor.subjects, fields: descriptor.fields.map((f) => f.path) } : descriptor;
+};
+
 /** `reveal`'s answer: the data with plaintext (or `null`) in personal fields, and the paths erased. */
 export type Revealed = { data: JsonObject; erased: string[] };
 
@@ -127,7 +140,7 @@ export const protectEvent = (
   tenant: string,
   specs: PersonalDataSpecs,
   data: JsonObject,
-): { data: JsonObject; descriptor: PersonalDataDescriptor | undefined } => {
+): { data: JsonObject; descriptor: StoredDescriptor | undefined } => {
   const placements = placementsOf(specs, data);
   const keys = new Map<string, Buffer>();
   const sealed = placements.map(({ path, subject }) => {
@@ -135,7 +148,7 @@ export const protectEvent = (
     return [path, encryptField(keys.get(subject)!, { tenant, subject, field: path }, getPath(data, path)!)] as const;
   });
   const subjects = [...new Set([...subjectsOf(specs, data), ...keys.keys()])];
-  return { data: withValues(data, sealed), descriptor: subjects.length === 0 ? undefined : { subjects, fields: placements } };
+  return { data: withValues(data, sealed), descriptor: subjects.length === 0 ? undefined : stored({ subjects, fields: placements }) };
 };
 
 /** `protectEvent`'s data alone. */
@@ -149,20 +162,27 @@ export const protect = (keyStore: KeyStore, tenant: string, specs: PersonalDataS
 export const personalDataDescriptor = (
   specs: PersonalDataSpecs,
   protectedData: JsonObject,
-): PersonalDataDescriptor | undefined => {
+): StoredDescriptor | undefined => {
   const fields = placementsOf(specs, protectedData).filter(({ path }) => isCiphertext(getPath(protectedData, path)));
   const subjects = [...new Set([...subjectsOf(specs, protectedData), ...fields.map((f) => f.subject)])];
-  return subjects.length === 0 && fields.length === 0 ? undefined : { subjects, fields };
+  return subjects.length === 0 && fields.length === 0 ? undefined : stored({ subjects, fields });
 };
 
-/** Reads `metadata.personalData` back, or undefined when absent or malformed. */
+/** One stored field: `{ path, subject }`, or a path alone when the event lists exactly one subject. */
+const placementOf = (field: JsonValue, subjects: string[]): Placement | undefined => {
+  if (typeof field === 'string') return subjects.length === 1 ? { path: field, subject: subjects[0]! } : undefined;
+  return isObject(field) && typeof field.path === 'string' && typeof field.subject === 'string'
+    ? { path: field.path, subject: field.subject }
+    : undefined;
+};
+
+/** Reads `metadata.personalData` back (either stored form), or undefined when absent or malformed. */
 export const descriptorOf = (metadata: JsonObject): PersonalDataDescriptor | undefined => {
   const value = metadata.personalData;
   if (!isObject(value) || !Array.isArray(value.subjects) || !Array.isArray(value.fields)) return undefined;
-  const fields = value.fields.filter(
-    (f): f is Placement => isObject(f) && typeof f.path === 'string' && typeof f.subject === 'string',
-  );
-  return { subjects: value.subjects.filter((s): s is string => typeof s === 'string'), fields };
+  const subjects = value.subjects.filter((s): s is string => typeof s === 'string');
+  const fields = value.fields.map((f) => placementOf(f, subjects)).filter((f): f is Placement => f !== undefined);
+  return { subjects, fields };
 };
 
 /**

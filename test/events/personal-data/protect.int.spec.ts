@@ -42,12 +42,11 @@ describe('personal data: protect and reveal', () => {
   it('reads the descriptor it writes into metadata, and reveals through it', () => {
     const stored = protect(keys, 'acme', contactCreated, data);
     const personalData = personalDataDescriptor(contactCreated, stored)!;
-    expect(personalData).to.deep.equal({
-      subjects: ['subj-zoe'],
-      fields: ['firstName', 'lastName', 'email'].map((path) => ({ path, subject: 'subj-zoe' })),
-    });
+    expect(personalData).to.deep.equal({ subjects: ['subj-zoe'], fields: ['firstName', 'lastName', 'email'] });
     const metadata = JSON.parse(JSON.stringify({ tenantId: 'acme', personalData })) as JsonObject;
-    expect(descriptorOf(metadata)).to.deep.equal(personalData);
+    const expanded = { subjects: ['subj-zoe'], fields: ['firstName', 'lastName', 'email'].map((path) => ({ path, subject: 'subj-zoe' })) };
+    expect(descriptorOf(metadata)).to.deep.equal(expanded);
+    expect(descriptorOf({ personalData: expanded })).to.deep.equal(expanded); // the form stored before the compact one
     expect(reveal(keys, 'acme', descriptorOf(metadata)!, stored).data).to.deep.equal(data);
     expect(descriptorOf({ tenantId: 'acme' })).to.equal(undefined);
   });
@@ -60,6 +59,10 @@ describe('personal data: protect and reveal', () => {
     const event = { fields: { subjectId: 'a', email: 'a@example.com' }, other: { subjectId: 'b', name: 'Bea' } };
     const stored = protect(keys, 'acme', specs, event);
     expect(subjectsOf(specs, stored)).to.deep.equal(['a', 'b']);
+    const personalData = personalDataDescriptor(specs, stored)!; // several subjects: each field names its own
+    expect(personalData.fields).to.deep.equal([{ path: 'fields.email', subject: 'a' }, { path: 'other.name', subject: 'b' }]);
+    expect(descriptorOf({ personalData: JSON.parse(JSON.stringify(personalData)) as JsonObject })).to.deep.equal(personalData);
+    expect(descriptorOf({ personalData: { subjects: ['a', 'b'], fields: ['fields.email'] } })!.fields).to.deep.equal([]); // a bare path is ambiguous there
     keys.erase('acme', 'b', erasure);
     const { data: shown, erased } = reveal(keys, 'acme', specs, stored);
     expect(shown).to.deep.equal({ fields: { subjectId: 'a', email: 'a@example.com' }, other: { subjectId: 'b', name: null } });
