@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import knex, { type Knex } from 'knex';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SAFETY_NET_PAGES, startCheckpointer } from './read-checkpointer.js';
 
 /** The opened read model: one synchronous connection, knex over the same file, and `close`. */
 export type ReadDb = {
@@ -49,10 +50,12 @@ export const readKnex = (file: string): Knex =>
     },
   });
 
-/** Opens `DATA_DIR/read.db` (created if missing). */
+/** Opens `DATA_DIR/read.db` (created if missing); its checkpoints run on a thread (`read-checkpointer.ts`). */
 export const openReadDb = (dataDir: string): ReadDb => {
   const file = join(dataDir, 'read.db');
   const db = openReadDatabase(file);
+  db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  const checkpointer = startCheckpointer(file);
   const builder = readKnex(file);
   let closed = false;
   return {
@@ -63,6 +66,7 @@ export const openReadDb = (dataDir: string): ReadDb => {
       if (closed) return;
       closed = true;
       await builder.destroy();
+      await checkpointer.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
     },

@@ -21,7 +21,7 @@ import { openRegistry, type Registry } from './registry.js';
 import { sharedReads, sharedReveals } from './shared-reads.js';
 import { loadRun, prepareRun } from './runs.js';
 import { statusOf, type ProjectionStatus } from './status.js';
-import { DEFAULT_BACKOFF, type Backoff } from './timing.js';
+import { DEFAULT_BACKOFF, turnBudget, type Backoff } from './timing.js';
 import { isFrozen, runWorker, type Run, type WorkerContext } from './worker.js';
 
 /** What the runner works with, and its tuning (every number has a default). */
@@ -142,6 +142,10 @@ const committed = (r: Runner): WorkerContext['committed'] => (run, result) => {
   r.waiters.check();
 };
 
+// Requests wait while a batch runs: following the log's tail, all projectors together apply about
+// this much work per turn of the event loop.
+const LIVE_MS_PER_TURN = 8;
+
 const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell']): WorkerContext => {
   const { store, keyStore, readDb, upcasters, logger } = r.options;
   return {
@@ -151,6 +155,7 @@ const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell
     store: sharedReads(store),
     batchSize: r.options.batchSize ?? 1_000,
     pollMs: r.options.pollMs ?? 1_000,
+    turn: turnBudget(LIVE_MS_PER_TURN),
     backoff: r.options.backoff ?? DEFAULT_BACKOFF,
     signal,
     bell,

@@ -46,3 +46,27 @@ export const rateMeter = (windowMs = 10_000, now: () => number = Date.now): Rate
     },
   };
 };
+
+/**
+ * Milliseconds of work the projectors' live batches may still do in this turn of the event loop,
+ * shared by all of them (each alone would take its own share, and their batches run back to back).
+ */
+export type TurnBudget = { remaining(): number; spend(ms: number): void };
+
+/** `perTurnMs` a turn; the account starts afresh at the next turn's first check. */
+export const turnBudget = (perTurnMs: number): TurnBudget => {
+  let spent = 0;
+  let resetQueued = false;
+  return {
+    remaining: () => perTurnMs - spent,
+    spend: (ms) => {
+      spent += ms;
+      if (resetQueued) return;
+      resetQueued = true;
+      setImmediate(() => {
+        spent = 0;
+        resetQueued = false;
+      });
+    },
+  };
+};

@@ -12,7 +12,7 @@ import type { Doorbell } from './doorbell.js';
 import { indexStatements } from './generations.js';
 import type { Projector } from './projector.js';
 import { stateOf } from './registry.js';
-import { backoffDelay, pause, type Backoff, type RateMeter } from './timing.js';
+import { backoffDelay, pause, type Backoff, type RateMeter, type TurnBudget } from './timing.js';
 
 /** A projector as the runner tracks it. */
 export type Run = {
@@ -35,6 +35,8 @@ export type WorkerContext = BatchContext & {
   backoff: Backoff;
   signal: AbortSignal;
   bell: Doorbell;
+  /** The live batches' share of this turn of the event loop, shared by every worker. */
+  turn: TurnBudget;
   /** After each committed batch (waiters, WAL checkpoint after an erasure, old tables after a swap). */
   committed: (run: Run, result: Extract<BatchResult, { ok: true }>) => void;
   /** Another runner moved the checkpoint: re-read the registry. */
@@ -83,23 +85,27 @@ const fail = (ctx: WorkerContext, run: Run, slot: Slot, position: bigint, error:
   return 'idle';
 };
 
-// A batch runs synchronously, so requests wait for it. Following the log's tail, live batches hold
-// about this much work (the commit of a short batch costs little: no fsync on read.db); a backlog
-// of more than a whole batch (a start after downtime, a first build) and a rebuild take whole
-// batches, for throughput.
-const LIVE_BATCH_MS = 8;
+// A batch runs synchronously, so requests wait for it. Following the log's tail, live batches of
+// all projectors together hold about `ctx.turn`'s budget of work per turn of the event loop (the
+// commit of a short batch costs little: no fsync on read.db); a backlog of more than a whole batch
+// (a start after downtime, a first build) and a rebuild take whole batches, for throughput.
 const MIN_LIVE_BATCH = 16;
 
+const isFollowing = (ctx: WorkerContext, slot: Slot): boolean =>
+  slot.role === 'live' && ctx.bell.latest() - slot.checkpoint <= BigInt(ctx.batchSize);
+
 const batchSizeOf = (ctx: WorkerContext, run: Run, slot: Slot): number => {
-  const backlog = ctx.bell.latest() - slot.checkpoint > BigInt(ctx.batchSize);
-  if (slot.role === 'next' || backlog) return ctx.batchSize;
-  return Math.max(MIN_LIVE_BATCH, Math.min(ctx.batchSize, Math.floor(LIVE_BATCH_MS / Math.max(run.msPerEvent, 1e-3))));
+  if (!isFollowing(ctx, slot)) return ctx.batchSize;
+  const fits = Math.floor(ctx.turn.remaining() / Math.max(run.msPerEvent, 1e-3));
+  return Math.max(MIN_LIVE_BATCH, Math.min(ctx.batchSize, fits));
 };
 
 const commit = (ctx: WorkerContext, run: Run, slot: Slot, page: RecordedEvent[], swap: boolean): Outcome | undefined => {
   const started = performance.now();
   const result = applyBatch(ctx, { projector: run.projector, handled: run.handled, slot, page, swap });
-  if (slot.role === 'live' && page.length > 0) run.msPerEvent = 0.7 * run.msPerEvent + (0.3 * (performance.now() - started)) / page.length;
+  const took = performance.now() - started;
+  if (slot.role === 'live') ctx.turn.spend(took);
+  if (slot.role === 'live' && page.length > 0) run.msPerEvent = 0.7 * run.msPerEvent + (0.3 * took) / page.length;
   if (!result.ok) return fail(ctx, run, slot, result.position, result.error);
   advance(run, slot, result, page.length);
   ctx.committed(run, result);
@@ -123,6 +129,7 @@ const buildIndexes = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<O
 
 // 1. read a page after the checkpoint; 2. apply it; 3. a rebuild that caught up builds its indexes, then swaps.
 const stepSlot = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<Outcome> => {
+  if (ctx.turn.remaining() <= 0 && isFollowing(ctx, slot)) return 'more'; // this turn's share is spent: the next one
   let page;
   const maxCount = batchSizeOf(ctx, run, slot);
   try {

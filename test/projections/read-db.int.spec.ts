@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openReadDb, type ReadDb } from '../../src/projections/read-db.js';
@@ -24,5 +24,21 @@ describe('projections: read.db', () => {
     expect(viaKnex).to.deep.equal({ secure_delete: 1 });
     await readDb.knex.schema.createTable('probe', (t) => t.text('tenant_id'));
     expect(readDb.db.prepare("SELECT name FROM sqlite_master WHERE name = 'probe'").pluck().get()).to.equal('probe');
+  });
+
+  it('copies the WAL into read.db on a thread of its own: the writing connection never reaches its own checkpoint', async () => {
+    const { db } = readDb;
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).to.equal(50_000);
+    db.exec('CREATE TABLE probe (id INTEGER PRIMARY KEY, text TEXT)');
+    const insert = db.prepare('INSERT INTO probe (text) VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 2_000; i++) insert.run('x'.repeat(1_000));
+    })();
+    const before = statSync(readDb.file).size;
+    expect(before).to.be.below(100_000); // 2 MB committed, still in the WAL
+    const deadline = Date.now() + 10_000; // the thread starts a second after the open
+    while (statSync(readDb.file).size < 2_000_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(statSync(readDb.file).size).to.be.at.least(2_000_000);
+    expect(db.prepare('SELECT count(*) FROM probe').pluck().get()).to.equal(2_000);
   });
 });
