@@ -25,7 +25,10 @@ describe('personal data: key store, new subjects (newSubjectId)', () => {
   it('hands out distinct subject ids whose keys are already stored, batched rather than one write each', async () => {
     const ids = await Promise.all(Array.from({ length: 200 }, () => keys.newSubjectId('acme')));
     expect(new Set(ids).size).to.equal(200);
-    ids.forEach((id) => expect(id).to.match(/^[0-9a-f-]{36}$/));
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    ids.forEach((id) => expect(id).to.match(v7));
+    const mintedAt = parseInt(ids[0]!.replace('-', '').slice(0, 12), 16); // UUIDv7: the first 48 bits are the time
+    expect(Math.abs(mintedAt - Date.now())).to.be.below(60_000);
     const other = openKeyStore(file(), master);
     ids.forEach((id) => expect(other.existingKey('acme', id)).to.be.instanceOf(Buffer));
     other.close();
