@@ -51,12 +51,21 @@ export const rateMeter = (windowMs = 10_000, now: () => number = Date.now): Rate
  * Milliseconds of work the projectors' live batches may still do in this turn of the event loop,
  * shared by all of them (each alone would take its own share, and their batches run back to back).
  */
-export type TurnBudget = { remaining(): number; spend(ms: number): void };
+export type TurnBudget = {
+  remaining(): number;
+  spend(ms: number): void;
+  /**
+   * Whether `who` may run a batch now: while the turn has budget left, or when `who` was already
+   * sent to a later turn once (so a projector with a steady backlog cannot starve the others).
+   */
+  admits(who: object): boolean;
+};
 
 /** `perTurnMs` a turn; the account starts afresh at the next turn's first check. */
 export const turnBudget = (perTurnMs: number): TurnBudget => {
   let spent = 0;
   let resetQueued = false;
+  const deferred = new WeakSet<object>();
   return {
     remaining: () => perTurnMs - spent,
     spend: (ms) => {
@@ -67,6 +76,14 @@ export const turnBudget = (perTurnMs: number): TurnBudget => {
         spent = 0;
         resetQueued = false;
       });
+    },
+    admits: (who) => {
+      if (spent < perTurnMs || deferred.has(who)) {
+        deferred.delete(who);
+        return true;
+      }
+      deferred.add(who);
+      return false;
     },
   };
 };

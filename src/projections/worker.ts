@@ -129,7 +129,7 @@ const buildIndexes = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<O
 
 // 1. read a page after the checkpoint; 2. apply it; 3. a rebuild that caught up builds its indexes, then swaps.
 const stepSlot = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<Outcome> => {
-  if (ctx.turn.remaining() <= 0 && isFollowing(ctx, slot)) return 'more'; // this turn's share is spent: the next one
+  if (isFollowing(ctx, slot) && !ctx.turn.admits(run)) return 'more'; // this turn's share is spent: the next one
   let page;
   const maxCount = batchSizeOf(ctx, run, slot);
   try {

@@ -13,6 +13,17 @@ describe('projections: timing', () => {
       expect(turn.remaining()).to.equal(-1);
     });
 
+    it('admits a projector sent to a later turn once, even when that turn is spent too (no starvation)', () => {
+      const turn = turnBudget(8);
+      const [busy, other] = [{}, {}];
+      expect(turn.admits(busy)).to.equal(true);
+      turn.spend(9);
+      expect(turn.admits(other)).to.equal(false);
+      expect(turn.admits(other)).to.equal(true); // its next try runs, whatever is left
+      expect(turn.admits(other)).to.equal(false); // and it queues again after that
+      expect(turn.admits(busy)).to.equal(false);
+    });
+
     it('starts afresh at the next turn', async () => {
       const turn = turnBudget(8);
       turn.spend(8);
