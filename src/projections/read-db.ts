@@ -55,6 +55,7 @@ export const openReadDb = (dataDir: string): ReadDb => {
   const file = join(dataDir, 'read.db');
   const db = openReadDatabase(file);
   db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  db.pragma('threads = 2'); // a rebuild's CREATE INDEX sorts with a helper thread
   const checkpointer = startCheckpointer(file);
   const builder = readKnex(file);
   let closed = false;

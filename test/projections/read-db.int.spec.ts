@@ -20,6 +20,7 @@ describe('projections: read.db', () => {
     expect(readDb.file).to.equal(join(dir, 'read.db'));
     expect(readDb.db.pragma('journal_mode', { simple: true })).to.equal('wal');
     expect(readDb.db.pragma('secure_delete', { simple: true })).to.equal(1);
+    expect(readDb.db.pragma('threads', { simple: true })).to.equal(2); // CREATE INDEX sorts with a helper thread
     const [viaKnex] = (await readDb.knex.raw('PRAGMA secure_delete')) as Array<{ secure_delete: number }>;
     expect(viaKnex).to.deep.equal({ secure_delete: 1 });
     await readDb.knex.schema.createTable('probe', (t) => t.text('tenant_id'));
