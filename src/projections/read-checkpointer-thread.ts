@@ -1,7 +1,7 @@
 /**
  * The thread behind `read-checkpointer.ts`: its own connection to read.db, copying the WAL back
- * into the database file every few milliseconds (a `PASSIVE` checkpoint: it never waits for, nor
- * blocks, the projection runner's writes or the queries). The copy and its fsync happen here.
+ * into the database file every `everyMs` (a `PASSIVE` checkpoint: it never waits for, nor blocks,
+ * the projection runner's writes or the queries). The copy and its fsync happen here.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { openReadDatabase } from './read-db.js';
