@@ -30,8 +30,10 @@ export type Slot = {
 export type BatchContext = {
   db: Database.Database;
   registry: Registry;
-  /** Reveals personal fields (erased ones null) and upcasts. */
+  /** Reveals personal fields (erased ones null) and upcasts, once for every live generation. */
   read: (event: RecordedEvent) => ProjectedEvent;
+  /** The same for a rebuild's generation, whose events no other generation reads: nothing kept. */
+  readAlone: (event: RecordedEvent) => ProjectedEvent;
 };
 
 /** A committed batch (up to `to`; `erasures` scrubbed), or the position of the event that threw and its error. */
@@ -43,11 +45,12 @@ type Batch = { projector: Projector; handled: ReadonlySet<string>; slot: Slot; p
 
 const write = (ctx: BatchContext, batch: Batch, at: { position: bigint }, to: bigint): number => {
   const { projector, handled, slot, page } = batch;
+  const read = slot.role === 'next' ? ctx.readAlone : ctx.read;
   let erasures = 0;
   for (const event of page) {
     at.position = event.position;
     if (!handled.has(event.type)) continue;
-    projector.apply(slot.tx, ctx.read(event));
+    projector.apply(slot.tx, read(event));
     if (event.type === PERSONAL_DATA_ERASED) erasures += 1;
   }
   const move = { name: projector.name, generation: slot.generation, from: slot.checkpoint, to };

@@ -29,7 +29,10 @@ export type Run = {
 
 /** What a worker needs from the runner: the log, tuning, the doorbell and the runner's hooks. */
 export type WorkerContext = BatchContext & {
+  /** The log as the live generations read it: recent pages shared by all of them. */
   store: EventStore;
+  /** The log itself, for a rebuild's pages (shared with no one: they would only push the recent ones out). */
+  log: EventStore;
   batchSize: number;
   pollMs: number;
   backoff: Backoff;
@@ -133,7 +136,7 @@ const stepSlot = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<Outco
   let page;
   const maxCount = batchSizeOf(ctx, run, slot);
   try {
-    page = await ctx.store.readAll({ after: slot.checkpoint, maxCount });
+    page = await (slot.role === 'next' ? ctx.log : ctx.store).readAll({ after: slot.checkpoint, maxCount });
   } catch (error) {
     return fail(ctx, run, slot, slot.checkpoint, error);
   }
