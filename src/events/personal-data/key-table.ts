@@ -101,11 +101,11 @@ export const assertCurrentMaster = (s: Statements, masterId: string): void => {
 
 /**
  * A UUIDv7 (RFC 9562: millisecond time, then random bits). Time-ordered subject ids put a batch of
- * new keys in the last pages of the table instead of 64 random ones: the batch's fsync writes a
- * few pages, not 64. The id reveals when its key was minted (ahead of use), nothing more.
+ * new keys in the last pages of the table instead of random ones: the batch's fsync writes a few
+ * pages, not one per key. The id reveals when its key was minted (ahead of use), nothing more.
+ * Made from a version-4 UUID (Node's pooled CSPRNG, variant bits already 10) whose first 48 bits
+ * become the time and whose version digit becomes 7: 74 random bits remain.
  */
-// A version-4 UUID (Node's pooled CSPRNG, its variant bits already 10) whose first 48 bits become
-// the time in milliseconds and whose version digit becomes 7: a UUIDv7 with 74 random bits.
 const timeOrderedUuid = (): string => {
   const random = randomUUID();
   const time = Date.now().toString(16).padStart(12, '0');
