@@ -88,7 +88,8 @@ const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDe
 /**
  * Creates the record `id` from a validated create body, as the caller of `ctx`: a subject for a
  * kind about a person, the kind's preparation, the uniqueness rule, the one command handler, then
- * what follows a create. The create route's path; bulk import sends each row through it too.
+ * what follows a create. The create route's path; bulk import sends each row through it too. `id`
+ * is the command's own record id (`recordIdFor(context.commandId)`), so its stream is fresh.
  */
 export const createRecord = async <S extends GuardState, C extends RecordCommand>(
   deps: RouteDeps, r: RecordResource<S, C>, ctx: Context, body: CreateBody, context: CommandContext, id: string,
@@ -97,8 +98,7 @@ export const createRecord = async <S extends GuardState, C extends RecordCommand
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
   const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
   const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command, commandId: context.commandId };
-  const fresh = id === recordIdFor(context.commandId);
-  const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context, fresh }));
+  const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context, fresh: true }));
   return r.created ? r.created(deps, id, context, result) : result;
 };
 

@@ -106,9 +106,11 @@ const batchSizeOf = (ctx: WorkerContext, run: Run, slot: Slot): number => {
 const commit = (ctx: WorkerContext, run: Run, slot: Slot, page: RecordedEvent[], swap: boolean): Outcome | undefined => {
   const started = performance.now();
   const result = applyBatch(ctx, { projector: run.projector, handled: run.handled, slot, page, swap });
-  const took = performance.now() - started;
-  if (slot.role === 'live') ctx.turn.spend(took);
-  if (slot.role === 'live' && page.length > 0) run.msPerEvent = 0.7 * run.msPerEvent + (0.3 * took) / page.length;
+  if (slot.role === 'live') {
+    const took = performance.now() - started;
+    ctx.turn.spend(took);
+    if (page.length > 0) run.msPerEvent = 0.7 * run.msPerEvent + (0.3 * took) / page.length;
+  }
   if (!result.ok) return fail(ctx, run, slot, result.position, result.error);
   advance(run, slot, result, page.length);
   ctx.committed(run, result);

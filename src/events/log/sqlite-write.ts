@@ -59,13 +59,12 @@ export const batchWriter = (db: Database.Database): ((batch: WireAppend[], now: 
       }
     }),
   );
-  // A lone append needs no savepoint: its refusal rolls back a transaction that holds nothing else.
-  // Any other error fails the batch, as a failed transaction does.
-  const writeLone = db.transaction((p: WireAppend, now: string): AppendResult => writeAppend(s, p, now));
+  // A lone append needs no savepoint: run at the top level, `appendOne` is the transaction itself,
+  // and its refusal rolls back nothing else. Any other error fails the batch, as a failed transaction does.
   return (batch, now) => {
     if (batch.length !== 1) return writeBatch.immediate(batch, now);
     try {
-      return [{ ok: true, result: writeLone.immediate(batch[0]!, now) }];
+      return [{ ok: true, result: appendOne.immediate(batch[0]!, now) }];
     } catch (error) {
       if (error instanceof WrongExpectedVersion || error instanceof DuplicateEventIdError) return [{ ok: false, error }];
       throw error;
