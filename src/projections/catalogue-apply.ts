@@ -56,7 +56,7 @@ const searchTexts = (shape: CatalogueShape, fields: JsonObject): Array<string | 
 
 const created = (t: Target, data: JsonObject): void => {
   const fields = (data.fields ?? {}) as JsonObject;
-  const tags = JSON.stringify([...((data.tags ?? []) as string[])].sort());
+  const tags = Array.isArray(data.tags) && data.tags.length > 0 ? JSON.stringify([...(data.tags as string[])].sort()) : '[]';
   const subject = typeof data.subjectId === 'string' ? data.subjectId : null;
   const owner = typeof data.ownerId === 'string' ? data.ownerId : null;
   const common = [t.tenantId, t.id, subject, 'active', owner, tags, JSON.stringify(fields), t.at, t.at, t.revision];

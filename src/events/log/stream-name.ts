@@ -8,7 +8,7 @@
 import { InvalidAppendError } from './port.js';
 
 const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const AGGREGATE_TYPE = /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*){0,3}$/;
+const AGGREGATE_TYPE = /^[a-z][a-zA-Z0-9]*(?:\.[a-z][a-zA-Z0-9]*){0,3}$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 export const PLATFORM_TENANT = 'platform';
@@ -29,8 +29,14 @@ export const streamName = (tenantId: string, aggregateType: string, id: string):
   return `${tenantId}/${aggregateType}/${id}`;
 };
 
+/** The three patterns in one (none admits `/`; each captures nothing itself): a valid name is parsed by one match. */
+const WHOLE = new RegExp(`^(${TENANT.source.slice(1, -1)})/(${AGGREGATE_TYPE.source.slice(1, -1)})/(${ID.source.slice(1, -1)})$`);
+
 /** Parses a stream name built by `streamName`; throws `invalid_stream_name` otherwise. */
 export const parseStreamName = (name: string): StreamId => {
+  // Every event read runs this: one match for a valid name; the part-by-part checks name what is wrong.
+  const match = typeof name === 'string' ? WHOLE.exec(name) : null;
+  if (match) return { tenantId: match[1]!, aggregateType: match[2]!, id: match[3]! };
   const parts = typeof name === 'string' ? name.split('/') : [];
   if (parts.length !== 3) {
     throw new InvalidAppendError('invalid_stream_name', `Invalid stream name: ${JSON.stringify(name)}`);
