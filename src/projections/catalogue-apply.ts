@@ -8,7 +8,7 @@ import { unreachable } from '../commands/decider.js';
 import { effectOf, eventNameOf, type RecordKind } from '../events/catalogue.js';
 import type { JsonObject, JsonValue } from '../events/log/port.js';
 import { PERSONAL_DATA_ERASED } from '../events/personal-data/erased.js';
-import { getPath } from '../events/personal-data/protect.js';
+import { getParts, getPath } from '../events/personal-data/protect.js';
 import { parseStreamName } from '../events/log/stream-name.js';
 import { prepareCatalogue, type CatalogueStatements } from './catalogue-sql.js';
 import type { FieldColumn } from './catalogue-columns.js';
@@ -45,9 +45,20 @@ const textOf = (value: JsonValue | undefined): string | null => {
   return Array.isArray(value) ? value.join(' ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
 };
 
+/** One reader per field column, its path split once: the column's cell in a record's fields. */
+const cellReaders = (columns: readonly FieldColumn[]): Array<(fields: JsonObject) => Cell> =>
+  columns.map(({ type, path }) => {
+    const parts = path.split('.');
+    return (fields) => cellOf(type, getParts(fields, parts));
+  });
+
+const readersOf = new WeakMap<CatalogueShape, Array<(fields: JsonObject) => Cell>>();
+
 /** Appends the field columns' cells to `params` (one array per statement: no spreading on the hot path). */
 const withCells = (params: unknown[], shape: CatalogueShape, fields: JsonObject): unknown[] => {
-  for (const f of shape.fields) params.push(cellOf(f.type, getPath(fields, f.path)));
+  let readers = readersOf.get(shape);
+  if (!readers) readersOf.set(shape, (readers = cellReaders(shape.fields)));
+  for (const read of readers) params.push(read(fields));
   return params;
 };
 
