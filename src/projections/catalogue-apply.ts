@@ -19,6 +19,8 @@ export type CatalogueShape = {
   kind: RecordKind;
   tables: { records: string; search: string | undefined };
   fields: FieldColumn[];
+  /** One per field column, in order: its cell in a record's fields (`cellReaders`). */
+  cells: Array<(fields: JsonObject) => Cell>;
   search: Array<{ path: string; column: string; personal: boolean }>;
 };
 
@@ -45,20 +47,16 @@ const textOf = (value: JsonValue | undefined): string | null => {
   return Array.isArray(value) ? value.join(' ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
 };
 
-/** One reader per field column, its path split once: the column's cell in a record's fields. */
-const cellReaders = (columns: readonly FieldColumn[]): Array<(fields: JsonObject) => Cell> =>
+/** One reader per field column, its path split once (not per event): the column's cell in a record's fields. */
+export const cellReaders = (columns: readonly FieldColumn[]): Array<(fields: JsonObject) => Cell> =>
   columns.map(({ type, path }) => {
     const parts = path.split('.');
     return (fields) => cellOf(type, getParts(fields, parts));
   });
 
-const readersOf = new WeakMap<CatalogueShape, Array<(fields: JsonObject) => Cell>>();
-
 /** Appends the field columns' cells to `params` (one array per statement: no spreading on the hot path). */
 const withCells = (params: unknown[], shape: CatalogueShape, fields: JsonObject): unknown[] => {
-  let readers = readersOf.get(shape);
-  if (!readers) readersOf.set(shape, (readers = cellReaders(shape.fields)));
-  for (const read of readers) params.push(read(fields));
+  for (const read of shape.cells) params.push(read(fields));
   return params;
 };
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { effectTypesOf, eventTypeOf, type RecordKind } from '../events/catalogue.js';
 import { PERSONAL_DATA_ERASED } from '../events/personal-data/erased.js';
-import { applyRecordEvent, type CatalogueShape } from './catalogue-apply.js';
+import { applyRecordEvent, cellReaders, type CatalogueShape } from './catalogue-apply.js';
 import { catalogueTables, fieldColumns, searchColumns, type FieldColumn } from './catalogue-columns.js';
 import type { Projector } from './projector.js';
 
@@ -61,7 +61,8 @@ const shapeVersion = (shape: CatalogueShape): number => {
 
 const shapeOf = (kind: RecordKind): CatalogueShape => {
   const tables = catalogueTables(kind);
-  return { kind, tables, fields: fieldColumns(kind), search: tables.search ? searchColumns(kind) : [] };
+  const fields = fieldColumns(kind);
+  return { kind, tables, fields, cells: cellReaders(fields), search: tables.search ? searchColumns(kind) : [] };
 };
 
 /**
