@@ -63,7 +63,9 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const identityDb = openIdentityDb(join(config.dataDir, 'identity.db'));
   const signingKeys = await openSigningKeys(identityDb, masterKey);
   const identity = await openIdentity({ config, identityDb, masterKey, store, keyStore, logger, signingKeys });
-  const readDb = openReadDb(config.dataDir);
+  const readDb = openReadDb(config.dataDir, {
+    onCheckpointerFailure: (err) => logger.error({ err }, 'read.db checkpointer thread failed: the main connection checkpoints by itself again'),
+  });
   const projections = await startProjections({ store, keyStore, readDb, projectors: PROJECTORS, logger });
   platform.metrics.watchProjections(projections);
   const chain = openChainDb(join(config.dataDir, AUDIT_DB_FILE));

@@ -25,7 +25,9 @@ export const rebuildProjection = async ({ config, logger }: OfflineDeps, name: s
   // 1. open the stores; 2. run this projector alone; 3. rebuild and wait for the swap; 4. close all.
   const store = await openEventStore(config);
   const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), resolveMasterKey(config, logger));
-  const readDb = openReadDb(config.dataDir);
+  const readDb = openReadDb(config.dataDir, {
+    onCheckpointerFailure: (err) => logger.warn({ err }, 'read.db checkpointer thread failed: the rebuild checkpoints by itself'),
+  });
   try {
     const runner = await startProjections({ store, keyStore, readDb, projectors: [projector], logger, pollMs: 250 });
     try {

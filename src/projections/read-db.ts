@@ -50,13 +50,24 @@ export const readKnex = (file: string): Knex =>
     },
   });
 
-/** Opens `DATA_DIR/read.db` (created if missing); its checkpoints run on a thread (`read-checkpointer.ts`). */
-export const openReadDb = (dataDir: string): ReadDb => {
+/** SQLite's own default: without the thread, the connection checkpoints every ~4 MiB of WAL. */
+const FALLBACK_CHECKPOINT_PAGES = 1_000;
+
+/**
+ * Opens `DATA_DIR/read.db` (created if missing); its checkpoints run on a thread (`read-checkpointer.ts`).
+ * If that thread fails, the connection checkpoints by itself again and `onCheckpointerFailure` hears why.
+ */
+export const openReadDb = (dataDir: string, options: { onCheckpointerFailure?: (error: Error) => void } = {}): ReadDb => {
   const file = join(dataDir, 'read.db');
   const db = openReadDatabase(file);
   db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   db.pragma('threads = 2'); // a rebuild's CREATE INDEX sorts with a helper thread
-  const checkpointer = startCheckpointer(file);
+  const checkpointer = startCheckpointer(file, {
+    onFailure: (error) => {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+      options.onCheckpointerFailure?.(error);
+    },
+  });
   const builder = readKnex(file);
   let closed = false;
   return {

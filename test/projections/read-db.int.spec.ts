@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCheckpointer } from '../../src/projections/read-checkpointer.js';
 import { openReadDb, type ReadDb } from '../../src/projections/read-db.js';
 
 describe('projections: read.db', () => {
@@ -41,5 +42,47 @@ describe('projections: read.db', () => {
     while (statSync(readDb.file).size < 2_000_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(statSync(readDb.file).size).to.be.at.least(2_000_000);
     expect(db.prepare('SELECT count(*) FROM probe').pluck().get()).to.equal(2_000);
+  });
+});
+
+describe('projections: the read.db checkpointer thread', () => {
+  it('reports a thread that cannot open its file, once', async () => {
+    const failures: Error[] = [];
+    const checkpointer = startCheckpointer('/dev/null/no-such-dir/read.db', { startAfterMs: 0, onFailure: (error) => failures.push(error) });
+    const deadline = Date.now() + 10_000;
+    while (failures.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await checkpointer.close();
+    expect(failures).to.have.length(1);
+    expect(failures[0]!.message).to.match(/ENOTDIR|not a directory/i);
+  });
+
+  it('reports nothing when closed in the normal way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-readdb-'));
+    const failures: Error[] = [];
+    const checkpointer = startCheckpointer(join(dir, 'read.db'), { startAfterMs: 0, onFailure: (error) => failures.push(error) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await checkpointer.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(failures).to.deep.equal([]);
+  });
+
+  it('brings the connection\'s own checkpoints back to SQLite\'s default when the thread fails', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'crm-readdb-'));
+    const dir = join(parent, 'data');
+    const heard: Error[] = [];
+    const readDb = openReadDb(dir, { onCheckpointerFailure: (error) => heard.push(error) });
+    try {
+      expect(readDb.db.pragma('wal_autocheckpoint', { simple: true })).to.equal(50_000);
+      // The open connection keeps its files; the thread, starting a second later, finds a file where its folder was.
+      rmSync(dir, { recursive: true, force: true });
+      writeFileSync(dir, 'not a directory');
+      const deadline = Date.now() + 10_000;
+      while (heard.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(heard).to.have.length(1);
+      expect(readDb.db.pragma('wal_autocheckpoint', { simple: true })).to.equal(1_000);
+    } finally {
+      await readDb.close();
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
