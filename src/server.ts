@@ -90,7 +90,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
       { name: 'readModel', check: async () => void readDb.db.prepare('SELECT 1').get() },
     ],
     jwks: () => signingKeys.jwks(),
-    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, sessions: identity.sessions, erasure, jobs, limitClient: platform.perClient }),
+    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, sessions: identity.sessions, erasure, jobs, limitClient: platform.perClient, uniquenessLock: platform.uniquenessLock }),
     oauth: identity.oauth,
     observe: platform.metrics.observe,
     edge: platform.edge,

@@ -1,6 +1,6 @@
 /**
  * The HTTP platform around the API, composed for the server from the configuration: request
- * metrics, CORS, rate limits (counted in Redis when `REDIS_URL` is set) and the public routers
+ * metrics, CORS, rate limits and the uniqueness lock (both in Redis when `REDIS_URL` is set) and the public routers
  * with guards of their own (`/metrics`, the API documentation).
  */
 import type Router from '@koa/router';
@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { docsRoutes } from './openapi/docs.js';
 import type { DocumentedResource } from './openapi/records.js';
 import { limiterOf, rateLimiting, type Limiter } from './rate-limit.js';
+import { processLock, redisLock, type UniquenessLock } from './uniqueness-lock.js';
 
 export type HttpPlatform = {
   metrics: Metrics;
@@ -21,6 +22,8 @@ export type HttpPlatform = {
   perClient: Middleware;
   /** `/metrics`, `/openapi.json`, `/docs`, `/redoc`. */
   routers: Router[];
+  /** The lock over unique values' checks and writes: shared by every process using the same Redis, else this process's. */
+  uniquenessLock: UniquenessLock;
   /** A fixed-window limiter of its own (e.g. web-form submissions), counted where the others are. */
   limiter: (name: string, points: number, windowSeconds: number) => Limiter;
   close: () => Promise<void>;
@@ -38,6 +41,7 @@ export const openHttpPlatform = (config: Config, resources: readonly DocumentedR
     edge: [corsAllowList(config.corsOrigins), limits.edge],
     perClient: limits.perClient,
     routers: [metrics.routes(config.metricsToken), docsRoutes({ resources, publicUrl: config.publicUrl })],
+    uniquenessLock: redis ? redisLock(redis) : processLock,
     limiter: (name, points, windowSeconds) => limiterOf(redis, name, points, windowSeconds),
     close: async () => redis?.disconnect(),
   };

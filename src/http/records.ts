@@ -21,6 +21,7 @@ import { principalOf } from './authenticate.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
 import { validator } from '../commands/validate.js';
 import { uniquely } from './uniqueness.js';
+import type { UniquenessLock } from './uniqueness-lock.js';
 import { answerOf, cachedAnswer, type CachedAnswer } from './read-cache.js';
 
 /** The folded state as the routes need it: absent (`none`), or a record with an owner (the policy's ABAC). */
@@ -52,7 +53,11 @@ type Described = Pick<RecordResource, 'kind' | 'permission'>;
 /** A resource whatever its state and commands: what the API's list of resources holds. */
 export type ServedResource = { kind: RecordKind; path: string; routes: (deps: RouteDeps) => Router };
 
-export type RouteDeps = CommandDeps & { clock: Clock; readModel: ReadModel; jobs?: Pick<JobQueue, 'enqueue'> };
+export type RouteDeps = CommandDeps & {
+  clock: Clock; readModel: ReadModel; jobs?: Pick<JobQueue, 'enqueue'>;
+  /** The lock over a unique value's check and write; default: this process's (see `uniqueness-lock.ts`). */
+  uniquenessLock?: UniquenessLock;
+};
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 

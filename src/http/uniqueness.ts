@@ -10,11 +10,11 @@
  * waiting when the log past the index's checkpoint holds only writes made here, whose claimed
  * values are reserved in memory until the index applies them (`uniqueness-claims.ts`); otherwise,
  * and whenever a value looks taken (it may have been released since), it waits until the index
- * has applied the log's head and checks the index alone. What does not: across several API processes (EventStoreDB
- * deployments) each holds its own lock and its own index, so two replicas may accept the same value
- * in the window before each has projected the other's write. Closing that needs a shared lock
- * (e.g. Redis, keyed by the hash, expiring in seconds); a reservation stream would put the hash
- * in the log. A lead's conversion creates its contact without this check (the person already
+ * has applied the log's head and checks the index alone. Across several API processes sharing one
+ * log (EventStoreDB replicas) the lock is also taken in Redis when `REDIS_URL` is set
+ * (`uniqueness-lock.ts`): the second writer checks after the first one's append, waiting for the
+ * head, so it sees it. Without Redis the lock is this process's only: run one API process then.
+ * A lead's conversion creates its contact without this check (the person already
  * exists as a lead; merge if they were a contact too). Duplicates that slip through are merged.
  */
 import type { Context } from 'koa';
@@ -30,31 +30,10 @@ import { activeHolder, claimsOf, type Claim } from '../queries/uniqueness.js';
 import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
 import { trackerOf } from './uniqueness-claims.js';
+import { processLock } from './uniqueness-lock.js';
 
 /** One guarded write: the record it targets, the generic command it carries (and its command id), who must be allowed it. */
 export type UniqueWrite = { kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand; commandId: string };
-
-const tails = new Map<string, Promise<void>>();
-
-/** Waits for the key's previous holder; answers the release. */
-const lock = async (key: string): Promise<() => void> => {
-  const previous = tails.get(key) ?? Promise.resolve();
-  let release = (): void => {};
-  const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
-  tails.set(key, tail);
-  await previous;
-  return () => {
-    release();
-    if (tails.get(key) === tail) tails.delete(key);
-  };
-};
-
-/** Several keys, always taken in the same order. */
-const lockAll = async (keys: string[]): Promise<() => void> => {
-  const releases: Array<() => void> = [];
-  for (const key of [...new Set(keys)].sort()) releases.push(await lock(key));
-  return () => releases.reverse().forEach((release) => release());
-};
 
 const hashed = (deps: RouteDeps, kind: RecordKind, tenantId: string, values: JsonObject): Claim[] =>
   (kind.unique ?? [])
@@ -93,7 +72,10 @@ const refuseTaken = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: 
   }
 };
 
-const keyOf = (w: UniqueWrite, tenantId: string, claim: Claim): string => `${tenantId}\0${w.kind.type}\0${claim.field}\0${claim.hash}`;
+/** The lock and reservation key of a claimed value: the tenant, the record type, the field and the value's lookup hash. */
+export const uniquenessKeyOf = (tenantId: string, type: string, field: string, hash: string): string => `${tenantId}\0${type}\0${field}\0${hash}`;
+
+const keyOf = (w: UniqueWrite, tenantId: string, claim: Claim): string => uniquenessKeyOf(tenantId, w.kind.type, claim.field, claim.hash);
 
 /**
  * The check without waiting for the head: when the log between the index's checkpoint and the head
@@ -128,7 +110,7 @@ export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => 
   const command = { tenantId: principal.tenantId, commandId: w.commandId };
   const reserving = () => (tracker ? tracker.reserving(command, keys.map((key) => ({ key, recordId: w.id })), write) : write());
   if (claims.length === 0) return reserving();
-  const release = await lockAll(keys);
+  const release = await (deps.uniquenessLock ?? processLock)(keys);
   try {
     if (!(await clearWithoutWaiting(deps, w, principal.tenantId, claims))) {
       await indexReachedHead(deps, w.kind);
@@ -136,6 +118,6 @@ export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => 
     }
     return await reserving();
   } finally {
-    release();
+    await release();
   }
 };

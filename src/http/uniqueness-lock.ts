@@ -1,0 +1,120 @@
+/**
+ * The lock `uniquely` (see `uniqueness.ts`) holds over a write's check and append, one per claimed
+ * value. In one process it is a promise chain per key. With Redis (`REDIS_URL`) each key is also
+ * taken in Redis (`SET key token NX PX ttl`, released by a compare-and-delete script), so API
+ * processes sharing one event store (EventStoreDB replicas) exclude each other as well: the second
+ * writer of a value checks only after the first one's append has committed, and its check waits
+ * for the log's head, so it sees that append.
+ *
+ * Redis keys are SHA-256 digests of (tenant, record type, field, keyed hash): no personal data.
+ * A holder that dies leaves its keys to expire after `ttlMs`. While Redis cannot be reached, a
+ * write claiming a unique value answers 503 `uniqueness_lock_unavailable` rather than risk a duplicate.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { UnavailableError } from '../errors.js';
+
+/** Takes every key (in a fixed order, so two writers never wait for each other); answers the release. */
+export type UniquenessLock = (keys: readonly string[]) => Promise<() => Promise<void>>;
+
+export type RedisLockOptions = {
+  /** How long a taken key lives if its holder never releases it; default 30 s (a write's check waits 5 s at most). */
+  ttlMs?: number;
+  /** How long to wait for a key held by another process before 503 `uniqueness_busy`; default 10 s. */
+  waitMs?: number;
+};
+
+const ordered = (keys: readonly string[]): string[] => [...new Set(keys)].sort();
+
+/** A lock within one process: a promise chain per key. */
+export const processLocks = (): UniquenessLock => {
+  const tails = new Map<string, Promise<void>>();
+  const one = async (key: string): Promise<() => void> => {
+    const previous = tails.get(key) ?? Promise.resolve();
+    let release = (): void => {};
+    const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
+    tails.set(key, tail);
+    await previous;
+    return () => {
+      release();
+      if (tails.get(key) === tail) tails.delete(key);
+    };
+  };
+  return async (keys) => {
+    const releases: Array<() => void> = [];
+    for (const key of ordered(keys)) releases.push(await one(key));
+    return async () => releases.reverse().forEach((release) => release());
+  };
+};
+
+/** This process's lock (embedded store: one process writes). */
+export const processLock: UniquenessLock = processLocks();
+
+// ---------------------------------------------------------------- Redis
+
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/** The Redis key standing for a lock key (a digest: the key itself never reaches Redis). */
+export const redisKeyOf = (key: string): string => `crm:uniq:${createHash('sha256').update(key).digest('hex')}`;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const unavailable = (): UnavailableError =>
+  new UnavailableError('uniqueness_lock_unavailable', 'Unique values cannot be checked while Redis is unreachable; retry shortly', { retryAfter: 1 });
+
+/** A connection still being made (the server just started, or Redis just came back) is worth a short wait. */
+const connected = async (redis: Redis, deadline: number): Promise<void> => {
+  if (redis.status === 'ready' || !['wait', 'connecting', 'connect', 'reconnecting'].includes(redis.status)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => (clearTimeout(timer), redis.off('ready', done), resolve());
+    const timer = setTimeout(done, Math.max(0, Math.min(1_000, deadline - Date.now())));
+    redis.once('ready', done);
+  });
+};
+
+/** Takes one Redis key, retrying (2 ms doubling to 50 ms) while another process holds it. */
+const takeInRedis = async (redis: Redis, key: string, token: string, ttlMs: number, deadline: number): Promise<void> => {
+  await connected(redis, deadline);
+  for (let delay = 2; ; delay = Math.min(50, delay * 2)) {
+    let taken: string | null;
+    try {
+      taken = await redis.set(key, token, 'PX', ttlMs, 'NX');
+    } catch {
+      throw unavailable();
+    }
+    if (taken === 'OK') return;
+    if (Date.now() >= deadline) throw new UnavailableError('uniqueness_busy', 'Another write of the same unique value is still running; retry shortly', { retryAfter: 1 });
+    await sleep(delay);
+  }
+};
+
+const releaseInRedis = async (redis: Redis, keys: readonly string[], token: string): Promise<void> => {
+  // A release that fails leaves the key to expire: nothing more to do.
+  await Promise.all(keys.map((key) => redis.eval(RELEASE, 1, key, token).catch(() => undefined)));
+};
+
+/** A lock of its own in this process, then the same keys in Redis, shared by every process using that Redis. */
+export const redisLock = (redis: Redis, options: RedisLockOptions = {}): UniquenessLock => {
+  const { ttlMs = 30_000, waitMs = 10_000 } = options;
+  const local = processLocks();
+  return async (keys) => {
+    const releaseLocal = await local(keys);
+    const token = randomUUID();
+    const taken: string[] = [];
+    try {
+      const deadline = Date.now() + waitMs;
+      for (const key of ordered(keys).map(redisKeyOf)) {
+        await takeInRedis(redis, key, token, ttlMs, deadline);
+        taken.push(key);
+      }
+    } catch (error) {
+      await releaseInRedis(redis, taken, token);
+      await releaseLocal();
+      throw error;
+    }
+    return async () => {
+      await releaseInRedis(redis, taken, token);
+      await releaseLocal();
+    };
+  };
+};
