@@ -8,6 +8,7 @@
  * replaces the reads it memoizes. Readers only: a value never misses a write of this connection.
  */
 import type Database from 'better-sqlite3';
+import { lruCache, type Lru } from './events/personal-data/lru.js';
 
 /** A memo over one database: `(key, make)` answers the value made since the last write, else `make()`'s. */
 export type WriteMemo<V> = (key: string, make: () => V) => V;
@@ -63,14 +64,12 @@ export const memoUntilWrite = <V>(db: Database.Database, capacity: number, keep:
 
 /** A per-database LRU cache of `capacity` values (prepared statements, table shapes). */
 export const perDatabase = <V>(capacity: number) => {
-  const caches = new WeakMap<Database.Database, Map<string, V>>();
+  const caches = new WeakMap<Database.Database, Lru<V>>();
   return (db: Database.Database, key: string, make: () => V): V => {
     let cache = caches.get(db);
-    if (!cache) caches.set(db, (cache = new Map<string, V>()));
-    const value = cache.get(key) ?? make();
-    cache.delete(key);
-    cache.set(key, value);
-    if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+    if (!cache) caches.set(db, (cache = lruCache<V>(capacity)));
+    let value = cache.get(key);
+    if (value === undefined) cache.set(key, (value = make()));
     return value;
   };
 };

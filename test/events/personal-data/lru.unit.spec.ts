@@ -14,6 +14,27 @@ describe('personal data: LRU cache', () => {
     expect([cache.get('k97'), cache.get('k99'), cache.get('k100')]).to.deep.equal([97, 99, 100]);
   });
 
+  it('keeps an entry read after older insertions ahead of the entries never read', () => {
+    const cache = lruCache<number>(10);
+    for (let i = 0; i < 10; i++) cache.set(`k${i}`, i);
+    expect(cache.get('k0')).to.equal(0);
+    for (let i = 10; i < 19; i++) cache.set(`k${i}`, i);
+    expect(cache.get('k0')).to.equal(0); // k1 … k9 went first
+    expect(['k1', 'k5', 'k9'].map((k) => cache.get(k))).to.deep.equal([undefined, undefined, undefined]);
+    expect(cache.size()).to.equal(10);
+  });
+
+  it('never drops an entry read at every insertion, however many others come and go', () => {
+    const cache = lruCache<number>(100);
+    cache.set('hot', -1);
+    for (let i = 0; i < 1_000; i++) {
+      cache.set(`k${i}`, i);
+      expect(cache.get('hot'), `after k${i}`).to.equal(-1);
+    }
+    expect(cache.get('k899')).to.equal(undefined);
+    expect(cache.size()).to.equal(100);
+  });
+
   it('forgets a deleted entry', () => {
     const cache = lruCache<string>(2);
     cache.set('a', 'x');
