@@ -36,7 +36,9 @@ const startThreadFor = (file: string, everyMs: number, onFailure: (error: Error)
   let closing = false;
   let failed = false;
   const fail = (error: Error): void => {
-    if (!closing && !failed) (failed = true), onFailure(error);
+    if (closing || failed) return;
+    failed = true;
+    onFailure(error);
   };
   const ended = new Promise<void>((resolve) => worker.once('exit', (code) => {
     fail(new Error(`The read.db checkpointer thread exited (code ${code})`));
