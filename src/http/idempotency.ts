@@ -1,10 +1,14 @@
 /**
- * `Idempotency-Key` on POST: the first response to (tenant, key) is stored for 24 h in
- * `identity.db` and answered again on a retry (with `Idempotent-Replayed: true`); the same key with
- * another request (method, path or body) is a 422; a retry while the first is still running is a
- * 409 with `Retry-After`. A request that failed (a problem answer) changed nothing and is not
- * stored: its retry runs afresh. The key also names the command (`commandIdFor`), so even a retry that
- * finds no stored response (another replica, or after 24 h) appends nothing twice.
+ * `Idempotency-Key` on POST: the first response to (tenant, client, actor, key) is stored for 24 h
+ * in `identity.db` and answered again on a retry (with `Idempotent-Replayed: true`); the same key
+ * with another request (method, path or body) is a 422; a retry while the first is still running is
+ * a 409 with `Retry-After`. A key belongs to the caller who sent it: another user or client sending
+ * the same key runs its own request (with its own permission checks), and never gets the first
+ * caller's answer. A secret in an answer (a client secret, an invitation or reset link: see
+ * `shownOnce`) is never stored: a replay answers it as null. A request that failed (a problem answer)
+ * changed nothing and is not stored: its retry runs afresh. The key also names the command
+ * (`commandIdFor`), so even a retry that finds no stored response (another replica, or after 24 h)
+ * appends nothing twice.
  */
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
@@ -56,6 +60,18 @@ const answerExisting = (ctx: Context, row: Row, fingerprint: string): void => {
   replay(ctx, row);
 };
 
+/** Marks fields of this answer as secrets shown once: kept out of the stored answer, a replay has them null. */
+export const shownOnce = (ctx: Context, fields: readonly string[]): void => {
+  ctx.state.shownOnce = fields;
+};
+
+const storedBody = (ctx: Context): string | null => {
+  if (ctx.body === undefined) return null;
+  const secrets = ctx.state.shownOnce as readonly string[] | undefined;
+  if (!secrets) return JSON.stringify(ctx.body);
+  return JSON.stringify({ ...(ctx.body as object), ...Object.fromEntries(secrets.map((field) => [field, null])) });
+};
+
 const headersOf = (ctx: Context): string =>
   JSON.stringify(Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (ctx.response.get(h) ? [[h, ctx.response.get(h)]] : []))));
 
@@ -65,11 +81,12 @@ export const idempotency = (db: Database.Database, now: () => number = Date.now)
   let claims = 0;
   return async (ctx, next) => {
     if (ctx.method !== 'POST') return next();
-    const key = ctx.get('Idempotency-Key');
+    const given = ctx.get('Idempotency-Key');
     // A streamed upload (CSV import) is not fingerprinted: its rows are idempotent by their content.
-    if (key === '' || ctx.is('text/csv')) return next();
-    if (!KEY.test(key)) throw new InvalidInputError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
-    const tenant = principalOf(ctx.state).tenantId;
+    if (given === '' || ctx.is('text/csv')) return next();
+    if (!KEY.test(given)) throw new InvalidInputError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    const { tenantId: tenant, clientId, actorId } = principalOf(ctx.state);
+    const key = `${clientId}\0${actorId}\0${given}`;
     const fingerprint = fingerprintOf(ctx);
     if (++claims % 1000 === 1) s.purge.run(now() - TTL_MS);
     s.expire.run(tenant, key, now() - TTL_MS);
@@ -77,13 +94,13 @@ export const idempotency = (db: Database.Database, now: () => number = Date.now)
       const row = s.find.get(tenant, key) as Row;
       return answerExisting(ctx, row, fingerprint);
     }
-    ctx.state.commandId = commandIdFor(tenant, key);
+    ctx.state.commandId = commandIdFor(tenant, `http\0${key}`);
     try {
       await next();
     } catch (error) {
       s.release.run(tenant, key); // a refused request changed nothing: its retry runs afresh
       throw error;
     }
-    s.finish.run(ctx.status, headersOf(ctx), ctx.body === undefined ? null : JSON.stringify(ctx.body), tenant, key);
+    s.finish.run(ctx.status, headersOf(ctx), storedBody(ctx), tenant, key);
   };
 };

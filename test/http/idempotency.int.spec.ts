@@ -32,7 +32,7 @@ describe('Idempotency-Key on POST', () => {
     });
     app.use(problemMiddleware(createLogger('silent')));
     app.use(koaBody());
-    app.use(async (ctx, next) => ((ctx.state.principal = { tenantId: ctx.get('X-Tenant') || 'acme', actorId: 'a', roles: [], clientId: 'c' }), next()));
+    app.use(async (ctx, next) => ((ctx.state.principal = { tenantId: ctx.get('X-Tenant') || 'acme', actorId: ctx.get('X-Actor') || 'a', roles: [], clientId: ctx.get('X-Client') || 'c' }), next()));
     app.use(idempotency(db, () => clock));
     app.use(router.routes());
     server = app.listen(0);
@@ -46,8 +46,8 @@ describe('Idempotency-Key on POST', () => {
     gate = Promise.resolve();
   });
 
-  const post = (key: string, body: unknown = { a: 1 }) =>
-    fetch(url, { method: 'POST', headers: { 'Idempotency-Key': key, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (key: string, body: unknown = { a: 1 }, caller: Record<string, string> = {}) =>
+    fetch(url, { method: 'POST', headers: { 'Idempotency-Key': key, 'Content-Type': 'application/json', ...caller }, body: JSON.stringify(body) });
 
   it('answers a retry within 24 h with the stored response, and runs the request again after 24 h', async () => {
     const first = await post('k1');
@@ -80,6 +80,17 @@ describe('Idempotency-Key on POST', () => {
     fail = false;
     expect((await post('k3')).status).to.equal(201);
     expect(runs).to.equal(2);
+  });
+
+  it('keeps each caller\'s keys to that caller: another actor or client with the same key and body runs its own request', async () => {
+    expect(await (await post('k4')).json()).to.deep.equal({ run: 1 });
+    const otherActor = await post('k4', { a: 1 }, { 'X-Actor': 'b' });
+    expect([otherActor.status, otherActor.headers.get('idempotent-replayed'), await otherActor.json()]).to.deep.equal([201, null, { run: 2 }]);
+    const otherClient = await post('k4', { a: 1 }, { 'X-Client': 'd' });
+    expect(await otherClient.json()).to.deep.equal({ run: 3 });
+    const replay = await post('k4', { a: 1 }, { 'X-Actor': 'b' });
+    expect([replay.headers.get('idempotent-replayed'), await replay.json()]).to.deep.equal(['true', { run: 2 }]);
+    expect(runs).to.equal(3);
   });
 
   it('refuses a malformed key (400) and runs nothing', async () => {

@@ -11,6 +11,7 @@ import { getApiClient, listApiClients } from '../../queries/identity/api-clients
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext } from '../command-context.js';
 import { queryOf } from '../read-model.js';
+import { shownOnce } from '../idempotency.js';
 import { historyRoute } from './history.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { apiClientBody, reasonBody } from './schemas.js';
@@ -23,6 +24,7 @@ const register = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   answerWrite(ctx, 201, result);
   ctx.set('Location', `/api/admin/clients/${result.id}`);
   ctx.body = { ...(ctx.body as object), clientId: result.id, clientSecret: result.clientSecret };
+  shownOnce(ctx, ['clientSecret']);
 };
 
 const list = (deps: IdentityRouteDeps) => async (ctx: Context) => {

@@ -10,6 +10,7 @@ import { inviteUser, issuePasswordReset } from '../../commands/identity/invitati
 import { assignUserRoles } from '../../commands/identity/roles.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext } from '../command-context.js';
+import { shownOnce } from '../idempotency.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { invitationBody, userRolesBody } from './access-schemas.js';
 
@@ -18,6 +19,7 @@ const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).bo
 /** Answers a write with its single-use token and the public path that redeems it. */
 const withToken = (ctx: Context, issued: { token: string; expiresAt: string }, path: string): void => {
   ctx.body = { ...(ctx.body as object), token: issued.token, expiresAt: issued.expiresAt, path };
+  shownOnce(ctx, ['token', 'path']);
 };
 
 const invite = (deps: IdentityRouteDeps) => async (ctx: Context) => {

@@ -53,6 +53,23 @@ describe('/api/admin/clients and POST /oauth/token (client_credentials)', () => 
     expect(refused.body.code).to.equal('client_revoked');
   });
 
+  it('never answers another caller\'s Idempotency-Key (a sales rep replaying the admin\'s key gets 403), nor stores the secret (a replay answers it null)', async () => {
+    const headers = { 'Idempotency-Key': 'register-erp-once' };
+    const body = { name: 'Replayed ERP', roles: ['sales_rep'] };
+    const created = await call(server, 'POST', '/api/admin/clients', { token: admin, body, headers });
+    expect(created.status).to.equal(201);
+    const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
+    const replayed = await call(server, 'POST', '/api/admin/clients', { token: rep, body, headers });
+    expect(replayed.status).to.equal(403);
+    expect(JSON.stringify(replayed.body)).not.to.include(created.body.clientSecret);
+    const again = await call(server, 'POST', '/api/admin/clients', { token: admin, body, headers });
+    expect([again.status, again.headers.get('idempotent-replayed'), again.body.clientId]).to.deep.equal([201, 'true', created.body.clientId]);
+    expect(again.body.clientSecret, 'a secret is never stored, so never replayed').to.equal(null);
+    for (const file of readdirSync(server.dataDir).filter((f) => f.includes('.db'))) {
+      expect(readFileSync(join(server.dataDir, file)).toString('latin1'), file).not.to.include(created.body.clientSecret);
+    }
+  });
+
   it('lets only a tenant admin register clients (403), with tenant roles only (400)', async () => {
     const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
     expect((await call(server, 'POST', '/api/admin/clients', { token: rep, body: { name: 'x', roles: ['sales_rep'] } })).status).to.equal(403);

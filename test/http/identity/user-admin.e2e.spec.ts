@@ -40,6 +40,18 @@ describe('invitations and password resets', () => {
       const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
       expect((await post('/api/admin/users/invite', { email: 'h@acme.example', name: 'H', roles: ['sales_rep'] }, rep)).status).to.equal(403);
     });
+    it('keeps the invitation link out of a replayed answer (Idempotency-Key) and away from other callers', async () => {
+      const body = { email: 'ines@acme.example', name: 'Ines', roles: ['sales_rep'] };
+      const headers = { 'Idempotency-Key': 'invite-ines' };
+      const invited = await call(server, 'POST', '/api/admin/users/invite', { token: admin, body, headers });
+      expect(invited.status).to.equal(201);
+      const replay = await call(server, 'POST', '/api/admin/users/invite', { token: admin, body, headers });
+      expect(replay.headers.get('idempotent-replayed')).to.equal('true');
+      expect(replay.body).to.include({ id: invited.body.id, token: null, path: null });
+      const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
+      const stolen = await call(server, 'POST', '/api/admin/users/invite', { token: rep, body, headers });
+      expect([stolen.status, JSON.stringify(stolen.body).includes(invited.body.token)]).to.deep.equal([403, false]);
+    });
   });
 
   describe('POST /api/admin/users/:id/reset-password and POST /api/public/password-resets/:token', () => {
