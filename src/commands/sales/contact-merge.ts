@@ -31,6 +31,8 @@ export const mergeContacts = async (deps: CommandDeps, { request, loserId }: Mer
   if (loserId === request.id) throw new RuleViolationError('merge_into_itself', 'A contact cannot be merged into itself', { loserId });
   const { context } = request;
   const loser = await contactState(deps, context.tenantId, loserId);
+  // The caller must be allowed to change both contacts before the survivor takes anything from the loser.
+  request.guard?.(loser);
   const absorbed = await handleCommand(deps, contactAggregate, { ...request, command: { type: 'AbsorbContact', from: loserId, loser } });
   const loserContext = { ...context, commandId: childCommandIdFor(context.commandId, 'merge-loser'), causationId: context.commandId };
   const merged = await handleCommand(deps, contactAggregate, {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
 
 let people = 0;
@@ -78,6 +79,15 @@ describe('POST /sales/contacts/:id/merge', () => {
       const [mine, theirs] = [await create(), await create(someone(), s.globex())];
       await refused(() => merge(mine, theirs), 404, 'not_found');
       await refused(() => merge(theirs, mine), 404, 'not_found');
+    });
+
+    it('a loser the caller may not change (403), taking nothing from it into their own contact', async () => {
+      const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
+      const own = await create(someone(), rep);
+      const others = await create(someone({ city: 'London', phone: '+44 20 7946 0000' }));
+      await refused(() => merge(own, others, {}, rep), 403, 'forbidden');
+      const kept = (await s.get(`/sales/contacts/${own}`)).body;
+      expect([kept.revision, kept.city, kept.phone]).to.deep.equal([0, undefined, undefined]);
     });
 
     it('a stale If-Match on the survivor (412)', async () => {
