@@ -94,7 +94,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     oauth: identity.oauth,
     observe: platform.metrics.observe,
     edge: platform.edge,
-    publicRouters: [...platform.routers, identity.publicRoutes, publicFormRoutes({ store, keyStore, clock: () => new Date(), limiter: platform.limiter })],
+    publicRouters: [...platform.routers, identity.publicRoutes, publicFormRoutes({ store, keyStore, clock: () => new Date(), limiter: platform.limiter, directory: identity.directory })],
   });
   const server = app.listen(config.port);
   server.on('clientError', onClientError);

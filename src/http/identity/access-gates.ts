@@ -1,7 +1,8 @@
 /**
  * Per-request access lookups, after authentication: the grants of the tenant's custom roles the
  * token names (so a role's change applies at once), and module licensing (a disabled module's
- * routes answer 403 `module_disabled`, decided by the route prefix).
+ * routes answer 403 `module_disabled`, decided by the route prefix, or for the few routes of a
+ * module outside it, by `MODULE_ROUTES`).
  */
 import type { Middleware } from 'koa';
 import { MODULES, type ModuleName } from '../../access/access-directory.js';
@@ -28,12 +29,22 @@ export const customRoleGate = (directory: Directory): Middleware => async (ctx, 
 };
 
 const MODULE_PREFIX = new RegExp(`^/(${MODULES.join('|')})(?:/|$)`);
+/** Routes of a module that live outside its prefix: the sales web forms' administration. */
+const MODULE_ROUTES: ReadonlyArray<[RegExp, ModuleName]> = [[/^\/api\/admin\/forms(?:\/|$)/, 'sales']];
 
-export const moduleGate = (directory: Directory): Middleware => async (ctx, next) => {
-  const module = MODULE_PREFIX.exec(ctx.path)?.[1] as ModuleName | undefined;
-  const { tenantId } = principalOf(ctx.state);
-  if (module && !directory.modulesOf(tenantId)[module]) {
+/** The module a path belongs to, if any. */
+export const moduleOfPath = (path: string): ModuleName | undefined =>
+  (MODULE_PREFIX.exec(path)?.[1] as ModuleName | undefined) ?? MODULE_ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+
+/** Throws 403 `module_disabled` unless the tenant's organization has the module enabled. */
+export const assertModuleEnabled = (directory: Pick<Directory, 'modulesOf'>, tenantId: string, module: ModuleName): void => {
+  if (!directory.modulesOf(tenantId)[module]) {
     throw new ForbiddenError('module_disabled', `The ${module} module is not enabled for your organization`, { module });
   }
+};
+
+export const moduleGate = (directory: Directory): Middleware => async (ctx, next) => {
+  const module = moduleOfPath(ctx.path);
+  if (module) assertModuleEnabled(directory, principalOf(ctx.state).tenantId, module);
   await next();
 };

@@ -1,7 +1,8 @@
 /**
  * `POST /api/public/forms/:formKey/leads`: public web-form lead capture, without a token. The form
  * key (`<tenant>.<form id>`, created by a tenant admin) names the tenant; an unknown or disabled
- * key is a 404. Rate limited per IP and form (429 + Retry-After; in Redis when configured). A
+ * key is a 404, a suspended (or offboarded) organization's form a 403 `organization_suspended`, and
+ * one whose organization has the sales module disabled a 403 `module_disabled`. Rate limited per IP and form (429 + Retry-After; in Redis when configured). A
  * filled spam trap (`website`) answers the same 202 as a real submission and stores nothing.
  * The lead is created through the lead aggregate with `source: 'web_form'` and the UTM fields, and
  * scored under the tenant's rules as any other.
@@ -15,17 +16,21 @@ import { handleCommand, type CommandContext, type CommandDeps } from '../../comm
 import { leadAggregate } from '../../commands/sales/lead.js';
 import { webFormAggregate } from '../../commands/sales/web-form.js';
 import { validator } from '../../commands/validate.js';
-import { NotFoundError } from '../../errors.js';
+import { ForbiddenError, NotFoundError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { streamState } from '../../events/compliance/stream-state.js';
 import { leadKind } from '../../events/sales/lead.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
+import type { Directory } from '../../access/directory.js';
 import { bodyError } from '../api.js';
 import type { Clock } from '../command-context.js';
+import { assertModuleEnabled } from '../identity/access-gates.js';
 import { limiterOf, type Limiter } from '../rate-limit.js';
 
 export type PublicFormDeps = CommandDeps & {
   clock: Clock;
+  /** Organizations and their modules: a suspended one, or one without sales, takes no submissions. */
+  directory?: Pick<Directory, 'tenant' | 'modulesOf'>;
   /** Where submissions are counted (the platform's: Redis when configured); in this process by default. */
   limiter?: (name: string, points: number, windowSeconds: number) => Limiter;
   limit?: { points: number; windowSeconds: number };
@@ -62,6 +67,15 @@ export const enabledForm = async (deps: CommandDeps, formKey: string): Promise<F
   return { tenantId, formId, ownerId: state.ownerId };
 };
 
+/** Refuses a form of an organization that is suspended (offboarding suspends too) or has sales disabled. */
+const assertTakingLeads = (deps: PublicFormDeps, tenantId: string): void => {
+  if (!deps.directory) return;
+  if (deps.directory.tenant(tenantId)?.status === 'suspended') {
+    throw new ForbiddenError('organization_suspended', 'This organization is suspended and takes no submissions');
+  }
+  assertModuleEnabled(deps.directory, tenantId, 'sales');
+};
+
 /** The lead's fields: the person, `source: 'web_form'`, the UTM parameters. */
 const leadFields = (s: Submission): JsonObject => {
   const optional = { company: s.company, message: s.message, utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign };
@@ -91,6 +105,7 @@ export const publicFormRoutes = (deps: PublicFormDeps): Router => {
     const formKey = ctx.params.formKey!;
     await limit(`${ctx.ip}\0${formKey}`);
     const form = await enabledForm(deps, formKey);
+    assertTakingLeads(deps, form.tenantId);
     const s = submission((ctx.request as { body?: unknown }).body ?? {});
     if (!s.website) await captureLead(deps, ctx, form, s);
     ctx.status = 202;

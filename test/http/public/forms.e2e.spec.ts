@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
+import { createTenant, platformToken } from '../../support/tenant.js';
 
 const visitor = { firstName: 'Katherine', lastName: 'Johnson', email: 'katherine@nasa.example', company: 'NASA', message: 'Call me' };
 
@@ -74,6 +75,25 @@ describe('web-form lead capture', () => {
       expect((await submit(formKey, { ...visitor, isAdmin: true })).status).to.equal(400);
       expect((await submit(formKey, { firstName: 'K' })).status).to.equal(400);
       expect(await server.store.headPosition()).to.equal(before);
+    });
+
+    it('refuses forms of an organization without the sales module (403 module_disabled), or suspended (403 organization_suspended; offboarding suspends too), writing nothing', async () => {
+      const initechAdmin = await createTenant(server, 'initech');
+      const root = await platformToken(server);
+      const { formKey } = (await call(server, 'POST', '/api/admin/forms', { token: initechAdmin, body: { name: 'Contact us' } })).body;
+      const modules = (sales: boolean) => call(server, 'PUT', '/api/superadmin/organizations/initech/modules', { token: root, body: { sales } });
+      const before = await server.store.headPosition();
+      expect((await modules(false)).status).to.equal(200);
+      const unlicensed = await submit(formKey, visitor);
+      expect([unlicensed.status, unlicensed.body.code]).to.deep.equal([403, 'module_disabled']);
+      const admin = await call(server, 'POST', '/api/admin/forms', { token: initechAdmin, body: { name: 'Another' } });
+      expect([admin.status, admin.body.code]).to.deep.equal([403, 'module_disabled']);
+      expect((await modules(true)).status).to.equal(200);
+      expect((await call(server, 'POST', '/api/superadmin/organizations/initech/suspend', { token: root, body: { reason: 'unpaid' } })).status).to.equal(200);
+      const suspended = await submit(formKey, visitor);
+      expect([suspended.status, suspended.body.code]).to.deep.equal([403, 'organization_suspended']);
+      const leadsOfInitech = (await server.store.readAll({ after: before, maxCount: 1_000 })).filter((e) => e.stream.startsWith('initech/sales.lead/'));
+      expect(leadsOfInitech).to.deep.equal([]);
     });
 
     it('limits submissions per IP and form (429 with Retry-After); another form keeps its own count', async () => {
