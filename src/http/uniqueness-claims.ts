@@ -3,7 +3,7 @@
  * head without waiting for the index to get there: this process's appends, as a store wrapper
  * records them. An append made inside `uniquely` (see `uniqueness.ts`) leaves a reservation of the
  * values it claims, held until the index has applied it; any other append that may claim a unique
- * value (a lead's conversion creating a contact) is "unaccounted". An append is `uniquely`'s when
+ * value without reserving it is "unaccounted". An append is `uniquely`'s when
  * its events carry the tenant and command id `uniquely` announced while that write runs (not an
  * AsyncLocalStorage: on Node 20 one slows every promise of the process once used). The log between
  * the checkpoint and the head is "covered" when every position in it is a known append that is not unaccounted:

@@ -14,8 +14,7 @@
  * log (EventStoreDB replicas) the lock is also taken in Redis when `REDIS_URL` is set
  * (`uniqueness-lock.ts`): the second writer checks after the first one's append, waiting for the
  * head, so it sees it. Without Redis the lock is this process's only: run one API process then.
- * A lead's conversion creates its contact without this check (the person already
- * exists as a lead; merge if they were a contact too). Duplicates that slip through are merged.
+ * A lead's conversion is checked as the creation of its contact (`http/sales/leads.ts`).
  */
 import type { Context } from 'koa';
 import { authorize } from '../access/policy.js';

@@ -3,7 +3,10 @@
  * expected revision refuses a second conversion), then the records it names are created, each by a
  * child command whose id (and so its record id and event ids) derives from the converting command's
  * id. A retried conversion (same command id) finds every step already applied and creates nothing twice.
- * The contact keeps the lead's subject id, so one erasure covers the person everywhere.
+ * The contact keeps the lead's subject id, so one erasure covers the person everywhere. Its email
+ * is unique among the tenant's active contacts like any other: the route checks it first under the
+ * contact's uniqueness lock (`conversionContact`), so a lead whose person is already a contact is
+ * refused (409 `duplicate_email`, naming that contact) before anything is written.
  */
 import { fold } from '../decider.js';
 import { childCommandIdFor, recordIdFor } from '../event-ids.js';
@@ -40,10 +43,15 @@ const childContext = (context: CommandContext, role: string): CommandContext => 
   ...context, commandId: childCommandIdFor(context.commandId, role), causationId: context.commandId,
 });
 
-/** The lead as converted (personal fields revealed). */
-const convertedLead = async (deps: CommandDeps, tenantId: string, id: string) => {
+/** The lead's state, personal fields revealed. */
+const leadState = async (deps: CommandDeps, tenantId: string, id: string): Promise<LeadState> => {
   const events = (await deps.store.readStream(streamName(tenantId, leadAggregate.type, id))).map(readableEvent(deps.keyStore));
-  const state = fold(leadAggregate.decider, events.map((e) => ({ type: e.type, data: e.data })));
+  return fold(leadAggregate.decider, events.map((e) => ({ type: e.type, data: e.data })));
+};
+
+/** The lead as converted. */
+const convertedLead = async (deps: CommandDeps, tenantId: string, id: string) => {
+  const state = await leadState(deps, tenantId, id);
   if (state.status !== 'converted') throw new Error(`Lead ${id} should be converted after ConvertLead`);
   return state;
 };
@@ -52,6 +60,23 @@ const contactFields = (lead: JsonObject, accountId: string | null): JsonObject =
   ...Object.fromEntries(CONTACT_FIELDS.filter((f) => typeof lead[f] === 'string').map((f) => [f, lead[f]!])),
   ...(accountId ? { accountId } : {}),
 });
+
+/** The contact a conversion would create: its record id, the child command creating it, and the fields it takes from the lead. */
+export type ConversionContact = { id: string; commandId: string; fields: JsonObject };
+
+/**
+ * The contact that converting the lead (by the request's command) would create, so that its email
+ * can be checked (and locked) as any contact's; undefined when the lead is not there or already
+ * converted (the conversion then refuses, or replays a retry). Throws the request's guard's refusal.
+ */
+export const conversionContact = async (deps: CommandDeps, request: ConvertLeadInput['request']): Promise<ConversionContact | undefined> => {
+  const { tenantId, commandId } = request.context;
+  const state = await leadState(deps, tenantId, request.id);
+  request.guard?.(state); // a caller who may not convert the lead learns nothing of the contacts
+  if (state.status === 'none' || state.status === 'converted') return undefined;
+  const contactCommandId = childCommandIdFor(commandId, 'contact');
+  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(state.fields, null) };
+};
 
 /** Converts the lead and creates its contact (+ account) (+ opportunity); answers their ids and the last position. */
 export const convertLead = async (deps: CommandDeps, { request, opportunity, config }: ConvertLeadInput): Promise<ConversionResult> => {

@@ -3,18 +3,21 @@
  * `POST /:id/status { status }` (a status of the tenant's sales configuration), `/:id/qualify { reason? }`,
  * `/:id/rescore {}` (the tenant's scoring rules applied again; generic commands carry them too),
  * `/:id/disqualify { reason }` and
- * `/:id/convert { opportunity?: { name, amount } }` → `{ contactId, accountId?, opportunityId?, position }`.
+ * `/:id/convert { opportunity?: { name, amount } }` → `{ contactId, accountId?, opportunityId?, position }`
+ * (409 `duplicate_email` when an active contact already holds the lead's email: merge or archive first).
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { leadAggregate, type ConfiguredLeadCommand, type LeadState } from '../../commands/sales/lead.js';
-import { convertLead } from '../../commands/sales/lead-conversion.js';
+import { conversionContact, convertLead, type ConvertLeadInput } from '../../commands/sales/lead-conversion.js';
 import { validator } from '../../commands/validate.js';
+import { contactKind } from '../../events/sales/contact.js';
 import { leadKind } from '../../events/sales/lead.js';
 import { MONEY_SCHEMA, type Money } from '../../events/sales/money.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+import { uniquely } from '../uniqueness.js';
 
 const REASON = { type: 'string', minLength: 1, maxLength: 500 };
 export const qualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: REASON } });
@@ -40,11 +43,20 @@ const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).bo
 
 const UPDATE = 'sales.leads:update';
 
+/** The conversion, checked and locked as the creation of its contact (the email rule), when it would create one. */
+const uniqueConversion = async <T>(deps: RouteDeps, ctx: Context, request: ConvertLeadInput['request'], convert: () => Promise<T>): Promise<T> => {
+  const contact = await conversionContact(deps, request);
+  if (!contact) return convert();
+  const command = { type: 'CreateRecord' as const, fields: contact.fields, ownerId: null, tags: [] };
+  return uniquely(deps, { kind: contactKind, ctx, permission: UPDATE, id: contact.id, command, commandId: contact.commandId }, convert);
+};
+
 const convert = (deps: RouteDeps) => async (ctx: Context) => {
   const { opportunity } = convertBody(bodyOf(ctx));
   const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
   const request = recordRequest<LeadState>(deps, ctx, UPDATE);
-  const result = await convertLead(deps, { request, config, ...(opportunity ? { opportunity } : {}) });
+  const result = await uniqueConversion(deps, ctx, request,
+    () => convertLead(deps, { request, config, ...(opportunity ? { opportunity } : {}) }));
   ctx.body = {
     contactId: result.contactId,
     ...(result.accountId ? { accountId: result.accountId } : {}),

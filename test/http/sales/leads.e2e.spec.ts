@@ -8,7 +8,9 @@ describe('/sales/leads', () => {
   const { server, globex, send, get, head, reachedHead } = salesSession();
   const post = (path: string, body?: unknown, token?: string, headers?: Record<string, string>) => send('POST', path, body, token, headers);
   const patch = (path: string, body: unknown, headers?: Record<string, string>) => send('PATCH', path, body, undefined, headers);
-  const newLead = async (body: unknown = ada) => (await post('/sales/leads', body)).body.id as string;
+  let people = 0;
+  /** A lead; by default Ada under an email of her own (a conversion makes her a contact, whose email is unique). */
+  const newLead = async (body: unknown = { ...ada, email: `ada.${(people += 1)}@example.org` }) => (await post('/sales/leads', body)).body.id as string;
 
   describe('POST /sales/leads', () => {
     it('answers 201 { id, revision, position }; the lead reads status new under its own subject', async () => {
@@ -80,7 +82,7 @@ describe('/sales/leads', () => {
 
   describe('POST /sales/leads/:id/convert', () => {
     it('answers { contactId, accountId, opportunityId, position } and creates the records', async () => {
-      const id = await newLead();
+      const id = await newLead(ada);
       const opportunity = { name: 'Engines for Acme', amount: { amount: 250_000, currency: 'EUR' } };
       const res = await post(`/sales/leads/${id}/convert`, { opportunity });
       expect(res.status).to.equal(200);
@@ -100,6 +102,25 @@ describe('/sales/leads', () => {
       const res = await post(`/sales/leads/${id}/convert`);
       expect(res.status).to.equal(200);
       expect(res.body).to.have.keys(['contactId', 'position']);
+    });
+
+    it('refuses a lead whose email an active contact holds (409 duplicate_email naming it), writing nothing; once that contact is archived it converts', async () => {
+      const contact = await post('/sales/contacts', { firstName: 'Grace', lastName: 'Hopper', email: 'grace.lead@example.org' });
+      const id = await newLead({ firstName: 'Grace', lastName: 'Hopper', email: 'Grace.Lead@EXAMPLE.org' });
+      const before = await head();
+      const refused = await post(`/sales/leads/${id}/convert`, { opportunity: { name: 'Compilers', amount: { amount: 1_000, currency: 'EUR' } } });
+      expect([refused.status, refused.body.code, refused.body.existingId]).to.deep.equal([409, 'duplicate_email', contact.body.id]);
+      expect(await head()).to.equal(before);
+      expect((await get(`/sales/leads/${id}`)).body.leadStatus).to.not.equal('converted');
+      expect((await post(`/sales/contacts/${contact.body.id}/archive`, {})).status).to.equal(200);
+      expect((await post(`/sales/leads/${id}/convert`)).status).to.equal(200);
+    });
+
+    it('lets one of two leads of one person convert, the other gets 409 duplicate_email', async () => {
+      const [first, second] = [await newLead({ ...ada, email: 'twice@example.org' }), await newLead({ ...ada, email: 'twice@example.org' })];
+      const answers = await Promise.all([post(`/sales/leads/${first}/convert`), post(`/sales/leads/${second}/convert`)]);
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 409]);
+      expect(answers.find((a) => a.status === 409)!.body.code).to.equal('duplicate_email');
     });
 
     it('converts exactly once: a second conversion is a 409 that changes nothing, and the lead is read-only', async () => {
@@ -134,7 +155,10 @@ describe('/sales/leads', () => {
       expect((await post(`/sales/leads/${id}/qualify`, {}, rep)).status).to.equal(403);
       expect((await post(`/sales/leads/${id}/convert`, {}, auditor)).status).to.equal(403);
       expect(await head()).to.equal(before);
-      const mine = (await post('/sales/leads', ada, rep)).body.id;
+      // Even when the lead's person is already a contact, a caller who may not convert it learns nothing of that (403, not 409).
+      await post('/sales/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: (await get(`/sales/leads/${id}`)).body.email });
+      expect((await post(`/sales/leads/${id}/convert`, {}, rep)).status).to.equal(403);
+      const mine = (await post('/sales/leads', { ...ada, email: 'rep.own.lead@example.org' }, rep)).body.id;
       expect((await post(`/sales/leads/${mine}/convert`, {}, rep)).status).to.equal(200);
     });
 
