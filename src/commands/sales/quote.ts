@@ -27,12 +27,15 @@ type Existing = Exclude<QuoteState, { status: 'none' }>;
 /** A generic command with the tenant's sales configuration it is decided against. */
 export type ConfiguredQuoteCommand = RecordCommand & { config: SalesConfig };
 
-/** `today`: the UTC date (`YYYY-MM-DD`) the command is decided on. */
+/**
+ * `today`: the UTC date (`YYYY-MM-DD`) the command is decided on. `deal`: the status of the
+ * opportunity the quote is for, as read just before (null when it names none).
+ */
 export type QuoteCommand =
   | ConfiguredQuoteCommand
   | { type: 'NumberQuote'; number: string }
   | { type: 'SendQuote'; today: string }
-  | { type: 'AcceptQuote'; today: string }
+  | { type: 'AcceptQuote'; today: string; deal: 'none' | 'open' | 'won' | 'lost' | null }
   | { type: 'RejectQuote'; reason: string }
   | { type: 'ExpireQuote'; today: string }
   | { type: 'ReviseQuote' };
@@ -133,10 +136,14 @@ const send = (state: QuoteState, today: string): QuoteOwnEvent[] => {
   return [{ type: QUOTE_SENT, data: { revision: Number(fields.quoteRevision), validUntil } }];
 };
 
-/** Accepts a sent quote still valid `today` (its expiry timer may not have run yet). */
-const accept = (state: QuoteState, today: string): QuoteOwnEvent[] => {
+/**
+ * Accepts a sent quote still valid `today` (its expiry timer may not have run yet) whose
+ * opportunity is not lost: accepting wins it (the acceptance reactor), so a lost one is reopened first.
+ */
+const accept = (state: QuoteState, { today, deal }: Extract<QuoteCommand, { type: 'AcceptQuote' }>): QuoteOwnEvent[] => {
   const { fields } = inStatus(state, ['sent'], 'quote_not_sent');
   if (String(fields.validUntil) < today) throw new ConflictError('quote_expired', `The quote was valid until ${String(fields.validUntil)}`);
+  if (deal === 'lost') throw new ConflictError('opportunity_closed', 'The quote\'s opportunity is lost; reopen it before accepting the quote');
   return [{ type: QUOTE_ACCEPTED, data: { opportunityId: typeof fields.opportunityId === 'string' ? fields.opportunityId : null } }];
 };
 
@@ -165,7 +172,7 @@ const decide = (command: QuoteCommand, state: QuoteState): DomainEvent[] => {
     case 'SendQuote':
       return send(state, command.today);
     case 'AcceptQuote':
-      return accept(state, command.today);
+      return accept(state, command);
     case 'RejectQuote':
       return reject(state, command.reason);
     case 'ExpireQuote':

@@ -1,16 +1,19 @@
 /**
  * `/sales/quotes`: the generic record routes over the quote's own decider, each command carrying
  * the tenant's sales configuration; a create is numbered before it is answered. Its rules:
- * `POST /:id/send` (schedules the expiry timer), `/:id/accept` (enqueues the acceptance reactor
- * when the quote is for an opportunity), `/:id/reject { reason }`, `/:id/revise`.
+ * `POST /:id/send` (schedules the expiry timer), `/:id/accept` (409 `opportunity_closed` while its
+ * opportunity is lost; enqueues the acceptance reactor when the quote is for an opportunity),
+ * `/:id/reject { reason }`, `/:id/revise`.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
 import { handleCommand } from '../../commands/handle.js';
+import { opportunityAggregate } from '../../commands/sales/opportunity.js';
 import { quoteAggregate, type ConfiguredQuoteCommand, type QuoteCommand, type QuoteState } from '../../commands/sales/quote.js';
 import { completeNumbering, numberQuote, quoteStateOf } from '../../commands/sales/quote-numbering.js';
 import { validator } from '../../commands/validate.js';
+import { streamState } from '../../events/compliance/stream-state.js';
 import { quoteKind } from '../../events/sales/quote.js';
 import { reactToAcceptance, scheduleExpiry } from '../../jobs/sales/quotes.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
@@ -48,9 +51,18 @@ const send = (deps: RouteDeps) => async (ctx: Context) => {
   }
 };
 
+/** The status of the opportunity the quote names, as the acceptance is decided against it (null when none). */
+const dealOf = async (deps: RouteDeps, tenantId: string, quoteId: string) => {
+  const quote = await quoteStateOf(deps, tenantId, quoteId);
+  const opportunityId = quote.status === 'none' ? undefined : quote.fields.opportunityId;
+  if (typeof opportunityId !== 'string') return null;
+  return (await streamState(deps.store, tenantId, opportunityId, { type: opportunityAggregate.type, ...opportunityAggregate.decider })).status;
+};
+
 const accept = (deps: RouteDeps) => async (ctx: Context) => {
   emptyBody(bodyOf(ctx));
-  const { result, quote } = await rule(deps, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10) });
+  const deal = await dealOf(deps, principalOf(ctx.state).tenantId, ctx.params.id!);
+  const { result, quote } = await rule(deps, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10), deal });
   const opportunityId = quote.status === 'accepted' ? quote.fields.opportunityId : undefined;
   if (typeof opportunityId === 'string' && deps.jobs) {
     const data = { tenantId: principalOf(ctx.state).tenantId, quoteId: ctx.params.id!, opportunityId, position: Number(result.position) };

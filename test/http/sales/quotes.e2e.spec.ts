@@ -111,6 +111,22 @@ describe('/sales/quotes', () => {
       expect((await send('POST', `/sales/quotes/${id}/accept`)).body.code).to.equal('quote_not_sent');
     });
 
+    it('refuses to accept a quote whose opportunity is lost (409 opportunity_closed), writing nothing; once reopened it is accepted', async () => {
+      const other = globex(); // a tenant of its own: the other specs count acme's accepted quotes
+      const deal = (await send('POST', '/sales/opportunities', { name: 'Lost deal', amount: eur(10_000) }, other)).body.id;
+      const lines = [{ description: 'Consulting', quantity: 1, unitPrice: eur(10_000), taxRateId: 'standard' }];
+      const id = (await create({ opportunityId: deal, lines }, other)).body.id;
+      expect((await send('POST', `/sales/quotes/${id}/send`, undefined, other)).status).to.equal(200);
+      expect((await send('POST', `/sales/opportunities/${deal}/lose`, { reason: 'gone' }, other)).status).to.equal(200);
+      const before = await head();
+      const refused = await send('POST', `/sales/quotes/${id}/accept`, undefined, other);
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'opportunity_closed']);
+      expect(await head()).to.equal(before);
+      expect((await send('POST', `/sales/opportunities/${deal}/reopen`, { stage: 'qualification' }, other)).status).to.equal(200);
+      expect((await send('POST', `/sales/quotes/${id}/accept`, undefined, other)).status).to.equal(200);
+      await eventually(session, `/sales/opportunities/${deal}`, (o) => o.stage === 'won', other);
+    });
+
     it('revises a sent quote into a draft of revision 2 that keeps its number', async () => {
       const id = (await create({ opportunityId: undefined, accountId: 'acc-9' })).body.id;
       await send('POST', `/sales/quotes/${id}/send`);

@@ -46,10 +46,10 @@ export const salesSession = (): SalesSession => {
 };
 
 /** Reads until `done` holds: reactors (jobs) and projectors run after the request that caused them. */
-export const eventually = async (session: SalesSession, path: string, done: (body: any) => boolean) => {
+export const eventually = async (session: SalesSession, path: string, done: (body: any) => boolean, token?: string) => {
   for (let i = 0; i < 100; i++) {
     await session.reachedHead();
-    const { body } = await session.get(path);
+    const { body } = await session.get(path, token);
     if (done(body)) return body;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
