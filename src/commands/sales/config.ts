@@ -1,7 +1,8 @@
 /**
  * The sales configuration aggregate (one stream per tenant): replaced whole (`ConfigureSales`, a
  * PUT) or changed by top-level sections (`ChangeSalesConfig`, a PATCH, merged over the
- * configuration in effect, defaults included). Rules: pipelines and their stages have unique ids,
+ * configuration in effect, defaults included). Rules: pipelines and their stages, lead statuses,
+ * products (and their prices per currency), contact roles and tax rates have unique ids,
  * no configured stage is named like a closing one (won, lost), the default pipeline and the
  * default currency exist, lead scoring rules name known fields and ops (422 `invalid_lead_scoring`).
  */
@@ -34,6 +35,7 @@ const problemsOf = (config: SalesConfig): string[] => [
   ...duplicates(priceBookOf(config).map((p) => p.id)).map((id) => `product ${id} is given twice`),
   ...priceBookOf(config).flatMap((p) => duplicates(p.prices.map((m) => m.currency)).map((c) => `product ${p.id} has two prices in ${c}`)),
   ...duplicates(contactRolesOf(config).map((r) => r.id)).map((id) => `contact role ${id} is given twice`),
+  ...duplicates(config.taxRates.map((t) => t.id)).map((id) => `tax rate ${id} is given twice`),
 ];
 
 const configured = (config: SalesConfig, state: SalesConfigState): DomainEvent[] => {

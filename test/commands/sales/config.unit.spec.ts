@@ -42,4 +42,9 @@ describe('Sales configuration decider', () => {
       [{ id: 'p', name: 'P', prices: [eur, { ...eur, amount: 200 }] }],
     ]) given().when({ type: 'ChangeSalesConfig', changes: { priceBook } }).thenFails('invalid_sales_config');
   });
+
+  it('refuses a tax rate given twice (422 invalid_sales_config): a quote line could not tell which applies', () => {
+    const taxRates = [{ id: 'standard', name: 'Standard', basisPoints: 2000 }, { id: 'standard', name: 'Other', basisPoints: 1000 }];
+    given().when({ type: 'ChangeSalesConfig', changes: { taxRates } }).thenFails('invalid_sales_config');
+  });
 });
