@@ -9,18 +9,20 @@ import { activityKind } from '../../events/sales/activity.js';
 import { qualified } from '../cursor.js';
 import { listRecords, type ListQuery, type RowCondition } from '../record-list.js';
 
-const OPEN = 'status[eq]:"active",activityStatus[eq]:"open"';
-
-const dueBefore = (now: Date): RowCondition => (spec) => ({
-  sql: `${qualified(spec.table, spec.fields.dueTime!.column)} < ?`,
-  bindings: [now.toISOString()],
-});
+// The view's own conditions, in SQL beside the caller's filter (wrapping that filter in the view's
+// would report a syntax error's position in the wrapper, not in what the caller wrote).
+const openAndDueBefore = (now: Date): RowCondition => (spec) => {
+  const column = (field: string) => qualified(spec.table, spec.fields[field]!.column);
+  return {
+    sql: `${column('status')} = 'active' AND ${column('activityStatus')} = 'open' AND ${column('dueTime')} < ?`,
+    bindings: [now.toISOString()],
+  };
+};
 
 /** `query.filter` narrows the view further (e.g. `kind[eq]:"call"`). */
 export const overdueActivities = (
   db: Database.Database, view: { tenantId: string; ownerId: string; now: Date }, query: Pick<ListQuery, 'filter' | 'limit' | 'cursor'>,
 ) => {
-  const filter = query.filter?.trim() ? `and(${OPEN},${query.filter})` : `and(${OPEN})`;
   const reader = { tenantId: view.tenantId, ownerOnly: view.ownerId };
-  return listRecords(db, activityKind, reader, { ...query, filter, sort: 'dueTime' }, dueBefore(view.now));
+  return listRecords(db, activityKind, reader, { ...query, sort: 'dueTime' }, openAndDueBefore(view.now));
 };

@@ -221,4 +221,9 @@ describe('GET /sales/activities/overdue', () => {
     expect((await get('/sales/activities/overdue', agent)).status).to.equal(403);
     expect((await get('/sales/activities/overdue?sort=-dueTime', rep)).status).to.equal(400);
   });
+
+  it('points a malformed filter\'s 400 at the position in the caller\'s own filter', async () => {
+    const bad = await get(`/sales/activities/overdue?filter=${encodeURIComponent('kind[eq')}`, rep);
+    expect([bad.status, bad.body.code, bad.body.position]).to.deep.equal([400, 'invalid_filter', 7]);
+  });
 });
