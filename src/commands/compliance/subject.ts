@@ -4,7 +4,7 @@
  * through the one command handler. Both steps are idempotent, so a retry after a failure between
  * them completes the erasure without recording it twice.
  */
-import { RuleViolationError } from '../../errors.js';
+import { NotFoundError, RuleViolationError } from '../../errors.js';
 import {
   evolveSubject,
   initialSubjectState,
@@ -54,7 +54,7 @@ export const subjectAggregate: Aggregate<SubjectCommand, SubjectEvent, SubjectSt
 export type ErasureOutcome = CommandResult & { alreadyErased: boolean; erasedAt: Date };
 
 /**
- * Erases one subject of the context's tenant: 1. destroy the data key (tombstone, WAL
+ * Erases one subject of the context's tenant (404 for an id with no data key in it): 1. destroy the data key (tombstone, WAL
  * checkpointed); 2. record `PersonalDataErased` in the subject's stream. The reason must not
  * contain personal data. Old events then read back with the subject's fields `null`.
  */
@@ -64,6 +64,9 @@ export const eraseSubject = async (
 ): Promise<ErasureOutcome> => {
   const { subjectId, reason, context } = request;
   requireReason(reason);
+  // A subject of the tenant has a data key (or its tombstone): any other id, another tenant's
+  // included, names nobody here, and erasing it would only record an erasure of nobody.
+  if (deps.keyStore.existingKey(context.tenantId, subjectId) === undefined) throw new NotFoundError('No such data subject', { subjectId });
   const erasure = { by: context.actorId, reason, at: context.now };
   const destroyed = deps.keyStore.erase(context.tenantId, subjectId, erasure);
   const command: SubjectCommand = {

@@ -83,6 +83,18 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
     expect((await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.firstName).to.equal('Gracelyn');
   });
 
+  it('answers 404 for a subject of another organization, or none at all, writing nothing anywhere', async () => {
+    const globex = await tokenFor(server, { tenantId: 'globex', actorId: 'dpo-g', roles: ['tenant_admin'] });
+    const before = await server.store.headPosition();
+    const theirs = await call(server, 'POST', `/api/compliance/subjects/${subjectId}/erase`, { token: globex, body: { reason: 'GDPR art. 17 request #8' } });
+    expect([theirs.status, theirs.body.code]).to.deep.equal([404, 'not_found']);
+    const nobody = await call(server, 'POST', '/api/compliance/subjects/01a2504c-29ea-7f14-8695-caddd1e8f013/erase', { token: admin, body: { reason: 'GDPR art. 17 request #9' } });
+    expect(nobody.status).to.equal(404);
+    expect(await server.store.headPosition()).to.equal(before);
+    expect(server.keyStore.isErased('globex', subjectId)).to.equal(false);
+    expect((await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.firstName).to.equal('Gracelyn');
+  });
+
   describe('GET /api/compliance/subjects/:subjectId/erasure-certificate', () => {
     it('answers the kept certificate to compliance readers, 404 before an erasure, 403 to others', async () => {
       const auditor = await tokenFor(server, { tenantId: 'acme', actorId: 'aud-1', roles: ['auditor'] });
