@@ -75,7 +75,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const verify = tokenVerifier(signingKeys, { issuer: config.publicUrl });
   // Jobs: without Redis they all run here; with Redis the worker runs them, but for those the API hosts.
   const jobs = await openJobQueue(config, logger);
-  const erasure = erasureEffects({ store, keyStore, projections, projectors: PROJECTORS, queue: jobs });
+  const erasure = erasureEffects({ store, keyStore, projections, projectors: PROJECTORS, queue: jobs, forgetAccount: identity.forgetAccount });
   const compliance = { store, keyStore, readDb: readDb.db, erasure, kinds: RECORD_RESOURCES.map((r) => r.kind) };
   const stopHostedJobs = await hostApiJobs(config, logger, jobs, { config, logger, queue: jobs, compliance, readModel });
   const reactions = await followReactions({ store, queue: jobs, db: identityDb, reactions: JOB_REACTIONS, logger });

@@ -59,6 +59,7 @@ const userDirectory = (db: Database.Database) => {
   const byId = db.prepare('SELECT * FROM directory_users WHERE user_id = ?');
   const status = db.prepare('UPDATE directory_users SET status = ? WHERE user_id = ?');
   const drop = db.prepare("DELETE FROM directory_users WHERE user_id = ? AND status = 'pending'");
+  const forget = db.prepare("UPDATE directory_users SET email_hash = 'erased:' || user_id, password_hash = '', status = 'deactivated' WHERE user_id = ?");
   const page = db.prepare("SELECT user_id FROM directory_users WHERE tenant_id = ? AND user_id > ? AND status != 'pending' ORDER BY user_id LIMIT ?").pluck();
   return {
     /** Reserves the email for a new user (status `pending`); 409 `email_taken` when another user has it. */
@@ -73,6 +74,11 @@ const userDirectory = (db: Database.Database) => {
     /** Drops a reservation whose events could not be appended. */
     releaseUser: (userId: string): void => void drop.run(userId),
     setUserStatus: (userId: string, next: UserStatus): void => void status.run(next, userId),
+    /**
+     * An erased user: their email's hash leaves the directory (nobody can sign in with it, and it
+     * may be given to a new user), their password hash is dropped and the account is deactivated.
+     */
+    forgetUser: (userId: string): void => void forget.run(userId),
     userByEmailHash: (emailHash: string): UserEntry | undefined => userOf(byEmail.get(emailHash) as UserRow | undefined),
     userById: (userId: string): UserEntry | undefined => userOf(byId.get(userId) as UserRow | undefined),
     /** Up to `limit` ids of the tenant's users after `afterId`, by id (reservations left out). */

@@ -15,10 +15,13 @@ export type ErasureEffectsDeps = {
   projections: Pick<ProjectionRunner, 'waitForPosition'>;
   projectors: readonly Projector[];
   queue: Pick<JobQueue, 'removeWhere'>;
+  /** Closes a user's account (identity); a process without the directory has no accounts to close. */
+  forgetAccount?: ErasureEffects['forgetAccount'];
 };
 
 export const erasureEffects = (deps: ErasureEffectsDeps): ErasureEffects => ({
   awaitScrub: scrubWaiter(deps.projections, scrubbingProjections(deps.projectors)),
   removeJobs: (subjectId) => deps.queue.removeWhere(jobNamesSubject(subjectId)),
   recordsNaming: (tenantId, subjectId) => recordsNaming(deps, tenantId, subjectId),
+  forgetAccount: deps.forgetAccount ?? (async () => undefined),
 });

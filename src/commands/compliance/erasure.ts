@@ -1,6 +1,7 @@
 /**
  * The whole erasure (issue 7): shred the key and record `PersonalDataErased` (`eraseSubject`),
- * then wait for the read models to scrub, remove queued jobs naming the subject, find the records
+ * then wait for the read models to scrub, remove queued jobs naming the subject, close the account
+ * of a user who is the subject, find the records
  * that held data about them, and keep an `ErasureCertificate` in the subject's stream. The effects
  * outside the log arrive as a port, so a job and a route run the same process. A retry (or a second
  * request) answers the certificate already kept.
@@ -23,6 +24,8 @@ export type ErasureEffects = {
   removeJobs: (subjectId: string) => Promise<number>;
   /** The tenant's records (other than compliance's own) whose events named the subject. */
   recordsNaming: (tenantId: string, subjectId: string) => Promise<AffectedRecord[]>;
+  /** When the subject is a user of the tenant: closes the account (no sign-in by their email, sessions ended). */
+  forgetAccount: (tenantId: string, subjectId: string) => Promise<void>;
 };
 
 export type ErasureDeps = CommandDeps & { erasure: ErasureEffects };
@@ -41,6 +44,7 @@ export const erasureCertificateOf = async (deps: CommandDeps, tenantId: string, 
 const certify = async (deps: ErasureDeps, subjectId: string, position: bigint, context: CommandContext) => {
   const readModels = await deps.erasure.awaitScrub(position);
   const jobsRemoved = await deps.erasure.removeJobs(subjectId);
+  await deps.erasure.forgetAccount(context.tenantId, subjectId);
   const records = await deps.erasure.recordsNaming(context.tenantId, subjectId);
   const certificateId = commandIdFor(context.tenantId, `erasure-certificate:${context.commandId}`);
   return { certificateId, readModels, jobsRemoved, records, certifiedAt: context.now.toISOString() };

@@ -32,6 +32,8 @@ export type Identity = {
   sessions: OAuthSessions;
   /** Invitation acceptance and password resets (`/api/public/…`). */
   publicRoutes: Router;
+  /** Closes the account of an erased user of the tenant (nothing when the subject is no user there). */
+  forgetAccount: (tenantId: string, subjectId: string) => Promise<void>;
 };
 
 /** Opens identity; call after `openSigningKeys` (the provider signs with the current key). */
@@ -60,6 +62,11 @@ export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
     oauth: oauthRoutes({ provider, login, jwks: () => deps.signingKeys.jwks() }),
     sessions,
     publicRoutes: publicIdentityRoutes({ ...deps, directory, clock: () => new Date(), revokeSessionsOf: sessions.revokeAccount }),
+    forgetAccount: async (tenantId, subjectId) => {
+      if (directory.userById(subjectId)?.tenantId !== tenantId) return;
+      directory.forgetUser(subjectId);
+      await sessions.revokeAccount(subjectId);
+    },
     close: async () => void (await redis?.quit()),
   };
 };

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { call, tokenFor } from '../../support/http.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { createTenant, createUserIn } from '../../support/tenant.js';
+import { logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
+import { createTenant, createUserIn, PASSWORD } from '../../support/tenant.js';
 
 describe('GET /api/admin/users', () => {
   let server: TestServer;
@@ -76,6 +77,18 @@ describe('GET /api/admin/users', () => {
       expect(res.body.erasedFields).to.have.members(['email', 'name']);
       const listed = (await get('/api/admin/users?limit=200')).body.data.find((u: { id: string }) => u.id === ids[2]);
       expect(listed).to.include({ email: null, name: null });
+    });
+
+    it('closes an erased user\'s account: no sign-in with their email and password, their sessions ended, the email free for a new user', async () => {
+      const before = await logIn(server, 'dee@acme.example', PASSWORD);
+      expect(before.status).to.equal(200);
+      const erased = await call(server, 'POST', `/api/compliance/subjects/${ids[3]}/erase`, { token: admin, body: { reason: 'art. 17 request' } });
+      expect(erased.status, JSON.stringify(erased.body)).to.equal(200);
+      expect((await signIn(await startAuthorization(server), 'dee@acme.example', PASSWORD)).status).to.equal(401);
+      expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: before.body.refresh_token! })).status).to.equal(400);
+      const api = await call(server, 'GET', '/sales/contacts', { token: before.body.access_token });
+      expect([api.status, api.body.code]).to.deep.equal([403, 'user_deactivated']);
+      await createUserIn(server, admin, 'dee@acme.example', ['sales_rep']);
     });
   });
 });
