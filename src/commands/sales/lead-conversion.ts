@@ -12,6 +12,7 @@ import { fold } from '../decider.js';
 import { childCommandIdFor, recordIdFor } from '../event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../handle.js';
 import { streamName } from '../../events/log/stream-name.js';
+import { SubjectErasedError } from '../../events/personal-data/errors.js';
 import { readableEvent } from '../../events/personal-data/read.js';
 import type { JsonObject } from '../../events/log/port.js';
 import type { SalesConfig } from '../../events/sales/config.js';
@@ -78,9 +79,17 @@ export const conversionContact = async (deps: CommandDeps, request: ConvertLeadI
   return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(state.fields, null) };
 };
 
+/** An erased person is not made a contact (it would be one without a name or an email, under their erased subject). */
+const assertNotErased = async (deps: CommandDeps, tenantId: string, leadId: string): Promise<void> => {
+  const lead = await leadState(deps, tenantId, leadId);
+  if (lead.status === 'none' || lead.status === 'converted' || !lead.subjectId) return;
+  if (deps.keyStore.isErased(tenantId, lead.subjectId)) throw new SubjectErasedError(tenantId, lead.subjectId);
+};
+
 /** Converts the lead and creates its contact (+ account) (+ opportunity); answers their ids and the last position. */
 export const convertLead = async (deps: CommandDeps, { request, opportunity, config }: ConvertLeadInput): Promise<ConversionResult> => {
   const { context } = request;
+  await assertNotErased(deps, context.tenantId, request.id);
   const command: LeadCommand = { type: 'ConvertLead', ids: idsOf(context.commandId), withOpportunity: opportunity !== undefined };
   const results: CommandResult[] = [await handleCommand(deps, leadAggregate, { ...request, command })];
   const { conversion, fields, subjectId, ownerId } = await convertedLead(deps, context.tenantId, request.id);

@@ -184,6 +184,16 @@ describe('/sales/leads', () => {
       expect((await get(`/sales/contacts/${contactId}`)).body).to.include(personal);
       expect((await get(`/sales/leads/${id}?asOf=0`)).body).to.include(personal);
     });
+
+    it('refuses to convert a lead whose person was erased (409 subject_erased), writing nothing', async () => {
+      const id = await newLead();
+      const { subjectId } = (await get(`/sales/leads/${id}`)).body;
+      expect((await post(`/api/compliance/subjects/${subjectId}/erase`, { reason: 'GDPR art. 17' })).status).to.equal(200);
+      const before = await head();
+      const refused = await post(`/sales/leads/${id}/convert`, { opportunity: { name: 'Deal', amount: { amount: 100, currency: 'EUR' } } });
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'subject_erased']);
+      expect(await head()).to.equal(before);
+    });
   });
 
   describe('GET /sales/leads/:id/history', () => {
