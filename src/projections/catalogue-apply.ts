@@ -110,8 +110,10 @@ const recordEvent = (t: Target, event: ProjectedEvent): void => {
   const { data } = event;
   switch (name) {
     case undefined: {
+      // An own event's effect copies its personal values under their own names (`outcome`): an
+      // erased one arrives as null and stays a null field, as the scrub of a live row leaves it.
       const changes = effectOf(t.shape.kind, event.type, data);
-      return changes ? updated(t, { changes }, []) : undefined;
+      return changes ? updated(t, { changes }, event.erased.map((path) => `changes.${path}`)) : undefined;
     }
     case 'Created':
       return created(t, data);

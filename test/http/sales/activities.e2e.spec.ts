@@ -165,6 +165,11 @@ describe('/sales/activities', () => {
       expect(past).to.include({ subject: null, outcome: null, activityStatus: 'completed' });
       const refused = await send('POST', '/sales/activities', { kind: 'note', subject: 'More on Bo', linkedTo });
       expect([refused.status, refused.body.code]).to.deep.equal([409, 'subject_erased']);
+      // A rebuild from the log reads the same as the scrubbed row.
+      const ticket = await server().projections.rebuild('sales.activity');
+      expect(await ticket.done).to.equal('swapped');
+      const rebuilt = (await get(`/sales/activities/${id}`)).body;
+      expect(rebuilt).to.deep.equal(activity);
     });
 
     it('lets a sales rep change only their own activities (403 otherwise)', async () => {
