@@ -55,11 +55,16 @@ const metadataOf = (entry: ClientEntry): AdapterPayload => ({
   token_endpoint_auth_method: 'client_secret_basic',
 });
 
-/** The `Client` model's adapter: integration clients from the directory; nothing is ever written. */
+/**
+ * The `Client` model's adapter: integration clients from the directory; nothing is ever written.
+ * A revoked client, or one of a suspended (or offboarded) organization, does not exist for the
+ * provider: its token requests get `invalid_client`.
+ */
 export const integrationClients = (directory: Directory): Adapter => ({
   find: async (id) => {
     const entry = directory.client(id);
-    return entry?.status === 'active' ? metadataOf(entry) : undefined;
+    const usable = entry?.status === 'active' && directory.tenant(entry.tenantId)?.status !== 'suspended';
+    return usable ? metadataOf(entry) : undefined;
   },
   upsert: async () => undefined,
   findByUid: async () => undefined,

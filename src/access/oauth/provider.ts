@@ -80,10 +80,17 @@ const loadExistingGrant = (resource: string) => async (ctx: KoaContextWithOIDC) 
   return grant;
 };
 
-/** The default prompts, but `crm-web` is first-party: no consent screen even though it is a native client. */
+/**
+ * The default prompts, but `crm-web` is first-party: no consent screen even though it is a native
+ * client. A session whose account may no longer sign in (deactivated, its organization suspended:
+ * `findAccount` finds nobody) asks for a new sign-in, which then says why it is refused.
+ */
 const prompts = () => {
   const policy = interactionPolicy.base();
   policy.get('consent')!.checks.remove('native_client_prompt');
+  const unusable = new interactionPolicy.Check('account_unusable', 'The signed-in account may no longer sign in', (ctx) =>
+    (ctx.oidc.session?.accountId && !ctx.oidc.account ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT));
+  policy.get('login')!.checks.add(unusable, 0);
   return policy;
 };
 

@@ -66,8 +66,28 @@ const render = (ctx: Context, csrf: string, extra: { email?: string; error?: str
   ctx.body = loginPage({ action: `${OAUTH_PATH}/interaction/${uid}/login`, uid, csrf, ...extra });
 };
 
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+type MissingScopes = { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+
+/**
+ * `crm-web` is the only client that signs users in, and it is first-party: a consent prompt (an
+ * OpenID scope its grant lacks, e.g. `openid`) is granted without a screen.
+ */
+const grantConsent = async (provider: Provider, ctx: Context, interaction: Interaction): Promise<void> => {
+  const { prompt, params, session, grantId } = interaction;
+  const grant = (grantId ? await provider.Grant.find(grantId) : undefined)
+    ?? new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
+  const missing = prompt.details as MissingScopes;
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+  const consent = { grantId: await grant.save() };
+  await provider.interactionFinished(ctx.req, ctx.res, { consent }, { mergeWithLastSubmission: true });
+  ctx.respond = false;
+};
+
 const showForm = (deps: OAuthRouteDeps) => async (ctx: Context) => {
-  await interactionOf(deps.provider, ctx);
+  const interaction = await interactionOf(deps.provider, ctx);
+  if (interaction.prompt.name === 'consent' && interaction.session?.accountId) return grantConsent(deps.provider, ctx, interaction);
   const csrf = randomBytes(24).toString('base64url');
   ctx.cookies.set(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: `${OAUTH_PATH}/interaction/${ctx.params.uid}`, overwrite: true });
   render(ctx, csrf);

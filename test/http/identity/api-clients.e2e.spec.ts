@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { call, tokenFor } from '../../support/http.js';
 import { decodeJwt } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { createTenant, platformToken } from '../../support/tenant.js';
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
@@ -68,6 +69,19 @@ describe('/api/admin/clients and POST /oauth/token (client_credentials)', () => 
     for (const file of readdirSync(server.dataDir).filter((f) => f.includes('.db'))) {
       expect(readFileSync(join(server.dataDir, file)).toString('latin1'), file).not.to.include(created.body.clientSecret);
     }
+  });
+
+  it('gives no tokens to the clients of a suspended organization (401 invalid_client), and again once it is reactivated', async () => {
+    const orgAdmin = await createTenant(server, 'umbrella');
+    const root = await platformToken(server);
+    const { body } = await call(server, 'POST', '/api/admin/clients', { token: orgAdmin, body: { name: 'Umbrella ERP', roles: ['sales_rep'] } });
+    const credentials = basic(body.clientId, body.clientSecret);
+    expect((await clientToken(credentials)).status).to.equal(200);
+    expect((await call(server, 'POST', '/api/superadmin/organizations/umbrella/suspend', { token: root, body: { reason: 'unpaid' } })).status).to.equal(200);
+    const refused = await clientToken(credentials);
+    expect([refused.status, refused.body.error]).to.deep.equal([401, 'invalid_client']);
+    expect((await call(server, 'POST', '/api/superadmin/organizations/umbrella/reactivate', { token: root })).status).to.equal(200);
+    expect((await clientToken(credentials)).status).to.equal(200);
   });
 
   it('lets only a tenant admin register clients (403), with tenant roles only (400)', async () => {

@@ -107,6 +107,19 @@ describe('OAuth 2.0 authorization server', () => {
     });
   });
 
+  describe('GET /oauth/auth with scope openid', () => {
+    it('completes without a consent screen (a first-party client) and answers an ID token beside the access token', async () => {
+      const auth = await startAuthorization(server, { scope: 'openid api' });
+      const landed = await signIn(auth, ADMIN.email, ADMIN.password);
+      const code = new URL(landed.location!).searchParams.get('code');
+      expect(code, landed.html.slice(0, 200)).to.be.a('string');
+      const tokens = await tokenRequest(server, { grant_type: 'authorization_code', code: code!, redirect_uri: CALLBACK, code_verifier: auth.verifier });
+      expect(tokens.status).to.equal(200);
+      expect(decodeJwt(tokens.body.id_token!).payload).to.include({ iss: server.config.publicUrl, aud: 'crm-web' });
+      expect((await call(server, 'GET', '/sales/contacts', { token: tokens.body.access_token })).status).to.equal(200);
+    });
+  });
+
   describe('POST /oauth/token (refresh_token)', () => {
     it('rotates the refresh token; reusing an old one revokes the whole family', async () => {
       const { body } = await logIn(server, ADMIN.email, ADMIN.password);
@@ -180,6 +193,21 @@ describe('OAuth 2.0 authorization server', () => {
       expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! })).body.error).to.equal('invalid_grant');
       await call(server, 'POST', '/api/superadmin/organizations/initech/reactivate', { token: platform });
       expect((await call(server, 'GET', '/sales/contacts', { token: body.access_token })).status).to.equal(200);
+    });
+
+    it('asks a browser signed in before the suspension to sign in again, and refuses it there (never a 500)', async () => {
+      const platform = await tokenFor(server, { tenantId: 'platform', actorId: 'root', roles: ['platform_admin'] });
+      const user = { email: 'peter@initrode.example', password: 'tps reports 2001', name: 'Peter' };
+      expect((await call(server, 'POST', '/api/superadmin/organizations', { token: platform, body: { name: 'Initrode', slug: 'initrode', admin: user } })).status).to.equal(201);
+      const auth = await startAuthorization(server);
+      expect((await signIn(auth, user.email, user.password)).location).to.match(/code=/);
+      expect((await call(server, 'POST', '/api/superadmin/organizations/initrode/suspend', { token: platform, body: { reason: 'unpaid invoices' } })).status).to.equal(200);
+      const again = await auth.browser.follow(await auth.browser.send(`/oauth/auth?${new URLSearchParams(auth.query)}`), CALLBACK);
+      expect(again.status).to.equal(200);
+      expect(again.html).to.match(/name="password"/);
+      const refused = await signIn({ ...auth, page: again }, user.email, user.password);
+      expect([refused.status, refused.location]).to.deep.equal([403, undefined]);
+      expect(refused.html).to.match(/organization is suspended/);
     });
   });
 });
