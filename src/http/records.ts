@@ -62,6 +62,8 @@ export type RouteDeps = CommandDeps & {
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
 export const archiveBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } });
+/** The body of a command that takes no input: nothing, or `{}` (anything else is refused like any unknown field). */
+export const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 export const ownerBody = validator<{ ownerId: string }>({ type: 'object', additionalProperties: false, required: ['ownerId'], properties: { ownerId: { type: 'string', minLength: 1, maxLength: 128 } } });
 
 /** A command request (without its command) for the record `ctx.params.id`, with `If-Match`, guarded by the policy's `permission`. */

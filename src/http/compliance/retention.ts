@@ -16,7 +16,7 @@ import { RETENTION_SWEEP_JOB } from '../../jobs/retention-sweep.js';
 import { checkPolicy, retentionStateOf } from '../../queries/compliance/retention.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext } from '../command-context.js';
-import type { RouteDeps } from '../records.js';
+import { emptyBody, type RouteDeps } from '../records.js';
 
 export type RetentionRouteDeps = RouteDeps & { jobs: Pick<JobQueue, 'enqueue'> };
 
@@ -63,6 +63,7 @@ const remove = (deps: RouteDeps) => async (ctx: Context) => {
 const sweep = (deps: RetentionRouteDeps) => async (ctx: Context) => {
   const principal = principalOf(ctx.state);
   authorize(principal, 'compliance.retention:update');
+  emptyBody((ctx.request as { body?: unknown }).body ?? {});
   const sweepId = `retention-sweep.${principal.tenantId}.${randomUUID()}`;
   const { id } = await deps.jobs.enqueue(RETENTION_SWEEP_JOB, { tenantId: principal.tenantId, sweepId }, { id: sweepId });
   ctx.status = 202;

@@ -13,6 +13,7 @@ import { NotFoundError } from '../../errors.js';
 import { ORGANIZATION_AGGREGATE, PLATFORM_TENANT } from '../../events/identity/organization.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext, type Clock } from '../command-context.js';
+import { emptyBody } from '../records.js';
 import { organizationBody, reasonBody } from './schemas.js';
 import { putModules } from './modules.js';
 import { historyRoute } from './history.js';
@@ -50,9 +51,16 @@ const organizationTenant = (principal: Principal, id: string): string => {
   return PLATFORM_TENANT;
 };
 
+/** A suspension carries its reason; a reactivation nothing. */
+const statusChange = (ctx: Context, suspend: boolean) => {
+  if (suspend) return { suspend: true as const, reason: reasonBody(bodyOf(ctx)).reason };
+  emptyBody(bodyOf(ctx) ?? {});
+  return { suspend: false as const };
+};
+
 const changeStatus = (deps: IdentityRouteDeps, suspend: boolean) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'platform.organizations:update');
-  const change = suspend ? { suspend: true as const, reason: reasonBody(bodyOf(ctx)).reason } : { suspend: false as const };
+  const change = statusChange(ctx, suspend);
   answerWrite(ctx, 200, await setOrganizationStatus(deps, ctx.params.id!, change, commandContext(ctx, deps.clock)));
   ctx.body = { ...(ctx.body as object), status: suspend ? 'suspended' : 'active' };
 };

@@ -8,9 +8,10 @@ import { schemaOf } from '../../commands/validate.js';
 import { submission } from '../public/forms.js';
 import { cancelBody, completeBody, rescheduleBody } from '../sales/activities.js';
 import { linkAccountBody, mergeBody } from '../sales/contacts.js';
-import { convertBody, disqualifyBody, qualifyBody, rescoreBody, statusBody } from '../sales/leads.js';
-import { emptyBody as opportunityEmpty, loseBody, reopenBody } from '../sales/opportunities.js';
-import { emptyBody as quoteEmpty, rejectBody } from '../sales/quotes.js';
+import { convertBody, disqualifyBody, qualifyBody, statusBody } from '../sales/leads.js';
+import { loseBody, reopenBody } from '../sales/opportunities.js';
+import { rejectBody } from '../sales/quotes.js';
+import { emptyBody } from '../records.js';
 import { createBody as webFormBody } from '../sales/web-forms.js';
 import { IF_MATCH } from './records.js';
 import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
@@ -34,20 +35,20 @@ const rules = (): Record<string, Rule> => ({
   'POST /sales/leads/:id/status': { summary: 'Set a lead status of the tenant\'s configuration that no rule owns (contacted, nurturing…)', refusals: `422 \`invalid_lead_status\`, ${NOT_CONVERTED}`, body: ['LeadStatusChange', statusBody] },
   'POST /sales/leads/:id/qualify': { summary: 'Qualify a lead (a disqualified one too: it may be converted again)', refusals: NOT_CONVERTED, body: ['LeadQualification', qualifyBody] },
   'POST /sales/leads/:id/disqualify': { summary: 'Disqualify a lead, with a reason', refusals: `422 \`reason_required\`, ${NOT_CONVERTED}`, body: ['LeadDisqualification', disqualifyBody] },
-  'POST /sales/leads/:id/rescore': { summary: 'Score a lead again under the tenant\'s current scoring rules (appends `LeadScored` only when its score or reasons change)', refusals: NOT_CONVERTED, body: ['LeadRescoring', rescoreBody] },
+  'POST /sales/leads/:id/rescore': { summary: 'Score a lead again under the tenant\'s current scoring rules (appends `LeadScored` only when its score or reasons change)', refusals: NOT_CONVERTED, body: ['LeadRescoring', emptyBody] },
   'POST /sales/leads/:id/convert': {
     summary: 'Convert a lead, once: creates its contact, an account for its company and optionally an opportunity',
     refusals: '409 `lead_already_converted`, 409 `lead_disqualified` (qualify it first), 409 `record_archived`',
     body: ['LeadConversion', convertBody],
     answer: json(CONVERSION, 'The ids of the records created'),
   },
-  'POST /sales/opportunities/:id/win': { summary: 'Win an open opportunity (its weighted amount becomes the whole amount)', refusals: OPEN_DEAL, body: ['OpportunityWin', opportunityEmpty] },
+  'POST /sales/opportunities/:id/win': { summary: 'Win an open opportunity (its weighted amount becomes the whole amount)', refusals: OPEN_DEAL, body: ['OpportunityWin', emptyBody] },
   'POST /sales/opportunities/:id/lose': { summary: 'Lose an open opportunity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_DEAL}`, body: ['OpportunityLoss', loseBody] },
   'POST /sales/opportunities/:id/reopen': { summary: 'Reopen a won or lost opportunity at a stage of its pipeline', refusals: '409 `opportunity_open`, 422 `invalid_stage`, 409 `record_archived`', body: ['OpportunityReopening', reopenBody] },
-  'POST /sales/quotes/:id/send': { summary: 'Send a draft quote (numbered, for an opportunity or account); schedules its expiry', refusals: '409 `quote_not_draft`, 422 `party_required`, 422 `valid_until_past`', body: ['QuoteSending', quoteEmpty] },
-  'POST /sales/quotes/:id/accept': { summary: 'Accept a sent, still valid quote; the acceptance reactor wins its opportunity and rejects its open siblings', refusals: '409 `quote_not_sent`, 409 `quote_expired`, 409 `opportunity_closed` (its opportunity is lost: reopen it first)', body: ['QuoteAcceptance', quoteEmpty] },
+  'POST /sales/quotes/:id/send': { summary: 'Send a draft quote (numbered, for an opportunity or account); schedules its expiry', refusals: '409 `quote_not_draft`, 422 `party_required`, 422 `valid_until_past`', body: ['QuoteSending', emptyBody] },
+  'POST /sales/quotes/:id/accept': { summary: 'Accept a sent, still valid quote; the acceptance reactor wins its opportunity and rejects its open siblings', refusals: '409 `quote_not_sent`, 409 `quote_expired`, 409 `opportunity_closed` (its opportunity is lost: reopen it first)', body: ['QuoteAcceptance', emptyBody] },
   'POST /sales/quotes/:id/reject': { summary: 'Reject a draft or sent quote, with a reason', refusals: '409 `quote_closed`, 422 `reason_required`', body: ['QuoteRejection', rejectBody] },
-  'POST /sales/quotes/:id/revise': { summary: 'Revise a sent, rejected or expired quote: a draft of the next revision, same number', refusals: '409 `quote_not_revisable`', body: ['QuoteRevision', quoteEmpty] },
+  'POST /sales/quotes/:id/revise': { summary: 'Revise a sent, rejected or expired quote: a draft of the next revision, same number', refusals: '409 `quote_not_revisable`', body: ['QuoteRevision', emptyBody] },
   'POST /sales/contacts/:id/merge': { summary: 'Merge a duplicate contact into this one: it fills the fields this one lacks, then is archived', refusals: '422 `merge_into_itself`, 409 `contact_merged`, 404 for an unknown loser', body: ['ContactMerge', mergeBody] },
   'POST /sales/contacts/:id/accounts': {
     summary: 'Link a contact to an account with roles of the tenant\'s configuration (`primary` also sets its `accountId`); relinking replaces the roles, the same link again appends nothing',

@@ -16,7 +16,7 @@ import { leadKind } from '../../events/sales/lead.js';
 import { MONEY_SCHEMA, type Money } from '../../events/sales/money.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
-import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 import { uniquely } from '../uniqueness.js';
 
 const REASON = { type: 'string', minLength: 1, maxLength: 500 };
@@ -33,7 +33,6 @@ export const convertBody = validator<{ opportunity?: { name: string; amount: Mon
   },
 });
 
-export const rescoreBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 
 export const statusBody = validator<{ status: string }>({
   type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', minLength: 1, maxLength: 50 } },
@@ -72,7 +71,7 @@ const changeStatus = (deps: RouteDeps) => async (ctx: Context) => {
 };
 
 const rescore = (deps: RouteDeps) => async (ctx: Context) => {
-  rescoreBody(bodyOf(ctx));
+  emptyBody(bodyOf(ctx));
   const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
   return sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'RescoreLead', config });
 };

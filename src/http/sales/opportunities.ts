@@ -10,7 +10,7 @@ import { validator } from '../../commands/validate.js';
 import { opportunityKind } from '../../events/sales/opportunity.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
-import { sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+import { emptyBody, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
 export const loseBody = validator<{ reason: string }>({
   type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
@@ -18,7 +18,6 @@ export const loseBody = validator<{ reason: string }>({
 export const reopenBody = validator<{ stage: string }>({
   type: 'object', additionalProperties: false, required: ['stage'], properties: { stage: { type: 'string', minLength: 1, maxLength: 50 } },
 });
-export const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body ?? {};
 

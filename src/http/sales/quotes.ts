@@ -19,9 +19,8 @@ import { reactToAcceptance, scheduleExpiry } from '../../jobs/sales/quotes.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
-import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
-export const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 export const rejectBody = validator<{ reason: string }>({
   type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
 });

@@ -9,6 +9,7 @@ import { projectorNamed } from '../../projections/all.js';
 import type { ProjectionRunner } from '../../projections/runner.js';
 import type { ProjectionStatus } from '../../projections/status.js';
 import { principalOf } from '../authenticate.js';
+import { emptyBody } from '../records.js';
 
 /** Positions as numbers (the API's `position` everywhere), times as ISO strings. */
 export const statusJson = (s: ProjectionStatus) => ({
@@ -29,6 +30,7 @@ const list = (runner: ProjectionRunner) => async (ctx: Context) => {
 
 const rebuild = (runner: ProjectionRunner) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'platform.projections:rebuild');
+  emptyBody((ctx.request as { body?: unknown }).body ?? {});
   const { name } = projectorNamed(ctx.params.name!);
   const ticket = await runner.rebuild(name);
   ctx.status = 202;

@@ -72,6 +72,8 @@ describe('/api/compliance/retention-policies', () => {
       const started = await call(session.server(), 'POST', '/api/compliance/retention-policies/sweep', { token: session.admin() });
       expect(started.status).to.equal(202);
       expect(started.body.sweepId).to.match(/^retention-sweep\.acme\./);
+      const unknown = await call(session.server(), 'POST', '/api/compliance/retention-policies/sweep', { token: session.admin(), body: { now: '2031-01-01T00:00:00Z' } });
+      expect([unknown.status, unknown.body.code]).to.deep.equal([400, 'validation_failed']);
     });
   });
 });

@@ -80,6 +80,7 @@ describe('/api/admin/clients and POST /oauth/token (client_credentials)', () => 
     expect((await call(server, 'POST', '/api/superadmin/organizations/umbrella/suspend', { token: root, body: { reason: 'unpaid' } })).status).to.equal(200);
     const refused = await clientToken(credentials);
     expect([refused.status, refused.body.error]).to.deep.equal([401, 'invalid_client']);
+    expect((await call(server, 'POST', '/api/superadmin/organizations/umbrella/reactivate', { token: root, body: { reason: 'x' } })).status).to.equal(400);
     expect((await call(server, 'POST', '/api/superadmin/organizations/umbrella/reactivate', { token: root })).status).to.equal(200);
     expect((await clientToken(credentials)).status).to.equal(200);
   });

@@ -13,8 +13,9 @@ import { submission } from '../../../src/http/public/forms.js';
 import { cancelBody, completeBody, overdueQuery, rescheduleBody } from '../../../src/http/sales/activities.js';
 import { mergeBody } from '../../../src/http/sales/contacts.js';
 import { convertBody, disqualifyBody, qualifyBody, statusBody } from '../../../src/http/sales/leads.js';
-import { emptyBody as opportunityEmpty, loseBody, reopenBody } from '../../../src/http/sales/opportunities.js';
-import { emptyBody as quoteEmpty, rejectBody } from '../../../src/http/sales/quotes.js';
+import { loseBody, reopenBody } from '../../../src/http/sales/opportunities.js';
+import { rejectBody } from '../../../src/http/sales/quotes.js';
+import { emptyBody } from '../../../src/http/records.js';
 import { REPORTS } from '../../../src/http/sales/reports.js';
 import { createBody as webFormBody } from '../../../src/http/sales/web-forms.js';
 import { salesConfigValidators } from '../../../src/commands/sales/config.js';
@@ -80,10 +81,10 @@ describe('API documentation', () => {
     const SALES_ROUTES: Array<[string, ((input: unknown) => unknown) | null]> = [
       ['POST /sales/leads/:id/status', statusBody], ['POST /sales/leads/:id/qualify', qualifyBody],
       ['POST /sales/leads/:id/disqualify', disqualifyBody], ['POST /sales/leads/:id/convert', convertBody],
-      ['POST /sales/opportunities/:id/win', opportunityEmpty], ['POST /sales/opportunities/:id/lose', loseBody],
+      ['POST /sales/opportunities/:id/win', emptyBody], ['POST /sales/opportunities/:id/lose', loseBody],
       ['POST /sales/opportunities/:id/reopen', reopenBody],
-      ['POST /sales/quotes/:id/send', quoteEmpty], ['POST /sales/quotes/:id/accept', quoteEmpty],
-      ['POST /sales/quotes/:id/reject', rejectBody], ['POST /sales/quotes/:id/revise', quoteEmpty],
+      ['POST /sales/quotes/:id/send', emptyBody], ['POST /sales/quotes/:id/accept', emptyBody],
+      ['POST /sales/quotes/:id/reject', rejectBody], ['POST /sales/quotes/:id/revise', emptyBody],
       ['POST /sales/contacts/:id/merge', mergeBody],
       ['POST /sales/activities/:id/complete', completeBody], ['POST /sales/activities/:id/reschedule', rescheduleBody],
       ['POST /sales/activities/:id/cancel', cancelBody], ['GET /sales/activities/overdue', null],

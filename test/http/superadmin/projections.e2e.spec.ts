@@ -65,8 +65,9 @@ describe('/api/superadmin/projections', () => {
       expect(next.body.data).to.have.length(CONTACTS - 50);
     });
 
-    it('answers 404 for an unknown projection and 403 to a tenant admin', async () => {
+    it('answers 404 for an unknown projection, 403 to a tenant admin and 400 to a body with fields', async () => {
       expect((await call(server, 'POST', '/api/superadmin/projections/nope/rebuild', { token: operator })).status).to.equal(404);
+      expect((await call(server, 'POST', '/api/superadmin/projections/sales.contact/rebuild', { token: operator, body: { from: 5 } })).status).to.equal(400);
       expect((await call(server, 'POST', '/api/superadmin/projections/sales.contact/rebuild', { token: admin })).status).to.equal(403);
     });
   });
