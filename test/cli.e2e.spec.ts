@@ -62,7 +62,7 @@ describe('npm run crm', function () {
     const env = { DATA_DIR: dataDir, CRM_MASTER_KEY: old.toString('base64'), CRM_NEW_MASTER_KEY: next.toString('base64') };
     const { code, stdout } = await run(['keys', 'rotate-master'], env);
     expect(code).to.equal(0);
-    expect(JSON.parse(stdout)).to.deep.equal({ rotated: 1, previousMasterKeyId: masterKeyId(old), masterKeyId: masterKeyId(next) });
+    expect(JSON.parse(stdout)).to.deep.equal({ rotated: 1, signingKeys: 0, previousMasterKeyId: masterKeyId(old), masterKeyId: masterKeyId(next) });
     expect(stdout).not.to.contain(next.toString('base64'));
     const reopened = openKeyStore(join(dataDir, 'keys.db'), next);
     expect(reopened.existingKey('acme', 'subject-1')).to.deep.equal(minted);
@@ -70,6 +70,28 @@ describe('npm run crm', function () {
     const refused = await run(['keys', 'rotate-master'], { DATA_DIR: dataDir, CRM_MASTER_KEY: next.toString('base64') });
     expect(refused.code).to.equal(2);
     expect(refused.stderr).to.contain('new_master_key_required');
+  });
+
+  it('keys rotate-master (development key file) leaves a data directory the server starts on, tokens verifying', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'crm-cli-rotate-'));
+    const env = { DATA_DIR: own, PORT: '0', PUBLIC_URL: 'http://crm.test', LOG_LEVEL: 'silent' };
+    try {
+      await (await startServer(loadConfig(env), createLogger('silent'))).stop(); // a signing key sealed under the first key
+      const rotated = await run(['keys', 'rotate-master'], env);
+      expect(rotated.code, rotated.stderr).to.equal(0);
+      expect(JSON.parse(rotated.stdout)).to.include({ signingKeys: 1 });
+      const issued = await run(['tokens', 'issue', '--tenant', 'acme', '--actor', 'ops-1', '--roles', 'tenant_admin'], env);
+      expect(issued.code, issued.stderr).to.equal(0);
+      const server = await startServer(loadConfig(env), createLogger('silent'));
+      try {
+        const res = await fetch(`${server.url}/sales/contacts`, { headers: { Authorization: `Bearer ${JSON.parse(issued.stdout).accessToken}` } });
+        expect(res.status).to.equal(200);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('tokens issue prints an access token the server accepts; keys rotate-signing keeps it valid', async () => {

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type CryptoKey, type JWK } from 'jose';
 import { seal, unseal } from '../events/personal-data/cipher.js';
+import { PersonalDataIntegrityError } from '../events/personal-data/errors.js';
 
 export const SIGNING_ALGORITHM = 'ES256';
 
@@ -42,6 +43,32 @@ const privateJwkOf = (row: Row, masterKey: Buffer): JWK => JSON.parse(unseal(mas
 
 const loadKey = async (row: Row, masterKey: Buffer): Promise<SigningKey> =>
   ({ kid: row.kid, privateKey: (await importJWK(privateJwkOf(row, masterKey), SIGNING_ALGORITHM)) as CryptoKey });
+
+const sealedUnder = (key: Buffer, row: Row): boolean => {
+  try {
+    unseal(key, AD, row.sealed_private);
+    return true;
+  } catch (error) {
+    if (error instanceof PersonalDataIntegrityError) return false;
+    throw error;
+  }
+};
+
+/**
+ * Part of a master-key rotation: seals every signing key under `next` instead of `current`, in one
+ * transaction; a key already sealed under `next` (a rotation resumed after a crash) is left as it
+ * is. Answers how many were sealed again.
+ */
+export const resealSigningKeys = (db: Database.Database, current: Buffer, next: Buffer): number => {
+  db.exec(SCHEMA);
+  const update = db.prepare('UPDATE signing_keys SET sealed_private = ? WHERE kid = ?');
+  const rows = db.prepare('SELECT * FROM signing_keys');
+  return db.transaction(() => {
+    const stale = (rows.all() as Row[]).filter((row) => !sealedUnder(next, row));
+    for (const row of stale) update.run(seal(next, AD, unseal(current, AD, row.sealed_private)), row.kid);
+    return stale.length;
+  }).immediate();
+};
 
 /**
  * The newest signing key as a private JWK (with `kid`, `alg`, `use`), for the OAuth server's

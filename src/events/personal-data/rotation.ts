@@ -1,6 +1,8 @@
 /**
  * Master-key rotation (`npm run crm -- keys rotate-master`): every live data key is re-wrapped
- * under the new master key in one transaction of the key store. Stop the servers first: a process
+ * under the new master key in one transaction of the key store, then every token signing key is
+ * sealed again under it in one transaction of `identity.db` (a rotation that died between the two
+ * finishes the second when run again). Stop the servers first: a process
  * still holding the old master key refuses to mint keys afterwards (`master_key_mismatch`).
  *
  * With `CRM_MASTER_KEY` set, the new key comes from `CRM_NEW_MASTER_KEY` and the operator puts it
@@ -13,6 +15,8 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
 import { InvalidInputError } from '../../errors.js';
+import { openIdentityDb } from '../../access/identity-db.js';
+import { resealSigningKeys } from '../../access/signing-keys.js';
 import { KEY_BYTES } from './cipher.js';
 import { MasterKeyMismatchError } from './errors.js';
 import { openKeyStore } from './key-store.js';
@@ -27,7 +31,7 @@ import {
   type WarnLogger,
 } from './master-key.js';
 
-export type RotationResult = { rotated: number; previousMasterKeyId: string; masterKeyId: string; keyFile?: string };
+export type RotationResult = { rotated: number; signingKeys: number; previousMasterKeyId: string; masterKeyId: string; keyFile?: string };
 
 const parseNewKey = (raw: string | undefined): Buffer | undefined => {
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -44,6 +48,15 @@ const rewrap = (keysFile: string, current: Buffer, next: Buffer): number => {
     return keys.rotateMaster(next);
   } finally {
     keys.close();
+  }
+};
+
+const resealIn = (dataDir: string, current: Buffer, next: Buffer): number => {
+  const db = openIdentityDb(join(dataDir, 'identity.db'));
+  try {
+    return resealSigningKeys(db, current, next);
+  } finally {
+    db.close();
   }
 };
 
@@ -65,17 +78,19 @@ const rotateKeyFile = (dataDir: string, keysFile: string, logger: WarnLogger): R
   const stagedKey = readKeyFile(staged);
   if (stagedKey && wraps(keysFile, stagedKey)) {
     const previous = readKeyFile(file);
+    const signingKeys = previous ? resealIn(dataDir, previous, stagedKey) : 0;
     promoteKeyFile(dataDir, staged, file);
     const id = masterKeyId(stagedKey);
-    return { rotated: 0, previousMasterKeyId: previous ? masterKeyId(previous) : id, masterKeyId: id, keyFile: file };
+    return { rotated: 0, signingKeys, previousMasterKeyId: previous ? masterKeyId(previous) : id, masterKeyId: id, keyFile: file };
   }
   if (existsSync(staged)) unlinkSync(staged);
   const current = resolveMasterKey({ dataDir, nodeEnv: 'development' }, logger);
   const next = randomBytes(KEY_BYTES);
   writeKeyFile(dataDir, staged, next);
   const rotated = rewrap(keysFile, current, next);
+  const signingKeys = resealIn(dataDir, current, next);
   promoteKeyFile(dataDir, staged, file);
-  return { rotated, previousMasterKeyId: masterKeyId(current), masterKeyId: masterKeyId(next), keyFile: file };
+  return { rotated, signingKeys, previousMasterKeyId: masterKeyId(current), masterKeyId: masterKeyId(next), keyFile: file };
 };
 
 /** Rotates the master key configured for `config` (see the module comment for where keys live). */
@@ -89,6 +104,7 @@ export const rotateMasterKey = (config: Config, newKeyText: string | undefined, 
     throw new InvalidInputError('new_master_key_required', 'Set CRM_NEW_MASTER_KEY (base64 of 32 bytes) to the new master key');
   }
   const current = resolveMasterKey(config, logger);
-  const rotated = rewrap(keysFile, current, next);
-  return { rotated, previousMasterKeyId: masterKeyId(current), masterKeyId: masterKeyId(next) };
+  const rotated = wraps(keysFile, next) ? 0 : rewrap(keysFile, current, next);
+  const signingKeys = resealIn(config.dataDir, current, next);
+  return { rotated, signingKeys, previousMasterKeyId: masterKeyId(current), masterKeyId: masterKeyId(next) };
 };

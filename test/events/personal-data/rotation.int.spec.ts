@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openIdentityDb } from '../../../src/access/identity-db.js';
+import { currentPrivateJwk, openSigningKeys } from '../../../src/access/signing-keys.js';
 import { loadConfig } from '../../../src/config.js';
 import { openKeyStore } from '../../../src/events/personal-data/key-store.js';
 import { masterKeyId, readKeyFile, resolveMasterKey } from '../../../src/events/personal-data/master-key.js';
@@ -27,13 +29,34 @@ describe('keys rotate-master', () => {
     const [k1, k2] = seed(old);
     const config = loadConfig({ DATA_DIR: dir.path, CRM_MASTER_KEY: old.toString('base64') });
     const result = rotateMasterKey(config, next.toString('base64'), recordingLogger());
-    expect(result).to.deep.equal({ rotated: 2, previousMasterKeyId: masterKeyId(old), masterKeyId: masterKeyId(next) });
+    expect(result).to.deep.equal({ rotated: 2, signingKeys: 0, previousMasterKeyId: masterKeyId(old), masterKeyId: masterKeyId(next) });
     const keys = openKeyStore(keysFile(), next);
     expect(keys.existingKey('acme', 's1')).to.deep.equal(k1);
     expect(keys.existingKey('acme', 's2')).to.deep.equal(k2);
     expect(keys.existingKey('acme', 's3')).to.equal('erased');
     keys.close();
     expect(thrown(() => openKeyStore(keysFile(), old)).code).to.equal('master_key_mismatch');
+  });
+
+  it('seals the token signing keys again under the new master key: a server starting with it signs with the same key', async () => {
+    const [old, next] = [newKey(), newKey()];
+    seed(old);
+    const identity = () => openIdentityDb(join(dir.path, 'identity.db'));
+    const before = identity();
+    const signing = await openSigningKeys(before, old);
+    const kid = await signing.rotate(); // two keys: the first one, and the current one
+    before.close();
+    const config = loadConfig({ DATA_DIR: dir.path, CRM_MASTER_KEY: old.toString('base64') });
+    expect(rotateMasterKey(config, next.toString('base64'), recordingLogger())).to.include({ rotated: 2, signingKeys: 2 });
+    const after = identity();
+    try {
+      expect((await openSigningKeys(after, next)).current().kid).to.equal(kid);
+      expect(thrown(() => currentPrivateJwk(after, old)).code).to.equal('personal_data_integrity');
+      // Run again after a crash between the two stores: the data keys are done, the signing keys too.
+      expect(rotateMasterKey(config, next.toString('base64'), recordingLogger())).to.include({ rotated: 0, signingKeys: 0 });
+    } finally {
+      after.close();
+    }
   });
 
   it('with CRM_MASTER_KEY but no CRM_NEW_MASTER_KEY (or a malformed one): refuses and changes nothing', () => {
