@@ -1,10 +1,13 @@
 /**
  * The in-process job runner, used when no REDIS_URL is set: jobs run inside the API process with
  * the same semantics as the BullMQ queue (retries with exponential backoff, delays, per-kind
- * concurrency, dedupe by id, bounded history). Jobs live in memory only: pending jobs are dropped
- * when the process stops (a warning says how many), so this suits single-process deployments.
+ * concurrency, dedupe by id, bounded history), for a single-process deployment. Given a file
+ * (`DATA_DIR/jobs.db` in the server), unfinished jobs are kept there and scheduled again at the
+ * next start (`in-process-store.ts`); without one they live in memory only and are dropped when
+ * the process stops (a warning says how many).
  */
 import type { Logger } from 'pino';
+import { openJobStore, type JobStore, type StoredRow } from './in-process-store.js';
 import { createKinds, logFailedRun, reasonOf, resolveEnqueue, type Kind, type Kinds } from './kinds.js';
 import {
   backoffDelay,
@@ -38,9 +41,11 @@ type Runner = {
   running: Set<Promise<void>>;
   retention: Retention;
   logger: Logger;
+  store: JobStore | undefined;
 };
 
-export type InProcessJobQueueOptions = { logger: Logger; retention?: Retention };
+/** `file`: where unfinished jobs are kept across restarts (memory only without one). */
+export type InProcessJobQueueOptions = { logger: Logger; retention?: Retention; file?: string };
 
 const keyOf = (name: string, id: string): string => `${name}\u0000${id}`;
 
@@ -60,6 +65,7 @@ const prune = (r: Runner, list: Entry[], bound: Retention['completed']): void =>
 };
 
 const finish = (r: Runner, entry: Entry, state: 'completed' | 'failed'): void => {
+  r.store?.remove(entry.name, entry.id);
   entry.state = state;
   entry.finishedAt = Date.now();
   const history = laneOf(r, entry.name).finished[state];
@@ -95,8 +101,10 @@ const failed = (r: Runner, kind: Kind, entry: Entry, error: unknown): void => {
   const final = entry.attemptsMade >= kind.attempts;
   const { id: jobId, attemptsMade, failedReason: reason } = entry;
   logFailedRun(r.logger, { kind: kind.name, jobId, attemptsMade, final, reason });
-  if (final) finish(r, entry, 'failed');
-  else schedule(r, entry, backoffDelay(kind.backoffMs, entry.attemptsMade));
+  if (final) return finish(r, entry, 'failed');
+  const delayMs = backoffDelay(kind.backoffMs, entry.attemptsMade);
+  r.store?.reschedule(entry.name, entry.id, Date.now() + delayMs, entry.attemptsMade);
+  schedule(r, entry, delayMs);
 };
 
 const attempt = async (r: Runner, kind: Kind, entry: Entry): Promise<void> => {
@@ -127,23 +135,34 @@ const pump = (r: Runner, lane: Lane): void => {
   while (lane.running < lane.kind.concurrency && lane.ready.length > 0) run(r, lane, lane.ready.shift()!);
 };
 
+const newEntry = (r: Runner, { name, id, data, attemptsMade }: Omit<StoredRow, 'dueAt'>): Entry => {
+  const entry: Entry = { id, name, data, state: 'waiting', attemptsMade, failedReason: undefined, timer: undefined, finishedAt: 0 };
+  r.entries.set(keyOf(name, id), entry);
+  return entry;
+};
+
 const enqueue = async (r: Runner, name: string, data: JobData, options: EnqueueOptions = {}): Promise<{ id: string }> => {
   r.kinds.assertOpen();
   r.kinds.get(name);
   const { id, delayMs } = resolveEnqueue(options);
-  const key = keyOf(name, id);
-  if (r.entries.has(key)) return { id };
-  const entry: Entry = {
-    id, name, data: JSON.parse(JSON.stringify(data)) as JobData, state: 'waiting',
-    attemptsMade: 0, failedReason: undefined, timer: undefined, finishedAt: 0,
-  };
-  r.entries.set(key, entry);
+  if (r.entries.has(keyOf(name, id))) return { id };
+  const entry = newEntry(r, { name, id, data: JSON.parse(JSON.stringify(data)) as JobData, attemptsMade: 0 });
+  r.store?.put({ name, id, data: entry.data, dueAt: Date.now() + delayMs, attemptsMade: 0 });
   schedule(r, entry, delayMs);
   return { id };
 };
 
+/** Schedules again the jobs a previous run left unfinished (of the kinds registered now). */
+const restore = (r: Runner): void => {
+  for (const row of r.store?.unfinished() ?? []) {
+    if (!r.lanes.has(row.name) || r.entries.has(keyOf(row.name, row.id))) continue;
+    schedule(r, newEntry(r, row), row.dueAt - Date.now());
+  }
+};
+
 const drop = (r: Runner, entry: Entry): void => {
   clearTimeout(entry.timer);
+  r.store?.remove(entry.name, entry.id);
   r.entries.delete(keyOf(entry.name, entry.id));
   const lane = laneOf(r, entry.name);
   without(lane.ready, entry);
@@ -168,7 +187,9 @@ const shutdown = async (r: Runner): Promise<void> => {
   while (r.running.size > 0) await Promise.allSettled([...r.running]);
   const pending = [...r.entries.values()].filter((e) => e.state === 'waiting' || e.state === 'delayed');
   pending.forEach((entry) => clearTimeout(entry.timer));
-  if (pending.length > 0) r.logger.warn({ pending: pending.length }, 'in-process job queue closed; pending jobs are dropped');
+  if (pending.length > 0 && r.store) r.logger.info({ pending: pending.length }, 'in-process job queue closed; pending jobs are kept for the next start');
+  else if (pending.length > 0) r.logger.warn({ pending: pending.length }, 'in-process job queue closed; pending jobs are dropped');
+  r.store?.close();
   r.kinds.advance('closed');
 };
 
@@ -177,6 +198,7 @@ export const createInProcessJobQueue = (options: InProcessJobQueueOptions): JobQ
   const r: Runner = {
     kinds: createKinds(), lanes: new Map(), entries: new Map(),
     running: new Set(), retention: options.retention ?? DEFAULT_RETENTION, logger: options.logger,
+    store: options.file === undefined ? undefined : openJobStore(options.file),
   };
   let closing: Promise<void> | undefined;
   return {
@@ -189,7 +211,9 @@ export const createInProcessJobQueue = (options: InProcessJobQueueOptions): JobQ
     enqueue: (name, data, enqueueOptions) => enqueue(r, name, data, enqueueOptions),
     start: async () => {
       r.kinds.assertOpen();
-      if (r.kinds.advance('started')) r.lanes.forEach((lane) => pump(r, lane));
+      if (!r.kinds.advance('started')) return;
+      restore(r);
+      r.lanes.forEach((lane) => pump(r, lane));
     },
     get: async (name, id) => record(r.entries.get(keyOf(r.kinds.get(name).name, id))),
     remove: async (id) => removeWhere(r, (entry) => entry.id === id) > 0,

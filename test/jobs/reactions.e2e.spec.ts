@@ -80,6 +80,35 @@ describe('job reactions: the log as the outbox', () => {
   });
 });
 
+describe('jobs of the embedded API across a restart (DATA_DIR/jobs.db)', () => {
+  it('fires after the restart a reminder that was pending when the API stopped, once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'crm-jobs-restart-'));
+    try {
+      const first = await startTestServer({ DATA_DIR: dataDir });
+      const token = await tokenFor(first, { tenantId: 'acme', actorId: 'user-admin', roles: ['tenant_admin'] });
+      const contact = (await call(first, 'POST', '/sales/contacts', { token, body: { firstName: 'Bo', lastName: 'Gray', email: 'bo@example.org' } })).body.id;
+      const remindAt = new Date(Date.now() + 1_500).toISOString();
+      const body = { kind: 'task', subject: 'Call Bo', linkedTo: { type: 'contact', id: contact }, dueAt: new Date(Date.now() + 3_600_000).toISOString(), remindAt };
+      const { id } = (await call(first, 'POST', '/sales/activities', { token, body })).body;
+      await first.dispose();
+      const second = await startTestServer({ DATA_DIR: dataDir });
+      try {
+        const reminders = async () => {
+          const history = await call(second, 'GET', `/sales/activities/${id}/history`, { token });
+          return (history.body.data as Array<{ actorId: string }>).filter((e) => e.actorId === 'system:activity-reminder').length;
+        };
+        for (let i = 0; i < 100 && (await reminders()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await reminders()).to.equal(1);
+      } finally {
+        await second.dispose();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the reactions of quotes and activities', () => {
   const recorded = (stream: string, type: string, data: Record<string, unknown>) =>
     ({ id: randomUUID(), stream, type, data, metadata: {}, schemaVersion: 1, revision: 0n, position: 42n, createdAt: new Date() }) as never;
