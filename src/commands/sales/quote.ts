@@ -29,13 +29,14 @@ export type ConfiguredQuoteCommand = RecordCommand & { config: SalesConfig };
 
 /**
  * `today`: the UTC date (`YYYY-MM-DD`) the command is decided on. `deal`: the status of the
- * opportunity the quote is for, as read just before (null when it names none).
+ * opportunity the quote is for, as read just before (null when it names none); `acceptedSibling`:
+ * another quote of that opportunity already accepted (read under the opportunity's acceptance lock).
  */
 export type QuoteCommand =
   | ConfiguredQuoteCommand
   | { type: 'NumberQuote'; number: string }
   | { type: 'SendQuote'; today: string }
-  | { type: 'AcceptQuote'; today: string; deal: 'none' | 'open' | 'won' | 'lost' | null }
+  | { type: 'AcceptQuote'; today: string; deal: 'none' | 'open' | 'won' | 'lost' | null; acceptedSibling: string | null }
   | { type: 'RejectQuote'; reason: string }
   | { type: 'ExpireQuote'; today: string }
   | { type: 'ReviseQuote' };
@@ -138,12 +139,16 @@ const send = (state: QuoteState, today: string): QuoteOwnEvent[] => {
 
 /**
  * Accepts a sent quote still valid `today` (its expiry timer may not have run yet) whose
- * opportunity is not lost: accepting wins it (the acceptance reactor), so a lost one is reopened first.
+ * opportunity is not lost (accepting wins it: the acceptance reactor; a lost one is reopened first)
+ * and has no other accepted quote (the reactor rejects the others, but not at once).
  */
-const accept = (state: QuoteState, { today, deal }: Extract<QuoteCommand, { type: 'AcceptQuote' }>): QuoteOwnEvent[] => {
+const accept = (state: QuoteState, { today, deal, acceptedSibling }: Extract<QuoteCommand, { type: 'AcceptQuote' }>): QuoteOwnEvent[] => {
   const { fields } = inStatus(state, ['sent'], 'quote_not_sent');
   if (String(fields.validUntil) < today) throw new ConflictError('quote_expired', `The quote was valid until ${String(fields.validUntil)}`);
   if (deal === 'lost') throw new ConflictError('opportunity_closed', 'The quote\'s opportunity is lost; reopen it before accepting the quote');
+  if (acceptedSibling) {
+    throw new ConflictError('quote_sibling_accepted', 'Another quote of this opportunity was accepted', { acceptedQuoteId: acceptedSibling });
+  }
   return [{ type: QUOTE_ACCEPTED, data: { opportunityId: typeof fields.opportunityId === 'string' ? fields.opportunityId : null } }];
 };
 

@@ -20,6 +20,8 @@ import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
 import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+import { processLock } from '../uniqueness-lock.js';
+import { listRecords } from '../../queries/record-list.js';
 
 export const rejectBody = validator<{ reason: string }>({
   type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
@@ -50,22 +52,42 @@ const send = (deps: RouteDeps) => async (ctx: Context) => {
   }
 };
 
-/** The status of the opportunity the quote names, as the acceptance is decided against it (null when none). */
-const dealOf = async (deps: RouteDeps, tenantId: string, quoteId: string) => {
+const opportunityOf = async (deps: RouteDeps, tenantId: string, quoteId: string): Promise<string | undefined> => {
   const quote = await quoteStateOf(deps, tenantId, quoteId);
   const opportunityId = quote.status === 'none' ? undefined : quote.fields.opportunityId;
-  if (typeof opportunityId !== 'string') return null;
-  return (await streamState(deps.store, tenantId, opportunityId, { type: opportunityAggregate.type, ...opportunityAggregate.decider })).status;
+  return typeof opportunityId === 'string' ? opportunityId : undefined;
 };
 
+/** Another accepted quote of the opportunity, from the quotes read model once it holds every acknowledged write. */
+const acceptedSiblingOf = async (deps: RouteDeps, tenantId: string, quoteId: string, opportunityId: string): Promise<string | null> => {
+  await deps.readModel.waitFor(await deps.store.headPosition(), quoteKind.type);
+  const filter = `and(opportunityId[eq]:${JSON.stringify(opportunityId)},quoteStatus[eq]:"accepted")`;
+  const { data } = listRecords(deps.readModel.db, quoteKind, { tenantId }, { filter, limit: '2' });
+  return data.map((r) => r.id).find((id) => id !== quoteId) ?? null;
+};
+
+/** What an acceptance is decided against: the opportunity's status and an accepted sibling (see `AcceptQuote`). */
+const acceptanceFacts = async (deps: RouteDeps, tenantId: string, quoteId: string, opportunityId: string | undefined) => {
+  if (!opportunityId) return { deal: null, acceptedSibling: null };
+  const deal = await streamState(deps.store, tenantId, opportunityId, { type: opportunityAggregate.type, ...opportunityAggregate.decider });
+  return { deal: deal.status, acceptedSibling: await acceptedSiblingOf(deps, tenantId, quoteId, opportunityId) };
+};
+
+// 1. find the opportunity; 2. lock its acceptances (in Redis too, when configured); 3. read what the
+// decision needs and accept; 4. enqueue the reactor (wins the deal, rejects the siblings).
 const accept = (deps: RouteDeps) => async (ctx: Context) => {
   emptyBody(bodyOf(ctx));
-  const deal = await dealOf(deps, principalOf(ctx.state).tenantId, ctx.params.id!);
-  const { result, quote } = await rule(deps, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10), deal });
-  const opportunityId = quote.status === 'accepted' ? quote.fields.opportunityId : undefined;
-  if (typeof opportunityId === 'string' && deps.jobs) {
-    const data = { tenantId: principalOf(ctx.state).tenantId, quoteId: ctx.params.id!, opportunityId, position: Number(result.position) };
-    await reactToAcceptance(deps.jobs, data);
+  const [tenantId, quoteId] = [principalOf(ctx.state).tenantId, ctx.params.id!];
+  const opportunityId = await opportunityOf(deps, tenantId, quoteId);
+  const release = await (deps.uniquenessLock ?? processLock)(opportunityId ? [`${tenantId}\0quote-acceptance\0${opportunityId}`] : []);
+  try {
+    const facts = await acceptanceFacts(deps, tenantId, quoteId, opportunityId);
+    const { result, quote } = await rule(deps, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10), ...facts });
+    if (quote.status === 'accepted' && opportunityId && deps.jobs) {
+      await reactToAcceptance(deps.jobs, { tenantId, quoteId, opportunityId, position: Number(result.position) });
+    }
+  } finally {
+    await release();
   }
 };
 

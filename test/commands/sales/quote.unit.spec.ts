@@ -97,16 +97,19 @@ describe('Quote decider', () => {
 
   describe('AcceptQuote / RejectQuote', () => {
     it('accepts a sent quote, naming its opportunity', () => {
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'open' }).then(accepted);
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'open', acceptedSibling: null }).then(accepted);
     });
     it('refuses to accept a draft or an accepted quote (409 quote_not_sent) and one past its validity (409 quote_expired)', () => {
-      given(created, numbered).when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open' }).thenFails('quote_not_sent');
-      given(created, numbered, sent, accepted).when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open' }).thenFails('quote_not_sent');
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2027-01-01', deal: 'open' }).thenFails('quote_expired');
+      given(created, numbered).when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open', acceptedSibling: null }).thenFails('quote_not_sent');
+      given(created, numbered, sent, accepted).when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open', acceptedSibling: null }).thenFails('quote_not_sent');
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2027-01-01', deal: 'open', acceptedSibling: null }).thenFails('quote_expired');
+    });
+    it('refuses to accept a quote whose opportunity has another accepted quote (409 quote_sibling_accepted)', () => {
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'open', acceptedSibling: 'q-2' }).thenFails('quote_sibling_accepted');
     });
     it('refuses to accept a quote whose opportunity is lost (409 opportunity_closed); a won one is accepted', () => {
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'lost' }).thenFails('opportunity_closed');
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'won' }).then(accepted);
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'lost', acceptedSibling: null }).thenFails('opportunity_closed');
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'won', acceptedSibling: null }).then(accepted);
     });
     it('rejects a draft or sent quote with a reason; a closed one is a 409, no reason a 422', () => {
       given(created, numbered, sent).when({ type: 'RejectQuote', reason: 'too dear' }).then(rejected);
@@ -114,7 +117,7 @@ describe('Quote decider', () => {
       given(created).when({ type: 'RejectQuote', reason: ' ' }).thenFails('reason_required');
     });
     it('refuses a missing quote (404)', () => {
-      given().when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open' }).thenFails('not_found');
+      given().when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open', acceptedSibling: null }).thenFails('not_found');
     });
   });
 

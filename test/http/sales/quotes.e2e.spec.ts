@@ -127,6 +127,25 @@ describe('/sales/quotes', () => {
       await eventually(session, `/sales/opportunities/${deal}`, (o) => o.stage === 'won', other);
     });
 
+    it('accepts one quote of an opportunity: a sibling accepted at the same time, or before the reactor rejected it, gets 409 quote_sibling_accepted', async () => {
+      const other = globex(); // a tenant of its own: the other specs count acme's accepted quotes
+      const lines = [{ description: 'Consulting', quantity: 1, unitPrice: eur(10_000), taxRateId: 'standard' }];
+      for (const together of [true, false]) {
+        const deal = (await send('POST', '/sales/opportunities', { name: 'Contested deal', amount: eur(10_000) }, other)).body.id;
+        const [a, b] = [(await create({ opportunityId: deal, lines }, other)).body.id, (await create({ opportunityId: deal, lines }, other)).body.id];
+        for (const id of [a, b]) expect((await send('POST', `/sales/quotes/${id}/send`, undefined, other)).status).to.equal(200);
+        const accept = (id: string) => send('POST', `/sales/quotes/${id}/accept`, undefined, other);
+        const answers = together ? await Promise.all([accept(a), accept(b)]) : [await accept(a), await accept(b)];
+        expect(answers.map((r) => r.status).sort(), `together: ${together}`).to.deep.equal([200, 409]);
+        // Refused as a sibling of the accepted one, or as rejected already if the reactor got there first.
+        const refused = answers.find((r) => r.status === 409)!;
+        expect(refused.body.code).to.be.oneOf(['quote_sibling_accepted', 'quote_not_sent']);
+        if (refused.body.code === 'quote_sibling_accepted') expect([a, b]).to.include(refused.body.acceptedQuoteId);
+        const statuses = await Promise.all([a, b].map(async (id) => (await get(`/sales/quotes/${id}`, other)).body.quoteStatus));
+        expect(statuses.filter((status) => status === 'accepted')).to.have.length(1);
+      }
+    });
+
     it('revises a sent quote into a draft of revision 2 that keeps its number', async () => {
       const id = (await create({ opportunityId: undefined, accountId: 'acc-9' })).body.id;
       await send('POST', `/sales/quotes/${id}/send`);
