@@ -15,6 +15,7 @@ import { readableEvent } from '../events/personal-data/read.js';
 import { noUpcasters, type Upcasters } from '../events/upcasting.js';
 import { fold, type Decider, type DomainEvent } from './decider.js';
 import { eventIdFor } from './event-ids.js';
+import { processLocks } from '../process-locks.js';
 
 /** Who sends the command, on whose behalf, and when; arrives from the HTTP layer or a job. */
 export type CommandContext = {
@@ -44,7 +45,15 @@ export type CommandDeps = { store: EventStore; keyStore: KeyStore };
 
 export type CommandResult = { id: string; revision: bigint; position: bigint; events: number };
 
-const MAX_RETRIES = 3;
+const MAX_RETRIES = 5;
+
+/** Turns per stream: conflicts then come only from other processes (or a CLI), and retries settle them. */
+const streamTurns = processLocks();
+
+// Writers that lost a race retry after a random pause (up to 1, 2, 4, 8, 16 ms): retried at once,
+// the same writers would load the same revision together again and all but one lose again.
+const pauseBeforeRetry = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt));
 
 const lastOf = (events: RecordedEvent[]) => events[events.length - 1];
 
@@ -152,7 +161,8 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
 
 /**
  * Handles one command against one aggregate instance. `ifMatch` is the revision the client last
- * saw (from `If-Match`); without it a conflicting concurrent write is retried at most 3 times.
+ * saw (from `If-Match`); without it a conflicting concurrent write is retried at most 5 times, after
+ * a random pause. This process's commands on one record run one at a time.
  */
 export const handleCommand = async <C, E extends DomainEvent, S>(
   deps: CommandDeps,
@@ -160,6 +170,18 @@ export const handleCommand = async <C, E extends DomainEvent, S>(
   request: Request<C, S>,
 ): Promise<CommandResult> => {
   const stream = streamName(request.context.tenantId, aggregate.type, request.id);
+  // Commands of this process on one record take turns (a create's new stream has nobody to wait for).
+  const release = request.fresh ? undefined : await streamTurns([stream]);
+  try {
+    return await handleWithRetries(deps, aggregate, request, stream);
+  } finally {
+    await release?.();
+  }
+};
+
+const handleWithRetries = async <C, E extends DomainEvent, S>(
+  deps: CommandDeps, aggregate: Aggregate<C, E, S>, request: Request<C, S>, stream: string,
+): Promise<CommandResult> => {
   const idOf = eventIdsOf(request.context.commandId);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -171,6 +193,7 @@ export const handleCommand = async <C, E extends DomainEvent, S>(
       if (attempt >= MAX_RETRIES) {
         throw new ConflictError('concurrent_modification', 'The record kept changing; retry the request', { id: request.id });
       }
+      await pauseBeforeRetry(attempt);
     }
   }
 };

@@ -13,9 +13,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors.js';
+import { ordered, processLocks, type KeyedLock } from '../process-locks.js';
 
 /** Takes every key (in a fixed order, so two writers never wait for each other); answers the release. */
-export type UniquenessLock = (keys: readonly string[]) => Promise<() => Promise<void>>;
+export type UniquenessLock = KeyedLock;
 
 export type RedisLockOptions = {
   /** How long a taken key lives if its holder never releases it; default 30 s (a write's check waits 5 s at most). */
@@ -24,28 +25,7 @@ export type RedisLockOptions = {
   waitMs?: number;
 };
 
-const ordered = (keys: readonly string[]): string[] => [...new Set(keys)].sort();
-
-/** A lock within one process: a promise chain per key. */
-export const processLocks = (): UniquenessLock => {
-  const tails = new Map<string, Promise<void>>();
-  const one = async (key: string): Promise<() => void> => {
-    const previous = tails.get(key) ?? Promise.resolve();
-    let release = (): void => {};
-    const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
-    tails.set(key, tail);
-    await previous;
-    return () => {
-      release();
-      if (tails.get(key) === tail) tails.delete(key);
-    };
-  };
-  return async (keys) => {
-    const releases: Array<() => void> = [];
-    for (const key of ordered(keys)) releases.push(await one(key));
-    return async () => releases.reverse().forEach((release) => release());
-  };
-};
+export { processLocks };
 
 /** This process's lock (embedded store: one process writes). */
 export const processLock: UniquenessLock = processLocks();

@@ -162,5 +162,12 @@ describe('the command handler', () => {
       expect(events).to.have.length(1 + won.length);
       expect(new Set(events.map((e) => e.revision)).size).to.equal(events.length);
     });
+
+    it('lets this process\'s writers on one record take turns: 20 concurrent ones without If-Match all land', async () => {
+      await send({ type: 'OpenTally', name: 'T' });
+      const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => send({ type: 'IncreaseTally', by: i + 1 })));
+      expect(outcomes.filter((o) => o.status === 'rejected')).to.deep.equal([]);
+      expect(await stored()).to.have.length(21);
+    });
   });
 });
