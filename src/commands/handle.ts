@@ -1,7 +1,7 @@
 /**
  * The one command handler: load the stream → reveal and upcast → fold with `evolve` → `decide` →
  * encrypt personal fields → append with the expected revision. With `If-Match` (a revision) a
- * conflict is a 412; without it a conflict is retried at most 3 times. A command already applied
+ * conflict is a 412; without it a conflict is retried at most 5 times. A command already applied
  * (its derived event ids are in the stream) answers its first result again instead of deciding twice.
  * A command on a fresh id (`Request.fresh`) skips the read on its first attempt.
  */

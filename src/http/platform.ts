@@ -31,8 +31,9 @@ export type HttpPlatform = {
 
 /** The platform of `config`; `resources` are the record resources the API serves (for the OpenAPI document). */
 export const openHttpPlatform = (config: Config, resources: readonly DocumentedResource[]): HttpPlatform => {
-  // No offline queue: while Redis is away the limiters count in memory instead of waiting.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  // No offline queue, a 1 s command timeout: while Redis is away (or silent) the limiters count in
+  // memory and unique writes answer 503 instead of waiting.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 }) : undefined;
   redis?.on('error', () => undefined);
   const limits = rateLimiting(config.rateLimits, redis);
   const metrics = createMetrics();

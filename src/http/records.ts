@@ -102,6 +102,8 @@ export const createRecord = async <S extends GuardState, C extends RecordCommand
   deps: RouteDeps, r: RecordResource<S, C>, ctx: Context, body: CreateBody, context: CommandContext, id: string,
 ): Promise<CommandResult> => {
   const principal = principalOf(ctx.state);
+  // A grant to create one's own records creates none for someone else (`ownerId` in the body or an import's row).
+  authorize(principal, `${r.permission}:create`, { ownerId: body.ownerId ?? principal.actorId });
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
   const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
   const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command, commandId: context.commandId };

@@ -146,9 +146,10 @@ const enqueue = async (r: Runner, name: string, data: JobData, options: EnqueueO
   r.kinds.get(name);
   const { id, delayMs } = resolveEnqueue(options);
   if (r.entries.has(keyOf(name, id))) return { id };
-  const entry = newEntry(r, { name, id, data: JSON.parse(JSON.stringify(data)) as JobData, attemptsMade: 0 });
-  r.store?.put({ name, id, data: entry.data, dueAt: Date.now() + delayMs, attemptsMade: 0 });
-  schedule(r, entry, delayMs);
+  const copy = JSON.parse(JSON.stringify(data)) as JobData;
+  // Stored first: a failed write leaves nothing in memory, so the enqueue's retry is not taken for a duplicate.
+  r.store?.put({ name, id, data: copy, dueAt: Date.now() + delayMs, attemptsMade: 0 });
+  schedule(r, newEntry(r, { name, id, data: copy, attemptsMade: 0 }), delayMs);
   return { id };
 };
 

@@ -45,10 +45,12 @@ const childContext = (context: CommandContext, role: string): CommandContext => 
 });
 
 /** The lead's state, personal fields revealed. */
-const leadState = async (deps: CommandDeps, tenantId: string, id: string): Promise<LeadState> => {
+const leadAt = async (deps: CommandDeps, tenantId: string, id: string): Promise<{ state: LeadState; revision: bigint | undefined }> => {
   const events = (await deps.store.readStream(streamName(tenantId, leadAggregate.type, id))).map(readableEvent(deps.keyStore));
-  return fold(leadAggregate.decider, events.map((e) => ({ type: e.type, data: e.data })));
+  return { state: fold(leadAggregate.decider, events.map((e) => ({ type: e.type, data: e.data }))), revision: events.at(-1)?.revision };
 };
+
+const leadState = async (deps: CommandDeps, tenantId: string, id: string): Promise<LeadState> => (await leadAt(deps, tenantId, id)).state;
 
 /** The lead as converted. */
 const convertedLead = async (deps: CommandDeps, tenantId: string, id: string) => {
@@ -63,20 +65,21 @@ const contactFields = (lead: JsonObject, accountId: string | null): JsonObject =
 });
 
 /** The contact a conversion would create: its record id, the child command creating it, and the fields it takes from the lead. */
-export type ConversionContact = { id: string; commandId: string; fields: JsonObject };
+export type ConversionContact = { id: string; commandId: string; fields: JsonObject; leadRevision: bigint };
 
 /**
  * The contact that converting the lead (by the request's command) would create, so that its email
  * can be checked (and locked) as any contact's; undefined when the lead is not there or already
  * converted (the conversion then refuses, or replays a retry). Throws the request's guard's refusal.
+ * `leadRevision` is the lead as read: convert that revision only (`ifMatch`), so the contact gets the email checked.
  */
 export const conversionContact = async (deps: CommandDeps, request: ConvertLeadInput['request']): Promise<ConversionContact | undefined> => {
   const { tenantId, commandId } = request.context;
-  const state = await leadState(deps, tenantId, request.id);
+  const { state, revision } = await leadAt(deps, tenantId, request.id);
   request.guard?.(state); // a caller who may not convert the lead learns nothing of the contacts
-  if (state.status === 'none' || state.status === 'converted') return undefined;
+  if (state.status === 'none' || state.status === 'converted' || revision === undefined) return undefined;
   const contactCommandId = childCommandIdFor(commandId, 'contact');
-  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(state.fields, null) };
+  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(state.fields, null), leadRevision: revision };
 };
 
 /** An erased person is not made a contact (it would be one without a name or an email, under their erased subject). */

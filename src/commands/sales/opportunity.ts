@@ -29,7 +29,8 @@ export type ConfiguredCommand = RecordCommand & { config: SalesConfig };
 export type OpportunityCommand =
   | ConfiguredCommand
   | { type: 'WinOpportunity' }
-  | { type: 'LoseOpportunity'; reason: string }
+  /** `acceptedQuote`: a quote of the deal accepted since its last reopening (its reactor wins the deal), as read just before. */
+  | { type: 'LoseOpportunity'; reason: string; acceptedQuote: string | null }
   | { type: 'ReopenOpportunity'; stage: string; config: SalesConfig };
 
 const generic = genericPart(opportunityKind);
@@ -116,9 +117,10 @@ const open = (state: OpportunityState): Extract<OpportunityState, { status: 'ope
   return state;
 };
 
-const lose = (state: OpportunityState, reason: string): OpportunityOwnEvent[] => {
+const lose = (state: OpportunityState, { reason, acceptedQuote }: Extract<OpportunityCommand, { type: 'LoseOpportunity' }>): OpportunityOwnEvent[] => {
   if (reason.trim() === '') throw new RuleViolationError('reason_required', 'A lost opportunity needs a reason');
   const { fields } = open(state);
+  if (acceptedQuote) throw new ConflictError('quote_accepted', 'A quote of this opportunity was accepted: it is won', { acceptedQuoteId: acceptedQuote });
   return [{ type: OPPORTUNITY_LOST, data: { reason, weightedAmount: weightedOf(fields.amount, 0) } }];
 };
 
@@ -142,7 +144,7 @@ const decide = (command: OpportunityCommand, state: OpportunityState): DomainEve
     case 'WinOpportunity':
       return [{ type: OPPORTUNITY_WON, data: { weightedAmount: weightedOf(open(state).fields.amount, 100) } }];
     case 'LoseOpportunity':
-      return lose(state, command.reason);
+      return lose(state, command);
     case 'ReopenOpportunity':
       return reopen(state, command.stage, command.config);
     default:

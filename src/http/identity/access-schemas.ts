@@ -10,7 +10,7 @@ const grants = {
   type: 'array', maxItems: 200,
   items: {
     type: 'object', additionalProperties: false, required: ['permission', 'scope'],
-    properties: { permission: { type: 'string', pattern: '^[a-z][a-zA-Z-]*\\.[a-z][a-zA-Z-]*:[a-z]+$', maxLength: 100 }, scope: { enum: ['all', 'own'] } },
+    properties: { permission: { type: 'string', pattern: '^([a-z][a-zA-Z-]*|\\*)\\.([a-z][a-zA-Z-]*|\\*):([a-z]+|\\*)$', maxLength: 100 }, scope: { enum: ['all', 'own'] } },
   },
 };
 

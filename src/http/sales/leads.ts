@@ -18,6 +18,7 @@ import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 import { uniquely } from '../uniqueness.js';
+import { ConflictError, PreconditionFailedError } from '../../errors.js';
 
 const REASON = { type: 'string', minLength: 1, maxLength: 500 };
 export const qualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: REASON } });
@@ -42,12 +43,34 @@ const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).bo
 
 const UPDATE = 'sales.leads:update';
 
-/** The conversion, checked and locked as the creation of its contact (the email rule), when it would create one. */
-const uniqueConversion = async <T>(deps: RouteDeps, ctx: Context, request: ConvertLeadInput['request'], convert: () => Promise<T>): Promise<T> => {
+type LeadRequest = ConvertLeadInput['request'];
+
+/** A conversion's refusal as the caller should read it: the lead changed while it was checked, or another conversion won. */
+const explained = async (deps: RouteDeps, request: LeadRequest, error: unknown): Promise<unknown> => {
+  if (error instanceof PreconditionFailedError && request.ifMatch === undefined) {
+    return new ConflictError('concurrent_modification', 'The lead changed during its conversion; retry the request', { id: request.id });
+  }
+  if (error instanceof ConflictError && error.code === 'duplicate_email' && !(await conversionContact(deps, request))) {
+    return new ConflictError('lead_already_converted', 'The lead has been converted already', { id: request.id });
+  }
+  return error;
+};
+
+/**
+ * The conversion, checked and locked as the creation of its contact (the email rule), when it
+ * would create one: of the lead's revision whose email was checked, and no other.
+ */
+const uniqueConversion = async <T>(deps: RouteDeps, ctx: Context, request: LeadRequest, convert: (pinned: LeadRequest) => Promise<T>): Promise<T> => {
   const contact = await conversionContact(deps, request);
-  if (!contact) return convert();
+  if (!contact) return convert(request);
+  const pinned = { ...request, ifMatch: request.ifMatch ?? contact.leadRevision };
   const command = { type: 'CreateRecord' as const, fields: contact.fields, ownerId: null, tags: [] };
-  return uniquely(deps, { kind: contactKind, ctx, permission: UPDATE, id: contact.id, command, commandId: contact.commandId }, convert);
+  const unique = { kind: contactKind, ctx, permission: UPDATE, id: contact.id, command, commandId: contact.commandId };
+  try {
+    return await uniquely(deps, unique, () => convert(pinned));
+  } catch (error) {
+    throw await explained(deps, request, error);
+  }
 };
 
 const convert = (deps: RouteDeps) => async (ctx: Context) => {
@@ -55,7 +78,7 @@ const convert = (deps: RouteDeps) => async (ctx: Context) => {
   const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
   const request = recordRequest<LeadState>(deps, ctx, UPDATE);
   const result = await uniqueConversion(deps, ctx, request,
-    () => convertLead(deps, { request, config, ...(opportunity ? { opportunity } : {}) }));
+    (pinned) => convertLead(deps, { request: pinned, config, ...(opportunity ? { opportunity } : {}) }));
   ctx.body = {
     contactId: result.contactId,
     ...(result.accountId ? { accountId: result.accountId } : {}),

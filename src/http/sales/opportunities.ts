@@ -11,6 +11,7 @@ import { opportunityKind } from '../../events/sales/opportunity.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { emptyBody, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+import { acceptedQuoteOf, underDealLock } from './quote-acceptance.js';
 
 export const loseBody = validator<{ reason: string }>({
   type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
@@ -28,12 +29,19 @@ const opportunityRules = (router: Router, deps: RouteDeps): void => {
     emptyBody(bodyOf(ctx));
     return sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'WinOpportunity' });
   });
-  router.post('/:id/lose', (ctx) =>
-    sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'LoseOpportunity', reason: loseBody(bodyOf(ctx)).reason }));
+  // Losing and reopening change what a quote's acceptance is decided on: they wait for one in progress.
+  const dealLocked = (ctx: Context, work: () => Promise<void>) => underDealLock(deps, principalOf(ctx.state).tenantId, ctx.params.id!, work);
+  router.post('/:id/lose', (ctx) => {
+    const { reason } = loseBody(bodyOf(ctx));
+    return dealLocked(ctx, async () => {
+      const acceptedQuote = await acceptedQuoteOf(deps, principalOf(ctx.state).tenantId, ctx.params.id!);
+      await sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'LoseOpportunity', reason, acceptedQuote });
+    });
+  });
   router.post('/:id/reopen', async (ctx) => {
     const { stage } = reopenBody(bodyOf(ctx));
     const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
-    return sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'ReopenOpportunity', stage, config });
+    return dealLocked(ctx, () => sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'ReopenOpportunity', stage, config }));
   });
 };
 

@@ -9,19 +9,16 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
 import { handleCommand } from '../../commands/handle.js';
-import { opportunityAggregate } from '../../commands/sales/opportunity.js';
 import { quoteAggregate, type ConfiguredQuoteCommand, type QuoteCommand, type QuoteState } from '../../commands/sales/quote.js';
 import { completeNumbering, numberQuote, quoteStateOf } from '../../commands/sales/quote-numbering.js';
 import { validator } from '../../commands/validate.js';
-import { streamState } from '../../events/compliance/stream-state.js';
 import { quoteKind } from '../../events/sales/quote.js';
 import { reactToAcceptance, scheduleExpiry } from '../../jobs/sales/quotes.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
 import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
-import { processLock } from '../uniqueness-lock.js';
-import { listRecords } from '../../queries/record-list.js';
+import { acceptanceFacts, underDealLock } from './quote-acceptance.js';
 
 export const rejectBody = validator<{ reason: string }>({
   type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
@@ -58,37 +55,19 @@ const opportunityOf = async (deps: RouteDeps, tenantId: string, quoteId: string)
   return typeof opportunityId === 'string' ? opportunityId : undefined;
 };
 
-/** Another accepted quote of the opportunity, from the quotes read model once it holds every acknowledged write. */
-const acceptedSiblingOf = async (deps: RouteDeps, tenantId: string, quoteId: string, opportunityId: string): Promise<string | null> => {
-  await deps.readModel.waitFor(await deps.store.headPosition(), quoteKind.type);
-  const filter = `and(opportunityId[eq]:${JSON.stringify(opportunityId)},quoteStatus[eq]:"accepted")`;
-  const { data } = listRecords(deps.readModel.db, quoteKind, { tenantId }, { filter, limit: '2' });
-  return data.map((r) => r.id).find((id) => id !== quoteId) ?? null;
-};
-
-/** What an acceptance is decided against: the opportunity's status and an accepted sibling (see `AcceptQuote`). */
-const acceptanceFacts = async (deps: RouteDeps, tenantId: string, quoteId: string, opportunityId: string | undefined) => {
-  if (!opportunityId) return { deal: null, acceptedSibling: null };
-  const deal = await streamState(deps.store, tenantId, opportunityId, { type: opportunityAggregate.type, ...opportunityAggregate.decider });
-  return { deal: deal.status, acceptedSibling: await acceptedSiblingOf(deps, tenantId, quoteId, opportunityId) };
-};
-
-// 1. find the opportunity; 2. lock its acceptances (in Redis too, when configured); 3. read what the
-// decision needs and accept; 4. enqueue the reactor (wins the deal, rejects the siblings).
+// 1. find the opportunity; 2. lock its acceptances; 3. read what the decision needs and accept;
+// 4. enqueue the reactor (wins the deal, rejects the siblings).
 const accept = (deps: RouteDeps) => async (ctx: Context) => {
   emptyBody(bodyOf(ctx));
   const [tenantId, quoteId] = [principalOf(ctx.state).tenantId, ctx.params.id!];
   const opportunityId = await opportunityOf(deps, tenantId, quoteId);
-  const release = await (deps.uniquenessLock ?? processLock)(opportunityId ? [`${tenantId}\0quote-acceptance\0${opportunityId}`] : []);
-  try {
-    const facts = await acceptanceFacts(deps, tenantId, quoteId, opportunityId);
+  await underDealLock(deps, tenantId, opportunityId, async () => {
+    const facts = await acceptanceFacts(deps, ctx, quoteId, opportunityId);
     const { result, quote } = await rule(deps, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10), ...facts });
     if (quote.status === 'accepted' && opportunityId && deps.jobs) {
       await reactToAcceptance(deps.jobs, { tenantId, quoteId, opportunityId, position: Number(result.position) });
     }
-  } finally {
-    await release();
-  }
+  });
 };
 
 const quoteRules = (router: Router, deps: RouteDeps): void => {

@@ -14,6 +14,7 @@ import { REPORTS_PROJECTION } from '../../projections/sales/reports.js';
 import { reportQueryOf, type ReportParam, type ReportQuery } from '../../queries/sales/report-query.js';
 import { activityCounts, cycleLength, leadConversion, pipelineByStage, revenue, winRate } from '../../queries/sales/reports.js';
 import { forecastVsTarget } from '../../queries/sales/targets.js';
+import type { Principal } from '../../access/principal.js';
 import { principalOf } from '../authenticate.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
 import type { RouteDeps } from '../records.js';
@@ -35,14 +36,20 @@ export const REPORTS: Readonly<Record<string, Report>> = {
 
 const PERMISSION = 'sales.reports:read';
 
+/** Refuses figures of anyone but the caller when their grant to read reports is limited to their own. */
+export const assertOwnFigures = (principal: Principal, ownerIds: readonly string[]): void => {
+  authorize(principal, PERMISSION);
+  if (rowScope(principal, PERMISSION) === 'own' && ownerIds.some((id) => id !== principal.actorId)) {
+    throw new ForbiddenError('forbidden', 'Only your own figures', { permission: PERMISSION });
+  }
+};
+
 /** The report's query, limited to the caller's own figures when their grant is. */
 const scopedQuery = (ctx: Context, report: Report): ReportQuery => {
   const principal = principalOf(ctx.state);
-  authorize(principal, PERMISSION);
   const query = reportQueryOf(queryOf(ctx, report.params));
-  if (rowScope(principal, PERMISSION) !== 'own') return query;
-  if (query.ownerId !== undefined && query.ownerId !== principal.actorId) throw new ForbiddenError('forbidden', 'Only your own figures', { permission: PERMISSION });
-  return { ...query, ownerId: principal.actorId };
+  assertOwnFigures(principal, query.ownerId === undefined ? [] : [query.ownerId]);
+  return rowScope(principal, PERMISSION) === 'own' ? { ...query, ownerId: principal.actorId } : query;
 };
 
 const report = (deps: RouteDeps) => async (ctx: Context) => {

@@ -15,6 +15,7 @@ import { attainmentOf, targetFactsOf } from '../../queries/sales/targets.js';
 import { principalOf } from '../authenticate.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
 import type { RecordResource, RouteDeps } from '../records.js';
+import { assertOwnFigures } from './reports.js';
 
 const attainment = (deps: RouteDeps) => async (ctx: Context) => {
   queryOf(ctx, []);
@@ -22,8 +23,11 @@ const attainment = (deps: RouteDeps) => async (ctx: Context) => {
   authorize(principal, 'sales.targets:read');
   const target = await getRecord(deps, targetKind, principal.tenantId, ctx.params.id!);
   authorize(principal, 'sales.targets:read', { ownerId: typeof target.ownerId === 'string' ? target.ownerId : null });
+  const facts = targetFactsOf(target.id, target);
+  // Attainment is report figures: of the assignee, or of the team's members.
+  assertOwnFigures(principal, facts.assignee.type === 'user' ? [facts.assignee.id] : facts.assignee.members);
   await awaitConsistency(ctx, deps.readModel, REPORTS_PROJECTION);
-  ctx.body = attainmentOf(deps.readModel.db, principal.tenantId, targetFactsOf(target.id, target));
+  ctx.body = attainmentOf(deps.readModel.db, principal.tenantId, facts);
 };
 
 export const targetsResource: RecordResource<TargetState, TargetCommand> = {

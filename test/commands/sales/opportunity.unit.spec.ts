@@ -57,14 +57,15 @@ describe('Opportunity decider', () => {
       given(opened).when({ type: 'WinOpportunity' }).then(won);
     });
     it('loses an open opportunity with a reason', () => {
-      given(opened).when({ type: 'LoseOpportunity', reason: 'price' }).then(lost);
+      given(opened).when({ type: 'LoseOpportunity', reason: 'price', acceptedQuote: null }).then(lost);
     });
     it('needs a reason to lose (422 reason_required)', () => {
-      given(opened).when({ type: 'LoseOpportunity', reason: ' ' }).thenFails('reason_required');
+      given(opened).when({ type: 'LoseOpportunity', reason: ' ', acceptedQuote: null }).thenFails('reason_required');
     });
     it('refuses to win or lose a closed opportunity (409 opportunity_closed)', () => {
       given(opened, won).when({ type: 'WinOpportunity' }).thenFails('opportunity_closed');
-      given(opened, lost).when({ type: 'LoseOpportunity', reason: 'x' }).thenFails('opportunity_closed');
+      given(opened, lost).when({ type: 'LoseOpportunity', reason: 'x', acceptedQuote: null }).thenFails('opportunity_closed');
+      given(opened).when({ type: 'LoseOpportunity', reason: 'price', acceptedQuote: 'q-1' }).thenFails('quote_accepted');
       given(opened, lost).when({ type: 'WinOpportunity' }).thenFails('opportunity_closed');
     });
     it('refuses a missing opportunity (404)', () => {

@@ -85,6 +85,10 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
       expect((await defineRole({ name: 'sales_rep', grants })).body.code).to.equal('role_exists');
       const platform = await defineRole({ name: 'sneaky', grants: [{ permission: 'platform.organizations:create', scope: 'all' }] });
       expect([platform.status, platform.body.code]).to.deep.equal([422, 'unknown_permission']);
+      for (const permission of ['sales.*:read', 'admin.*:*']) {
+        const wildcard = await defineRole({ name: 'wild', grants: [{ permission, scope: 'all' }] });
+        expect([wildcard.status, wildcard.body.code], permission).to.deep.equal([422, 'unknown_permission']);
+      }
       expect((await defineRole({ name: 'extra', grants, admin: true })).status).to.equal(400);
       expect((await defineRole({ name: 'nope', grants }, await as(['sales_manager']))).status).to.equal(403);
       expect((await call(server, 'DELETE', '/api/admin/roles/never_defined', { token: admin })).status).to.equal(404);

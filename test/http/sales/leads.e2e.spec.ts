@@ -80,6 +80,27 @@ describe('/sales/leads', () => {
     });
   });
 
+  describe('POST /sales/leads with a grant to create one\'s own', () => {
+    it('creates the caller\'s own leads only: another owner in the body (or an import row) is a 403, nothing written', async () => {
+      const grants = [{ permission: 'sales.leads:create', scope: 'own' }, { permission: 'sales.leads:read', scope: 'own' }];
+      expect((await post('/api/admin/roles', { name: 'lead_capturer', grants })).status).to.equal(201);
+      const capturer = await tokenFor(server(), { tenantId: 'acme', actorId: 'capturer-1', roles: ['lead_capturer'] });
+      const before = await head();
+      const refused = await post('/sales/leads', { ...ada, email: 'someone.else@example.org', ownerId: 'rep-2' }, capturer);
+      expect([refused.status, refused.body.code]).to.deep.equal([403, 'forbidden']);
+      expect(await head()).to.equal(before);
+      const csv = await fetch(`${server().url}/sales/imports/leads`, {
+        method: 'POST', headers: { Authorization: `Bearer ${capturer}`, 'Content-Type': 'text/csv' },
+        body: 'firstName,lastName,email,ownerId\nEve,Other,eve.other@example.org,rep-2\n',
+      });
+      const summary = (await csv.json()) as { created: number; errors: Array<{ code: string }> };
+      expect([summary.created, summary.errors.map((e) => e.code)]).to.deep.equal([0, ['forbidden']]);
+      const own = await post('/sales/leads', { ...ada, email: 'own.lead@example.org' }, capturer);
+      expect(own.status).to.equal(201);
+      expect((await get(`/sales/leads/${own.body.id}`, capturer)).body.ownerId).to.equal('capturer-1');
+    });
+  });
+
   describe('POST /sales/leads/:id/convert', () => {
     it('answers { contactId, accountId, opportunityId, position } and creates the records', async () => {
       const id = await newLead(ada);
@@ -114,6 +135,13 @@ describe('/sales/leads', () => {
       expect((await get(`/sales/leads/${id}`)).body.leadStatus).to.not.equal('converted');
       expect((await post(`/sales/contacts/${contact.body.id}/archive`, {})).status).to.equal(200);
       expect((await post(`/sales/leads/${id}/convert`)).status).to.equal(200);
+    });
+
+    it('converts a lead once when two conversions race: the other gets 409 lead_already_converted', async () => {
+      const id = await newLead();
+      const answers = await Promise.all([post(`/sales/leads/${id}/convert`), post(`/sales/leads/${id}/convert`)]);
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 409]);
+      expect(answers.find((a) => a.status === 409)!.body.code).to.equal('lead_already_converted');
     });
 
     it('lets one of two leads of one person convert, the other gets 409 duplicate_email', async () => {

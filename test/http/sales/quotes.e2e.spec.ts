@@ -146,6 +146,36 @@ describe('/sales/quotes', () => {
       }
     });
 
+    it('lets only who may change the opportunity accept a quote of it (403 for a rep on another\'s deal, nothing written)', async () => {
+      const other = globex();
+      const rep = await tokenFor(server(), { tenantId: 'globex', actorId: 'rep-g', roles: ['sales_rep'] });
+      const lines = [{ description: 'Consulting', quantity: 1, unitPrice: eur(10_000), taxRateId: 'standard' }];
+      const deal = (await send('POST', '/sales/opportunities', { name: 'Admin deal', amount: eur(10_000) }, other)).body.id;
+      const mine = (await create({ opportunityId: deal, lines }, rep)).body.id;
+      expect((await send('POST', `/sales/quotes/${mine}/send`, undefined, rep)).status).to.equal(200);
+      const before = await head();
+      const refused = await send('POST', `/sales/quotes/${mine}/accept`, undefined, rep);
+      expect([refused.status, refused.body.code]).to.deep.equal([403, 'forbidden']);
+      expect(await head()).to.equal(before);
+    });
+
+    it('accepts a new quote once a won deal is reopened; a deal with an accepted quote is not lost (409)', async () => {
+      const other = globex();
+      const lines = [{ description: 'Consulting', quantity: 1, unitPrice: eur(10_000), taxRateId: 'standard' }];
+      const deal = (await send('POST', '/sales/opportunities', { name: 'Second chance', amount: eur(10_000) }, other)).body.id;
+      const first = (await create({ opportunityId: deal, lines }, other)).body.id;
+      await send('POST', `/sales/quotes/${first}/send`, undefined, other);
+      expect((await send('POST', `/sales/quotes/${first}/accept`, undefined, other)).status).to.equal(200);
+      const lose = await send('POST', `/sales/opportunities/${deal}/lose`, { reason: 'changed our mind' }, other);
+      expect([lose.status, lose.body.code]).to.satisfy(([status, code]: [number, string]) => status === 409 && ['quote_accepted', 'opportunity_closed'].includes(code));
+      await eventually(session, `/sales/opportunities/${deal}`, (o) => o.stage === 'won', other);
+      expect((await send('POST', `/sales/opportunities/${deal}/reopen`, { stage: 'qualification' }, other)).status).to.equal(200);
+      const second = (await create({ opportunityId: deal, lines }, other)).body.id;
+      await send('POST', `/sales/quotes/${second}/send`, undefined, other);
+      expect((await send('POST', `/sales/quotes/${second}/accept`, undefined, other)).status).to.equal(200);
+      await eventually(session, `/sales/opportunities/${deal}`, (o) => o.stage === 'won', other);
+    });
+
     it('revises a sent quote into a draft of revision 2 that keeps its number', async () => {
       const id = (await create({ opportunityId: undefined, accountId: 'acc-9' })).body.id;
       await send('POST', `/sales/quotes/${id}/send`);

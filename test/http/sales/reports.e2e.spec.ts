@@ -89,6 +89,18 @@ describe('/sales/reports and /sales/targets', () => {
     it("answers 404 to another tenant", async () => {
       expect((await s.get(`/sales/targets/${targetId}/attainment`, s.globex())).status).to.equal(404);
     });
+    it('shows a reader limited to their own figures only their own attainment (403 for anyone else\'s, even on a target they own)', async () => {
+      const grants = ['sales.targets:read', 'sales.reports:read'].map((permission) => ({ permission, scope: 'own' }));
+      const defined = await s.send('POST', '/api/admin/roles', { name: 'own_figures', grants });
+      expect(defined.status, JSON.stringify(defined.body)).to.equal(201);
+      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'own-reader', roles: ['own_figures'] });
+      const period = periodKeyOf(new Date(Date.now() + 400 * 86_400_000).toISOString(), 'quarter'); // out of the other specs' range
+      const theirs = await created('/sales/targets', { assignee: { type: 'user', id: 'user-admin' }, ownerId: 'own-reader', period, metric: 'won_deals', quota: 3 });
+      const mine = await created('/sales/targets', { assignee: { type: 'user', id: 'own-reader' }, ownerId: 'own-reader', period, metric: 'won_deals', quota: 3 });
+      const refused = await s.get(`/sales/targets/${theirs}/attainment`, reader);
+      expect([refused.status, refused.body.code]).to.deep.equal([403, 'forbidden']);
+      expect((await s.get(`/sales/targets/${mine}/attainment`, reader)).status).to.equal(200);
+    });
   });
 
   describe('GET /sales/reports/:name', () => {

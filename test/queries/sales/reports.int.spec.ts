@@ -49,7 +49,7 @@ describe('sales reports: the sales.reports projection and its queries', () => {
     await deal('acme', 'o1', 'u1', { amount: eur(100_000), stage: 'proposal', expectedCloseDate: '2026-03-15' }, '2026-01-10');
     await act('acme', 'o1', { type: 'WinOpportunity' }, '2026-02-09');
     await deal('acme', 'o2', 'u1', { amount: eur(50_000) }, '2026-01-20');
-    await act('acme', 'o2', { type: 'LoseOpportunity', reason: 'price' }, '2026-03-01');
+    await act('acme', 'o2', { type: 'LoseOpportunity', reason: 'price', acceptedQuote: null }, '2026-03-01');
     await deal('acme', 'o3', 'u2', { amount: usd(20_000), stage: 'negotiation', expectedCloseDate: '2026-03-31' }, '2026-02-01');
     await deal('acme', 'o4', 'u1', { amount: eur(30_000), stage: 'qualification', expectedCloseDate: '2026-03-20' }, '2026-02-05');
     await act('acme', 'o4', { type: 'UpdateRecord', changes: { stage: 'proposal' }, config }, '2026-02-06');
