@@ -43,7 +43,7 @@ const rules = (): Record<string, Rule> => ({
     answer: json(CONVERSION, 'The ids of the records created'),
   },
   'POST /sales/opportunities/:id/win': { summary: 'Win an open opportunity (its weighted amount becomes the whole amount)', refusals: OPEN_DEAL, body: ['OpportunityWin', emptyBody] },
-  'POST /sales/opportunities/:id/lose': { summary: 'Lose an open opportunity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_DEAL}`, body: ['OpportunityLoss', loseBody] },
+  'POST /sales/opportunities/:id/lose': { summary: 'Lose an open opportunity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_DEAL}, 409 \`quote_accepted\` (an accepted quote is winning it)`, body: ['OpportunityLoss', loseBody] },
   'POST /sales/opportunities/:id/reopen': { summary: 'Reopen a won or lost opportunity at a stage of its pipeline', refusals: '409 `opportunity_open`, 422 `invalid_stage`, 409 `record_archived`', body: ['OpportunityReopening', reopenBody] },
   'POST /sales/quotes/:id/send': { summary: 'Send a draft quote (numbered, for an opportunity or account); schedules its expiry', refusals: '409 `quote_not_draft`, 422 `party_required`, 422 `valid_until_past`', body: ['QuoteSending', emptyBody] },
   'POST /sales/quotes/:id/accept': { summary: 'Accept a sent, still valid quote; the acceptance reactor wins its opportunity and rejects its open siblings', refusals: '409 `quote_not_sent`, 409 `quote_expired`, 409 `opportunity_closed` (its opportunity is lost: reopen it first), 409 `quote_sibling_accepted`', body: ['QuoteAcceptance', emptyBody] },
