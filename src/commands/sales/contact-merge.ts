@@ -15,9 +15,11 @@ import { handleCommand, type CommandDeps, type CommandResult, type Request } fro
 import { contactAggregate, type ContactCommand, type ContactState } from './contact.js';
 
 export type MergeContactsInput = {
-  /** The survivor's command request (id, context, If-Match, the policy's guard, also applied to the loser). */
+  /** The survivor's command request (id, context, If-Match, the policy's guard, also applied to the loser unless `loserGuard` is given). */
   request: Omit<Request<ContactCommand, ContactState>, 'command'>;
   loserId: string;
+  /** The policy's check of the loser (which the merge changes and archives). */
+  loserGuard?: (state: ContactState) => void;
 };
 
 /** A contact's state with its personal fields revealed (erased ones `null`). */
@@ -27,19 +29,19 @@ const contactState = async (deps: CommandDeps, tenantId: string, id: string): Pr
 };
 
 /** Merges `loserId` into the request's contact; answers the survivor's result with the last position. */
-export const mergeContacts = async (deps: CommandDeps, { request, loserId }: MergeContactsInput): Promise<CommandResult> => {
+export const mergeContacts = async (deps: CommandDeps, { request, loserId, loserGuard = request.guard }: MergeContactsInput): Promise<CommandResult> => {
   if (loserId === request.id) throw new RuleViolationError('merge_into_itself', 'A contact cannot be merged into itself', { loserId });
   const { context } = request;
   const loser = await contactState(deps, context.tenantId, loserId);
   // The caller must be allowed to change both contacts before the survivor takes anything from the loser.
-  request.guard?.(loser);
+  loserGuard?.(loser);
   const absorbed = await handleCommand(deps, contactAggregate, { ...request, command: { type: 'AbsorbContact', from: loserId, loser } });
   const loserContext = { ...context, commandId: childCommandIdFor(context.commandId, 'merge-loser'), causationId: context.commandId };
   const merged = await handleCommand(deps, contactAggregate, {
     id: loserId,
     context: loserContext,
     command: { type: 'MergeContact', into: request.id },
-    ...(request.guard ? { guard: request.guard } : {}),
+    ...(loserGuard ? { guard: loserGuard } : {}),
   });
   return { ...absorbed, position: absorbed.position > merged.position ? absorbed.position : merged.position };
 };

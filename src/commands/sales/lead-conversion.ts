@@ -8,9 +8,9 @@
  * contact's uniqueness lock (`conversionContact`), so a lead whose person is already a contact is
  * refused (409 `duplicate_email`, naming that contact) before anything is written.
  */
-import { fold } from '../decider.js';
+import { fold, type DomainEvent } from '../decider.js';
 import { childCommandIdFor, recordIdFor } from '../event-ids.js';
-import { handleCommand, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../handle.js';
+import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../handle.js';
 import { streamName } from '../../events/log/stream-name.js';
 import { SubjectErasedError } from '../../events/personal-data/errors.js';
 import { readableEvent } from '../../events/personal-data/read.js';
@@ -65,7 +65,7 @@ const contactFields = (lead: JsonObject, accountId: string | null): JsonObject =
 });
 
 /** The contact a conversion would create: its record id, the child command creating it, and the fields it takes from the lead. */
-export type ConversionContact = { id: string; commandId: string; fields: JsonObject; leadRevision: bigint };
+export type ConversionContact = { id: string; commandId: string; fields: JsonObject; leadRevision: bigint; ownerId: string | null; withAccount: boolean };
 
 /**
  * The contact that converting the lead (by the request's command) would create, so that its email
@@ -79,34 +79,52 @@ export const conversionContact = async (deps: CommandDeps, request: ConvertLeadI
   request.guard?.(state); // a caller who may not convert the lead learns nothing of the contacts
   if (state.status === 'none' || state.status === 'converted' || revision === undefined) return undefined;
   const contactCommandId = childCommandIdFor(commandId, 'contact');
-  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(state.fields, null), leadRevision: revision };
+  const { fields, ownerId } = state;
+  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(fields, null), leadRevision: revision, ownerId, withAccount: typeof fields.company === 'string' };
 };
 
 /** An erased person is not made a contact (it would be one without a name or an email, under their erased subject). */
-const assertNotErased = async (deps: CommandDeps, tenantId: string, leadId: string): Promise<void> => {
-  const lead = await leadState(deps, tenantId, leadId);
+const assertNotErased = (deps: CommandDeps, tenantId: string, lead: LeadState): void => {
   if (lead.status === 'none' || lead.status === 'converted' || !lead.subjectId) return;
   if (deps.keyStore.isErased(tenantId, lead.subjectId)) throw new SubjectErasedError(tenantId, lead.subjectId);
 };
 
+type Child = { aggregate: Aggregate<never, DomainEvent, never>; role: string; id: string; command: unknown };
+
+/** The records a conversion creates, in order: the account (a lead with a company), the contact, the opportunity (asked for). */
+const childrenOf = (lead: Exclude<LeadState, { status: 'none' }>, conversion: Conversion, input: ConvertLeadInput): Child[] => {
+  const { contactId, accountId, opportunityId } = conversion;
+  const create = { type: 'CreateRecord' as const, ownerId: lead.ownerId, tags: [] as string[] };
+  const contact = { ...create, fields: contactFields(lead.fields, accountId), ...(lead.subjectId ? { subjectId: lead.subjectId } : {}) };
+  const deal = input.opportunity && { ...create, config: input.config, fields: { ...input.opportunity, contactId, ...(accountId ? { accountId } : {}) } };
+  const children = [
+    accountId ? { aggregate: accountAggregate, role: 'account', id: accountId, command: { ...create, fields: { name: lead.fields.company! } } } : undefined,
+    { aggregate: contactAggregate, role: 'contact', id: contactId, command: contact },
+    opportunityId && deal ? { aggregate: opportunityAggregate, role: 'opportunity', id: opportunityId, command: deal } : undefined,
+  ];
+  return children.filter((child) => child !== undefined) as unknown as Child[];
+};
+
+/** Decides every record the conversion would create, as new, before anything is written: one refusal (a currency the tenant has not configured) refuses it all. */
+const decideBeforehand = (lead: LeadState, input: ConvertLeadInput): void => {
+  if (lead.status === 'none' || lead.status === 'converted') return; // the lead's own decider refuses, or a retry replays
+  const ids = idsOf(input.request.context.commandId);
+  const conversion = { ...ids, accountId: typeof lead.fields.company === 'string' ? ids.accountId : null, opportunityId: input.opportunity ? ids.opportunityId : null };
+  for (const { aggregate, command } of childrenOf(lead, conversion, input)) aggregate.decider.decide(command as never, aggregate.decider.initialState());
+};
+
 /** Converts the lead and creates its contact (+ account) (+ opportunity); answers their ids and the last position. */
-export const convertLead = async (deps: CommandDeps, { request, opportunity, config }: ConvertLeadInput): Promise<ConversionResult> => {
+export const convertLead = async (deps: CommandDeps, input: ConvertLeadInput): Promise<ConversionResult> => {
+  const { request, opportunity } = input;
   const { context } = request;
-  await assertNotErased(deps, context.tenantId, request.id);
+  const before = await leadState(deps, context.tenantId, request.id);
+  assertNotErased(deps, context.tenantId, before);
+  decideBeforehand(before, input);
   const command: LeadCommand = { type: 'ConvertLead', ids: idsOf(context.commandId), withOpportunity: opportunity !== undefined };
   const results: CommandResult[] = [await handleCommand(deps, leadAggregate, { ...request, command })];
-  const { conversion, fields, subjectId, ownerId } = await convertedLead(deps, context.tenantId, request.id);
-  const { contactId, accountId, opportunityId } = conversion;
-  const create = { type: 'CreateRecord' as const, ownerId, tags: [] as string[] };
-  if (accountId) {
-    const account = { ...create, fields: { name: fields.company! } };
-    results.push(await handleCommand(deps, accountAggregate, { id: accountId, command: account, context: childContext(context, 'account') }));
+  const lead = await convertedLead(deps, context.tenantId, request.id);
+  for (const child of childrenOf(lead, lead.conversion, input)) {
+    results.push(await handleCommand(deps, child.aggregate, { id: child.id, command: child.command as never, context: childContext(context, child.role) }));
   }
-  const contact = { ...create, fields: contactFields(fields, accountId), ...(subjectId ? { subjectId } : {}) };
-  results.push(await handleCommand(deps, contactAggregate, { id: contactId, command: contact, context: childContext(context, 'contact') }));
-  if (opportunityId && opportunity) {
-    const deal = { ...create, config, fields: { ...opportunity, contactId, ...(accountId ? { accountId } : {}) } };
-    results.push(await handleCommand(deps, opportunityAggregate, { id: opportunityId, command: deal, context: childContext(context, 'opportunity') }));
-  }
-  return { ...conversion, position: results.reduce((max, r) => (r.position > max ? r.position : max), 0n) };
+  return { ...lead.conversion, position: results.reduce((max, r) => (r.position > max ? r.position : max), 0n) };
 };

@@ -68,7 +68,13 @@ export const mergeBody = validator<{ loserId: string }>({
 const merge = (deps: RouteDeps) => async (ctx: Context) => {
   const { loserId } = mergeBody((ctx.request as { body?: unknown }).body ?? {});
   const request = recordRequest<ContactState>(deps, ctx, 'sales.contacts:update');
-  answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId }));
+  // The loser is changed and archived: both rights on it.
+  const archiving = recordRequest<ContactState>(deps, ctx, 'sales.contacts:archive').guard;
+  const loserGuard = (state: ContactState): void => {
+    request.guard?.(state);
+    archiving?.(state);
+  };
+  answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId, loserGuard }));
 };
 
 export const contactsResource: RecordResource<ContactState> = {

@@ -9,7 +9,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { leadAggregate, type ConfiguredLeadCommand, type LeadState } from '../../commands/sales/lead.js';
-import { conversionContact, convertLead, type ConvertLeadInput } from '../../commands/sales/lead-conversion.js';
+import { conversionContact, convertLead, type ConversionContact, type ConvertLeadInput } from '../../commands/sales/lead-conversion.js';
 import { validator } from '../../commands/validate.js';
 import { contactKind } from '../../events/sales/contact.js';
 import { leadKind } from '../../events/sales/lead.js';
@@ -19,6 +19,7 @@ import { principalOf } from '../authenticate.js';
 import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 import { uniquely } from '../uniqueness.js';
 import { ConflictError, PreconditionFailedError } from '../../errors.js';
+import { authorize } from '../../access/policy.js';
 
 const REASON = { type: 'string', minLength: 1, maxLength: 500 };
 export const qualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: REASON } });
@@ -45,6 +46,13 @@ const UPDATE = 'sales.leads:update';
 
 type LeadRequest = ConvertLeadInput['request'];
 
+/** A conversion creates a contact (+ account) (+ opportunity) for the lead's owner: the caller must be allowed to create each. */
+const assertMayCreate = (ctx: Context, contact: ConversionContact, body: unknown): void => {
+  const principal = principalOf(ctx.state);
+  const creates = ['contacts', ...(contact.withAccount ? ['accounts'] : []), ...((body as { opportunity?: unknown }).opportunity ? ['opportunities'] : [])];
+  for (const resource of creates) authorize(principal, `sales.${resource}:create`, { ownerId: contact.ownerId });
+};
+
 /** A conversion's refusal as the caller should read it: the lead changed while it was checked, or another conversion won. */
 const explained = async (deps: RouteDeps, request: LeadRequest, error: unknown): Promise<unknown> => {
   if (error instanceof PreconditionFailedError && request.ifMatch === undefined) {
@@ -63,6 +71,7 @@ const explained = async (deps: RouteDeps, request: LeadRequest, error: unknown):
 const uniqueConversion = async <T>(deps: RouteDeps, ctx: Context, request: LeadRequest, convert: (pinned: LeadRequest) => Promise<T>): Promise<T> => {
   const contact = await conversionContact(deps, request);
   if (!contact) return convert(request);
+  assertMayCreate(ctx, contact, bodyOf(ctx));
   const pinned = { ...request, ifMatch: request.ifMatch ?? contact.leadRevision };
   const command = { type: 'CreateRecord' as const, fields: contact.fields, ownerId: null, tags: [] };
   const unique = { kind: contactKind, ctx, permission: UPDATE, id: contact.id, command, commandId: contact.commandId };

@@ -42,6 +42,7 @@ const send = (deps: RouteDeps) => async (ctx: Context) => {
   authorize(principal, UPDATE);
   const { config } = await salesConfigOf(deps, principal.tenantId);
   const request = recordRequest<QuoteState>(deps, ctx, UPDATE);
+  request.guard?.(await quoteStateOf(deps, principal.tenantId, request.id)); // before numbering writes anything
   await completeNumbering(deps, request.id, request.context, config.quoteNumbering);
   const { quote } = await rule(deps, ctx, { type: 'SendQuote', today: request.context.now.toISOString().slice(0, 10) });
   if (quote.status === 'sent' && deps.jobs) {

@@ -90,6 +90,14 @@ describe('POST /sales/contacts/:id/merge', () => {
       expect([kept.revision, kept.city, kept.phone]).to.deep.equal([0, undefined, undefined]);
     });
 
+    it('a caller who may change contacts but not archive them (403): the merge archives the loser', async () => {
+      const grants = ['read', 'update'].map((action) => ({ permission: `sales.contacts:${action}`, scope: 'all' }));
+      expect((await s.send('POST', '/api/admin/roles', { name: 'contact_editor', grants })).status).to.equal(201);
+      const editor = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'editor-1', roles: ['contact_editor'] });
+      const [survivor, loser] = [await create(), await create()];
+      await refused(() => merge(survivor, loser, {}, editor), 403, 'forbidden');
+    });
+
     it('a stale If-Match on the survivor (412)', async () => {
       const [survivor, loser] = [await create(), await create()];
       await refused(() => merge(survivor, loser, { 'If-Match': '"7"' }), 412, 'precondition_failed');

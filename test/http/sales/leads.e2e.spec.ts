@@ -137,6 +137,24 @@ describe('/sales/leads', () => {
       expect((await post(`/sales/leads/${id}/convert`)).status).to.equal(200);
     });
 
+    it('refuses the whole conversion when one of its records would be refused (a currency not configured: 422), writing nothing', async () => {
+      const id = await newLead();
+      const before = await head();
+      const refused = await post(`/sales/leads/${id}/convert`, { opportunity: { name: 'Deal', amount: { amount: 1_000, currency: 'JPY' } } });
+      expect([refused.status, refused.body.code]).to.deep.equal([422, 'invalid_currency']);
+      expect(await head()).to.equal(before);
+      expect((await post(`/sales/leads/${id}/convert`, { opportunity: { name: 'Deal', amount: { amount: 1_000, currency: 'EUR' } } })).status).to.equal(200);
+    });
+
+    it('needs the right to create what the conversion creates (a marketer may update leads but not create deals: 403)', async () => {
+      const id = await newLead();
+      const marketer = await tokenFor(server(), { tenantId: 'acme', actorId: 'mkt-1', roles: ['marketer'] });
+      const before = await head();
+      const refused = await post(`/sales/leads/${id}/convert`, { opportunity: { name: 'Deal', amount: { amount: 1_000, currency: 'EUR' } } }, marketer);
+      expect(refused.status).to.equal(403);
+      expect(await head()).to.equal(before);
+    });
+
     it('converts a lead once when two conversions race: the other gets 409 lead_already_converted', async () => {
       const id = await newLead();
       const answers = await Promise.all([post(`/sales/leads/${id}/convert`), post(`/sales/leads/${id}/convert`)]);
