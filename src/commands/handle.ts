@@ -43,7 +43,8 @@ export type Aggregate<Command, Event extends DomainEvent, State> = {
 /** What the handler works with: the log, and the key store for personal data. */
 export type CommandDeps = { store: EventStore; keyStore: KeyStore };
 
-export type CommandResult = { id: string; revision: bigint; position: bigint; events: number };
+/** `replayed`: the command had been applied before (a retry): this is its first result again, nothing was appended now. */
+export type CommandResult = { id: string; revision: bigint; position: bigint; events: number; replayed?: true };
 
 const MAX_RETRIES = 5;
 
@@ -73,7 +74,7 @@ const alreadyApplied = (id: string, idOf: EventIds, loaded: RecordedEvent[]): Co
   let end = start;
   while (loaded[end + 1]?.id === idOf(end + 1 - start)) end += 1;
   const last = loaded[end]!;
-  return { id, revision: last.revision, position: last.position, events: end - start + 1 };
+  return { id, revision: last.revision, position: last.position, events: end - start + 1, replayed: true };
 };
 
 /** Encrypts the event's personal fields (refusing an erased subject) and describes them in metadata. */

@@ -25,7 +25,7 @@ import { activitiesResource } from './sales/activities.js';
 import { targetsResource } from './sales/targets.js';
 import { reportRoutes } from './sales/reports.js';
 import { webFormAdminRoutes } from './sales/web-forms.js';
-import { importRoutes } from './sales/imports.js';
+import { IMPORTS_PATH, importRoutes } from './sales/imports.js';
 import { projectionRoutes } from './superadmin/projections.js';
 import { salesConfigRoutes } from './superadmin/sales-config.js';
 import type { Directory } from '../access/directory.js';
@@ -75,8 +75,10 @@ export const bodyError = (error: Error): never => {
  * (so an unknown path is a 404 with or without a token). Served through `dispatch`.
  */
 export const apiRoutes = (deps: ApiDeps): Router[] => {
+  const json = koaBody({ json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError });
   const guard: Middleware[] = [
-    koaBody({ json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError }),
+    // An import streams its CSV body itself (one sent as JSON is its 415, not a parse error here).
+    (ctx, next) => (ctx.path.startsWith(`${IMPORTS_PATH}/`) ? next() : json(ctx, next)),
     authenticate(deps.verify),
     ...(deps.limitClient ? [deps.limitClient] : []),
     ...(deps.directory ? [accountGate(deps.directory), customRoleGate(deps.directory), moduleGate(deps.directory)] : []),
@@ -92,7 +94,7 @@ export const apiRoutes = (deps: ApiDeps): Router[] => {
     { path: '/api/superadmin/sales-config', router: salesConfigRoutes(deps) },
     { path: '/api/admin/forms', router: webFormAdminRoutes(deps) },
     { path: '/sales/reports', router: reportRoutes(deps) },
-    { path: '/sales/imports', router: importRoutes(deps) },
+    { path: IMPORTS_PATH, router: importRoutes(deps) },
     ...(deps.directory ? [
       { path: '/api/superadmin/organizations', router: organizationRoutes({ ...deps, directory: deps.directory }) },
       { path: '/api/admin/users', router: userRoutes({ ...deps, directory: deps.directory }) },

@@ -21,12 +21,16 @@ type Serialiser = { head: string; line: (row: Row) => string };
 
 const FORMULA = /^[=+\-@\t\r]/;
 
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
 /**
  * One CSV field per RFC 4180. A string that a spreadsheet would run as a formula (starting with
- * `= + - @`, tab or CR) is prefixed with `'`; numbers are left alone, they cannot be formulas.
+ * `= + - @`, tab or CR) is prefixed with `'`; numbers are left alone, they cannot be formulas. A
+ * list of strings (tags) is `;`-separated, as an import reads it; other objects are JSON.
  */
 export const csvField = (value: unknown): string => {
-  const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = value === null || value === undefined ? '' : isStringList(value) ? value.join(';')
+    : typeof value === 'object' ? JSON.stringify(value) : String(value);
   const safe = typeof value === 'string' && FORMULA.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };

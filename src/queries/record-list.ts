@@ -89,14 +89,15 @@ export const currentRecord = (db: Database.Database, kind: RecordKind, tenantId:
     })
     .deferred();
 
-/** The export columns: the record's common fields, then every field the kind declares. */
+/** The export columns: the record's common fields, every field the kind declares, then the erased ones' names (as reads list them). */
 const exportColumns = (kind: RecordKind): ExportColumn[] => {
   const toView = recordViewOf(kind);
   const views = new WeakMap<Row, RecordView>();
   const view = (row: Row): RecordView => views.get(row) ?? (views.set(row, toView(row)), views.get(row)!);
   const common = ['id', ...(kind.subject !== undefined ? ['subjectId'] : []), 'status', 'ownerId', 'tags', 'createdAt', 'updatedAt', 'revision'];
   const fields = Object.keys(kind.fields).map((name) => ({ header: name, value: (row: Row) => parsedFields(row)[name] ?? null }));
-  return [...common.map((name) => ({ header: name, value: (row: Row) => view(row)[name] })), ...fields];
+  const erased = { header: 'erasedFields', value: (row: Row) => view(row).erasedFields };
+  return [...common.map((name) => ({ header: name, value: (row: Row) => view(row)[name] })), ...fields, erased];
 };
 
 /**

@@ -87,7 +87,7 @@ describe('the command handler', () => {
     const ctx = context();
     const first = await send({ type: 'CloseTally', reason: 'done' }, ctx);
     const again = await send({ type: 'CloseTally', reason: 'done' }, ctx);
-    expect(again).to.deep.equal(first);
+    expect(again).to.deep.equal({ ...first, replayed: true });
     expect(await stored()).to.have.length(3);
   });
 

@@ -115,7 +115,7 @@ describe('exportRows: streaming CSV and JSONL exports', () => {
     expect(header).to.deep.equal(['id', 'note', 'score', 'vip', 'tags', "'=NAME"]);
     const defused = (n: string | null) => (n === null ? '' : /^[=+\-@\t\r]/.test(n) ? `'${n}` : n);
     expect(rows.map((r) => r[1])).to.deep.equal(notes.map(defused));
-    expect(rows[0]).to.deep.equal(['c00001', 'plain', '-5', 'true', '[]', 'PERSON 1']);
+    expect(rows[0]).to.deep.equal(['c00001', 'plain', '-5', 'true', '', 'PERSON 1']); // tags: `;`-separated, as an import reads them
     expect(rows.map((r) => r[0])).to.deep.equal(notes.map((_, i) => contact(i + 1).id));
   });
 

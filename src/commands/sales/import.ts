@@ -18,6 +18,7 @@ import { streamName } from '../../events/log/stream-name.js';
 import { recordValidators, type CreateBody } from '../catalogue.js';
 import { importRowCommandIdFor, recordIdFor } from '../event-ids.js';
 import type { CsvRecord } from './csv.js';
+import type { KeyedLock } from '../../process-locks.js';
 
 /** One row ready to create: its spreadsheet row number, the record id and command id it gets, its body. */
 export type ImportRow = { line: number; id: string; commandId: string; body: CreateBody };
@@ -28,7 +29,10 @@ export type ImportPlan = {
   /** The log, to recognise a row imported before (its record's stream exists). */
   store: Pick<EventStore, 'readStream'>;
   /** Creates the row's record; a 4xx `AppError` fails only this row. */
-  create: (row: ImportRow) => Promise<unknown>;
+  /** Creates the row's record; a 4xx `AppError` fails only this row. `replayed`: another import created it meanwhile. */
+  create: (row: ImportRow) => Promise<{ replayed?: true } | undefined>;
+  /** Held over a row's check and create (by record id), so two imports of one file count each row once; none by default. */
+  lock?: KeyedLock;
   /** Rows in flight at once (default 16). */
   concurrency?: number;
 };
@@ -157,10 +161,14 @@ const startRow = (run: Run, record: CsvRecord): Promise<void> => {
 
 /** `skipped` when the row's record exists: an earlier import of this row (even if archived or erased since). */
 const createOnce = async (plan: ImportPlan, row: ImportRow): Promise<'created' | 'skipped'> => {
-  const existing = await plan.store.readStream(streamName(plan.tenantId, plan.kind.type, row.id), { maxCount: 1 });
-  if (existing.length > 0) return 'skipped';
-  await plan.create(row);
-  return 'created';
+  const release = await plan.lock?.([`${plan.tenantId}\0import\0${row.id}`]);
+  try {
+    const existing = await plan.store.readStream(streamName(plan.tenantId, plan.kind.type, row.id), { maxCount: 1 });
+    if (existing.length > 0) return 'skipped';
+    return (await plan.create(row))?.replayed ? 'skipped' : 'created';
+  } finally {
+    await release?.();
+  }
 };
 
 /** A row's own problem (4xx) is reported; anything else stops the import. */

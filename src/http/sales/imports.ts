@@ -19,6 +19,7 @@ import { commandContext } from '../command-context.js';
 import { createRecord, type GuardState, type RecordResource, type RouteDeps } from '../records.js';
 import { contactsResource } from './contacts.js';
 import { leadsResource } from './leads.js';
+import { processLock } from '../uniqueness-lock.js';
 
 export const MAX_IMPORT_BYTES = 200 * 1_048_576;
 
@@ -73,7 +74,8 @@ const importInto = <S extends GuardState, C extends RecordCommand>(deps: RouteDe
   const create = (row: ImportRow) => createRecord(deps, r, ctx, row.body, { ...base, commandId: row.commandId, now: deps.clock() }, row.id);
   importing.add(ctx.req.socket);
   try {
-    ctx.body = await importRecords(csvRecords(upload(ctx)), { kind: r.kind, tenantId, store: deps.store, create });
+    const lock = deps.uniquenessLock ?? processLock;
+    ctx.body = await importRecords(csvRecords(upload(ctx)), { kind: r.kind, tenantId, store: deps.store, create, lock });
   } catch (error) {
     ctx.set('Connection', 'close'); // the rest of the upload is not read
     throw error;
@@ -81,6 +83,9 @@ const importInto = <S extends GuardState, C extends RecordCommand>(deps: RouteDe
     importing.delete(ctx.req.socket);
   }
 };
+
+/** Where the import routes are mounted. */
+export const IMPORTS_PATH = '/sales/imports';
 
 /** The router of `/sales/imports`. */
 export const importRoutes = (deps: RouteDeps): Router => {

@@ -22,10 +22,10 @@ const failure = async (run: () => Promise<unknown>): Promise<AppError> => {
 
 /** A plan over a log holding the streams of `existing` record ids; `create` records what it was sent. */
 const planFor = (create: (row: ImportRow) => Promise<unknown>, existing = new Set<string>()): ImportPlan => ({
+  create: async (row) => (await create(row)) as { replayed?: true } | undefined,
   kind: contactKind,
   tenantId: 'acme',
   store: { readStream: async (stream) => (existing.has(stream.split('/')[2]!) ? [{} as RecordedEvent] : []) },
-  create,
   concurrency: 4,
 });
 

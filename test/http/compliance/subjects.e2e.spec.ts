@@ -66,6 +66,13 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
     const history = (await call(server, 'GET', `/sales/contacts/${id}/history`, { token: admin })).body.data;
     expect(history[1].data.changes).to.deep.equal({ lastName: null, jobTitle: 'Admiral' });
     expect(history[1].erased).to.deep.equal(['changes.lastName']);
+    const head = String(await server.store.headPosition());
+    const exported = await fetch(`${server.url}/sales/contacts/export?format=jsonl&filter=${encodeURIComponent(`id[eq]:"${id}"`)}`, {
+      headers: { Authorization: `Bearer ${admin}`, 'Consistency-Position': head },
+    });
+    const [line] = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(line).to.include({ firstName: null, email: null });
+    expect(line.erasedFields).to.have.members(['firstName', 'lastName', 'email', 'phone']);
   });
 
   it('refuses new personal data about the erased person (409 subject_erased) but not other changes', async () => {

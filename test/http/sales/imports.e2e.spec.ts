@@ -92,6 +92,28 @@ describe('/sales/imports', () => {
       expect(await listAll('/sales/contacts', IMPORTED)).to.have.length(count);
     });
 
+    it('counts a row once when two imports of one file run at once: created by one, skipped by the other', async () => {
+      const lines = ['firstName,lastName,email', ...Array.from({ length: 60 }, (_, i) => `Twin,Import${i},twin${i}@import.example`)].join('\n');
+      const [a, b] = await Promise.all([upload('/sales/imports/contacts', lines), upload('/sales/imports/contacts', lines)]);
+      expect([a.body.created + b.body.created, a.body.skipped + b.body.skipped, a.body.failed + b.body.failed]).to.deep.equal([60, 60, 0]);
+      expect(await listAll('/sales/contacts', 'email[startsWith]:"twin"')).to.have.length(60);
+    });
+
+    it('imports the field columns of its own export back (tags `;`-separated both ways)', async () => {
+      const exported = await fetch(`${server().url}/sales/contacts/export?format=csv&filter=${encodeURIComponent('email[eq]:"ada@import.example"')}`, { headers: { Authorization: `Bearer ${admin()}` } });
+      const [header, row] = (await exported.text()).trim().split('\r\n');
+      expect(header).to.match(/,erasedFields$/);
+      const keep = ['firstName', 'lastName', 'email', 'tags', 'jobTitle'];
+      const columns = header!.split(',');
+      const cells = row!.split(',');
+      const picked = keep.map((name) => cells[columns.indexOf(name)]);
+      expect(picked[3]).to.equal('engines;vip');
+      const again = await upload('/sales/imports/contacts', `${keep.join(',')}\n${picked.join(',').replace('ada@import.example', 'ada.copy@import.example')}`);
+      expect(again.body).to.include({ created: 1, failed: 0 });
+      const [copy] = await listAll('/sales/contacts', 'email[eq]:"ada.copy@import.example"');
+      expect(copy.tags).to.deep.equal(['engines', 'vip']);
+    });
+
     it('resumes a file cut short: the rows imported before are skipped, the rest created', async () => {
       const lines = ['firstName,lastName,email', ...Array.from({ length: 6 }, (_, i) => `Res,Umed${i},resume${i}@import.example`)];
       expect((await upload('/sales/imports/contacts', lines.slice(0, 4).join('\n'))).body).to.include({ created: 3 });
@@ -134,6 +156,8 @@ describe('/sales/imports', () => {
       const before = await head();
       const auditor = await tokenFor(server(), { tenantId: 'acme', actorId: 'user-audit', roles: ['auditor'] });
       const json = await upload('/sales/imports/contacts', '{"firstName":"A"}', admin(), 'application/json');
+      const csvAsJson = await upload('/sales/imports/contacts', CONTACTS, admin(), 'application/json');
+      expect([csvAsJson.status, csvAsJson.body.code]).to.deep.equal([415, 'unsupported_media_type']);
       const empty = await upload('/sales/imports/contacts', '');
       const forbidden = await upload('/sales/imports/contacts', CONTACTS, auditor);
       expect([json, empty, forbidden].map((r) => [r.status, r.body.code])).to.deep.equal([
