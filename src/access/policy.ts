@@ -58,6 +58,25 @@ export const rowScope = (principal: Principal, permission: string): Scope | 'non
   return scope;
 };
 
+/** `held` covers `wanted` when every permission `wanted` names is one `held` names, at a scope as wide. */
+const covers = (held: Grant, wanted: Grant): boolean => {
+  const [have, want] = [held.pattern.split(/[.:]/), wanted.pattern.split(/[.:]/)];
+  return have.length === want.length && have.every((part, i) => part === '*' || part === want[i]) && (held.scope === 'all' || wanted.scope === 'own');
+};
+
+/**
+ * Refuses (403 `grant_not_held`) handing out a grant the principal does not hold itself (a role to
+ * a user or a client, grants to a custom role): whoever administers users cannot make anyone,
+ * themselves included, more powerful than they are.
+ */
+export const assertMayHandOut = (principal: Principal, grants: readonly Grant[]): void => {
+  const held = principal.roles.flatMap((role) => roleGrants(principal, role));
+  const missing = grants.filter((wanted) => !held.some((grant) => covers(grant, wanted)));
+  if (missing.length === 0) return;
+  const permissions = [...new Set(missing.map((g) => g.pattern))];
+  throw new ForbiddenError('grant_not_held', `You cannot hand out what you do not hold: ${permissions.join(', ')}`, { permissions });
+};
+
 /**
  * Refuses (403 `forbidden`) unless a role grants `permission`, on this record when the grant is
  * limited to the actor's own records (`record.ownerId`).

@@ -7,7 +7,7 @@
 import type { Middleware } from 'koa';
 import { MODULES, type ModuleName } from '../../access/access-directory.js';
 import type { Directory } from '../../access/directory.js';
-import { ROLES, type Grant } from '../../access/policy.js';
+import { assertMayHandOut, ROLES, type Grant } from '../../access/policy.js';
 import type { Principal } from '../../access/principal.js';
 import { ForbiddenError } from '../../errors.js';
 import { principalOf } from '../authenticate.js';
@@ -20,6 +20,15 @@ const customGrants = (directory: Directory, principal: Principal): Record<string
   }
   return grants;
 };
+
+/** The grants of the tenant's roles named (built-in or custom; an unknown name has none: its command refuses it). */
+export const grantsOfRoles = (directory: Directory, tenantId: string, roles: readonly string[]): Grant[] =>
+  roles.flatMap((role) => (Object.hasOwn(ROLES, role) ? [...ROLES[role]!]
+    : (directory.customRole(tenantId, role)?.grants ?? []).map((g) => ({ pattern: g.permission, scope: g.scope }))));
+
+/** Refuses handing out roles whose grants the caller does not hold (see `assertMayHandOut`). */
+export const assertMayAssign = (directory: Directory, principal: Principal, roles: readonly string[]): void =>
+  assertMayHandOut(principal, grantsOfRoles(directory, principal.tenantId, roles));
 
 /** Built-in roles need no lookup: only a token naming another role costs a query. */
 export const customRoleGate = (directory: Directory): Middleware => async (ctx, next) => {

@@ -15,12 +15,15 @@ import { shownOnce } from '../idempotency.js';
 import { historyRoute } from './history.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { apiClientBody, reasonBody } from './schemas.js';
+import { assertMayAssign } from './access-gates.js';
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
 const register = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.clients:create');
-  const result = await registerApiClient(deps, apiClientBody(bodyOf(ctx)), commandContext(ctx, deps.clock));
+  const body = apiClientBody(bodyOf(ctx));
+  assertMayAssign(deps.directory, principalOf(ctx.state), body.roles);
+  const result = await registerApiClient(deps, body, commandContext(ctx, deps.clock));
   answerWrite(ctx, 201, result);
   ctx.set('Location', `/api/admin/clients/${result.id}`);
   ctx.body = { ...(ctx.body as object), clientId: result.id, clientSecret: result.clientSecret };

@@ -5,7 +5,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CatalogueEntry } from '../../access/permissions.js';
-import { authorize, ROLES } from '../../access/policy.js';
+import { assertMayHandOut, authorize, ROLES } from '../../access/policy.js';
 import { defineRole, deleteRole, redefineRole, type RoleDeps } from '../../commands/identity/roles.js';
 import { ROLE_AGGREGATE } from '../../events/identity/role.js';
 import { principalOf } from '../authenticate.js';
@@ -40,9 +40,17 @@ const list = (deps: RoleRouteDeps) => (ctx: Context) => {
   ctx.body = { data: [...builtIn, ...custom] };
 };
 
+/** The caller holds every grant of the catalogue it hands out (a permission outside it is the command's 422 `unknown_permission`). */
+const assertMayHandOutGrants = (deps: RoleRouteDeps, ctx: Context, grants: ReadonlyArray<{ permission: string; scope: 'all' | 'own' }>): void => {
+  const known = new Set(deps.catalogue.filter((entry) => entry.assignable).map((entry) => entry.permission));
+  assertMayHandOut(principalOf(ctx.state), grants.filter((g) => known.has(g.permission)).map((g) => ({ pattern: g.permission, scope: g.scope })));
+};
+
 const create = (deps: RoleRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.roles:create');
-  const result = await defineRole(roleDeps(deps), roleBody(bodyOf(ctx)), commandContext(ctx, deps.clock));
+  const body = roleBody(bodyOf(ctx));
+  assertMayHandOutGrants(deps, ctx, body.grants);
+  const result = await defineRole(roleDeps(deps), body, commandContext(ctx, deps.clock));
   answerWrite(ctx, 201, result);
   ctx.set('Location', `/api/admin/roles/${result.id}`);
 };
@@ -50,6 +58,7 @@ const create = (deps: RoleRouteDeps) => async (ctx: Context) => {
 const update = (deps: RoleRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.roles:update');
   const change = roleChangeBody(bodyOf(ctx));
+  assertMayHandOutGrants(deps, ctx, change.grants ?? []);
   answerWrite(ctx, 200, await redefineRole(roleDeps(deps), ctx.params.name!, change, commandContext(ctx, deps.clock), ifMatchOf(ctx)));
 };
 

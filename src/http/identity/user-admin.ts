@@ -13,6 +13,7 @@ import { answerWrite, commandContext } from '../command-context.js';
 import { shownOnce } from '../idempotency.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { invitationBody, userRolesBody } from './access-schemas.js';
+import { assertMayAssign } from './access-gates.js';
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
@@ -25,7 +26,9 @@ const withToken = (ctx: Context, issued: { token: string; expiresAt: string }, p
 const invite = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   const principal = principalOf(ctx.state);
   authorize(principal, 'admin.users:create');
-  const result = await inviteUser(deps, principal.tenantId, invitationBody(bodyOf(ctx)), commandContext(ctx, deps.clock));
+  const body = invitationBody(bodyOf(ctx));
+  assertMayAssign(deps.directory, principal, body.roles);
+  const result = await inviteUser(deps, principal.tenantId, body, commandContext(ctx, deps.clock));
   answerWrite(ctx, 201, result);
   ctx.set('Location', `/api/admin/users/${result.id}`);
   withToken(ctx, result, `/api/public/invitations/${result.token}/accept`);
@@ -34,6 +37,7 @@ const invite = (deps: IdentityRouteDeps) => async (ctx: Context) => {
 const assignRoles = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.users:update');
   const { roles } = userRolesBody(bodyOf(ctx));
+  assertMayAssign(deps.directory, principalOf(ctx.state), roles);
   answerWrite(ctx, 200, await assignUserRoles(deps, ctx.params.id!, roles, commandContext(ctx, deps.clock)));
   ctx.body = { ...(ctx.body as object), roles };
 };

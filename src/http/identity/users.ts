@@ -15,13 +15,16 @@ import { historyRoute } from './history.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { reasonBody, userBody } from './schemas.js';
 import { userAdminRoutes } from './user-admin.js';
+import { assertMayAssign } from './access-gates.js';
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
 const create = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   const principal = principalOf(ctx.state);
   authorize(principal, 'admin.users:create');
-  const result = await createUser(deps, principal.tenantId, userBody(bodyOf(ctx)), commandContext(ctx, deps.clock));
+  const body = userBody(bodyOf(ctx));
+  assertMayAssign(deps.directory, principal, body.roles);
+  const result = await createUser(deps, principal.tenantId, body, commandContext(ctx, deps.clock));
   answerWrite(ctx, 201, result);
   ctx.set('Location', `/api/admin/users/${result.id}`);
 };

@@ -95,6 +95,26 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
     });
   });
 
+  describe('handing out roles and grants (no one makes anyone more powerful than they are)', () => {
+    it('refuses a user manager who would make themselves, or anyone, a tenant admin (403 grant_not_held), and changes nothing', async () => {
+      const grants = ['admin.users:create', 'admin.users:update', 'admin.users:read', 'admin.roles:create', 'sales.contacts:read']
+        .map((permission) => ({ permission, scope: 'all' }));
+      expect((await defineRole({ name: 'user_manager', grants })).status).to.equal(201);
+      const managerId = await createUserIn(server, admin, 'morgan@acme.example', ['user_manager']);
+      const manager = await as(['user_manager'], managerId);
+      const promote = await call(server, 'PUT', `/api/admin/users/${managerId}/roles`, { token: manager, body: { roles: ['tenant_admin'] } });
+      expect([promote.status, promote.body.code]).to.deep.equal([403, 'grant_not_held']);
+      const created = await call(server, 'POST', '/api/admin/users', { token: manager, body: { email: 'x@acme.example', password: PASSWORD, name: 'X', roles: ['sales_manager'] } });
+      expect([created.status, created.body.code]).to.deep.equal([403, 'grant_not_held']);
+      const wider = await defineRole({ name: 'all_contacts', grants: [{ permission: 'sales.contacts:update', scope: 'all' }] }, manager);
+      expect([wider.status, wider.body.code]).to.deep.equal([403, 'grant_not_held']);
+      const within = await defineRole({ name: 'contact_reader', grants: [{ permission: 'sales.contacts:read', scope: 'own' }] }, manager);
+      expect(within.status).to.equal(201);
+      const user = await call(server, 'GET', `/api/admin/users/${managerId}`, { token: admin });
+      expect(user.body.roles).to.deep.equal(['user_manager']);
+    });
+  });
+
   describe('PUT /api/admin/users/:id/roles', () => {
     it('replaces a user\'s roles (built-in or custom), in effect from their next token', async () => {
       await defineRole({ name: 'contact_viewer', grants: [{ permission: 'sales.contacts:read', scope: 'all' }] });
