@@ -5,6 +5,8 @@
  */
 import { schemaOf } from '../../commands/validate.js';
 import { apiClientBody, organizationBody, reasonBody, userBody } from '../identity/schemas.js';
+import { consentBody, restrictionBody } from '../compliance/consents.js';
+import { policyBody } from '../compliance/retention.js';
 import { AUDIT_FILTERS, AUDIT_PARAMS } from '../../queries/audit.js';
 import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
 
@@ -14,6 +16,9 @@ export const platformSchemas = (): Record<string, Schema> => ({
   NewUser: schemaOf(userBody) as Schema,
   NewApiClient: schemaOf(apiClientBody) as Schema,
   Reason: schemaOf(reasonBody) as Schema,
+  ConsentChange: schemaOf(consentBody) as Schema,
+  ProcessingRestriction: schemaOf(restrictionBody) as Schema,
+  RetentionPolicy: schemaOf(policyBody) as Schema,
 });
 
 const query = (name: string, description: string) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description });
@@ -47,6 +52,9 @@ export const platformOperations = (): Record<string, Operation> => ({
   'POST /api/admin/clients/:id/revoke': write('Revoke an integration client', 'Reason'),
   'POST /api/compliance/subjects/:subjectId/erase': operation('Erase a data subject (crypto-shredding)', { requestBody: body(ref('Reason')) }),
   'GET /api/compliance/subjects/:subjectId/export': operation('A data subject\'s access export'),
+  'POST /api/compliance/subjects/:subjectId/consents': write('Record a consent given or withdrawn for a purpose', 'ConsentChange'),
+  'POST /api/compliance/subjects/:subjectId/restriction': write('Restrict, or lift the restriction of, a subject\'s processing', 'ProcessingRestriction'),
+  'PUT /api/compliance/retention-policies/:policyId': write('Set a retention policy (record type, filter, age) of the tenant', 'RetentionPolicy'),
   'GET /api/compliance/classification': operation('The classification of every record type\'s fields'),
   'GET /api/superadmin/projections': operation('Each projection\'s checkpoint, lag and status'),
   'POST /api/superadmin/projections/:name/rebuild': operation('Rebuild a projection without downtime', { responses: { 202: { description: 'Rebuilding' } } }),

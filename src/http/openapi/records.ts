@@ -18,12 +18,19 @@ export const componentName = (kind: RecordKind): string =>
 
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
 
+/** A write schema as a read: the server adds what it computes (a quote line's `net`, its tax rate), so no `additionalProperties: false`. */
+const asRead = (schema: unknown): unknown => {
+  if (Array.isArray(schema)) return schema.map(asRead);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([key, value]) => !(key === 'additionalProperties' && value === false)).map(([key, value]) => [key, asRead(value)]));
+};
+
 /** A record as reads answer it; any field may be `null` once its data subject was erased. */
 const viewSchema = (kind: RecordKind): Schema => ({
   type: 'object',
   required: ['id', 'status', 'ownerId', 'tags', 'revision', 'createdAt', 'updatedAt'],
   properties: {
-    ...Object.fromEntries(Object.entries(kind.fields).map(([name, schema]) => [name, nullable(schema)])),
+    ...Object.fromEntries(Object.entries(kind.fields).map(([name, schema]) => [name, nullable(asRead(schema) as Schema)])),
     id: { type: 'string' },
     ...(kind.subject !== undefined ? { subjectId: nullable({ type: 'string', format: 'uuid' }) } : {}),
     status: { enum: ['active', 'archived'] },

@@ -73,6 +73,19 @@ describe('API documentation', () => {
     it('describes the platform routes\' bodies with their ajv schemas', () => {
       expect(doc.paths['/api/superadmin/organizations'].post.requestBody.content['application/json'].schema).to.deep.equal({ $ref: '#/components/schemas/NewOrganization' });
       expect(doc.components.schemas.NewOrganization.required).to.deep.equal(['name', 'slug', 'admin']);
+      const bodies = {
+        '/api/compliance/subjects/{subjectId}/consents': ['post', 'ConsentChange'],
+        '/api/compliance/subjects/{subjectId}/restriction': ['post', 'ProcessingRestriction'],
+        '/api/compliance/retention-policies/{policyId}': ['put', 'RetentionPolicy'],
+      } as const;
+      for (const [path, [method, schema]] of Object.entries(bodies)) {
+        expect(doc.paths[path][method].requestBody.content['application/json'].schema, path).to.deep.equal({ $ref: `#/components/schemas/${schema}` });
+        expect(JSON.stringify(doc.components.schemas[schema]), schema).to.include('"additionalProperties":false');
+      }
+    });
+
+    it('lets a read carry what the server computes (a quote line\'s net and tax rate): no additionalProperties false in record views', () => {
+      expect(JSON.stringify(doc.components.schemas.SalesQuote)).to.not.include('"additionalProperties":false');
     });
   });
 
