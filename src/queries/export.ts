@@ -31,7 +31,7 @@ const isStringList = (value: unknown): value is string[] => Array.isArray(value)
 export const csvField = (value: unknown): string => {
   const text = value === null || value === undefined ? '' : isStringList(value) ? value.join(';')
     : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const safe = typeof value === 'string' && FORMULA.test(text) ? `'${text}` : text;
+  const safe = (typeof value === 'string' || isStringList(value)) && FORMULA.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { AppError } from '../../src/errors.js';
-import { exportRows } from '../../src/queries/export.js';
+import { csvField, exportRows } from '../../src/queries/export.js';
 import type { ListSpec } from '../../src/queries/list.js';
 
 const SCHEMA = `CREATE TABLE contacts (
@@ -117,6 +117,10 @@ describe('exportRows: streaming CSV and JSONL exports', () => {
     expect(rows.map((r) => r[1])).to.deep.equal(notes.map(defused));
     expect(rows[0]).to.deep.equal(['c00001', 'plain', '-5', 'true', '', 'PERSON 1']); // tags: `;`-separated, as an import reads them
     expect(rows.map((r) => r[0])).to.deep.equal(notes.map((_, i) => contact(i + 1).id));
+  });
+
+  it('neutralises a formula at the start of a list cell too (lists are `;`-separated)', () => {
+    expect([csvField(['=1+1', 'b']), csvField(['a', '=1+1']), csvField(['@x'])]).to.deep.equal(["'=1+1;b", 'a;=1+1', "'@x"]);
   });
 
   it('writes JSONL, one object per line keyed by column, typed by field, filtered and sorted', async () => {

@@ -30,6 +30,15 @@ export const grantsOfRoles = (directory: Directory, tenantId: string, roles: rea
 export const assertMayAssign = (directory: Directory, principal: Principal, roles: readonly string[]): void =>
   assertMayHandOut(principal, grantsOfRoles(directory, principal.tenantId, roles));
 
+/**
+ * Refuses acting on a user of the tenant (resetting their password, deactivating them, replacing
+ * their roles) who holds more than the caller: taking over such an account would be handing oneself its roles.
+ */
+export const assertMayManage = (directory: Directory, principal: Principal, userId: string): void => {
+  const user = directory.userById(userId);
+  if (user?.tenantId === principal.tenantId) assertMayAssign(directory, principal, user.roles);
+};
+
 /** Built-in roles need no lookup: only a token naming another role costs a query. */
 export const customRoleGate = (directory: Directory): Middleware => async (ctx, next) => {
   const principal = principalOf(ctx.state);

@@ -13,7 +13,7 @@ import { answerWrite, commandContext } from '../command-context.js';
 import { shownOnce } from '../idempotency.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { invitationBody, userRolesBody } from './access-schemas.js';
-import { assertMayAssign } from './access-gates.js';
+import { assertMayAssign, assertMayManage } from './access-gates.js';
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
@@ -38,12 +38,14 @@ const assignRoles = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.users:update');
   const { roles } = userRolesBody(bodyOf(ctx));
   assertMayAssign(deps.directory, principalOf(ctx.state), roles);
+  assertMayManage(deps.directory, principalOf(ctx.state), ctx.params.id!);
   answerWrite(ctx, 200, await assignUserRoles(deps, ctx.params.id!, roles, commandContext(ctx, deps.clock)));
   ctx.body = { ...(ctx.body as object), roles };
 };
 
 const resetPassword = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.users:update');
+  assertMayManage(deps.directory, principalOf(ctx.state), ctx.params.id!);
   const result = await issuePasswordReset(deps, ctx.params.id!, commandContext(ctx, deps.clock));
   answerWrite(ctx, 201, result);
   withToken(ctx, result, `/api/public/password-resets/${result.token}`);

@@ -15,7 +15,7 @@ import { historyRoute } from './history.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { reasonBody, userBody } from './schemas.js';
 import { userAdminRoutes } from './user-admin.js';
-import { assertMayAssign } from './access-gates.js';
+import { assertMayAssign, assertMayManage } from './access-gates.js';
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
@@ -43,6 +43,7 @@ const read = (deps: IdentityRouteDeps) => async (ctx: Context) => {
 
 const deactivate = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.users:update');
+  assertMayManage(deps.directory, principalOf(ctx.state), ctx.params.id!);
   const { reason } = reasonBody(bodyOf(ctx));
   answerWrite(ctx, 200, await deactivateUser(deps, ctx.params.id!, reason, commandContext(ctx, deps.clock)));
 };

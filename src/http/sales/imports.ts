@@ -74,7 +74,8 @@ const importInto = <S extends GuardState, C extends RecordCommand>(deps: RouteDe
   const create = (row: ImportRow) => createRecord(deps, r, ctx, row.body, { ...base, commandId: row.commandId, now: deps.clock() }, row.id);
   importing.add(ctx.req.socket);
   try {
-    const lock = deps.uniquenessLock ?? processLock;
+    // Counting each row once is this process's concern: a row's own unique values take their own (shared) lock.
+    const lock = processLock;
     ctx.body = await importRecords(csvRecords(upload(ctx)), { kind: r.kind, tenantId, store: deps.store, create, lock });
   } catch (error) {
     ctx.set('Connection', 'close'); // the rest of the upload is not read

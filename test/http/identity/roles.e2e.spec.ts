@@ -112,6 +112,17 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
       expect(within.status).to.equal(201);
       const user = await call(server, 'GET', `/api/admin/users/${managerId}`, { token: admin });
       expect(user.body.roles).to.deep.equal(['user_manager']);
+      // Nor take over an account that holds more: no password reset, deactivation or role change of the tenant admin.
+      const adminId = (await call(server, 'GET', '/api/admin/users?limit=200', { token: admin })).body.data
+        .find((u: { roles: string[] }) => u.roles.includes('tenant_admin')).id;
+      for (const [method, path, body] of [
+        ['POST', `/api/admin/users/${adminId}/reset-password`, undefined],
+        ['POST', `/api/admin/users/${adminId}/deactivate`, { reason: 'takeover' }],
+        ['PUT', `/api/admin/users/${adminId}/roles`, { roles: ['contact_reader'] }],
+      ] as const) {
+        const res = await call(server, method, path, { token: manager, body });
+        expect([res.status, res.body.code, JSON.stringify(res.body).includes('token')], path).to.deep.equal([403, 'grant_not_held', false]);
+      }
     });
   });
 
