@@ -2,7 +2,8 @@
  * The sales configuration aggregate (one stream per tenant): replaced whole (`ConfigureSales`, a
  * PUT) or changed by top-level sections (`ChangeSalesConfig`, a PATCH, merged over the
  * configuration in effect, defaults included). Rules: pipelines and their stages, lead statuses,
- * products (and their prices per currency), contact roles and tax rates have unique ids,
+ * products (and their prices per currency), contact roles and tax rates have unique ids, lead
+ * statuses keep the lifecycle's own (new, qualified, disqualified, converted),
  * no configured stage is named like a closing one (won, lost), the default pipeline and the
  * default currency exist, lead scoring rules name known fields and ops (422 `invalid_lead_scoring`).
  */
@@ -24,6 +25,9 @@ export type SalesConfigCommand =
 
 const duplicates = (ids: string[]): string[] => ids.filter((id, i) => ids.indexOf(id) !== i);
 
+/** The statuses a lead's lifecycle sets by itself (create, qualify, disqualify, convert): every list keeps them. */
+const LIFECYCLE_STATUSES = ['new', 'qualified', 'disqualified', 'converted'];
+
 const problemsOf = (config: SalesConfig): string[] => [
   ...duplicates(config.pipelines.map((p) => p.id)).map((id) => `pipeline ${id} is given twice`),
   ...config.pipelines.flatMap((p) => duplicates(p.stages.map((s) => s.id)).map((id) => `stage ${id} is given twice in ${p.id}`)),
@@ -32,6 +36,7 @@ const problemsOf = (config: SalesConfig): string[] => [
   ...(config.pipelines.some((p) => p.id === config.defaultPipeline) ? [] : [`the default pipeline ${config.defaultPipeline} is not configured`]),
   ...(config.currencies.includes(config.defaultCurrency) ? [] : [`the default currency ${config.defaultCurrency} is not configured`]),
   ...duplicates(config.leadStatuses).map((s) => `lead status ${s} is given twice`),
+  ...LIFECYCLE_STATUSES.filter((s) => !config.leadStatuses.includes(s)).map((s) => `lead status ${s} is missing (leads reach it by their lifecycle)`),
   ...duplicates(priceBookOf(config).map((p) => p.id)).map((id) => `product ${id} is given twice`),
   ...priceBookOf(config).flatMap((p) => duplicates(p.prices.map((m) => m.currency)).map((c) => `product ${p.id} has two prices in ${c}`)),
   ...duplicates(contactRolesOf(config).map((r) => r.id)).map((id) => `contact role ${id} is given twice`),

@@ -45,6 +45,24 @@ const priceLine = (currency: string, config: SalesConfig) => (line: LineInput, i
   };
 };
 
+/**
+ * Refuses a priced line the configuration no longer backs (its tax rate gone or changed, its
+ * product gone): a draft is sent as priced, so it is saved again first (422 `unknown_tax_rate`,
+ * `tax_rate_changed`, `unknown_product`).
+ */
+export const assertStillPriced = (lines: readonly PricedLine[], config: SalesConfig): void => {
+  lines.forEach((line, index) => {
+    const rate = config.taxRates.find((t) => t.id === line.taxRateId);
+    if (!rate) throw new RuleViolationError('unknown_tax_rate', `Line ${index + 1}: no tax rate ${line.taxRateId} is configured any more; save the lines again`, { line: index });
+    if (rate.basisPoints !== line.taxBasisPoints) {
+      throw new RuleViolationError('tax_rate_changed', `Line ${index + 1}: tax rate ${rate.id} changed since the line was priced; save the lines again`, { line: index });
+    }
+    if (line.productId !== undefined && !priceBookOf(config).some((p) => p.id === line.productId)) {
+      throw new RuleViolationError('unknown_product', `Line ${index + 1}: no product ${line.productId} in the price book any more`, { line: index });
+    }
+  });
+};
+
 /** The quote's currency: a configured one (default: the tenant's default currency). */
 export const quoteCurrency = (requested: unknown, config: SalesConfig): string => {
   const currency = typeof requested === 'string' ? requested : config.defaultCurrency;

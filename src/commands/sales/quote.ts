@@ -19,7 +19,7 @@ import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
-import { pricedFields, quoteCurrency } from './quote-pricing.js';
+import { assertStillPriced, pricedFields, quoteCurrency } from './quote-pricing.js';
 
 export type QuoteState = { status: 'none' } | ({ status: QuoteStatus } & LiveBody);
 type Existing = Exclude<QuoteState, { status: 'none' }>;
@@ -35,7 +35,7 @@ export type ConfiguredQuoteCommand = RecordCommand & { config: SalesConfig };
 export type QuoteCommand =
   | ConfiguredQuoteCommand
   | { type: 'NumberQuote'; number: string }
-  | { type: 'SendQuote'; today: string }
+  | { type: 'SendQuote'; today: string; config: SalesConfig }
   | { type: 'AcceptQuote'; today: string; deal: 'none' | 'open' | 'won' | 'lost' | null; acceptedSibling: string | null }
   | { type: 'RejectQuote'; reason: string }
   | { type: 'ExpireQuote'; today: string }
@@ -126,8 +126,9 @@ const numberQuote = (state: QuoteState, number: string): QuoteOwnEvent[] => {
   return [{ type: QUOTE_NUMBERED, data: { number } }];
 };
 
-const send = (state: QuoteState, today: string): QuoteOwnEvent[] => {
+const send = (state: QuoteState, { today, config }: Extract<QuoteCommand, { type: 'SendQuote' }>): QuoteOwnEvent[] => {
   const { fields } = inStatus(state, ['draft'], 'quote_not_draft');
+  assertStillPriced((fields.lines ?? []) as unknown as PricedLine[], config);
   if (fields.number === undefined) throw new ConflictError('quote_unnumbered', 'The quote has no number yet; retry');
   if (typeof fields.opportunityId !== 'string' && typeof fields.accountId !== 'string') {
     throw new RuleViolationError('party_required', 'A quote is sent for an opportunity, an account or both');
@@ -175,7 +176,7 @@ const decide = (command: QuoteCommand, state: QuoteState): DomainEvent[] => {
     case 'NumberQuote':
       return numberQuote(state, command.number);
     case 'SendQuote':
-      return send(state, command.today);
+      return send(state, command);
     case 'AcceptQuote':
       return accept(state, command);
     case 'RejectQuote':

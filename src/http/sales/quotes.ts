@@ -44,7 +44,7 @@ const send = (deps: RouteDeps) => async (ctx: Context) => {
   const request = recordRequest<QuoteState>(deps, ctx, UPDATE);
   request.guard?.(await quoteStateOf(deps, principal.tenantId, request.id)); // before numbering writes anything
   await completeNumbering(deps, request.id, request.context, config.quoteNumbering);
-  const { quote } = await rule(deps, ctx, { type: 'SendQuote', today: request.context.now.toISOString().slice(0, 10) });
+  const { quote } = await rule(deps, ctx, { type: 'SendQuote', today: request.context.now.toISOString().slice(0, 10), config });
   if (quote.status === 'sent' && deps.jobs) {
     await scheduleExpiry(deps.jobs, { tenantId: principal.tenantId, quoteId: request.id, validUntil: String(quote.fields.validUntil) }, request.context.now);
   }

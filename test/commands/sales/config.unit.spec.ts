@@ -47,4 +47,10 @@ describe('Sales configuration decider', () => {
     const taxRates = [{ id: 'standard', name: 'Standard', basisPoints: 2000 }, { id: 'standard', name: 'Other', basisPoints: 1000 }];
     given().when({ type: 'ChangeSalesConfig', changes: { taxRates } }).thenFails('invalid_sales_config');
   });
+
+  it('refuses lead statuses without the lifecycle\'s own (new, qualified, disqualified, converted): 422 invalid_sales_config', () => {
+    given().when({ type: 'ChangeSalesConfig', changes: { leadStatuses: ['fresh', 'contacted'] } }).thenFails('invalid_sales_config');
+    const leadStatuses = ['new', 'fresh', 'qualified', 'disqualified', 'converted'];
+    given().when({ type: 'ChangeSalesConfig', changes: { leadStatuses } }).then(configured({ ...DEFAULT_SALES_CONFIG, leadStatuses }));
+  });
 });

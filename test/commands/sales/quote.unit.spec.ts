@@ -84,14 +84,22 @@ describe('Quote decider', () => {
 
   describe('SendQuote', () => {
     it('sends a numbered draft that is still valid', () => {
-      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31' }).then(sent);
+      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config }).then(sent);
     });
     it('refuses an unnumbered draft (409), a past validity (422), a quote for nobody (422) and a sent quote (409)', () => {
       const forNobody = { ...created, data: { ...created.data, fields: { ...created.data.fields, opportunityId: undefined } } } as unknown as typeof numbered;
-      given(forNobody, numbered).when({ type: 'SendQuote', today: '2026-11-23' }).thenFails('party_required');
-      given(created).when({ type: 'SendQuote', today: '2026-11-23' }).thenFails('quote_unnumbered');
-      given(created, numbered).when({ type: 'SendQuote', today: '2027-01-01' }).thenFails('valid_until_past');
-      given(created, numbered, sent).when({ type: 'SendQuote', today: '2026-11-23' }).thenFails('quote_not_draft');
+      given(forNobody, numbered).when({ type: 'SendQuote', today: '2026-11-23', config }).thenFails('party_required');
+      given(created).when({ type: 'SendQuote', today: '2026-11-23', config }).thenFails('quote_unnumbered');
+      given(created, numbered).when({ type: 'SendQuote', today: '2027-01-01', config }).thenFails('valid_until_past');
+      given(created, numbered, sent).when({ type: 'SendQuote', today: '2026-11-23', config }).thenFails('quote_not_draft');
+    });
+    it('refuses a draft whose lines the configuration no longer backs (422): a tax rate gone or changed, a product gone', () => {
+      const standardOnly = { ...config, taxRates: config.taxRates.filter((t) => t.id !== 'reduced') };
+      const reducedChanged = { ...config, taxRates: config.taxRates.map((t) => (t.id === 'reduced' ? { ...t, basisPoints: 700 } : t)) };
+      const noWidget = { ...config, priceBook: [] };
+      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config: standardOnly }).thenFails('unknown_tax_rate');
+      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config: reducedChanged }).thenFails('tax_rate_changed');
+      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config: noWidget }).thenFails('unknown_product');
     });
   });
 
@@ -143,7 +151,7 @@ describe('Quote decider', () => {
       const revised = { type: 'QuoteRevised', data: { revision: 2 } };
       given(created, numbered, sent, revised).when({ type: 'UpdateRecord', changes: { title: 'Better' }, config })
         .then({ type: 'QuoteUpdated', data: { changes: { title: 'Better' } } });
-      given(created, numbered, sent, revised).when({ type: 'SendQuote', today: '2026-11-23' })
+      given(created, numbered, sent, revised).when({ type: 'SendQuote', today: '2026-11-23', config })
         .then({ type: 'QuoteSent', data: { revision: 2, validUntil: '2026-12-31' } });
     });
     it('refuses a draft or an accepted quote (409 quote_not_revisable)', () => {
