@@ -3,7 +3,8 @@
  * PUT) or changed by top-level sections (`ChangeSalesConfig`, a PATCH, merged over the
  * configuration in effect, defaults included). Rules: pipelines and their stages, lead statuses,
  * products (and their prices per currency), contact roles and tax rates have unique ids, lead
- * statuses keep the lifecycle's own (new, qualified, disqualified, converted),
+ * statuses keep the lifecycle's own (new, qualified, disqualified, converted), prices are in
+ * configured currencies, the quote numbering prefix carries `{year}` (and no other placeholder),
  * no configured stage is named like a closing one (won, lost), the default pipeline and the
  * default currency exist, lead scoring rules name known fields and ops (422 `invalid_lead_scoring`).
  */
@@ -25,6 +26,12 @@ export type SalesConfigCommand =
 
 const duplicates = (ids: string[]): string[] => ids.filter((id, i) => ids.indexOf(id) !== i);
 
+/** Quote numbers restart each year: the prefix carries `{year}` (its only placeholder), or numbers would repeat. */
+const numberingProblems = (prefix: string): string[] => [
+  ...(prefix.includes('{year}') ? [] : ['the quote numbering prefix needs {year}: the sequence starts again each year']),
+  ...[...prefix.matchAll(/\{([^}]*)\}/g)].filter((m) => m[1] !== 'year').map((m) => `the quote numbering prefix has an unknown placeholder {${m[1]}}`),
+];
+
 /** The statuses a lead's lifecycle sets by itself (create, qualify, disqualify, convert): every list keeps them. */
 const LIFECYCLE_STATUSES = ['new', 'qualified', 'disqualified', 'converted'];
 
@@ -41,6 +48,9 @@ const problemsOf = (config: SalesConfig): string[] => [
   ...priceBookOf(config).flatMap((p) => duplicates(p.prices.map((m) => m.currency)).map((c) => `product ${p.id} has two prices in ${c}`)),
   ...duplicates(contactRolesOf(config).map((r) => r.id)).map((id) => `contact role ${id} is given twice`),
   ...duplicates(config.taxRates.map((t) => t.id)).map((id) => `tax rate ${id} is given twice`),
+  ...priceBookOf(config).flatMap((p) => p.prices.filter((m) => !config.currencies.includes(m.currency))
+    .map((m) => `product ${p.id} has a price in ${m.currency}, which is not a configured currency`)),
+  ...numberingProblems(config.quoteNumbering.prefix),
 ];
 
 const configured = (config: SalesConfig, state: SalesConfigState): DomainEvent[] => {

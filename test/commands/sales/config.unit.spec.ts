@@ -53,4 +53,11 @@ describe('Sales configuration decider', () => {
     const leadStatuses = ['new', 'fresh', 'qualified', 'disqualified', 'converted'];
     given().when({ type: 'ChangeSalesConfig', changes: { leadStatuses } }).then(configured({ ...DEFAULT_SALES_CONFIG, leadStatuses }));
   });
+
+  it('refuses a price in a currency not configured, and a numbering prefix without {year} or with another placeholder (422)', () => {
+    given().when({ type: 'ChangeSalesConfig', changes: { priceBook: [{ id: 'p', name: 'P', prices: [{ amount: 100, currency: 'JPY' }] }] } }).thenFails('invalid_sales_config');
+    for (const prefix of ['Q-', 'Q-{year}-{month}-']) {
+      given().when({ type: 'ChangeSalesConfig', changes: { quoteNumbering: { prefix, padding: 4 } } }).thenFails('invalid_sales_config');
+    }
+  });
 });
