@@ -25,13 +25,17 @@ const opportunityScope = (tenantId: string, query: ReportQuery) => [
 const closedIn = (tenantId: string, query: ReportQuery) =>
   where(...opportunityScope(tenantId, query), ["outcome IN ('won', 'lost')"], ...inRange('closed_at', query));
 
-/** Open opportunities by pipeline, stage and currency (expected close date in the range, when one is given). */
+/**
+ * Open opportunities by pipeline, stage, probability and currency (expected close date in the
+ * range, when one is given). A deal keeps the probability its stage had when it entered it, so
+ * after a configuration change a stage shows a row per probability until its deals move.
+ */
 export const pipelineByStage = (db: Database.Database, tenantId: string, query: ReportQuery) => {
   const w = where(...opportunityScope(tenantId, query), ["outcome = 'open'"], ...inRange('expected_close_date', query));
   const rows = db.prepare(
-    `SELECT pipeline, stage, currency, min(probability) AS probability, count(*) AS deals, sum(amount) AS amount, sum(weighted) AS weighted
+    `SELECT pipeline, stage, currency, probability, count(*) AS deals, sum(amount) AS amount, sum(weighted) AS weighted
      FROM ${factTable(db, OPPORTUNITY_FACTS)} WHERE ${w.sql}
-     GROUP BY pipeline, stage, currency ORDER BY pipeline, probability, stage, currency`,
+     GROUP BY pipeline, stage, probability, currency ORDER BY pipeline, probability, stage, currency`,
   ).all(...w.bindings) as Row[];
   return {
     data: rows.map((r) => ({

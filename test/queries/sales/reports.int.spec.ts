@@ -103,6 +103,14 @@ describe('sales reports: the sales.reports projection and its queries', () => {
     ]);
   });
 
+  it('pipeline by stage: a row per probability when a stage\'s probability changed while deals sat in it', async () => {
+    const changed = { ...config, pipelines: config.pipelines.map((p) => ({ ...p, stages: p.stages.map((st) => (st.id === 'proposal' ? { ...st, probability: 70 } : st)) })) };
+    await send(opportunityAggregate, 'acme', 'o10', { type: 'CreateRecord', fields: { name: 'o10', amount: eur(10_000), stage: 'proposal' }, ownerId: 'u3', tags: [], config: changed }, '2026-03-02');
+    await runner.waitForPosition(position, 5_000);
+    const proposal = pipelineByStage(db(), 'acme', query()).data.filter((r) => r.stage === 'proposal' && r.currency === 'EUR');
+    expect(proposal.map((r) => [r.probability, r.deals, r.weighted])).to.deep.equal([[50, 2, eur(15_500)], [70, 1, eur(7_000)]]);
+  });
+
   it('win rate: won / (won + lost) per period closed in', () => {
     expect(winRate(db(), 'acme', query({ interval: 'quarter' }))).to.deep.equal({
       data: [{ period: '2026-Q1', won: 3, lost: 1, winRate: 0.75 }], total: { won: 3, lost: 1, winRate: 0.75 },
