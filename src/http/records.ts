@@ -66,12 +66,16 @@ export const archiveBody = validator<{ reason?: string }>({ type: 'object', addi
 export const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 export const ownerBody = validator<{ ownerId: string }>({ type: 'object', additionalProperties: false, required: ['ownerId'], properties: { ownerId: { type: 'string', minLength: 1, maxLength: 128 } } });
 
+/** The policy's check of `permission` on a record as its state is (its owner, once it exists), for the caller of `ctx`. */
+export const ownershipGuard = (ctx: Context, permission: string) => (state: GuardState): void =>
+  authorize(principalOf(ctx.state), permission, state.status === 'none' || state.ownerId === undefined ? undefined : { ownerId: state.ownerId });
+
 /** A command request (without its command) for the record `ctx.params.id`, with `If-Match`, guarded by the policy's `permission`. */
 export const recordRequest = <S extends GuardState>(deps: RouteDeps, ctx: Context, permission: string): Omit<Request<unknown, S>, 'command'> => ({
   id: ctx.params.id!,
   context: commandContext(ctx, deps.clock),
   ifMatch: ifMatchOf(ctx),
-  guard: (state) => authorize(principalOf(ctx.state), permission, state.status === 'none' || state.ownerId === undefined ? undefined : { ownerId: state.ownerId }),
+  guard: ownershipGuard(ctx, permission),
 });
 
 /** Sends `command` as `request` (see `recordRequest`) and answers 200. */

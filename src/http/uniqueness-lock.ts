@@ -25,8 +25,6 @@ export type RedisLockOptions = {
   waitMs?: number;
 };
 
-export { processLocks };
-
 /** This process's lock (embedded store: one process writes). */
 export const processLock: UniquenessLock = processLocks();
 

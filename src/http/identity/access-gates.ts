@@ -12,11 +12,14 @@ import type { Principal } from '../../access/principal.js';
 import { ForbiddenError } from '../../errors.js';
 import { principalOf } from '../authenticate.js';
 
+/** A custom role's grant (as the catalogue names it) as the policy reads it. */
+export const grantOf = (g: { permission: string; scope: Grant['scope'] }): Grant => ({ pattern: g.permission, scope: g.scope });
+
 const customGrants = (directory: Directory, principal: Principal): Record<string, Grant[]> => {
   const grants: Record<string, Grant[]> = {};
   for (const role of principal.roles.filter((r) => !Object.hasOwn(ROLES, r))) {
     const custom = directory.customRole(principal.tenantId, role);
-    if (custom) grants[role] = custom.grants.map((g) => ({ pattern: g.permission, scope: g.scope }));
+    if (custom) grants[role] = custom.grants.map(grantOf);
   }
   return grants;
 };
@@ -24,7 +27,7 @@ const customGrants = (directory: Directory, principal: Principal): Record<string
 /** The grants of the tenant's roles named (built-in or custom; an unknown name has none: its command refuses it). */
 export const grantsOfRoles = (directory: Directory, tenantId: string, roles: readonly string[]): Grant[] =>
   roles.flatMap((role) => (Object.hasOwn(ROLES, role) ? [...ROLES[role]!]
-    : (directory.customRole(tenantId, role)?.grants ?? []).map((g) => ({ pattern: g.permission, scope: g.scope }))));
+    : (directory.customRole(tenantId, role)?.grants ?? []).map(grantOf)));
 
 /** Refuses handing out roles whose grants the caller does not hold (see `assertMayHandOut`). */
 export const assertMayAssign = (directory: Directory, principal: Principal, roles: readonly string[]): void =>

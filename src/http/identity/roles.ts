@@ -13,6 +13,7 @@ import { answerWrite, commandContext, ifMatchOf } from '../command-context.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { roleBody, roleChangeBody } from './access-schemas.js';
 import { historyRoute } from './history.js';
+import { grantOf } from './access-gates.js';
 
 export type RoleRouteDeps = IdentityRouteDeps & { catalogue: readonly CatalogueEntry[] };
 
@@ -43,7 +44,7 @@ const list = (deps: RoleRouteDeps) => (ctx: Context) => {
 /** The caller holds every grant of the catalogue it hands out (a permission outside it is the command's 422 `unknown_permission`). */
 const assertMayHandOutGrants = (deps: RoleRouteDeps, ctx: Context, grants: ReadonlyArray<{ permission: string; scope: 'all' | 'own' }>): void => {
   const known = new Set(deps.catalogue.filter((entry) => entry.assignable).map((entry) => entry.permission));
-  assertMayHandOut(principalOf(ctx.state), grants.filter((g) => known.has(g.permission)).map((g) => ({ pattern: g.permission, scope: g.scope })));
+  assertMayHandOut(principalOf(ctx.state), grants.filter((g) => known.has(g.permission)).map(grantOf));
 };
 
 const create = (deps: RoleRouteDeps) => async (ctx: Context) => {

@@ -23,7 +23,7 @@ import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
-import { recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
+import { ownershipGuard, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
 export const linkAccountBody = validator<{ accountId: string; roles: string[]; primary?: boolean }>({
@@ -69,10 +69,10 @@ const merge = (deps: RouteDeps) => async (ctx: Context) => {
   const { loserId } = mergeBody((ctx.request as { body?: unknown }).body ?? {});
   const request = recordRequest<ContactState>(deps, ctx, 'sales.contacts:update');
   // The loser is changed and archived: both rights on it.
-  const archiving = recordRequest<ContactState>(deps, ctx, 'sales.contacts:archive').guard;
+  const archiving = ownershipGuard(ctx, 'sales.contacts:archive');
   const loserGuard = (state: ContactState): void => {
     request.guard?.(state);
-    archiving?.(state);
+    archiving(state);
   };
   answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId, loserGuard }));
 };
