@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- http`: the API over real HTTP at 16 connections against a bare Koa JSON
  * answer measured in the same run: authenticated `GET /sales/contacts/:id`, a filtered and sorted
- * list page of 50, `POST /sales/contacts`, then the GET again once an OAuth request has run. The load comes from autocannon in a worker thread, so the server keeps the
- * main thread (2 cores: one each).
+ * list page of 50, `POST /sales/contacts`, then the GET again once an OAuth request has run, and a
+ * calibration (bare Koa spending 10 µs of CPU a request). The load comes from autocannon in a
+ * worker thread, so the server keeps the main thread (2 cores: one each).
  */
 import autocannon from 'autocannon';
 import Koa from 'koa';
@@ -32,14 +33,30 @@ const measure = async (load: Load): Promise<Measured> => {
   return { label: load.label, perSecond: requests.average, p50: latency.p50, p99: latency.p99, non2xx, errors };
 };
 
-/** A bare Koa app answering a JSON object of the size of a contact read. */
-const bareKoa = () => {
+/** Keeps the thread busy for `micros` µs (the calibration's stand-in for a request's own work). */
+const spin = (micros: number): void => {
+  const end = performance.now() + micros / 1000;
+  while (performance.now() < end);
+};
+
+/**
+ * A bare Koa app answering a JSON object of the size of a contact read; with `busyMicros`, it
+ * first spends that much CPU on each request (a calibration: what a given amount of work per
+ * request costs in throughput on this machine).
+ */
+const bareKoa = (busyMicros = 0) => {
   const app = new Koa();
   const body = { ...contact, id: 'c7d7a9b2-0a4e-4a8e-9c1e-3f2b1d0e9a77', revision: 3, status: 'active', ownerId: 'user-1', tags: [] };
-  app.use((ctx) => void (ctx.body = body));
+  app.use((ctx) => {
+    if (busyMicros > 0) spin(busyMicros);
+    ctx.body = body;
+  });
   const server = app.listen(0);
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 };
+
+/** The calibration's work per request: about what 0.6× leaves for a request's own work here. */
+const CALIBRATION_MICROS = 10;
 
 const SEEDED = 2_000;
 const CITIES = ['London', 'Paris', 'Berlin', 'Madrid', 'Rome'];
@@ -74,6 +91,7 @@ const ourServer = async () => {
 export const runHttpSuite = async (): Promise<void> => {
   console.log(`http: ${JSON.stringify(machine())}, ${CONNECTIONS} connections, ${DURATION_S} s each`);
   const bare = bareKoa();
+  const busy = bareKoa(CALIBRATION_MICROS);
   const ours = await ourServer();
   const runs: Measured[] = [];
   try {
@@ -85,9 +103,11 @@ export const runHttpSuite = async (): Promise<void> => {
     // --experimental-async-context-frame) that turns on async hooks for the rest of the process.
     await fetch(`${ours.url}/.well-known/oauth-authorization-server`).then((res) => res.arrayBuffer());
     runs.push(await measure({ label: 'GET /sales/contacts/:id, after an OAuth request (async hooks on)', url: `${ours.url}/sales/contacts/${ours.id}`, headers: ours.headers }));
+    runs.push(await measure({ label: `calibration: bare Koa + ${CALIBRATION_MICROS} µs of CPU a request`, url: busy.url }));
     runs.push(await measure({ label: 'bare Koa JSON (last)', url: bare.url }));
   } finally {
     bare.close();
+    busy.close();
     await ours.dispose();
   }
   // The machine drifts during a run: the baseline is the faster of the two bare runs (ratios err low).

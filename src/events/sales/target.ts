@@ -33,7 +33,7 @@ export const targetKind: RecordKind = {
   fields: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     assignee: ASSIGNEE,
-    period: { type: 'string', minLength: 4, maxLength: 7, examples: ['2026-Q4'] },
+    period: { type: 'string', minLength: 1, maxLength: 32, examples: ['2026-Q4'] },
     metric: { type: 'string', enum: [...TARGET_METRICS] },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', examples: ['EUR'] },
     quota: { type: 'integer', minimum: 0, maximum: 1e15 },

@@ -19,7 +19,11 @@ import { principalOf } from '../authenticate.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
 import type { RouteDeps } from '../records.js';
 
-export type Report = { params: readonly ReportParam[]; reads: readonly string[]; run: (db: Database.Database, tenantId: string, query: ReportQuery) => unknown };
+export type Report = {
+  params: readonly ReportParam[]; reads: readonly string[]; run: (db: Database.Database, tenantId: string, query: ReportQuery) => unknown;
+  /** Shows target records too: needs their read permission, and honours its scope. */
+  showsTargets?: boolean;
+};
 
 const DEALS = ['from', 'to', 'interval', 'owner', 'pipeline', 'currency'] as const;
 const FACTS = [REPORTS_PROJECTION];
@@ -31,7 +35,7 @@ export const REPORTS: Readonly<Record<string, Report>> = {
   revenue: { params: DEALS, reads: FACTS, run: revenue },
   'lead-conversion': { params: ['from', 'to', 'interval', 'owner'], reads: FACTS, run: leadConversion },
   'activity-counts': { params: ['from', 'to', 'interval', 'owner'], reads: FACTS, run: activityCounts },
-  'forecast-vs-target': { params: ['from', 'to', 'owner', 'currency'], reads: [REPORTS_PROJECTION, targetKind.type], run: forecastVsTarget },
+  'forecast-vs-target': { params: ['from', 'to', 'owner', 'currency'], reads: [REPORTS_PROJECTION, targetKind.type], run: forecastVsTarget, showsTargets: true },
 };
 
 const PERMISSION = 'sales.reports:read';
@@ -44,12 +48,24 @@ export const assertOwnFigures = (principal: Principal, ownerIds: readonly string
   }
 };
 
-/** The report's query, limited to the caller's own figures when their grant is. */
+const TARGETS_PERMISSION = 'sales.targets:read';
+
+/**
+ * The report's query, limited to the caller's own figures when their grant is (a team's figures
+ * are then left out: they are others' too), and to the targets they may read when it shows targets.
+ */
 const scopedQuery = (ctx: Context, report: Report): ReportQuery => {
   const principal = principalOf(ctx.state);
   const query = reportQueryOf(queryOf(ctx, report.params));
   assertOwnFigures(principal, query.ownerId === undefined ? [] : [query.ownerId]);
-  return rowScope(principal, PERMISSION) === 'own' ? { ...query, ownerId: principal.actorId } : query;
+  if (report.showsTargets) authorize(principal, TARGETS_PERMISSION);
+  const ownFigures = rowScope(principal, PERMISSION) === 'own';
+  const ownTargets = report.showsTargets === true && rowScope(principal, TARGETS_PERMISSION) === 'own';
+  return {
+    ...query,
+    ...(ownFigures ? { ownerId: principal.actorId, ownerOnly: true } : {}),
+    ...(ownTargets ? { targetsOwnedBy: principal.actorId } : {}),
+  };
 };
 
 const report = (deps: RouteDeps) => async (ctx: Context) => {

@@ -18,6 +18,10 @@ export type ReportParam = (typeof REPORT_PARAMS)[number];
  */
 export type ReportQuery = {
   start?: string; end?: string; interval: Interval; ownerId?: string; pipeline?: string; currency?: string;
+  /** The figures must be `ownerId`'s alone (a reader limited to their own): a team's are left out. */
+  ownerOnly?: boolean;
+  /** Only target records this user owns (a reader of targets limited to their own). */
+  targetsOwnedBy?: string;
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;

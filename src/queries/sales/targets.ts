@@ -84,15 +84,23 @@ export const targetFactsOf = (id: string, fields: JsonObject): TargetFacts => ({
  * Forecast vs target: the attainment of every active target whose period starts in the range,
  * of the owner (the user, or a member of the team) when one is given, in that currency when given.
  */
+/** Whether a target counts for the query's owner: one they take part in, or (`ownerOnly`) one of theirs alone. */
+const isOfOwner = (target: TargetFacts, query: ReportQuery): boolean => {
+  const { ownerId } = query;
+  if (ownerId === undefined) return true;
+  const members = membersOf(target.assignee);
+  return query.ownerOnly === true ? members.every((m) => m === ownerId) : members.includes(ownerId);
+};
+
 export const forecastVsTarget = (db: Database.Database, tenantId: string, query: ReportQuery) => {
   const table = `"${resolveTable(db, targetKind.type, catalogueTables(targetKind).records)}"`;
   const w = where(
     ['tenant_id = ?', tenantId], ["status = 'active'"],
     query.start === undefined ? undefined : ['period_start >= ?', query.start], query.end === undefined ? undefined : ['period_start < ?', query.end],
     query.currency === undefined ? undefined : ['currency = ?', query.currency],
+    query.targetsOwnedBy === undefined ? undefined : ['owner_id = ?', query.targetsOwnedBy],
   );
   const rows = db.prepare(`SELECT id, fields FROM ${table} WHERE ${w.sql} ORDER BY period_start, id`).all(...w.bindings) as Array<{ id: string; fields: string }>;
   const targets = rows.map((r) => targetFactsOf(r.id, JSON.parse(r.fields) as JsonObject));
-  const mine = query.ownerId === undefined ? targets : targets.filter((t) => membersOf(t.assignee).includes(query.ownerId!));
-  return { data: mine.map((t) => attainmentOf(db, tenantId, t)) };
+  return { data: targets.filter((t) => isOfOwner(t, query)).map((t) => attainmentOf(db, tenantId, t)) };
 };

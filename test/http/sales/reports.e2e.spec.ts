@@ -61,7 +61,8 @@ describe('/sales/reports and /sales/targets', () => {
       const head = await s.head();
       const base = { assignee: { type: 'user', id: 'user-admin' }, period: '2026-Q4', metric: 'won_revenue', quota: 1 };
       for (const [body, code] of [
-        [{ ...base, period: '2026-Q5' }, 'invalid_period'], [{ ...base, currency: 'JPY' }, 'invalid_currency'],
+        [{ ...base, period: '2026-Q5' }, 'invalid_period'], [{ ...base, period: '26' }, 'invalid_period'], [{ ...base, period: '2026-W01' }, 'invalid_period'],
+        [{ ...base, currency: 'JPY' }, 'invalid_currency'],
         [{ ...base, metric: 'won_deals', currency: 'EUR' }, 'currency_not_applicable'],
         [{ ...base, assignee: { type: 'team', id: 'emea' } }, 'team_members_required'],
       ] as const) {
@@ -146,6 +147,27 @@ describe('/sales/reports and /sales/targets', () => {
       expect([backwards.status, backwards.body.errors]).to.deep.equal([422, [{ pointer: '/query/to', message: 'ends before from starts' }]]);
       expect((await s.get('/sales/reports/lead-conversion?pipeline=default')).status).to.equal(400);
       expect((await s.get('/sales/reports/nope')).status).to.equal(404);
+    });
+    it('forecast-vs-target: a reader limited to their own figures sees only targets of theirs alone, and only targets they may read', async () => {
+      const grants = ['sales.targets:read', 'sales.reports:read'].map((permission) => ({ permission, scope: 'own' }));
+      expect((await s.send('POST', '/api/admin/roles', { name: 'own_forecast', grants })).status).to.equal(201);
+      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'forecast-reader', roles: ['own_forecast'] });
+      const period = periodKeyOf(new Date(Date.now() + 800 * 86_400_000).toISOString(), 'quarter'); // out of the other specs' range
+      const target = (assignee: object, ownerId: string) => created('/sales/targets', { assignee, ownerId, period, metric: 'won_deals', quota: 3 });
+      const alone = await target({ type: 'user', id: 'forecast-reader' }, 'forecast-reader');
+      const team = await target({ type: 'team', id: 'mixed', members: ['forecast-reader', 'rep-1'] }, 'forecast-reader');
+      const notTheirs = await target({ type: 'user', id: 'forecast-reader' }, 'user-admin');
+      const ids = async (token?: string) => (await report('forecast-vs-target', `?from=${period}&to=${period}`, token)).data.map((t: { targetId: string }) => t.targetId);
+      expect(await ids(reader)).to.deep.equal([alone]);
+      expect(await ids()).to.have.members([alone, team, notTheirs]);
+    });
+    it('forecast-vs-target answers 403 to a reader of reports who may not read targets', async () => {
+      const grants = [{ permission: 'sales.reports:read', scope: 'all' }];
+      expect((await s.send('POST', '/api/admin/roles', { name: 'reports_only', grants })).status).to.equal(201);
+      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'reports-reader', roles: ['reports_only'] });
+      expect((await s.get('/sales/reports/revenue', reader)).status).to.equal(200);
+      const refused = await s.get('/sales/reports/forecast-vs-target', reader);
+      expect([refused.status, refused.body.code]).to.deep.equal([403, 'forbidden']);
     });
     it('answers 403 without sales.reports:read', async () => {
       const agent = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'agent-1', roles: ['support_agent'] });
