@@ -141,3 +141,14 @@ export const personalDataOf = (kind: RecordKind): Record<string, PersonalDataSpe
     [eventTypeOf(kind, 'Updated')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `changes.${f}`) },
   };
 };
+
+const TEXT = /\S/u;
+/**
+ * The pattern of a text that must say something (a name, a reason): whitespace alone is refused as
+ * an empty string is (400 `validation_failed`), since scoring reads it as absent and a conversion
+ * would name an account after it.
+ */
+export const HAS_TEXT = TEXT.source;
+
+/** Whether a value holds text (not absent, empty or whitespace only): e.g. a lead's company worth an account. */
+export const hasText = (value: unknown): value is string => typeof value === 'string' && TEXT.test(value);

@@ -5,8 +5,9 @@
  * (`activity-schedule.ts`). Only an open activity changes (409 `activity_closed`): its fields
  * (but not its kind or link, 422 `field_fixed`, nor its times, which change by rescheduling,
  * 422 `reschedule_required`), its schedule, its completion (with an optional outcome) and its
- * cancellation (with a reason). A reminder is recorded once per reminder time, and only while
- * the activity is open and still has that time, so a stale or repeated timer changes nothing.
+ * cancellation (with a reason); its owner, tags and archiving change in any status. A reminder
+ * is recorded once per reminder time, and only while the activity is open and still has that
+ * time, so a stale or repeated timer changes nothing.
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
 import { personalDataOf } from '../../events/catalogue.js';

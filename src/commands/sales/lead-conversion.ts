@@ -16,6 +16,7 @@ import { SubjectErasedError } from '../../events/personal-data/errors.js';
 import { readableEvent } from '../../events/personal-data/read.js';
 import type { JsonObject } from '../../events/log/port.js';
 import type { SalesConfig } from '../../events/sales/config.js';
+import { hasText } from '../../events/catalogue.js';
 import type { Conversion } from '../../events/sales/lead.js';
 import type { Money } from '../../events/sales/money.js';
 import { accountAggregate } from './account.js';
@@ -80,7 +81,7 @@ export const conversionContact = async (deps: CommandDeps, request: ConvertLeadI
   if (state.status === 'none' || state.status === 'converted' || revision === undefined) return undefined;
   const contactCommandId = childCommandIdFor(commandId, 'contact');
   const { fields, ownerId } = state;
-  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(fields, null), leadRevision: revision, ownerId, withAccount: typeof fields.company === 'string' };
+  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(fields, null), leadRevision: revision, ownerId, withAccount: hasText(fields.company) };
 };
 
 /** An erased person is not made a contact (it would be one without a name or an email, under their erased subject). */
@@ -91,7 +92,7 @@ const assertNotErased = (deps: CommandDeps, tenantId: string, lead: LeadState): 
 
 type Child = { aggregate: Aggregate<never, DomainEvent, never>; role: string; id: string; command: unknown };
 
-/** The records a conversion creates, in order: the account (a lead with a company), the contact, the opportunity (asked for). */
+/** The records a conversion creates, in order: the account (a lead with a company, never a blank one), the contact, the opportunity (asked for). */
 const childrenOf = (lead: Exclude<LeadState, { status: 'none' }>, conversion: Conversion, input: ConvertLeadInput): Child[] => {
   const { contactId, accountId, opportunityId } = conversion;
   const create = { type: 'CreateRecord' as const, ownerId: lead.ownerId, tags: [] as string[] };
@@ -109,7 +110,7 @@ const childrenOf = (lead: Exclude<LeadState, { status: 'none' }>, conversion: Co
 const decideBeforehand = (lead: LeadState, input: ConvertLeadInput): void => {
   if (lead.status === 'none' || lead.status === 'converted') return; // the lead's own decider refuses, or a retry replays
   const ids = idsOf(input.request.context.commandId);
-  const conversion = { ...ids, accountId: typeof lead.fields.company === 'string' ? ids.accountId : null, opportunityId: input.opportunity ? ids.opportunityId : null };
+  const conversion = { ...ids, accountId: hasText(lead.fields.company) ? ids.accountId : null, opportunityId: input.opportunity ? ids.opportunityId : null };
   for (const { aggregate, command } of childrenOf(lead, conversion, input)) aggregate.decider.decide(command as never, aggregate.decider.initialState());
 };
 

@@ -61,6 +61,7 @@ const valueProblem = (rule: ScoringRule): string | undefined => {
   const { op, value } = rule;
   if (op === 'present' || op === 'absent') return value === undefined ? undefined : `rule ${rule.id}: ${op} takes no value`;
   if (op === 'eq') return typeof value === 'string' ? undefined : `rule ${rule.id}: eq takes one text value`;
+  if (op === 'in') return Array.isArray(value) ? undefined : `rule ${rule.id}: in takes a list of values`;
   return value === undefined ? `rule ${rule.id}: ${op} needs a value` : undefined;
 };
 

@@ -2,13 +2,13 @@
  * The Lead aggregate: an explicit decider over a state union on `status`. Generic commands (update,
  * archive, owner, tags) go through the catalogue's decide until the lead is converted; after that
  * it is read-only. Set a status of the tenant's configuration, qualify, disqualify (with a reason)
- * while not converted; convert exactly once, into
+ * while not converted (a new reason is recorded, the same one changes nothing); convert exactly once, into
  * the records whose ids the command brings (derived from its command id by the caller).
  * Its score is computed under the tenant's scoring rules (the configuration generic commands carry):
  * on create, on an update changing a field the rules read, and on `RescoreLead`.
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
-import { personalDataOf } from '../../events/catalogue.js';
+import { hasText, personalDataOf } from '../../events/catalogue.js';
 import {
   LEAD_CONVERTED, LEAD_DISQUALIFIED, LEAD_QUALIFIED, LEAD_STATUS_CHANGED, RULED_LEAD_STATUSES, leadKind, type Conversion, type LeadOwnEvent,
 } from '../../events/sales/lead.js';
@@ -25,7 +25,7 @@ import { fieldsRead, scoreOf, scoringOf, type Score } from './lead-scoring.js';
 export type LeadState =
   | { status: 'none' }
   | ({ status: 'open' } & LiveBody)
-  | ({ status: 'qualified' } & LiveBody)
+  | ({ status: 'qualified'; reason: string | null } & LiveBody)
   | ({ status: 'disqualified'; reason: string } & LiveBody)
   | ({ status: 'converted'; conversion: Conversion } & LiveBody);
 
@@ -50,7 +50,7 @@ const evolveOwn = (event: LeadOwnEvent, body: LiveBody): LeadState => {
     case LEAD_STATUS_CHANGED:
       return { ...body, status: 'open' };
     case LEAD_QUALIFIED:
-      return { ...body, status: 'qualified' };
+      return { ...body, status: 'qualified', reason: event.data.reason };
     case LEAD_DISQUALIFIED:
       return { ...body, status: 'disqualified', reason: event.data.reason };
     case LEAD_CONVERTED:
@@ -82,22 +82,25 @@ const changeStatus = (state: LeadState, status: string, config: SalesConfig): Le
   return unconverted(state).fields.leadStatus === status ? [] : [{ type: LEAD_STATUS_CHANGED, data: { status } }];
 };
 
-const qualify = (state: LeadState, reason: string | null): LeadOwnEvent[] =>
-  unconverted(state).status === 'qualified' ? [] : [{ type: LEAD_QUALIFIED, data: { reason } }];
+/** Qualifies the lead, or records a new reason for it; again without a reason or with the same one, nothing. */
+const qualify = (state: LeadState, reason: string | null): LeadOwnEvent[] => {
+  const lead = unconverted(state);
+  const unchanged = lead.status === 'qualified' && (reason === null || reason === lead.reason);
+  return unchanged ? [] : [{ type: LEAD_QUALIFIED, data: { reason } }];
+};
 
+/** Disqualifies the lead, or records a new reason for it; again with the same reason, nothing. */
 const disqualify = (state: LeadState, reason: string): LeadOwnEvent[] => {
-  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'Disqualifying a lead needs a reason');
-  return unconverted(state).status === 'disqualified' ? [] : [{ type: LEAD_DISQUALIFIED, data: { reason } }];
+  if (!hasText(reason)) throw new RuleViolationError('reason_required', 'Disqualifying a lead needs a reason');
+  const lead = unconverted(state);
+  return lead.status === 'disqualified' && lead.reason === reason ? [] : [{ type: LEAD_DISQUALIFIED, data: { reason } }];
 };
 
 const convert = (state: LeadState, { ids, withOpportunity }: Extract<LeadCommand, { type: 'ConvertLead' }>): LeadOwnEvent[] => {
   const lead = unconverted(state, 'lead_already_converted');
   if (lead.status === 'disqualified') throw new ConflictError('lead_disqualified', 'A disqualified lead cannot be converted; qualify it first');
-  const company = typeof lead.fields.company === 'string';
-  return [{
-    type: LEAD_CONVERTED,
-    data: { contactId: ids.contactId, accountId: company ? ids.accountId : null, opportunityId: withOpportunity ? ids.opportunityId : null },
-  }];
+  const accountId = hasText(lead.fields.company) ? ids.accountId : null;
+  return [{ type: LEAD_CONVERTED, data: { contactId: ids.contactId, accountId, opportunityId: withOpportunity ? ids.opportunityId : null } }];
 };
 
 const scoreFields = ({ score, reasons }: Score): JsonObject => ({ score, scoreReasons: reasons });

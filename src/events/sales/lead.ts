@@ -5,7 +5,7 @@
  * its own (status changed, qualified, disqualified, converted, scored), whose effects on the read side are declared here.
  * Its `score` and `scoreReasons` are the server's (see `lead-scoring.ts`); old leads keep a client-given score until rescored.
  */
-import type { RecordKind } from '../catalogue.js';
+import { HAS_TEXT, type RecordKind } from '../catalogue.js';
 import type { JsonObject } from '../log/port.js';
 import { contactKind } from './contact.js';
 
@@ -30,16 +30,17 @@ const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
 
 // The person's fields are the contact's: a converted lead's values must be valid on its contact.
 const person = (name: string): JsonObject => contactKind.fields[name]!;
+const named = (schema: JsonObject, example: string): JsonObject => ({ ...schema, pattern: HAS_TEXT, examples: [example] });
 
 export const leadKind: RecordKind = {
   type: 'sales.lead',
   eventPrefix: 'Lead',
   fields: {
-    firstName: person('firstName'),
-    lastName: person('lastName'),
+    firstName: named(person('firstName'), 'Ada'),
+    lastName: named(person('lastName'), 'Lovelace'),
     email: person('email'),
     phone: person('phone'),
-    company: { type: 'string', minLength: 1, maxLength: 200 },
+    company: named({ type: 'string', minLength: 1, maxLength: 200 }, 'Analytical Engines Ltd'),
     jobTitle: person('jobTitle'),
     source: { type: 'string', minLength: 1, maxLength: 50 },
     utmSource: { type: 'string', minLength: 1, maxLength: 100 },

@@ -3,7 +3,8 @@
  * key (`<tenant>.<form id>`, created by a tenant admin) names the tenant; an unknown or disabled
  * key is a 404, a suspended (or offboarded) organization's form a 403 `organization_suspended`, and
  * one whose organization has the sales module disabled a 403 `module_disabled`. Rate limited per IP and form (429 + Retry-After; in Redis when configured). A
- * filled spam trap (`website`) answers the same 202 as a real submission and stores nothing.
+ * filled spam trap (`website`) answers the same 202 as a real submission and stores nothing,
+ * whatever else the body holds (only the body size limit, 413, comes first).
  * The lead is created through the lead aggregate with `source: 'web_form'` and the UTM fields, and
  * scored under the tenant's rules as any other.
  */
@@ -22,7 +23,7 @@ import { streamState } from '../../events/compliance/stream-state.js';
 import { leadKind } from '../../events/sales/lead.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import type { Directory } from '../../access/directory.js';
-import { bodyError } from '../api.js';
+import { assertSaneBody, bodyErrorOf } from '../json-body.js';
 import type { Clock } from '../command-context.js';
 import { assertModuleEnabled } from '../identity/access-gates.js';
 import { limiterOf, type Limiter } from '../rate-limit.js';
@@ -94,20 +95,29 @@ const captureLead = async (deps: PublicFormDeps, ctx: Context, form: Form, s: Su
   await handleCommand(deps, leadAggregate, { id: recordIdFor(context.commandId), command, context, fresh: true });
 };
 
+/**
+ * Whether a bot filled the spam trap (`website`, hidden from people): checked before the body is
+ * validated, so whatever else it holds, a trapped submission answers the same 202 as a real one.
+ */
+const trapped = (body: unknown): boolean => {
+  const website = (body as { website?: unknown } | null)?.website;
+  return website !== undefined && website !== null && website !== '';
+};
+
 /** The public router (mount it beside the health routes: no authentication). */
 export const publicFormRoutes = (deps: PublicFormDeps): Router => {
   const { points, windowSeconds } = deps.limit ?? DEFAULT_LIMIT;
   const limiter = deps.limiter ?? ((name, most, seconds) => limiterOf(undefined, name, most, seconds));
   const limit = limiter('web-form', points, windowSeconds);
   const router = new Router();
-  const body = koaBody({ json: true, jsonStrict: true, urlencoded: true, jsonLimit: MAX_FORM_BYTES, formLimit: MAX_FORM_BYTES, text: false, multipart: false, onError: bodyError });
+  const body = koaBody({ json: true, jsonStrict: true, urlencoded: true, jsonLimit: MAX_FORM_BYTES, formLimit: MAX_FORM_BYTES, text: false, multipart: false, onError: bodyErrorOf(MAX_FORM_BYTES) });
   router.post('/api/public/forms/:formKey/leads', body, async (ctx) => {
     const formKey = ctx.params.formKey!;
     await limit(`${ctx.ip}\0${formKey}`);
     const form = await enabledForm(deps, formKey);
     assertTakingLeads(deps, form.tenantId);
-    const s = submission((ctx.request as { body?: unknown }).body ?? {});
-    if (!s.website) await captureLead(deps, ctx, form, s);
+    const posted = (ctx.request as { body?: unknown }).body ?? {};
+    if (!trapped(posted)) await captureLead(deps, ctx, form, submission((assertSaneBody(posted), posted)));
     ctx.status = 202;
     ctx.body = { status: 'accepted' };
   });

@@ -62,6 +62,23 @@ describe('Activity decider', () => {
       given().when(create({ ...times, endsAt: '2026-12-02T13:00:00Z' })).thenFails('end_before_start');
       given().when(create({ ...times, endsAt: '2026-12-02T15:00:00+01:00' })).thenFails('end_before_start');
     });
+    it('refuses a reminder after the due time or the start (422 reminder_after_due_time); at it or before is fine', () => {
+      given().when(create({ remindAt: '2026-12-01T09:00:01Z' })).thenFails('reminder_after_due_time');
+      const times = { kind: 'meeting', dueAt: undefined, startsAt: '2026-12-02T14:00:00Z' };
+      given().when(create({ ...times, remindAt: '2026-12-02T15:00:00+00:30' })).thenFails('reminder_after_due_time');
+      given().when(create({ remindAt: '2026-12-01T09:00:00Z' })).then({
+        ...created, data: { ...created.data, fields: { ...created.data.fields, remindAt: '2026-12-01T09:00:00.000Z' } },
+      });
+    });
+    it('refuses a time before 1900 or after 9999 in UTC (422 time_out_of_range)', () => {
+      given().when(create({ dueAt: '0000-01-01T00:00:00Z', remindAt: undefined })).thenFails('time_out_of_range');
+      given().when(create({ dueAt: '1900-01-01T00:30:00+01:00', remindAt: undefined })).thenFails('time_out_of_range');
+      given().when(create({ dueAt: '9999-12-31T23:59:59-05:00', remindAt: undefined })).thenFails('time_out_of_range');
+      given().when(create({ remindAt: '1899-12-31T23:59:59Z' })).thenFails('time_out_of_range');
+    });
+    it('refuses a leap second as any other unreadable time (400 validation_failed)', () => {
+      given().when(create({ dueAt: '2026-12-31T23:59:60Z', remindAt: undefined })).thenFails('validation_failed');
+    });
   });
 
   describe('UpdateRecord', () => {
@@ -113,6 +130,12 @@ describe('Activity decider', () => {
       given(meeting).when({ type: 'RescheduleActivity', schedule: { startsAt: '2026-12-03T14:00:00Z', endsAt: '2026-12-03T13:00:00Z' } }).thenFails('end_before_start');
       given(meeting).when({ type: 'RescheduleActivity', schedule: { dueAt: '2026-12-03T14:00:00Z' } }).thenFails('schedule_mismatch');
       given(created, completed).when({ type: 'RescheduleActivity', schedule: { dueAt: '2026-12-05T09:00:00Z' } }).thenFails('activity_closed');
+    });
+    it('refuses a reminder after the new due time or start, a time out of range (422) and a leap second (400), as a create does', () => {
+      given(created).when({ type: 'RescheduleActivity', schedule: { dueAt: '2026-12-05T09:00:00Z', remindAt: '2026-12-05T10:00:00Z' } }).thenFails('reminder_after_due_time');
+      given(meeting).when({ type: 'RescheduleActivity', schedule: { startsAt: '2026-12-03T14:00:00Z', remindAt: '2026-12-03T14:01:00Z' } }).thenFails('reminder_after_due_time');
+      given(created).when({ type: 'RescheduleActivity', schedule: { dueAt: '0000-01-01T00:00:00Z' } }).thenFails('time_out_of_range');
+      given(created).when({ type: 'RescheduleActivity', schedule: { dueAt: '2026-12-31T23:59:60Z' } }).thenFails('validation_failed');
     });
   });
 

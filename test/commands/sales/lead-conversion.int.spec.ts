@@ -66,4 +66,18 @@ describe('convertLead', () => {
     expect(error).to.have.property('code', 'lead_already_converted');
     expect(await store.headPosition()).to.equal(head);
   });
+
+  it('creates no account for a lead whose company is blank (stored before names had to carry text)', async () => {
+    id = randomUUID();
+    const subjectId = await keyStore.newSubjectId('acme');
+    const command = { type: 'CreateRecord' as const, fields: { ...fields, email: 'blank@example.org', company: '   ' }, ownerId: 'user-1', tags: [], subjectId, config };
+    await handleCommand(deps(), leadAggregate, { id, command, context: context() });
+    const ctx = context();
+    const result = await convert(ctx);
+    expect(result.accountId).to.equal(null);
+    const accounts = (await store.readAll({ maxCount: 1_000 })).filter((e) => e.stream.startsWith('acme/sales.account/'));
+    expect(accounts).to.deep.equal([]);
+    const [deal] = await store.readStream(streamName('acme', 'sales.opportunity', result.opportunityId!));
+    expect((deal!.data.fields as Record<string, unknown>).accountId).to.equal(undefined);
+  });
 });

@@ -98,5 +98,12 @@ describe('Lead scoring', () => {
       const twice = { type: 'ChangeSalesConfig' as const, changes: { leadScoring: { rules: [DEFAULT_LEAD_SCORING.rules[0]!, DEFAULT_LEAD_SCORING.rules[0]!] } } };
       configGiven().when(twice).thenFails('invalid_lead_scoring');
     });
+    it('refuse an in rule given one text, not a list (422 invalid_lead_scoring)', () => {
+      configGiven().when(change({ id: 'x', field: 'emailDomain', op: 'in', value: 'gmail.com', points: 1 })).thenFails('invalid_lead_scoring');
+      configGiven().when(change({ id: 'x', field: 'emailDomain', op: 'in', value: ['gmail.com'], points: 1 })).then({
+        type: 'SalesConfigured',
+        data: { config: { ...DEFAULT_SALES_CONFIG, leadScoring: { rules: [{ id: 'x', field: 'emailDomain', op: 'in', value: ['gmail.com'], points: 1 }] } } },
+      });
+    });
   });
 });

@@ -46,8 +46,14 @@ describe('Lead decider', () => {
       given(created).when({ type: 'QualifyLead', reason: 'budget confirmed' }).then(qualified);
       given(created, disqualified).when({ type: 'QualifyLead', reason: null }).then({ type: 'LeadQualified', data: { reason: null } });
     });
-    it('changes nothing when already qualified', () => {
+    it('changes nothing when already qualified, with the same reason or none', () => {
       given(created, qualified).when({ type: 'QualifyLead', reason: null }).then();
+      given(created, qualified).when({ type: 'QualifyLead', reason: 'budget confirmed' }).then();
+    });
+    it('records a different reason on a lead already qualified', () => {
+      given(created, qualified).when({ type: 'QualifyLead', reason: 'champion found' })
+        .then({ type: 'LeadQualified', data: { reason: 'champion found' } });
+      given(created, { type: 'LeadQualified', data: { reason: null } }).when({ type: 'QualifyLead', reason: 'budget confirmed' }).then(qualified);
     });
     it('refuses a missing (404), archived (409) or converted (409) lead', () => {
       given().when({ type: 'QualifyLead', reason: null }).thenFails('not_found');
@@ -62,6 +68,14 @@ describe('Lead decider', () => {
     });
     it('refuses a blank reason (422 reason_required)', () => {
       given(created).when({ type: 'DisqualifyLead', reason: '  ' }).thenFails('reason_required');
+      given(created).when({ type: 'DisqualifyLead', reason: '' }).thenFails('reason_required');
+    });
+    it('changes nothing when already disqualified for the same reason', () => {
+      given(created, disqualified).when({ type: 'DisqualifyLead', reason: 'no budget' }).then();
+    });
+    it('records a different reason on a lead already disqualified', () => {
+      given(created, disqualified).when({ type: 'DisqualifyLead', reason: 'went with a competitor' })
+        .then({ type: 'LeadDisqualified', data: { reason: 'went with a competitor' } });
     });
   });
 
@@ -73,6 +87,11 @@ describe('Lead decider', () => {
       const noCompany = { ...created, data: { ...created.data, fields: { firstName: 'A', lastName: 'B', email: 'a@b.org', leadStatus: 'new' } } };
       given(noCompany).when({ type: 'ConvertLead', ids, withOpportunity: true })
         .then({ type: 'LeadConverted', data: { contactId: 'c-1', accountId: null, opportunityId: 'o-1' } });
+    });
+    it('names no account for a blank company (a lead stored before names had to carry text)', () => {
+      const blank = { ...created, data: { ...created.data, fields: { ...created.data.fields, company: '   ' } } };
+      given(blank).when({ type: 'ConvertLead', ids, withOpportunity: false })
+        .then({ type: 'LeadConverted', data: { contactId: 'c-1', accountId: null, opportunityId: null } });
     });
     it('converts exactly once: a second conversion is a 409 lead_already_converted', () => {
       given(created, converted).when({ type: 'ConvertLead', ids: { ...ids, contactId: 'c-2' }, withOpportunity: false }).thenFails('lead_already_converted');
@@ -114,6 +133,16 @@ describe('Lead decider', () => {
       expect(() => patch({ convertedContactId: 'x' })).to.throw().with.property('code', 'validation_failed');
       expect(() => create({ ...fields, score: 90 })).to.throw().with.property('code', 'validation_failed');
       expect(() => patch({ scoreReasons: ['x'] })).to.throw().with.property('code', 'validation_failed');
+    });
+    it('refuses whitespace-only names and company as it refuses empty ones (400 validation_failed)', () => {
+      const { create, patch } = recordValidators(leadKind);
+      for (const name of ['firstName', 'lastName', 'company']) {
+        for (const blank of ['', '   ', '\t\u00a0']) {
+          expect(() => create({ ...fields, [name]: blank }), `${name} ${JSON.stringify(blank)}`).to.throw().with.property('code', 'validation_failed');
+          expect(() => patch({ [name]: blank }), `${name} ${JSON.stringify(blank)}`).to.throw().with.property('code', 'validation_failed');
+        }
+      }
+      expect(create({ ...fields, company: ' Engines ' })).to.include({ company: ' Engines ' });
     });
   });
 });

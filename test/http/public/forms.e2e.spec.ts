@@ -61,10 +61,37 @@ describe('web-form lead capture', () => {
       expect(await server.store.headPosition()).to.equal(before);
     });
 
+    it('answers a filled spam trap with the same 202 whatever else the body holds, storing nothing', async () => {
+      const { formKey } = (await newForm()).body;
+      const before = await server.store.headPosition();
+      for (const body of [
+        { ...visitor, email: 'not-an-email', website: 'http://spam.example' },
+        { ...visitor, website: 'x'.repeat(600) },
+        { firstName: 'Bot', website: 'http://spam.example', isAdmin: true },
+        { website: ['a', 'b'] },
+      ]) {
+        const res = await submit(formKey, body);
+        expect([res.status, res.body], JSON.stringify(body).slice(0, 80)).to.deep.equal([202, { status: 'accepted' }]);
+      }
+      expect(await server.store.headPosition()).to.equal(before);
+    });
+
+    it('keeps the body size limit ahead of the trap (413), and validates a body whose trap is empty (400)', async () => {
+      const { formKey } = (await newForm()).body;
+      const big = await submit(formKey, { ...visitor, website: 'x', message: 'y'.repeat(20_000) });
+      expect([big.status, big.body.detail]).to.deep.equal([413, 'The body exceeds 16384 bytes']);
+      const lone = await submit(formKey, { ...visitor, message: 'a\ud800b', website: '' });
+      expect([lone.status, lone.body.code]).to.deep.equal([400, 'invalid_text']);
+      const invalid = await submit(formKey, { ...visitor, email: 'not-an-email', website: '' });
+      expect([invalid.status, invalid.body.code]).to.deep.equal([400, 'validation_failed']);
+    });
+
     it('answers 404 for an unknown, malformed or disabled key', async () => {
       const { formKey } = (await newForm()).body;
       expect((await submit('acme.00000000-0000-5000-8000-000000000000', visitor)).status).to.equal(404);
       expect((await submit('not-a-key', visitor)).status).to.equal(404);
+      const odd = await call(server, 'POST', `/api/admin/forms/${formKey}/disable`, { token: admin, body: { bogus: 1 } });
+      expect([odd.status, odd.body.code]).to.deep.equal([400, 'validation_failed']);
       expect((await call(server, 'POST', `/api/admin/forms/${formKey}/disable`, { token: admin })).status).to.equal(200);
       expect((await submit(formKey, visitor)).status).to.equal(404);
     });

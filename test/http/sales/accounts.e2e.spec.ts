@@ -27,6 +27,11 @@ describe('/sales/accounts', () => {
       expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include.members(['/name', '/owner']);
     });
 
+    it('refuses a whitespace-only name as an empty one (400)', async () => {
+      const res = await create({ name: '   ' });
+      expect([res.status, res.body.code, res.body.errors?.[0]?.pointer]).to.deep.equal([400, 'validation_failed', '/name']);
+    });
+
     it('answers 403 to a role without sales permissions and 404 to another tenant', async () => {
       const agent = await tokenFor(server(), { tenantId: 'acme', actorId: 'agent', roles: ['support_agent'] });
       expect((await create(acme, agent)).status).to.equal(403);

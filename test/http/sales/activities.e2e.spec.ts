@@ -58,6 +58,28 @@ describe('/sales/activities', () => {
       expect(await head()).to.equal(before);
     });
 
+    it('refuses a reminder after the due time or start (422 reminder_after_due_time) and a year before 1900 or after 9999 (422 time_out_of_range), appending nothing', async () => {
+      const before = await head();
+      const lateTask = await task({ remindAt: `${YEAR + 1}-03-01T09:00:01Z` });
+      const lateCall = await task({ kind: 'call', dueAt: undefined, startsAt: FUTURE, remindAt: `${YEAR + 1}-03-01T10:00:00Z` });
+      const ancient = await task({ dueAt: '0000-01-01T00:00:00Z' });
+      const beyond = await task({ dueAt: '9999-12-31T23:59:59-05:00' });
+      expect([lateTask, lateCall, ancient, beyond].map((r) => [r.status, r.body.code])).to.deep.equal([
+        [422, 'reminder_after_due_time'], [422, 'reminder_after_due_time'], [422, 'time_out_of_range'], [422, 'time_out_of_range'],
+      ]);
+      expect(await head()).to.equal(before);
+      expect((await task({ remindAt: FUTURE })).status).to.equal(201);
+    });
+
+    it('refuses a leap second as any malformed time (400 validation_failed at its field), appending nothing', async () => {
+      const before = await head();
+      for (const dueAt of [`${YEAR + 1}-12-31T23:59:60Z`, 'tomorrow']) {
+        const res = await task({ dueAt });
+        expect([res.status, res.body.code, res.body.errors.map((e: { pointer: string }) => e.pointer)]).to.deep.equal([400, 'validation_failed', ['/dueAt']]);
+      }
+      expect(await head()).to.equal(before);
+    });
+
     it('refuses malformed input with a 400 problem naming the fields, appending nothing', async () => {
       const before = await head();
       const res = await task({ dueAt: 'tomorrow', activityStatus: 'completed', linkedTo: { type: 'ticket', id: 'x' } });
@@ -93,6 +115,24 @@ describe('/sales/activities', () => {
       expect(await head()).to.equal(before);
       expect((await get(`/sales/activities/${id}`)).body.notes).to.equal('Attach the price list');
     });
+
+    it('changes the owner and tags of a completed or cancelled activity, archives and restores it; its fields, schedule and state stay closed (409)', async () => {
+      const [done, dropped] = [(await task()).body.id, (await task()).body.id];
+      await send('POST', `/sales/activities/${done}/complete`, {});
+      await send('POST', `/sales/activities/${dropped}/cancel`, { reason: 'Deal lost' });
+      for (const id of [done, dropped]) {
+        expect((await send('PUT', `/sales/activities/${id}/owner`, { ownerId: 'rep-2' })).status).to.equal(200);
+        expect((await send('POST', `/sales/activities/${id}/tags`, { add: ['reviewed'] })).status).to.equal(200);
+        expect((await get(`/sales/activities/${id}`)).body).to.deep.include({ ownerId: 'rep-2', tags: ['reviewed'] });
+        expect((await send('POST', `/sales/activities/${id}/archive`, {})).status).to.equal(200);
+        expect((await send('POST', `/sales/activities/${id}/restore`, {})).status).to.equal(200);
+        const before = await head();
+        for (const [method, path, body] of [['PATCH', '', { notes: 'x' }], ['POST', '/reschedule', { dueAt: FUTURE }], ['POST', '/complete', {}], ['POST', '/cancel', { reason: 'x' }]] as const) {
+          expect((await send(method, `/sales/activities/${id}${path}`, body)).body.code).to.equal('activity_closed');
+        }
+        expect(await head()).to.equal(before);
+      }
+    });
   });
 
   describe('POST /sales/activities/:id/complete, /reschedule, /cancel', () => {
@@ -119,6 +159,26 @@ describe('/sales/activities', () => {
       expect((await get(`/sales/activities/${id}`)).body).to.include({ activityStatus: 'cancelled', cancelledReason: 'Deal lost' });
       expect((await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: later })).body.code).to.equal('activity_closed');
       expect(typesOf((await get(`/sales/activities/${id}/history`)).body)).to.deep.equal(['ActivityCreated', 'ActivityRescheduled', 'ActivityCancelled']);
+    });
+
+    it('reschedules under the create\'s time rules: a late reminder or a year out of range is a 422, a leap second a 400, appending nothing', async () => {
+      const { id } = (await task()).body;
+      const before = await head();
+      const late = await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: FUTURE, remindAt: `${YEAR + 1}-03-02T09:00:00Z` });
+      const ancient = await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: '0000-01-01T00:00:00Z' });
+      const leap = await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: `${YEAR + 1}-12-31T23:59:60Z` });
+      expect([late, ancient, leap].map((r) => [r.status, r.body.code])).to.deep.equal([
+        [422, 'reminder_after_due_time'], [422, 'time_out_of_range'], [400, 'validation_failed'],
+      ]);
+      expect(await head()).to.equal(before);
+    });
+
+    it('refuses an empty and a whitespace-only cancel reason alike (400 validation_failed at /reason)', async () => {
+      const { id } = (await task()).body;
+      for (const reason of ['', '   ']) {
+        const res = await send('POST', `/sales/activities/${id}/cancel`, { reason });
+        expect([res.status, res.body.code, res.body.errors?.[0]?.pointer]).to.deep.equal([400, 'validation_failed', '/reason']);
+      }
     });
   });
 

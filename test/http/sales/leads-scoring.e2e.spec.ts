@@ -68,9 +68,12 @@ describe('/sales/leads scoring', () => {
   });
 
   describe('PATCH /api/superadmin/sales-config leadScoring', () => {
-    it('refuses an unknown field or op (422 invalid_lead_scoring) and points out of range (400), writing nothing', async () => {
+    it('refuses an unknown field or op, or an in rule with one text (422 invalid_lead_scoring), and points out of range (400), writing nothing', async () => {
       const before = await head();
-      for (const rule of [{ id: 'x', field: 'salary', op: 'present', points: 5 }, { id: 'x', field: 'company', op: 'like', value: 'a', points: 5 }]) {
+      for (const rule of [
+        { id: 'x', field: 'salary', op: 'present', points: 5 }, { id: 'x', field: 'company', op: 'like', value: 'a', points: 5 },
+        { id: 'x', field: 'emailDomain', op: 'in', value: 'gmail.com', points: 5 },
+      ]) {
         const res = await send('PATCH', CONFIG, { leadScoring: { rules: [rule] } });
         expect([res.status, res.body.code]).to.deep.equal([422, 'invalid_lead_scoring']);
       }

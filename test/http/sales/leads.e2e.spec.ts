@@ -32,6 +32,22 @@ describe('/sales/leads', () => {
       expect(await head()).to.equal(before);
     });
 
+    it('refuses a whitespace-only firstName, lastName or company as an empty one (400 validation_failed), writing nothing', async () => {
+      const id = await newLead();
+      const before = await head();
+      for (const name of ['firstName', 'lastName', 'company']) {
+        for (const blank of ['', '   ']) {
+          const created = await post('/sales/leads', { ...ada, email: 'blank@example.org', [name]: blank });
+          const patched = await patch(`/sales/leads/${id}`, { [name]: blank });
+          for (const res of [created, patched]) {
+            expect([res.status, res.body.code], `${name} ${JSON.stringify(blank)}`).to.deep.equal([400, 'validation_failed']);
+            expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include(`/${name}`);
+          }
+        }
+      }
+      expect(await head()).to.equal(before);
+    });
+
     it('answers 403 to a role without the permission and 404 to another tenant', async () => {
       const agent = await tokenFor(server(), { tenantId: 'acme', actorId: 'agent', roles: ['support_agent'] });
       expect((await post('/sales/leads', ada, agent)).status).to.equal(403);
@@ -77,6 +93,34 @@ describe('/sales/leads', () => {
       const id = await newLead();
       const res = await post(`/sales/leads/${id}/disqualify`, {});
       expect([res.status, res.body.code]).to.deep.equal([400, 'validation_failed']);
+    });
+
+    it('refuses an empty and a whitespace-only reason alike (400 validation_failed at /reason), writing nothing', async () => {
+      const id = await newLead();
+      const before = await head();
+      for (const path of ['qualify', 'disqualify']) {
+        for (const reason of ['', '   ']) {
+          const res = await post(`/sales/leads/${id}/${path}`, { reason });
+          expect([res.status, res.body.code, res.body.errors?.[0]?.pointer], `${path} ${JSON.stringify(reason)}`).to.deep.equal([400, 'validation_failed', '/reason']);
+        }
+      }
+      expect(await head()).to.equal(before);
+    });
+
+    it('records a new reason on a lead already (dis)qualified; the same reason again appends nothing', async () => {
+      const id = await newLead();
+      for (const [path, first, second] of [['disqualify', 'no budget', 'went with a competitor'], ['qualify', 'budget', 'champion found']] as const) {
+        expect((await post(`/sales/leads/${id}/${path}`, { reason: first })).status).to.equal(200);
+        const before = await head();
+        const same = await post(`/sales/leads/${id}/${path}`, { reason: first });
+        expect(same.status).to.equal(200);
+        expect(await head()).to.equal(before);
+        const changed = await post(`/sales/leads/${id}/${path}`, { reason: second });
+        expect([changed.status, changed.body.revision]).to.deep.equal([200, same.body.revision + 1]);
+        expect((await get(`/sales/leads/${id}`)).body.statusReason).to.equal(second);
+      }
+      const types = (await get(`/sales/leads/${id}/history`)).body.data.map((e: { type: string }) => e.type);
+      expect(types).to.deep.equal(['LeadCreated', 'LeadDisqualified', 'LeadDisqualified', 'LeadQualified', 'LeadQualified']);
     });
   });
 
