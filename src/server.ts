@@ -22,6 +22,7 @@ import { resolveMasterKey } from './events/personal-data/master-key.js';
 import { apiRoutes, RECORD_RESOURCES } from './http/api.js';
 import { openHttpPlatform } from './http/platform.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-error.js';
 import { publicFormRoutes } from './http/public/forms.js';
 import { onClientError } from './http/sales/imports.js';
 import { openJobQueue } from './jobs/open.js';
@@ -97,6 +98,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     publicRouters: [...platform.routers, identity.publicRoutes, publicFormRoutes({ store, keyStore, clock: () => new Date(), limiter: platform.limiter, directory: identity.directory })],
   });
   const server = app.listen(config.port);
+  answerClientErrors(server);
   server.on('clientError', onClientError);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const port = (server.address() as AddressInfo).port;

@@ -20,9 +20,12 @@ const pointerOf = (error: ErrorObject): string => {
 const messageOf = (error: ErrorObject): string =>
   error.keyword === 'additionalProperties' ? 'is not a known field' : error.keyword === 'required' ? 'is required' : error.message ?? 'is invalid';
 
-/** Field errors with JSON pointers, from ajv's errors. */
+/** At most this many field errors are answered: a body of 60,000 unknown keys would get a 3 MB problem. */
+export const MAX_FIELD_ERRORS = 50;
+
+/** Field errors with JSON pointers, from ajv's errors (the first `MAX_FIELD_ERRORS`). */
 export const fieldErrors = (errors: readonly ErrorObject[] | null | undefined): FieldError[] =>
-  (errors ?? []).map((e) => ({ pointer: pointerOf(e), message: messageOf(e) }));
+  (errors ?? []).slice(0, MAX_FIELD_ERRORS).map((e) => ({ pointer: pointerOf(e), message: messageOf(e) }));
 
 const schemas = new WeakMap<(input: unknown) => unknown, object>();
 

@@ -1,5 +1,5 @@
 /**
- * The authenticated API: JSON bodies (1 MB at most, else 413), bearer authentication,
+ * The authenticated API: JSON bodies (see `json-body.ts`), bearer authentication,
  * `Idempotency-Key`, then the module routers. Its middleware runs only for routes that exist, so
  * an unknown path is a 404 with or without a token.
  */
@@ -7,8 +7,7 @@ import Router from '@koa/router';
 import type Database from 'better-sqlite3';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
-import { koaBody } from 'koa-body';
-import { AppError, InvalidInputError } from '../errors.js';
+import { bodyErrorOf, jsonBody, MAX_BODY_BYTES } from './json-body.js';
 import { authenticate, type Verify } from './authenticate.js';
 import { idempotency } from './idempotency.js';
 import { subjectRoutes } from './compliance/subjects.js';
@@ -59,15 +58,8 @@ export type ApiDeps = RouteDeps & {
   erasure: ErasureEffects; jobs: JobQueue;
 };
 
-export const MAX_BODY_BYTES = 1_048_576;
-
-/** Body-parsing failures as typed errors: too large is a 413, anything else a malformed body (400). */
-export const bodyError = (error: Error): never => {
-  if ((error as { status?: number }).status === 413) {
-    throw new AppError('payload_too_large', 413, `The body exceeds ${MAX_BODY_BYTES} bytes`);
-  }
-  throw new InvalidInputError('invalid_json', 'The body is not valid JSON', [{ pointer: '/', message: error.message }]);
-};
+/** The API's body errors (1 MB), kept for the routers that parse their own bodies. */
+export const bodyError = bodyErrorOf(MAX_BODY_BYTES);
 
 /**
  * The API's routers, one per mount, each running the API's middleware (body, authentication,
@@ -75,7 +67,7 @@ export const bodyError = (error: Error): never => {
  * (so an unknown path is a 404 with or without a token). Served through `dispatch`.
  */
 export const apiRoutes = (deps: ApiDeps): Router[] => {
-  const json = koaBody({ json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError });
+  const json = jsonBody();
   const guard: Middleware[] = [
     // An import streams its CSV body itself (one sent as JSON is its 415, not a parse error here).
     (ctx, next) => (ctx.path.startsWith(`${IMPORTS_PATH}/`) ? next() : json(ctx, next)),

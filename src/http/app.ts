@@ -5,6 +5,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import { OAUTH_PATH } from '../access/oauth/provider.js';
 import { dispatch } from './dispatch.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { problemMiddleware } from './problem.js';
@@ -28,11 +29,19 @@ export type AppDeps = {
   publicRouters?: Router[];
 };
 
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+/**
+ * The authorization server's pages: with a `script-src`, oidc-provider adds the hash of the one
+ * inline script of its auto-submitting pages (form_post, the logout without a session), which
+ * `default-src 'none'` alone would block, leaving a blank page.
+ */
+const OAUTH_CSP = "default-src 'none'; script-src 'self'; frame-ancestors 'none'";
+
 /** Headers for a JSON API: nothing to sniff, frame or refer; HTTPS remembered. */
 const securityHeaders: Koa.Middleware = async (ctx, next) => {
   ctx.set({
     'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Content-Security-Policy': ctx.path.startsWith(`${OAUTH_PATH}/`) ? OAUTH_CSP : API_CSP,
     'Referrer-Policy': 'no-referrer',
     'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
   });
@@ -42,7 +51,8 @@ const securityHeaders: Koa.Middleware = async (ctx, next) => {
 const publicRoutes = (deps: AppDeps): Router => {
   const router = new Router();
   const { jwks } = deps;
-  if (jwks) router.get('/.well-known/jwks.json', (ctx) => void (ctx.body = jwks()));
+  // Public keys, open to any origin (as the provider's /oauth/jwks is): a browser client may verify tokens.
+  if (jwks) router.get('/.well-known/jwks.json', (ctx) => void (ctx.set('Access-Control-Allow-Origin', '*'), (ctx.body = jwks())));
   return router;
 };
 
@@ -56,9 +66,19 @@ const requestLog = (logger: Logger): Koa.Middleware => async (ctx, next) => {
   }
 };
 
+/** While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere instead of holding this one. */
+const closeWhileDraining = (isDraining: () => boolean): Koa.Middleware => async (ctx, next) => {
+  try {
+    await next();
+  } finally {
+    if (isDraining()) ctx.set('Connection', 'close');
+  }
+};
+
 export const createApp = (deps: AppDeps): Koa => {
   const app = new Koa({ proxy: false });
   app.silent = true;
+  app.use(closeWhileDraining(deps.isDraining));
   app.use(requestId());
   if (deps.observe) app.use(deps.observe);
   app.use(requestLog(deps.logger));

@@ -8,7 +8,8 @@ import { UnauthorizedError } from '../errors.js';
 
 export type Verify = (token: string) => Promise<Principal>;
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+/** The scheme is case-insensitive (RFC 9110 §11.1). */
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
 export const authenticate = (verify: Verify): Middleware => async (ctx, next) => {
   const header = ctx.get('Authorization');

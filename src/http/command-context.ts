@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { CommandContext } from '../commands/handle.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, PreconditionFailedError } from '../errors.js';
 import { principalOf } from './authenticate.js';
 
 export type Clock = () => Date;
@@ -21,13 +21,25 @@ export const commandContext = (ctx: Context, clock: Clock): CommandContext => {
   };
 };
 
-/** `If-Match: "3"` (the ETag of a read) → 3n; absent or `*` → no precondition; anything else is a 400. */
+const ENTITY_TAG = /^\s*(W\/)?"([\x21\x23-\x7e]*)"\s*$/;
+const REVISION = /^(?:0|[1-9]\d{0,14})$/;
+
+/**
+ * `If-Match` (RFC 9110 §13.1.1) → the revision it requires: absent or `*` → none; `"3"` (the
+ * ETag of a read) → 3n. A well-formed tag that is none of ours (a weak one never matches, `"01"`
+ * is not `"1"`) is a 412; a list may hold one revision of ours at most; bad syntax is a 400.
+ * A bare `3` is taken as `"3"` (lenient, as before).
+ */
 export const ifMatchOf = (ctx: Context): bigint | undefined => {
   const header = ctx.get('If-Match').trim();
   if (header === '' || header === '*') return undefined;
-  const match = /^"(\d{1,15})"$|^(\d{1,15})$/.exec(header);
-  if (!match) throw new InvalidInputError('invalid_if_match', 'If-Match must be an ETag of this API, e.g. "3"');
-  return BigInt(match[1] ?? match[2]!);
+  if (REVISION.test(header)) return BigInt(header);
+  const tags = header.split(',').map((part) => ENTITY_TAG.exec(part));
+  if (tags.some((tag) => tag === null)) throw new InvalidInputError('invalid_if_match', 'If-Match must be an ETag of this API, e.g. "3"');
+  const revisions = tags.filter((tag) => tag![1] === undefined && REVISION.test(tag![2]!)).map((tag) => BigInt(tag![2]!));
+  if (revisions.length > 1) throw new InvalidInputError('invalid_if_match', 'If-Match may name one revision of the record');
+  if (revisions.length === 0) throw new PreconditionFailedError('If-Match names no revision of this record (a weak ETag never matches)');
+  return revisions[0];
 };
 
 /** Answers a command's result: the id, revision and position, and the ETag of the new revision. */

@@ -10,7 +10,7 @@ import type { Context, Middleware } from 'koa';
 
 const ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const ALLOW_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'Consistency-Position', 'X-Request-Id'];
-const EXPOSE_HEADERS = ['Location', 'ETag', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id', 'Content-Disposition'];
+const EXPOSE_HEADERS = ['Location', 'ETag', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id', 'Content-Disposition', 'Idempotent-Replayed', 'Allow'];
 const PREFLIGHT_CACHE_SECONDS = 600;
 
 /** The CORS middleware of an allow-list; an empty list answers no cross-origin request. */

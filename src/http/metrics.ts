@@ -25,8 +25,10 @@ const processMetrics = (): Registry => {
   return processRegistry;
 };
 
-const PROVIDER_ROUTE = new RegExp(`^${OAUTH_PATH}/(auth|token/revocation|token/introspection|token|jwks|session/end|me|reg)(?:/|$)`);
+const PROVIDER_ROUTE = new RegExp(`^${OAUTH_PATH}/(auth|token/revocation|token/introspection|token|jwks|session/end|me|reg)(?:/|$)`, 'i');
 const METADATA_PATH = '/.well-known/oauth-authorization-server';
+/** An API request answered by the middleware every route shares (401, 413, 415, 429, an idempotent replay…) before its route ran. */
+const BEFORE_ROUTE = '(before route)';
 
 /**
  * The route template (never the raw path: ids would make a series per record), or a fixed label.
@@ -34,10 +36,10 @@ const METADATA_PATH = '/.well-known/oauth-authorization-server';
  */
 export const routeLabel = (ctx: Context, path: string): string => {
   const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-  if (typeof matched === 'string') return matched;
+  if (typeof matched === 'string') return matched.startsWith('/') ? matched : BEFORE_ROUTE;
   if (path === METADATA_PATH) return METADATA_PATH;
   const provider = PROVIDER_ROUTE.exec(path);
-  return provider ? `${OAUTH_PATH}/${provider[1]}` : '(unmatched)';
+  return provider ? `${OAUTH_PATH}/${provider[1]!.toLowerCase()}` : '(unmatched)';
 };
 
 export type Metrics = {
@@ -85,7 +87,7 @@ const guard = (ctx: Context, token: string | undefined): void => {
     if (!isLoopback(ctx.socket.remoteAddress)) throw new ForbiddenError('metrics_forbidden', 'Metrics are served to loopback callers only');
     return;
   }
-  const given = /^Bearer (.+)$/.exec(ctx.get('Authorization'))?.[1];
+  const given = /^Bearer (.+)$/i.exec(ctx.get('Authorization'))?.[1];
   if (given === undefined) throw new UnauthorizedError('missing_token', 'Metrics need the metrics bearer token');
   if (!timingSafeEqual(digest(given), digest(token))) throw new UnauthorizedError('invalid_token', 'Not the metrics token');
 };

@@ -1,7 +1,8 @@
 /**
  * The one error middleware, at the top of the Koa chain: every error becomes RFC 9457
  * `application/problem+json` with a stable `code`, field `errors` (JSON pointers) and the
- * request's correlation id. Unexpected errors answer a bare 500 and are logged; typed ones are not.
+ * request's correlation id. Unexpected errors answer a bare 500 and are logged with their stack;
+ * a typed 5xx (a store unavailable, draining, a consistency timeout) is logged as a warning, without one.
  */
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
@@ -64,7 +65,8 @@ export const problemMiddleware = (logger: Logger): Middleware => async (ctx: Con
     if (error) throw error;
   } catch (error) {
     const problem = problemOf(error, ctx);
-    if (problem.status >= 500 && problem.status !== 501) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+    if (!(error instanceof AppError) && problem.status >= 500) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+    else if (problem.status >= 500 && problem.status !== 501) logger.warn({ code: problem.code, detail: problem.detail, requestId: ctx.state.requestId }, 'request not served');
     if (problem.status === 503 && problem.retryAfter !== undefined) ctx.set('Retry-After', String(problem.retryAfter));
     if (error instanceof AppError) ctx.set({ ...error.headers });
     ctx.status = problem.status;

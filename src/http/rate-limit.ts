@@ -35,9 +35,19 @@ export const limiterOf = (redis: Redis | undefined, name: string, points: number
 const LOGIN_POST = new RegExp(`^${OAUTH_PATH}/interaction/[^/]+/login$`);
 const IDENTITY_LINK_POST = /^\/api\/public\/(invitations|password-resets)\//;
 
-/** The token endpoint (with revocation and introspection), the sign-in form's post, and the invitation and reset links. */
-export const isCredentialEndpoint = (method: string, path: string): boolean =>
-  method === 'POST' && (path === `${OAUTH_PATH}/token` || path.startsWith(`${OAUTH_PATH}/token/`) || LOGIN_POST.test(path) || IDENTITY_LINK_POST.test(path));
+/**
+ * The token endpoint (with revocation and introspection), the sign-in form's post, and the
+ * invitation and reset links. Compared lowercased: the provider and the routers match paths
+ * whatever their case, so `/oauth/Token` must count as the token endpoint too.
+ */
+export const isCredentialEndpoint = (method: string, path: string): boolean => {
+  if (method !== 'POST') return false;
+  const lower = path.toLowerCase();
+  return lower === `${OAUTH_PATH}/token` || lower.startsWith(`${OAUTH_PATH}/token/`) || LOGIN_POST.test(lower) || IDENTITY_LINK_POST.test(lower);
+};
+
+/** Liveness and readiness probes: an orchestrator's, never limited (a 429 would restart a busy server). */
+const isProbe = (path: string): boolean => path === '/health/live' || path === '/health/ready';
 
 export type RateLimiting = {
   /** App-level, before any route: the per-IP limit, and the stricter one on credential endpoints. */
@@ -56,6 +66,7 @@ export const rateLimiting = (limits: RateLimits, redis?: Redis): RateLimiting =>
   const client = perClient > 0 ? limiterOf(redis, 'client', perClient, windowSeconds) : undefined;
   return {
     edge: !ip && !auth ? pass : async (ctx, next) => {
+      if (isProbe(ctx.path)) return next();
       await ip?.(ctx.ip);
       if (auth && isCredentialEndpoint(ctx.method, ctx.path)) await auth(ctx.ip);
       await next();

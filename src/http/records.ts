@@ -20,6 +20,7 @@ import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
 import { principalOf } from './authenticate.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
 import { validator } from '../commands/validate.js';
+import { isAggregateId } from '../events/log/stream-name.js';
 import { uniquely } from './uniqueness.js';
 import type { UniquenessLock } from './uniqueness-lock.js';
 import { answerOf, cachedAnswer, type CachedAnswer } from './read-cache.js';
@@ -62,7 +63,7 @@ export type RouteDeps = CommandDeps & {
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 
 export const archiveBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } });
-/** The body of a command that takes no input: nothing, or `{}` (anything else is refused like any unknown field). */
+/** The body of a command that takes no input: nothing, or `{}` (anything else is refused like any unknown field); pass an absent body as `{}`. */
 export const emptyBody = validator<Record<string, never>>({ type: 'object', additionalProperties: false, properties: {} });
 export const ownerBody = validator<{ ownerId: string }>({ type: 'object', additionalProperties: false, required: ['ownerId'], properties: { ownerId: { type: 'string', minLength: 1, maxLength: 128 } } });
 
@@ -72,11 +73,17 @@ export const ownershipGuard = (ctx: Context, permission: string) => (state: Guar
 
 /** A command request (without its command) for the record `ctx.params.id`, with `If-Match`, guarded by the policy's `permission`. */
 export const recordRequest = <S extends GuardState>(deps: RouteDeps, ctx: Context, permission: string): Omit<Request<unknown, S>, 'command'> => ({
-  id: ctx.params.id!,
+  id: recordIdOf(ctx),
   context: commandContext(ctx, deps.clock),
   ifMatch: ifMatchOf(ctx),
   guard: ownershipGuard(ctx, permission),
 });
+
+/** The record id in the path; one that cannot name a record is a 404, as for a read. */
+const recordIdOf = (ctx: Context): string => {
+  if (!isAggregateId(ctx.params.id!)) throw new NotFoundError('No such record');
+  return ctx.params.id!;
+};
 
 /** Sends `command` as `request` (see `recordRequest`) and answers 200. */
 const sendRequest = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggregate<C, DomainEvent, S>, ctx: Context, request: Omit<Request<unknown, S>, 'command'>, command: C) =>
@@ -161,7 +168,8 @@ const readRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: str
 };
 
 const read = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
-  const asOf = parseAsOf(typeof ctx.query.asOf === 'string' ? ctx.query.asOf : undefined);
+  const { asOf: raw } = queryOf(ctx, ['asOf']);
+  const asOf = raw === undefined ? undefined : parseAsOf(raw === '' ? 'empty' : raw);
   sendJson(ctx, await readRecord(deps, r, readerOf(ctx, r), ctx.params.id!, asOf));
 };
 
@@ -217,7 +225,7 @@ export const recordRoutes = <S extends GuardState, C extends RecordCommand>(deps
   router.get('/:id/history', history(deps, r));
   router.patch('/:id', (ctx) => send(deps, r, 'update', ctx, { type: 'UpdateRecord', changes: validate.patch(bodyOf(ctx)) }));
   router.post('/:id/archive', (ctx) => send(deps, r, 'archive', ctx, { type: 'ArchiveRecord', reason: archiveBody(bodyOf(ctx) ?? {}).reason ?? null }));
-  router.post('/:id/restore', (ctx) => send(deps, r, 'archive', ctx, { type: 'RestoreRecord' }));
+  router.post('/:id/restore', (ctx) => (emptyBody(bodyOf(ctx) ?? {}), send(deps, r, 'archive', ctx, { type: 'RestoreRecord' })));
   router.put('/:id/owner', (ctx) => send(deps, r, 'update', ctx, { type: 'AssignOwner', ownerId: ownerBody(bodyOf(ctx)).ownerId }));
   router.post('/:id/tags', (ctx) => {
     const { add = [], remove = [] } = validate.tags(bodyOf(ctx));

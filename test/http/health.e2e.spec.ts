@@ -44,6 +44,16 @@ describe('health and errors over HTTP', () => {
     });
   });
 
+  describe('a request over the 16 KB header limit', () => {
+    it('answers a 431 problem+json with the security headers', async () => {
+      const res = await fetch(`${server.url}/health/live`, { headers: { 'X-Padding': 'x'.repeat(20_000) } });
+      expect(res.status).to.equal(431);
+      expect(res.headers.get('content-type')).to.equal('application/problem+json');
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(await res.json()).to.include({ status: 431, code: 'headers_too_large' });
+    });
+  });
+
   describe('a wrong method on a known route', () => {
     it('answers a 405 problem', async () => {
       const res = await fetch(`${server.url}/health/live`, { method: 'DELETE' });
@@ -77,6 +87,7 @@ describe('GET /health/ready while draining', () => {
     listener.close();
     expect(res.status).to.equal(503);
     expect(await res.json()).to.include({ code: 'draining' });
+    expect(res.headers.get('connection')).to.equal('close');
   });
 
   it('answers 503 not_ready naming the check that fails', async () => {

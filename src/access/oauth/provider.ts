@@ -12,7 +12,7 @@ import type { Directory } from '../directory.js';
 import { ACCESS_TOKEN_TTL_SECONDS, API_AUDIENCE } from '../tokens.js';
 import { SIGNING_ALGORITHM } from '../signing-keys.js';
 import { integrationClients } from './integration-clients.js';
-import { errorPage } from './pages.js';
+import { errorPage, logoutPage, signedOutPage } from './pages.js';
 
 /** The built-in public client of the web UI. */
 export const WEB_CLIENT_ID = 'crm-web';
@@ -113,6 +113,11 @@ const features = (issuer: string): Configuration['features'] => ({
   revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
   clientCredentials: { enabled: true },
   userinfo: { enabled: false },
+  rpInitiatedLogout: {
+    enabled: true,
+    logoutSource: async (ctx, form) => void ((ctx.type = 'html'), (ctx.body = logoutPage(form))),
+    postLogoutSuccessSource: async (ctx) => void ((ctx.type = 'html'), (ctx.body = signedOutPage())),
+  },
   resourceIndicators: apiResource(issuer),
 });
 

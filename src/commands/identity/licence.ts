@@ -22,7 +22,8 @@ const decide = (command: LicenceCommand, state: LicenceState): LicenceEvent[] =>
   switch (command.type) {
     case 'LicenseModules': {
       const modules = { ...state.modules, ...command.modules };
-      if (JSON.stringify(modules) === JSON.stringify(state.modules)) return [];
+      // The first licence is recorded even when it keeps the defaults: it gives the answer a revision.
+      if (state.status === 'licensed' && JSON.stringify(modules) === JSON.stringify(state.modules)) return [];
       return [{ type: 'ModulesLicensed', data: { modules, licensedAt: command.at } }];
     }
     default:

@@ -13,6 +13,9 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 export const PLATFORM_TENANT = 'platform';
 
+/** Whether `id` can name an aggregate instance (anything else names no record: a 404 to a client). */
+export const isAggregateId = (id: string): boolean => ID.test(id);
+
 export type StreamId = { tenantId: string; aggregateType: string; id: string };
 
 const check = (part: string, value: string, pattern: RegExp): void => {

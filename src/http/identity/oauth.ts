@@ -33,6 +33,28 @@ const withDefaultScope = (inner: string, querystring: string): string => {
   return text ? `?${text}` : '';
 };
 
+/**
+ * The provider's endpoints this configuration enables, with their methods (preflights aside):
+ * anything else under `/oauth` is our 404 or 405 problem, where the provider would answer plain text.
+ */
+const PROVIDER_ENDPOINTS: ReadonlyArray<[RegExp, readonly string[]]> = [
+  [/^\/auth(?:\/[^/]+)?$/i, ['GET', 'POST']],
+  [/^\/token(?:\/revocation)?$/i, ['POST']],
+  [/^\/session\/end(?:\/confirm)?$/i, ['GET', 'POST']],
+  [/^\/session\/end\/success$/i, ['GET']],
+  [/^\/jwks$/i, ['GET']],
+  [/^\/\.well-known\/openid-configuration$/, ['GET']],
+];
+
+/** Throws the problem of a request no enabled endpoint of the provider serves. */
+const assertServed = (inner: string, method: string, path: string): void => {
+  const methods = PROVIDER_ENDPOINTS.find(([pattern]) => pattern.test(inner))?.[1];
+  if (!methods) throw new AppError('not_found', 404, `No resource at ${method} ${path}`);
+  if (method !== 'OPTIONS' && !methods.includes(method) && !(method === 'HEAD' && methods.includes('GET'))) {
+    throw new AppError('method_not_allowed', 405, `${method} is not allowed at ${path}; see Allow`, { headers: { Allow: methods.join(', ') } });
+  }
+};
+
 /** Hands the request to the provider as if it were mounted at `/oauth` (it builds its URLs from that). */
 const mountProvider = ({ provider, jwks }: OAuthRouteDeps): Middleware => {
   const handle = provider.callback();
@@ -41,6 +63,7 @@ const mountProvider = ({ provider, jwks }: OAuthRouteDeps): Middleware => {
     const inner = ctx.path === METADATA_PATH ? '/.well-known/openid-configuration'
       : ctx.path.startsWith(`${OAUTH_PATH}/`) ? ctx.path.slice(OAUTH_PATH.length) : undefined;
     if (inner === undefined) return next();
+    assertServed(inner, ctx.method, ctx.path);
     const search = withDefaultScope(inner, ctx.querystring);
     Object.assign(ctx.req, { originalUrl: `${OAUTH_PATH}${inner}${search}` });
     ctx.req.url = `${inner}${search}`;

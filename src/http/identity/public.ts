@@ -5,9 +5,8 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { koaBody } from 'koa-body';
 import { acceptInvitation, resetPassword, type CredentialDeps } from '../../commands/identity/invitations.js';
-import { bodyError, MAX_BODY_BYTES } from '../api.js';
+import { jsonBody } from '../json-body.js';
 import type { Clock } from '../command-context.js';
 import { newPasswordBody } from './access-schemas.js';
 
@@ -31,7 +30,7 @@ const reset = (deps: PublicIdentityDeps) => async (ctx: Context) => {
 
 export const publicIdentityRoutes = (deps: PublicIdentityDeps): Router => {
   const router = new Router({ prefix: PUBLIC_IDENTITY_PREFIX });
-  const json = koaBody({ json: true, jsonStrict: true, jsonLimit: MAX_BODY_BYTES, urlencoded: false, text: false, multipart: false, onError: bodyError });
+  const json = jsonBody();
   router.post('/invitations/:token/accept', json, accept(deps));
   router.post('/password-resets/:token', json, reset(deps));
   return router;

@@ -11,6 +11,7 @@ import { assignUserRoles } from '../../commands/identity/roles.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext } from '../command-context.js';
 import { shownOnce } from '../idempotency.js';
+import { emptyBody } from '../records.js';
 import type { IdentityRouteDeps } from './organizations.js';
 import { invitationBody, userRolesBody } from './access-schemas.js';
 import { assertMayAssign, assertMayManage } from './access-gates.js';
@@ -45,6 +46,7 @@ const assignRoles = (deps: IdentityRouteDeps) => async (ctx: Context) => {
 
 const resetPassword = (deps: IdentityRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.users:update');
+  emptyBody(bodyOf(ctx) ?? {});
   assertMayManage(deps.directory, principalOf(ctx.state), ctx.params.id!);
   const result = await issuePasswordReset(deps, ctx.params.id!, commandContext(ctx, deps.clock));
   answerWrite(ctx, 201, result);

@@ -23,7 +23,8 @@ const ASSETS: Record<string, { file: () => string; type: string }> = {
   '/redoc/redoc.standalone.js': { file: () => join(packageDir('redoc'), 'bundles', 'redoc.standalone.js'), type: 'application/javascript' },
 };
 
-const SWAGGER_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
+// validatorUrl null: else the page sends the document's address to validator.swagger.io.
+const SWAGGER_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });\n`;
 
 const page = (title: string, head: string, bodyHtml: string): string =>

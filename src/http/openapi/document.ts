@@ -10,6 +10,7 @@ import { accessOperations, accessSchemas } from './access.js';
 import { recordOperations, recordSchemas, type DocumentedResource } from './records.js';
 import { routeInstances, salesReadOperations } from './sales-reports.js';
 import { salesOperations, salesSchemas } from './sales.js';
+import { headerParametersOf, problemResponses, responsesOf } from './conventions.js';
 import { isPublicRoute, type MountedRoute } from './routes.js';
 import { SHARED_SCHEMAS, operation, type Operation } from './shapes.js';
 
@@ -38,9 +39,10 @@ const pathParameters = (path: string, declared: unknown): object[] => {
 
 const completed = (route: MountedRoute, known: Operation | undefined): Operation => {
   const base = known ?? operation(`${route.method} ${route.path}`);
-  const parameters = [...pathParameters(route.path, base.parameters), ...((base.parameters as object[] | undefined) ?? [])];
+  const parameters = [...pathParameters(route.path, base.parameters), ...((base.parameters as object[] | undefined) ?? []), ...headerParametersOf(route, base)];
   return {
     ...base,
+    responses: responsesOf(route, base),
     operationId: operationId(route),
     tags: [route.path.split('/').filter((s) => s && !s.startsWith(':')).slice(0, 2).join('/') || 'root'],
     ...(parameters.length > 0 ? { parameters } : {}),
@@ -77,13 +79,15 @@ export const openApiDocument = (input: DocumentInput): object => ({
   info: {
     title: 'CRM API',
     version: '0.1.0',
-    description: 'Multi-tenant CRM. Errors are RFC 9457 problems; writes answer `{ id, revision, position }` with an ETag.',
+    description: 'Multi-tenant CRM. Errors are RFC 9457 problems (`application/problem+json`); writes answer `{ id, revision, position }` with an ETag, '
+      + 'creates 201 with a Location. The authenticated API\'s POSTs take an `Idempotency-Key`, reads of a read model a `Consistency-Position`.',
   },
   servers: [{ url: input.publicUrl }],
   security: [{ bearer: [] }, { oauth: [] }],
   paths: pathsOf(input),
   components: {
     schemas: { ...SHARED_SCHEMAS, ...platformSchemas(), ...accessSchemas(), ...salesSchemas(), ...Object.assign({}, ...input.resources.map((r) => recordSchemas(r.kind))) },
+    responses: problemResponses(),
     securitySchemes: securitySchemes(input.publicUrl),
   },
 });

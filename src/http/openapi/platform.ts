@@ -8,10 +8,75 @@ import { apiClientBody, organizationBody, reasonBody, userBody } from '../identi
 import { consentBody, restrictionBody } from '../compliance/consents.js';
 import { policyBody } from '../compliance/retention.js';
 import { AUDIT_FILTERS, AUDIT_PARAMS } from '../../queries/audit.js';
-import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
+import { DATA_CLASSES } from '../../events/classification.js';
+import { body, created, json, operation, ref, type Operation, type Schema } from './shapes.js';
 
-/** The component schemas of the platform routes' bodies. */
+const string: Schema = { type: 'string' };
+const integer: Schema = { type: 'integer' };
+const time: Schema = { type: 'string', format: 'date-time' };
+const orNull = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
+const object = (properties: Record<string, Schema>, required = Object.keys(properties), open = false): Schema =>
+  ({ type: 'object', required, properties, ...(open ? { additionalProperties: true } : {}) });
+const list = (items: Schema): Schema => ({ type: 'array', items });
+
+/** A record's event as its history answers it (`queries/records.ts`, `historyEntryOf`). */
+const HISTORY_ENTRY = object({
+  type: string, revision: integer, position: integer, occurredAt: time, actorId: orNull(string), correlationId: orNull(string),
+  data: { type: 'object', additionalProperties: true }, erased: { ...list(string), description: 'Paths of personal values erased' },
+});
+
+/** The answers of the platform routes (health, audit, compliance), as their route code builds them. */
+const answerSchemas = (): Record<string, Schema> => ({
+  Liveness: object({ status: { const: 'ok' } }),
+  Readiness: object({ status: { const: 'ok' }, checks: { type: 'object', additionalProperties: { const: 'ok' }, description: 'Each store\'s check (`eventStore`, `readModel`…)' } }),
+  ChainReport: object({
+    ok: { type: 'boolean' }, eventsChecked: { ...integer, description: 'Events whose link was recomputed and matched' },
+    headPosition: orNull(integer), headHash: orNull(string), unsealed: { ...integer, description: 'Events after the last link, not sealed yet' },
+    broken: orNull(object({
+      position: integer, stream: { ...orNull(string), description: '`null` when it is another organization\'s' }, eventId: orNull(string),
+      problem: { enum: ['changed', 'missing', 'inserted', 'unreadable'] }, detail: string,
+      otherTenant: { type: 'boolean', description: 'Present (true) when the break is in another organization\'s stream' },
+    }, ['position', 'stream', 'eventId', 'problem', 'detail'])),
+  }),
+  AuditPage: object({
+    data: list({
+      ...HISTORY_ENTRY,
+      required: [...(HISTORY_ENTRY.required as string[]), 'stream', 'recordId', 'recordType', 'withheld'],
+      properties: {
+        ...(HISTORY_ENTRY.properties as Record<string, Schema>), stream: string, recordId: string, recordType: string,
+        withheld: { ...list(string), description: 'Personal fields withheld from a reader without `audit.personal:read`' },
+      },
+    }),
+    page: object({ nextCursor: orNull(string) }),
+  }),
+  SubjectExport: object({
+    subjectId: string,
+    erased: { type: 'boolean' },
+    erasures: list(object({ erasedAt: time, erasedBy: string, reason: string, position: integer })),
+    records: list(object({
+      recordType: string, id: string,
+      state: { ...orNull({ type: 'object', additionalProperties: true }), description: 'The record\'s current state (`null` when not a catalogue record)' },
+      events: list(HISTORY_ENTRY),
+    })),
+  }),
+  Classification: object({
+    classes: list({ enum: [...DATA_CLASSES] }),
+    data: list(object({ recordType: string, fields: list(object({ field: string, class: { enum: [...DATA_CLASSES] }, encrypted: { type: 'boolean' } })) })),
+  }),
+  RetentionPolicies: object({
+    data: list(object({ policyId: string, recordType: string, filter: string, olderThan: { ...string, description: 'An ISO 8601 duration' } })),
+    lastSweep: orNull(object({
+      sweepId: string, ranAt: time,
+      policies: list(object({
+        policyId: string, recordType: string, cutoff: time, records: list(string), subjectsErased: integer, subjectsAlreadyErased: integer,
+      }, undefined, true)),
+    }, undefined, true)),
+  }),
+});
+
+/** The component schemas of the platform routes' bodies and answers. */
 export const platformSchemas = (): Record<string, Schema> => ({
+  ...answerSchemas(),
   NewOrganization: schemaOf(organizationBody) as Schema,
   NewUser: schemaOf(userBody) as Schema,
   NewApiClient: schemaOf(apiClientBody) as Schema,
@@ -24,7 +89,8 @@ export const platformSchemas = (): Record<string, Schema> => ({
 const query = (name: string, description: string) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description });
 const audit = (names: readonly string[]) => names.map((name) => query(name, `Filter or page: ${name}`));
 const write = (summary: string, schema: string, status = 200) =>
-  operation(summary, { requestBody: body(ref(schema)), responses: { [status]: json(ref('WriteResult')) } });
+  operation(summary, { requestBody: body(ref(schema)), responses: { [status]: status === 201 ? created(ref('WriteResult')) : json(ref('WriteResult')) } });
+const read = (summary: string, schema: string, parts: Partial<Operation> = {}) => operation(summary, { ...parts, responses: { 200: json(ref(schema)) } });
 
 const IMPORT_SUMMARY = {
   type: 'object', required: ['rows', 'created', 'skipped', 'failed', 'errors', 'errorsOmitted'],
@@ -51,16 +117,26 @@ export const platformOperations = (): Record<string, Operation> => ({
   'POST /api/admin/clients': write('Register an integration client (its secret is answered once)', 'NewApiClient', 201),
   'POST /api/admin/clients/:id/revoke': write('Revoke an integration client', 'Reason'),
   'POST /api/compliance/subjects/:subjectId/erase': operation('Erase a data subject (crypto-shredding)', { requestBody: body(ref('Reason')) }),
-  'GET /api/compliance/subjects/:subjectId/export': operation('A data subject\'s access export'),
+  'GET /api/compliance/subjects/:subjectId/export': read('A data subject\'s access export: every record and event naming them, decrypted', 'SubjectExport'),
   'POST /api/compliance/subjects/:subjectId/consents': write('Record a consent given or withdrawn for a purpose', 'ConsentChange'),
   'POST /api/compliance/subjects/:subjectId/restriction': write('Restrict, or lift the restriction of, a subject\'s processing', 'ProcessingRestriction'),
   'PUT /api/compliance/retention-policies/:policyId': write('Set a retention policy (record type, filter, age) of the tenant', 'RetentionPolicy'),
-  'GET /api/compliance/classification': operation('The classification of every record type\'s fields'),
+  'GET /api/compliance/classification': read('The classification of every record type\'s fields', 'Classification'),
+  'GET /api/compliance/retention-policies': read('The organization\'s retention policies and what the last sweep did', 'RetentionPolicies'),
+  'DELETE /api/compliance/retention-policies/:policyId': operation('Remove a retention policy', { responses: { 200: json(ref('WriteResult')) } }),
+  'POST /api/compliance/retention-policies/sweep': operation('Run the retention sweeper now (a job)', {
+    responses: { 202: json(object({ sweepId: string, jobId: string }), 'The sweep is queued') },
+  }),
   'GET /api/superadmin/projections': operation('Each projection\'s checkpoint, lag and status'),
   'POST /api/superadmin/projections/:name/rebuild': operation('Rebuild a projection without downtime', { responses: { 202: { description: 'Rebuilding' } } }),
   'POST /sales/imports/contacts': csvImport('contacts'),
   'POST /sales/imports/leads': csvImport('leads'),
-  'GET /api/audit/verify': operation('Verify the tamper-evidence chain of the log'),
-  'GET /api/audit/events': operation('The tenant\'s events, filtered', { parameters: audit(AUDIT_PARAMS) }),
-  'GET /api/audit/events/export': operation('The tenant\'s events as JSON lines', { parameters: [{ ...query('format', 'jsonl'), required: true }, ...audit(AUDIT_FILTERS)] }),
+  'GET /api/audit/verify': read('Verify the tamper-evidence chain of the log', 'ChainReport'),
+  'GET /api/audit/events': read('The tenant\'s events, filtered', 'AuditPage', { parameters: audit(AUDIT_PARAMS) }),
+  'GET /api/audit/events/export': operation('The tenant\'s events as JSON lines', {
+    parameters: [{ ...query('format', 'jsonl'), required: true }, ...audit(AUDIT_FILTERS)],
+    responses: { 200: { description: 'One event a line, as `GET /api/audit/events` answers them', content: { 'application/x-ndjson': { schema: string } } } },
+  }),
+  'GET /health/live': read('Liveness: the process answers', 'Liveness'),
+  'GET /health/ready': read('Readiness: every store answers and the server is not draining (else 503)', 'Readiness'),
 });

@@ -7,7 +7,8 @@ import { schemaOf } from '../../commands/validate.js';
 import type { RecordKind } from '../../events/catalogue.js';
 import { catalogueListSpec } from '../../projections/catalogue-columns.js';
 import { archiveBody, ownerBody } from '../records.js';
-import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
+import { CONSISTENCY_POSITION, FILTER_DESCRIPTION } from './conventions.js';
+import { body, created, json, operation, ref, tagged, type Operation, type Schema } from './shapes.js';
 
 /** What the document needs of a resource (the API's list of record resources). */
 export type DocumentedResource = { kind: RecordKind; path: string };
@@ -61,13 +62,14 @@ const listParameters = (kind: RecordKind, paging: boolean) => {
   const spec = catalogueListSpec(kind, { records: kind.type });
   const query = (name: string, schema: Schema, description: string) => ({ name, in: 'query', required: false, schema, description });
   return [
-    query('filter', { type: 'string' }, `Conditions \`field[op]:value\` joined with commas; fields: ${spec.filterable.join(', ')}`),
+    query('filter', { type: 'string' }, `${FILTER_DESCRIPTION} Fields: ${spec.filterable.join(', ')}.`),
     query('sort', { type: 'string' }, `Fields, \`-\` for descending; default ${spec.defaultSort}; fields: ${spec.sortable.join(', ')}`),
     ...(paging ? [
       query('limit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }, 'Page size'),
       query('cursor', { type: 'string' }, 'The previous page\'s `page.nextCursor`'),
     ] : []),
     ...(kind.searchable?.length ? [query('q', { type: 'string' }, `Full-text search over ${kind.searchable.join(', ')}`)] : []),
+    CONSISTENCY_POSITION,
   ];
 };
 
@@ -89,12 +91,12 @@ export const recordOperations = ({ kind, path }: DocumentedResource): Record<str
   const write = (summary: string, schema?: string, required = true) =>
     operation(summary, { parameters: [ID, IF_MATCH], ...(schema ? { requestBody: body(ref(schema), required) } : {}), responses: { 200: json(ref('WriteResult')) } });
   return {
-    [`POST ${path}`]: operation(`Create a ${name}`, { requestBody: body(ref(`${name}Create`)), responses: { 201: json(ref('WriteResult')) } }),
+    [`POST ${path}`]: operation(`Create a ${name}`, { requestBody: body(ref(`${name}Create`)), responses: { 201: created(ref('WriteResult')) } }),
     [`GET ${path}`]: operation(`List ${name} records`, { parameters: listParameters(kind, true), responses: { 200: json(pageOf(ref(name))) } }),
     [`GET ${path}/export`]: operation(`Export ${name} records`, { parameters: [EXPORT_FORMAT, ...listParameters(kind, false)], responses: { 200: { description: 'The records', content: EXPORT_BODY } } }),
     [`GET ${path}/:id`]: operation(`Read a ${name}`, {
       parameters: [ID, { name: 'asOf', in: 'query', required: false, schema: { type: 'string' }, description: 'A revision or an ISO time: the past state' }],
-      responses: { 200: json(ref(name)) },
+      responses: { 200: tagged(ref(name), 'The record as it is, or was at `asOf`') },
     }),
     [`GET ${path}/:id/history`]: operation(`The events of a ${name}`, { parameters: [ID], responses: { 200: json(ref('History')) } }),
     [`PATCH ${path}/:id`]: write(`Change fields of a ${name} (merge)`, `${name}Patch`),

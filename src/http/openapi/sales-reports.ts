@@ -8,6 +8,7 @@ import { INTERVALS } from '../../events/sales/period.js';
 import { REPORT_PARAMS, type ReportParam } from '../../queries/sales/report-query.js';
 import { overdueQuery } from '../sales/activities.js';
 import { REPORTS } from '../sales/reports.js';
+import { CONSISTENCY_POSITION, FILTER_DESCRIPTION } from './conventions.js';
 import type { MountedRoute } from './routes.js';
 import { json, operation, ref, type Operation, type Schema } from './shapes.js';
 
@@ -45,7 +46,7 @@ const reportAnswer = (name: string) => json({ type: 'object', required: ['report
 /** The operation of one named report, with the parameters it takes. */
 const reportOperation = (name: string): Operation => operation(REPORT_SUMMARIES[name] ?? `The ${name} report`, {
   description: `Permission \`sales.reports:read\`. ${REPORT_REFUSALS}`,
-  parameters: REPORTS[name]!.params.map((param) => queryParameter(param, PARAM_SCHEMAS[param])),
+  parameters: [...REPORTS[name]!.params.map((param) => queryParameter(param, PARAM_SCHEMAS[param])), CONSISTENCY_POSITION],
   responses: { 200: reportAnswer(name) },
 });
 
@@ -62,6 +63,7 @@ const reportOperations = (): Record<string, Operation> => ({
     parameters: [
       { name: 'name', in: 'path', required: true, schema: { enum: Object.keys(REPORTS) } },
       ...REPORT_PARAMS.map((param) => queryParameter(param, { ...PARAM_SCHEMAS[param], description: `${PARAM_SCHEMAS[param].description} (the reports that take it)` })),
+      CONSISTENCY_POSITION,
     ],
     responses: { 200: json({ type: 'object', required: ['report'], properties: { report: { type: 'string' } } }, 'The report\'s rows') },
   }),
@@ -79,9 +81,12 @@ const ATTAINMENT = {
 const overdueParameters = () => {
   const { properties } = schemaOf(overdueQuery) as { properties: Record<string, Schema> };
   const meaning: Record<string, string> = {
-    ownerId: 'Whose activities (default: the caller\'s)', filter: 'Further conditions `field[op]:value`', limit: 'Page size', cursor: 'The previous page\'s `page.nextCursor`',
+    ownerId: 'Whose activities (default: the caller\'s)', filter: `Further conditions on the activities. ${FILTER_DESCRIPTION}`, limit: 'Page size', cursor: 'The previous page\'s `page.nextCursor`',
   };
-  return Object.entries(properties).map(([name, schema]) => queryParameter(name, { ...schema, ...(meaning[name] ? { description: meaning[name] } : {}) }));
+  return [
+    ...Object.entries(properties).map(([name, schema]) => queryParameter(name, { ...schema, ...(meaning[name] ? { description: meaning[name] } : {}) })),
+    CONSISTENCY_POSITION,
+  ];
 };
 
 const ACCOUNT_CONTACTS = {
@@ -106,11 +111,12 @@ export const salesReadOperations = (): Record<string, Operation> => ({
   ...reportOperations(),
   'GET /sales/accounts/:id/contacts': operation('The active contacts linked to an account, with their roles, by contact id, a page at a time', {
     description: 'Needs `sales.contacts:read`; an own-scoped reader sees only their contacts. Another tenant\'s or an unknown account is a 404. `limit` (1–200, default 50) and the opaque `cursor` of `page.nextCursor`.',
-    parameters: ['limit', 'cursor'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+    parameters: [...['limit', 'cursor'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })), CONSISTENCY_POSITION],
     responses: { 200: json(ACCOUNT_CONTACTS, 'The account\'s contacts') },
   }),
   'GET /sales/targets/:id/attainment': operation('A target\'s attainment: quota, actual, percent, open pipeline and forecast', {
     description: 'From the reports read model, over the target\'s user or team members; activity targets have no pipeline nor forecast (`null`). Takes no query parameter.',
+    parameters: [CONSISTENCY_POSITION],
     responses: { 200: json(ATTAINMENT, 'The attainment') },
   }),
   'GET /sales/activities/overdue': operation('One owner\'s open activities due before the request\'s time, earliest first', {

@@ -14,7 +14,7 @@ import { rejectBody } from '../sales/quotes.js';
 import { emptyBody } from '../records.js';
 import { createBody as webFormBody } from '../sales/web-forms.js';
 import { IF_MATCH } from './records.js';
-import { body, json, operation, ref, type Operation, type Schema } from './shapes.js';
+import { body, json, operation, ref, tagged, type Operation, type Schema } from './shapes.js';
 
 type Validate = (input: unknown) => unknown;
 
@@ -66,7 +66,11 @@ const rules = (): Record<string, Rule> => ({
   'PATCH /api/superadmin/sales-config': { summary: 'Change some sections of the tenant\'s sales configuration', refusals: '422 `invalid_sales_config`, 422 `invalid_lead_scoring`', body: ['SalesConfigChange', salesConfigValidators.changes] },
 });
 
-const schemaOfRule = (rule: Rule): Schema => schemaOf(rule.body[1]) as Schema;
+const schemaOfRule = (rule: Rule): Schema => {
+  const schema = schemaOf(rule.body[1]);
+  if (schema === undefined) throw new Error(`No JSON Schema for the body ${rule.body[0]}: its validator must be built with validator() (commands/validate.ts)`);
+  return schema as Schema;
+};
 
 /** A body with nothing required may be left out (the routes read a missing body as `{}`). */
 const requiredBody = (schema: Schema): boolean => (Array.isArray(schema.required) && schema.required.length > 0) || schema.minProperties !== undefined;
@@ -101,8 +105,8 @@ const webFormOperations = (): Record<string, Operation> => ({
     responses: { 202: json({ type: 'object', required: ['status'], properties: { status: { const: 'accepted' } } }, 'Accepted') },
   }),
   'GET /api/superadmin/sales-config': operation('The tenant\'s sales configuration in effect (the defaults until configured)', {
-    description: 'Answers the ETag of its revision, for the `If-Match` of a `PUT` or `PATCH`.',
-    responses: { 200: json(ref('SalesConfig'), 'The configuration') },
+    description: 'Answers the ETag of its revision (once the organization has a configuration of its own), for the `If-Match` of a `PUT` or `PATCH`.',
+    responses: { 200: tagged(ref('SalesConfig'), 'The configuration') },
   }),
 });
 

@@ -13,7 +13,7 @@ import { validator } from '../../commands/validate.js';
 import { NotFoundError } from '../../errors.js';
 import { principalOf } from '../authenticate.js';
 import { commandContext } from '../command-context.js';
-import type { RouteDeps } from '../records.js';
+import { emptyBody, type RouteDeps } from '../records.js';
 
 export const createBody = validator<{ name: string }>({
   type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
@@ -31,6 +31,7 @@ const create = (deps: RouteDeps) => async (ctx: Context) => {
 
 const disable = (deps: RouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.forms:update');
+  emptyBody((ctx.request as { body?: unknown }).body ?? {});
   const context = commandContext(ctx, deps.clock);
   const [tenantId, id] = ctx.params.formKey!.split('.');
   if (tenantId !== context.tenantId || !id || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('No such form');

@@ -10,5 +10,10 @@ describe('the module licence decider', () => {
       .then({ type: 'ModulesLicensed', data: { modules: { sales: true, marketing: false, support: true }, licensedAt: at } });
   });
 
-  it('records nothing when no module changes', () => given().when({ type: 'LicenseModules', modules: { sales: true }, at }).then());
+  const all = { sales: true, marketing: true, support: true };
+  it('records the first licence even when it keeps the defaults (so its answer has a revision)', () =>
+    given().when({ type: 'LicenseModules', modules: { sales: true }, at }).then({ type: 'ModulesLicensed', data: { modules: all, licensedAt: at } }));
+
+  it('records nothing when no module changes', () =>
+    given({ type: 'ModulesLicensed', data: { modules: all, licensedAt: at } }).when({ type: 'LicenseModules', modules: { sales: true }, at }).then());
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { call, tokenFor } from '../../support/http.js';
 import { CALLBACK, decodeJwt, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -29,6 +30,32 @@ describe('OAuth 2.0 authorization server', () => {
       const jwks = await call(server, 'GET', '/oauth/jwks');
       expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).to.include(server.signingKeys.current().kid);
       expect(jwks.body.keys.every((k: { d?: string }) => k.d === undefined)).to.equal(true);
+    });
+  });
+
+  describe('paths and methods the provider does not serve', () => {
+    it('answer 404 and 405 (with Allow) problems, not plain text', async () => {
+      for (const [method, path, status, allow] of [
+        ['GET', '/oauth/me', 404, null], ['GET', '/oauth/nope/deeper', 404, null], ['PUT', '/oauth/token', 405, 'POST'],
+        ['DELETE', '/.well-known/oauth-authorization-server', 405, 'GET'],
+      ] as const) {
+        const res = await fetch(`${server.url}${path}`, { method });
+        expect([res.status, res.headers.get('content-type'), res.headers.get('allow')], `${method} ${path}`)
+          .to.deep.equal([status, 'application/problem+json', allow]);
+      }
+    });
+  });
+
+  describe('GET /oauth/session/end', () => {
+    it("answers its auto-submitting page with a CSP that lets exactly that inline script run", async () => {
+      const res = await fetch(`${server.url}/oauth/session/end`);
+      expect(res.status).to.equal(200);
+      const html = await res.text();
+      const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1];
+      expect(script, html).to.be.a('string');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).to.match(/default-src 'none'/).and.match(/frame-ancestors 'none'/);
+      expect(csp).to.contain(`'sha256-${createHash('sha256').update(script!).digest('base64')}'`);
     });
   });
 

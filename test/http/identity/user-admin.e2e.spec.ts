@@ -58,6 +58,8 @@ describe('invitations and password resets', () => {
     it('sets a new password from a single-use token and ends the user\'s sessions and refresh tokens', async () => {
       const userId = await createUserIn(server, admin, 'heidi@acme.example', ['sales_rep']);
       const before = await logIn(server, 'heidi@acme.example', PASSWORD);
+      const odd = await post(`/api/admin/users/${userId}/reset-password`, { password: 'chosen by the admin' }, admin);
+      expect([odd.status, odd.body.code]).to.deep.equal([400, 'validation_failed']);
       const issued = await post(`/api/admin/users/${userId}/reset-password`, undefined, admin);
       expect(issued.status).to.equal(201);
       expect(issued.body.path).to.equal(`/api/public/password-resets/${issued.body.token}`);

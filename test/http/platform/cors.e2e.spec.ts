@@ -37,14 +37,21 @@ describe('CORS (CRM_CORS_ORIGINS)', () => {
     });
   });
 
+  describe('GET /.well-known/jwks.json', () => {
+    it('is open to any origin (public keys)', async () => {
+      const res = await fetch(`${server.url}/.well-known/jwks.json`, { headers: { Origin: EVIL } });
+      expect(res.headers.get('access-control-allow-origin')).to.equal('*');
+    });
+  });
+
   describe('an actual request', () => {
-    it('exposes Location, ETag and the request id to an allowed origin', async () => {
+    it('exposes Location, ETag, the request id, Idempotent-Replayed and Allow to an allowed origin', async () => {
       const res = await call(server, 'POST', '/sales/contacts', {
         token, headers: { Origin: APP }, body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org' },
       });
       expect(res.status).to.equal(201);
       expect(res.headers.get('access-control-allow-origin')).to.equal(APP);
-      expect(res.headers.get('access-control-expose-headers')).to.contain('Location').and.contain('ETag').and.contain('X-Request-Id');
+      expect(res.headers.get('access-control-expose-headers')).to.contain('Location').and.contain('ETag').and.contain('X-Request-Id').and.contain('Idempotent-Replayed').and.contain('Allow');
     });
 
     it('keeps the CORS headers on a problem answer (401), so the browser can read it', async () => {

@@ -25,6 +25,8 @@ describe('GET /metrics', () => {
       const created = await call(server, 'POST', '/sales/contacts', { token, body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org' } });
       await call(server, 'GET', `/sales/contacts/${created.body.id}`, { token });
       await call(server, 'GET', '/no/such/path');
+      await call(server, 'GET', `/sales/contacts/${created.body.id}`);
+      await fetch(`${server.url}/oauth/TOKEN`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: 'crm-web' }) });
       await fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: 'crm-web' }) });
       const res = await scrape(server.url);
       expect(res.status).to.equal(200);
@@ -32,7 +34,8 @@ describe('GET /metrics', () => {
       expect(res.text).to.match(/crm_http_request_duration_seconds_count\{method="GET",route="\/sales\/contacts\/:id",status="200"\} 1/);
       expect(res.text).to.match(/crm_http_request_duration_seconds_count\{method="POST",route="\/sales\/contacts",status="201"\} 1/);
       expect(res.text).to.match(/crm_http_request_duration_seconds_count\{method="GET",route="\(unmatched\)",status="404"\} 1/);
-      expect(res.text).to.match(/crm_http_request_duration_seconds_count\{method="POST",route="\/oauth\/token",status="400"\} 1/);
+      expect(res.text).to.match(/crm_http_request_duration_seconds_count\{method="POST",route="\/oauth\/token",status="400"\} 2/);
+      expect(res.text).to.match(/crm_http_request_duration_seconds_count\{method="GET",route="\(before route\)",status="401"\} 1/);
       expect(res.text).not.to.contain(created.body.id);
       expect(res.text).to.match(/crm_event_store_append_duration_seconds_count\{outcome="ok"\} [1-9]/);
       expect(res.text).to.match(/crm_projection_lag_events\{projection="[^"]+"\} \d+/);

@@ -21,6 +21,10 @@ import { createBody as webFormBody } from '../../../src/http/sales/web-forms.js'
 import { salesConfigValidators } from '../../../src/commands/sales/config.js';
 import { mountedRouters, routesOf } from '../../../src/http/openapi/routes.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { call, tokenFor } from '../../support/http.js';
+import { createTenant } from '../../support/tenant.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 
 const require = createRequire(import.meta.url);
 
@@ -114,6 +118,7 @@ describe('API documentation', () => {
       return doc.paths[openApiPath(path)]?.[method.toLowerCase()];
     };
     const resolved = (schema: { $ref?: string }) => (schema.$ref ? doc.components.schemas[schema.$ref.split('/').pop()!] : schema);
+    const queryParameters = (operation: { parameters: Array<{ name: string; in: string }> }) => operation.parameters.filter((p) => p.in === 'query').map((p) => p.name);
 
     it('gives each its own summary and, for a body, the schema its route validates with', () => {
       for (const [key, validate] of SALES_ROUTES) {
@@ -141,11 +146,154 @@ describe('API documentation', () => {
     it('documents each report on a path of its own with the parameters it takes, and the overdue view\'s query', () => {
       for (const [name, { params }] of Object.entries(REPORTS)) {
         const operation = operationOf(`GET /sales/reports/${name}`);
-        expect(operation.parameters.map((p: { name: string }) => p.name), name).to.deep.equal([...params]);
+        expect(queryParameters(operation), name).to.deep.equal([...params]);
       }
       expect(operationOf('GET /sales/reports/:name').parameters[0].schema.enum).to.deep.equal(Object.keys(REPORTS));
-      const overdue = operationOf('GET /sales/activities/overdue').parameters.map((p: { name: string }) => p.name);
+      const overdue = queryParameters(operationOf('GET /sales/activities/overdue'));
       expect(overdue).to.deep.equal(Object.keys((schemaOf(overdueQuery) as { properties: object }).properties));
+    });
+  });
+
+  describe('GET /openapi.json (the API\'s conventions)', () => {
+    const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+    const operations = () => Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
+      METHODS.filter((m) => item[m]).map((method) => ({ method, path, operation: item[method] })));
+    const names = (operation: { parameters?: Array<{ name: string; in: string }> }, where: string) =>
+      (operation.parameters ?? []).filter((p) => p.in === where).map((p) => p.name);
+    const isApi = (path: string) => /^\/(sales|api)\//.test(path);
+    const isAuthenticated = (path: string) => isApi(path) && !path.startsWith('/api/public/');
+    const json = (answer: any) => answer.content['application/json'].schema;
+
+    it('describes the filter language as the parser reads it (and(…), or(…), not(…)), with an example that a list accepts', async () => {
+      const filter = doc.paths['/sales/contacts'].get.parameters.find((p: { name: string }) => p.name === 'filter');
+      expect(filter.description).to.not.contain('joined with commas');
+      expect(filter.description).to.contain('`and(…)`').and.contain('`or(…)`').and.contain('`not(…)`');
+      const example = /e\.g\. `([^`]+)`/.exec(filter.description)![1]!;
+      const token = await tokenFor(server, { tenantId: 'acme', actorId: 'reader', roles: ['sales_manager'] });
+      expect((await call(server, 'GET', `/sales/contacts?filter=${encodeURIComponent(example)}`, { token })).status, example).to.equal(200);
+      const commas = await call(server, 'GET', `/sales/contacts?filter=${encodeURIComponent('status[eq]:"active",city[eq]:"London"')}`, { token });
+      expect(commas.body.code).to.equal('invalid_filter');
+      const overdue = doc.paths['/sales/activities/overdue'].get.parameters.find((p: { name: string }) => p.name === 'filter');
+      expect(overdue.description).to.contain(example);
+    });
+
+    it('documents Idempotency-Key on the authenticated API\'s POSTs (not a CSV upload\'s), Consistency-Position on the reads of a read model', () => {
+      expect(names(doc.paths['/sales/contacts'].post, 'header')).to.include('Idempotency-Key');
+      for (const { method, path, operation } of operations()) {
+        const honoured = method === 'post' && isAuthenticated(path) && !path.startsWith('/sales/imports/');
+        expect(names(operation, 'header').includes('Idempotency-Key'), `${method} ${path}`).to.equal(honoured);
+      }
+      const reads = ['/sales/contacts', '/sales/contacts/export', '/sales/activities/overdue', '/sales/accounts/{id}/contacts',
+        '/sales/targets/{id}/attainment', '/sales/reports/{name}', ...Object.keys(REPORTS).map((name) => `/sales/reports/${name}`)];
+      for (const path of reads) expect(names(doc.paths[path].get, 'header'), path).to.include('Consistency-Position');
+      expect(names(doc.paths['/sales/contacts/{id}'].get, 'header')).to.not.include('Consistency-Position');
+    });
+
+    it('documents the ETag of record reads and of write answers, and the Location of creates', () => {
+      expect(doc.paths['/sales/contacts/{id}'].get.responses['200'].headers).to.have.key('ETag');
+      expect(doc.paths['/sales/contacts'].post.responses['201'].headers).to.have.keys(['ETag', 'Location']);
+      expect(doc.paths['/api/superadmin/sales-config'].get.responses['200'].headers).to.have.key('ETag');
+      for (const { method, path, operation } of operations()) {
+        for (const [status, answer] of Object.entries<any>(operation.responses)) {
+          if (!/^2/.test(status) || answer.content?.['application/json']?.schema?.$ref !== '#/components/schemas/WriteResult') continue;
+          expect(answer.headers, `${method} ${path} ${status}`).to.include.keys('ETag');
+        }
+      }
+      expect(doc.paths['/api/admin/users/{id}/reset-password'].post.responses['201'].headers).to.not.have.key('Location');
+    });
+
+    it('references problem answers by status: 400/401/403 on the authenticated API, 404 with a path parameter, 409/422 on writes, 412 with If-Match, 429 everywhere', () => {
+      for (const [name, answer] of Object.entries<any>(doc.components.responses)) {
+        expect(answer.content['application/problem+json'].schema, name).to.deep.equal({ $ref: '#/components/schemas/Problem' });
+      }
+      expect(doc.components.schemas.Problem.properties).to.include.keys(['code', 'correlationId', 'errors']);
+      expect(doc.components.schemas.Problem.properties.errors.items.required).to.deep.equal(['pointer', 'message']);
+      expect(doc.paths['/sales/contacts/{id}'].get.responses['404']).to.deep.equal({ $ref: '#/components/responses/NotFound' });
+      for (const { method, path, operation } of operations()) {
+        const codes = Object.keys(operation.responses);
+        const expected = [
+          ...(isApi(path) ? ['400'] : []), ...(isAuthenticated(path) ? ['401', '403'] : []), ...(isApi(path) && path.includes('{') ? ['404'] : []),
+          ...(isApi(path) && method !== 'get' ? ['409', '422'] : []), ...(names(operation, 'header').includes('If-Match') ? ['412'] : []), '429', 'default',
+        ];
+        expect(codes, `${method} ${path}`).to.include.members(expected);
+        for (const code of codes.filter((c) => /^4/.test(c))) {
+          const target = operation.responses[code].$ref?.replace('#/components/responses/', '');
+          expect(doc.components.responses[target], `${method} ${path} ${code}`).to.be.an('object');
+        }
+      }
+      expect(names(doc.paths['/api/admin/roles/{name}'].patch, 'header')).to.include('If-Match');
+    });
+
+    describe('answers as the server really gives them', () => {
+      const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+      const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
+      const DOC_ID = 'https://crm.test/openapi.json';
+      let registered = false;
+      /** Asserts that `answer` has the status and fits the JSON schema the document gives the operation's answer. */
+      const fits = (answer: { status: number; body: unknown }, method: string, path: string, status = answer.status) => {
+        if (!registered) ajv.addSchema({ $id: DOC_ID, components: doc.components });
+        registered = true;
+        expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body)}`).to.equal(status);
+        const schema = JSON.parse(JSON.stringify(json(doc.paths[path][method].responses[String(status)])).replaceAll('"#/components/', `"${DOC_ID}#/components/`));
+        const validate = schema.$ref ? ajv.getSchema(schema.$ref)! : ajv.compile(schema);
+        expect(validate(answer.body), `${method} ${path}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(answer.body)}`).to.equal(true);
+      };
+      let admin: string;
+      before(async () => {
+        admin = await createTenant(server, 'docs');
+      });
+
+      it('health, audit, roles, permissions, sessions', async () => {
+        fits(await call(server, 'GET', '/health/live'), 'get', '/health/live');
+        fits(await call(server, 'GET', '/health/ready'), 'get', '/health/ready');
+        const role = await call(server, 'POST', '/api/admin/roles', { token: admin, body: { name: 'docs_reader', grants: [{ permission: 'sales.contacts:read', scope: 'own' }] } });
+        fits(role, 'post', '/api/admin/roles', 201);
+        expect(role.headers.get('location')).to.equal('/api/admin/roles/docs_reader');
+        const roles = await call(server, 'GET', '/api/admin/roles', { token: admin });
+        fits(roles, 'get', '/api/admin/roles');
+        expect(roles.body.data.map((r: { name: string }) => r.name)).to.include('docs_reader');
+        fits(await call(server, 'GET', '/api/admin/permissions', { token: admin }), 'get', '/api/admin/permissions');
+        const sessions = await call(server, 'GET', '/api/admin/sessions', { token: admin });
+        fits(sessions, 'get', '/api/admin/sessions');
+        expect(sessions.body.data).to.have.length.greaterThan(0);
+        fits(await call(server, 'GET', '/api/audit/verify', { token: admin }), 'get', '/api/audit/verify');
+        const events = await call(server, 'GET', '/api/audit/events?limit=5', { token: admin });
+        fits(events, 'get', '/api/audit/events');
+        expect(events.body.data).to.have.length.greaterThan(0);
+      });
+
+      it('record writes and reads with their ETag and Location, and a subject\'s access export', async () => {
+        const created = await call(server, 'POST', '/sales/contacts', { token: admin, body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@docs.example' } });
+        fits(created, 'post', '/sales/contacts', 201);
+        expect(created.headers.get('location')).to.equal(`/sales/contacts/${created.body.id}`);
+        expect(created.headers.get('etag')).to.equal('"0"');
+        const read = await call(server, 'GET', `/sales/contacts/${created.body.id}`, { token: admin });
+        fits(read, 'get', '/sales/contacts/{id}');
+        expect(read.headers.get('etag')).to.match(new RegExp(doc.paths['/sales/contacts/{id}'].get.responses['200'].headers.ETag.schema.pattern));
+        const stale = await call(server, 'PATCH', `/sales/contacts/${created.body.id}`, { token: admin, body: { city: 'London' }, headers: { 'If-Match': '"7"' } });
+        expect(stale.status).to.equal(412);
+        const listed = await call(server, 'GET', '/sales/contacts', { token: admin, headers: { 'Consistency-Position': String(created.body.position) } });
+        fits(listed, 'get', '/sales/contacts');
+        expect((await call(server, 'GET', '/sales/contacts', { token: admin, headers: { 'Consistency-Position': 'soon' } })).body.code).to.equal('invalid_consistency_position');
+        fits(await call(server, 'GET', `/api/compliance/subjects/${read.body.subjectId}/export`, { token: admin }), 'get', '/api/compliance/subjects/{subjectId}/export');
+        fits(await call(server, 'GET', '/api/compliance/classification', { token: admin }), 'get', '/api/compliance/classification');
+      });
+
+      it('retention policies, their sweep, and an invitation accepted', async () => {
+        const policy = { recordType: 'sales.contact', filter: 'status[eq]:"archived"', olderThan: 'P24M' };
+        fits(await call(server, 'PUT', '/api/compliance/retention-policies/old_archived', { token: admin, body: policy }), 'put', '/api/compliance/retention-policies/{policyId}');
+        fits(await call(server, 'POST', '/api/compliance/retention-policies/sweep', { token: admin }), 'post', '/api/compliance/retention-policies/sweep', 202);
+        let listed = await call(server, 'GET', '/api/compliance/retention-policies', { token: admin });
+        for (let tries = 0; listed.body.lastSweep === null && tries < 50; tries += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          listed = await call(server, 'GET', '/api/compliance/retention-policies', { token: admin });
+        }
+        expect(listed.body.lastSweep, 'the sweep ran').to.not.equal(null);
+        fits(listed, 'get', '/api/compliance/retention-policies');
+        const invited = await call(server, 'POST', '/api/admin/users/invite', { token: admin, body: { email: 'grace@docs.example', name: 'Grace', roles: ['sales_rep'] } });
+        fits(invited, 'post', '/api/admin/users/invite', 201);
+        fits(await call(server, 'POST', invited.body.path, { body: { password: 'a long enough password' } }), 'post', '/api/public/invitations/{token}/accept');
+      });
     });
   });
 

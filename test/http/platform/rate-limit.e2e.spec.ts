@@ -13,8 +13,8 @@ const expectRateLimited = (res: { status: number; headers: Headers; body: any })
   expect(Number(res.headers.get('retry-after'))).to.be.within(1, 60);
 };
 
-const tokenRequest = (server: TestServer) =>
-  fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: 'crm-web' }) })
+const tokenRequest = (server: TestServer, path = '/oauth/token') =>
+  fetch(`${server.url}${path}`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: 'crm-web' }) })
     .then(async (res) => ({ status: res.status, headers: res.headers, body: await res.json() }));
 
 describe('rate limits', () => {
@@ -29,7 +29,10 @@ describe('rate limits', () => {
       expect((await tokenRequest(server)).status).to.equal(400);
       expect((await tokenRequest(server)).status).to.equal(400);
       expectRateLimited(await tokenRequest(server));
+      expectRateLimited(await tokenRequest(server, '/oauth/Token'));
       expectRateLimited(await call(server, 'POST', '/oauth/interaction/some-uid/login', { body: {} }));
+      expectRateLimited(await call(server, 'POST', '/oauth/interaction/some-uid/LOGIN', { body: {} }));
+      expectRateLimited(await call(server, 'POST', '/API/Public/password-resets/x', { body: {} }));
       expect((await call(server, 'GET', '/health/live')).status).to.equal(200);
     });
 
@@ -41,10 +44,12 @@ describe('rate limits', () => {
       expect((await call(server, 'GET', '/sales/contacts', { token: bob })).status).to.equal(200);
     });
 
-    it('limits every request of one IP, public routes included', async () => {
-      let last = await call(server, 'GET', '/health/live');
-      for (let i = 0; i < 12 && last.status === 200; i += 1) last = await call(server, 'GET', '/health/live');
+    it('limits every request of one IP, public routes included, but not the health probes', async () => {
+      let last = await call(server, 'GET', '/.well-known/jwks.json');
+      for (let i = 0; i < 12 && last.status === 200; i += 1) last = await call(server, 'GET', '/.well-known/jwks.json');
       expectRateLimited(last);
+      expect((await call(server, 'GET', '/health/live')).status).to.equal(200);
+      expect((await call(server, 'GET', '/health/ready')).status).to.equal(200);
     });
   });
 

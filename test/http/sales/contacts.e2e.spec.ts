@@ -48,6 +48,36 @@ describe('/sales/contacts', () => {
       expect((await create({ ...ada, jobTitle: 'x'.repeat(1_100_000) })).status).to.equal(413);
     });
 
+    it('answers at most 50 field errors', async () => {
+      const res = await create({ ...ada, ...Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`unknown${i}`, i])) });
+      expect(res.status).to.equal(400);
+      expect(res.body.errors).to.have.length(50);
+    });
+
+    it('refuses a body in another media type (415), with an Idempotency-Key too, appending nothing', async () => {
+      const before = await head();
+      const cases: Record<string, string>[] = [{ 'Content-Type': 'text/plain' }, { 'Content-Type': 'text/plain', 'Idempotency-Key': 'typed-1' }, {}];
+      for (const headers of cases) {
+        const res = await fetch(`${server.url}/sales/contacts`, { method: 'POST', headers: { Authorization: `Bearer ${admin}`, ...headers }, body: JSON.stringify(ada) });
+        expect(res.status).to.equal(415);
+        expect(((await res.json()) as { code: string }).code).to.equal('unsupported_media_type');
+      }
+      expect(await head()).to.equal(before);
+    });
+
+    it('refuses a body nested deeper than 64 levels (even with an Idempotency-Key), a lone surrogate and a NUL (400)', async () => {
+      const before = await head();
+      const deep = `{"firstName":"A","lastName":"B","email":"deep@example.org","city":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+      const tooDeep = await create(deep, admin, { 'Idempotency-Key': 'deep-1' });
+      expect([tooDeep.status, tooDeep.body.code]).to.deep.equal([400, 'body_too_deep']);
+      const surrogate = await create(`{"firstName":"A\\ud800B","lastName":"B","email":"s@example.org"}`);
+      expect([surrogate.status, surrogate.body.code, surrogate.body.errors]).to.deep.equal([400, 'invalid_text', [{ pointer: '/firstName', message: 'a lone surrogate or a NUL' }]]);
+      const nul = await create({ ...ada, city: 'Lon\u0000don' });
+      expect([nul.status, nul.body.code]).to.deep.equal([400, 'invalid_text']);
+      expect((await create({ ...ada, city: 'Zürich 🏔' })).status).to.equal(201);
+      expect(await head()).to.equal(before + 1);
+    });
+
     it('answers 401 with WWW-Authenticate without a token or with a forged one', async () => {
       const none = await create(ada, '');
       expect(none.status).to.equal(401);
@@ -58,6 +88,11 @@ describe('/sales/contacts', () => {
       expect(forged.status).to.equal(401);
       expect(forged.headers.get('www-authenticate')).to.contain('error="invalid_token"');
       expect((await create(ada, `${header}.${payload}.AAAA`)).status).to.equal(401);
+    });
+
+    it('takes the bearer scheme in any case (RFC 9110)', async () => {
+      const res = await fetch(`${server.url}/sales/contacts`, { headers: { Authorization: `bearer ${admin}` } });
+      expect(res.status).to.equal(200);
     });
 
     it('answers 403 when the role may not create contacts (auditor)', async () => {
@@ -120,6 +155,9 @@ describe('/sales/contacts', () => {
       expect((await call(server, 'GET', `/sales/contacts/${id}?asOf=0`, { token: admin })).body.city).to.equal('London');
       expect((await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.city).to.equal('Paris');
       expect((await call(server, 'GET', `/sales/contacts/${id}?asOf=yesterday`, { token: admin })).status).to.equal(400);
+      for (const query of ['asOf=', 'asOf=0&asOf=0', 'asof=0']) {
+        expect((await call(server, 'GET', `/sales/contacts/${id}?${query}`, { token: admin })).status, query).to.equal(400);
+      }
     });
   });
 
@@ -135,6 +173,19 @@ describe('/sales/contacts', () => {
       expect(stale.body.code).to.equal('precondition_failed');
       const record = (await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body;
       expect(record).to.include({ ...ada, jobTitle: 'Analyst', revision: 1 });
+    });
+
+    it('evaluates If-Match as RFC 9110 says: a weak or foreign tag is a 412, a list with our one revision is it, bad syntax a 400', async () => {
+      const { body: { id } } = await create();
+      const patch = (ifMatch: string) => call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { jobTitle: 'Analyst' }, headers: { 'If-Match': ifMatch } });
+      for (const tag of ['W/"0"', '"01"', '"abc"']) expect((await patch(tag)).status, tag).to.equal(412);
+      for (const tag of ['"0', '"0", "1"', '0x']) expect((await patch(tag)).status, tag).to.equal(400);
+      expect((await patch('W/"7", "0"')).status).to.equal(200);
+      for (const [method, path] of [['PATCH', '/sales/contacts/a.b'], ['POST', '/sales/contacts/a.b/archive']] as const) {
+        const res = await call(server, method, path, { token: admin, body: method === 'PATCH' ? { jobTitle: 'x' } : {} });
+        expect([res.status, res.body.code], path).to.deep.equal([404, 'not_found']);
+      }
+      expect((await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.revision).to.equal(1);
     });
 
     it('lets a sales rep change their own contacts but not another\'s (403), and the auditor none', async () => {
@@ -156,6 +207,10 @@ describe('/sales/contacts', () => {
       expect((await call(server, 'POST', `${path}/archive`, { token: admin, body: { reason: 'left the company' } })).status).to.equal(200);
       const refused = await call(server, 'PATCH', path, { token: admin, body: { city: 'Rome' } });
       expect([refused.status, refused.body.code]).to.deep.equal([409, 'record_archived']);
+      for (const body of [{ bogus: 1 }, []]) {
+        const odd = await call(server, 'POST', `${path}/restore`, { token: admin, body });
+        expect([odd.status, odd.body.code]).to.deep.equal([400, 'validation_failed']);
+      }
       expect((await call(server, 'POST', `${path}/restore`, { token: admin })).status).to.equal(200);
       expect((await call(server, 'PUT', `${path}/owner`, { token: admin, body: { ownerId: 'rep-2' } })).status).to.equal(200);
       expect((await call(server, 'POST', `${path}/tags`, { token: admin, body: { add: ['vip'] } })).status).to.equal(200);
