@@ -2,7 +2,8 @@
  * The Activity aggregate: an explicit decider over a state union on `status` (open, completed,
  * cancelled). It is created open, linked to a record the server found in the tenant (`linkFound`,
  * looked up before deciding, see `activity-link.ts`), with a schedule that fits its kind
- * (`activity-schedule.ts`). Only an open activity changes (409 `activity_closed`): its fields
+ * (`activity-schedule.ts`) and, for a meeting or call, attendees the tenant holds
+ * (`activity-attendees.ts`). Only an open activity changes (409 `activity_closed`): its fields
  * (but not its kind or link, 422 `field_fixed`, nor its times, which change by rescheduling,
  * 422 `reschedule_required`), its schedule, its completion (with an optional outcome) and its
  * cancellation (with a reason); its owner, tags and archiving change in any status. A reminder
@@ -15,19 +16,23 @@ import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { JsonObject } from '../../events/log/port.js';
 import {
   ACTIVITY_CANCELLED, ACTIVITY_COMPLETED, ACTIVITY_REMINDER_SENT, ACTIVITY_RESCHEDULED, activityKind,
-  type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type Schedule,
+  type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type Attendee, type Schedule,
 } from '../../events/sales/activity.js';
 import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
+import { withChangedAttendees, withCreatedAttendees } from './activity-attendees.js';
 import { checkedSchedule, dueTimeOf, presentTimes, SCHEDULE_FIELDS, scheduleOf } from './activity-schedule.js';
 
 export type ActivityState = { status: 'none' } | ({ status: ActivityStatus } & LiveBody);
 type Existing = Exclude<ActivityState, { status: 'none' }>;
 
-/** A generic command and whether the record its create links to exists in the tenant (true for other commands). */
-export type LinkCheckedCommand = RecordCommand & { linkFound: boolean };
+/**
+ * A generic command, whether the record its create links to exists in the tenant (true for other
+ * commands), and which contacts and leads among the attendees it gives do not (absent: none).
+ */
+export type LinkCheckedCommand = RecordCommand & { linkFound: boolean; missingAttendees?: Attendee[] };
 
 /** `at`: the time the command is decided at (ISO). */
 export type ActivityCommand =
@@ -76,29 +81,34 @@ const kindOf = (activity: Existing): ActivityKindName => activity.fields.kind as
 // Generic commands: a create is linked and scheduled; a change leaves kind, link and times alone
 // ---------------------------------------------------------------------------------------------
 
-const createdFields = (fields: JsonObject): JsonObject => {
-  const schedule = checkedSchedule(fields.kind as ActivityKindName, scheduleOf(fields));
+const createdFields = (fields: JsonObject, missingAttendees: Attendee[]): JsonObject => {
+  const kind = fields.kind as ActivityKindName;
+  const schedule = checkedSchedule(kind, scheduleOf(fields));
   const dueTime = dueTimeOf(schedule);
-  return { ...fields, ...presentTimes(schedule), ...(dueTime === null ? {} : { dueTime }), activityStatus: 'open' };
+  const attended = withCreatedAttendees(kind, fields, missingAttendees);
+  return { ...attended, ...presentTimes(schedule), ...(dueTime === null ? {} : { dueTime }), activityStatus: 'open' };
 };
 
 const FIXED = ['kind', 'linkedTo'];
 
-const checkChanges = (state: ActivityState, changes: JsonObject): void => {
-  const { fields } = open(state);
+/** The changes of an open activity, its attendees checked: not its kind, link or times (422). */
+const checkedChanges = (state: ActivityState, changes: JsonObject, missingAttendees: Attendee[]): JsonObject => {
+  const activity = open(state);
+  const { fields } = activity;
   const changed = Object.keys(changes).filter((name) => canonicalJson(changes[name] ?? null) !== canonicalJson(fields[name] ?? null));
   const fixed = changed.filter((name) => FIXED.includes(name));
   if (fixed.length > 0) throw new RuleViolationError('field_fixed', `${fixed.join(', ')} cannot change`, { fields: fixed });
   const times = changed.filter((name) => (SCHEDULE_FIELDS as readonly string[]).includes(name));
   if (times.length > 0) throw new RuleViolationError('reschedule_required', 'Times change by POST /sales/activities/:id/reschedule', { fields: times });
+  return withChangedAttendees(kindOf(activity), changes, missingAttendees);
 };
 
-const decideGeneric = ({ linkFound, ...command }: LinkCheckedCommand, state: ActivityState): DomainEvent[] => {
+const decideGeneric = ({ linkFound, missingAttendees = [], ...command }: LinkCheckedCommand, state: ActivityState): DomainEvent[] => {
   if (command.type === 'CreateRecord') {
     if (!linkFound) throw new RuleViolationError('linked_record_not_found', 'The record linkedTo names does not exist', { linkedTo: command.fields.linkedTo });
-    return generic.decide({ ...command, fields: createdFields(command.fields) }, bodyOf(state));
+    return generic.decide({ ...command, fields: createdFields(command.fields, missingAttendees) }, bodyOf(state));
   }
-  if (command.type === 'UpdateRecord') checkChanges(state, command.changes);
+  if (command.type === 'UpdateRecord') return generic.decide({ ...command, changes: checkedChanges(state, command.changes, missingAttendees) }, bodyOf(state));
   return generic.decide(command, bodyOf(state));
 };
 

@@ -5,7 +5,7 @@
  * is what the overdue view sorts on. An activity is about a person: the linked contact's or lead's
  * data subject, or one of its own otherwise, so its free text (subject, notes, outcome) is
  * encrypted and erased with that person. Completing, rescheduling, cancelling and reminding are
- * its own events.
+ * its own events. A meeting or call may list its attendees (users, contacts, leads) by id only.
  */
 import type { RecordKind } from '../catalogue.js';
 import type { JsonObject } from '../log/port.js';
@@ -40,6 +40,23 @@ export type LinkedTo = { type: LinkableType; id: string };
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
 const TIME = { type: 'string', format: 'date-time', maxLength: 40 };
 
+/** The records that may attend, and their aggregate types; a `user` attendee is a user id, as an owner is. */
+export const ATTENDEE_RECORD_TYPES = { contact: 'sales.contact', lead: 'sales.lead' } as const;
+export type Attendee = { type: 'user' | keyof typeof ATTENDEE_RECORD_TYPES; id: string };
+
+/** At most this many attendees, as tags; more or a repeated one is a 400 `validation_failed`. */
+export const MAX_ATTENDEES = 50;
+
+// A user id is any text of 1 to 128 characters, as `ownerId` is (there is no user directory to
+// check it against); a contact's or lead's is a record id, looked up in the tenant.
+const ATTENDEE: JsonObject = {
+  type: 'object', additionalProperties: false, required: ['type', 'id'],
+  properties: { type: { type: 'string', enum: ['user', ...Object.keys(ATTENDEE_RECORD_TYPES)] }, id: { type: 'string', minLength: 1, maxLength: 128 } },
+  if: { properties: { type: { const: 'user' } } },
+  else: { properties: { id: ID } },
+  examples: [{ type: 'contact', id: '0190f3c2-8e4b-7c6d-9a0b-1c2d3e4f5a6b' }],
+};
+
 const LINKED_TO: JsonObject = {
   type: 'object', additionalProperties: false, required: ['type', 'id'],
   properties: { type: { type: 'string', enum: Object.keys(LINKABLE_TYPES) }, id: ID },
@@ -55,6 +72,8 @@ export const activityKind: RecordKind = {
     notes: { type: 'string', maxLength: 4000 },
     priority: { type: 'string', enum: ['low', 'normal', 'high'] },
     linkedTo: LINKED_TO,
+    attendees: { type: 'array', maxItems: MAX_ATTENDEES, uniqueItems: true, items: ATTENDEE },
+    attendeeIds: { type: 'array', maxItems: MAX_ATTENDEES, items: { type: 'string', maxLength: 128 } },
     dueAt: TIME,
     startsAt: TIME,
     endsAt: TIME,
@@ -70,14 +89,16 @@ export const activityKind: RecordKind = {
   personal: ['subject', 'notes', 'outcome'],
   classification: {
     kind: 'internal', subject: 'personal', notes: 'personal', priority: 'internal', linkedTo: 'internal',
+    attendees: 'internal', attendeeIds: 'internal',
     dueAt: 'internal', startsAt: 'internal', endsAt: 'internal', remindAt: 'internal', dueTime: 'internal',
     activityStatus: 'internal', completedAt: 'internal', outcome: 'personal', cancelledReason: 'internal', reminderSentFor: 'internal',
   },
   subject: 'self',
-  filterable: ['kind', 'activityStatus', 'priority', 'linkedTo.type', 'linkedTo.id', 'dueTime', 'dueAt', 'startsAt', 'completedAt'],
+  filterable: ['kind', 'activityStatus', 'priority', 'linkedTo.type', 'linkedTo.id', 'attendeeIds', 'dueTime', 'dueAt', 'startsAt', 'completedAt'],
   sortable: ['dueTime', 'dueAt', 'startsAt', 'completedAt'],
   searchable: ['subject', 'notes'],
-  readOnly: ['dueTime', 'activityStatus', 'completedAt', 'outcome', 'cancelledReason', 'reminderSentFor'],
+  // `attendeeIds` (the attendees' ids, for the list's filter) is derived from `attendees` by the decider.
+  readOnly: ['attendeeIds', 'dueTime', 'activityStatus', 'completedAt', 'outcome', 'cancelledReason', 'reminderSentFor'],
   effects: {
     Completed: (data: JsonObject) => ({ activityStatus: 'completed', completedAt: data.completedAt ?? null, outcome: data.outcome ?? null }),
     Rescheduled: (data: JsonObject) => ({
