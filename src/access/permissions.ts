@@ -13,6 +13,7 @@ const FIXED: readonly string[] = [
   'admin.users:create', 'admin.users:read', 'admin.users:update', 'admin.clients:create', 'admin.clients:read', 'admin.clients:update',
   'admin.roles:read', 'admin.roles:create', 'admin.roles:update', 'admin.roles:delete',
   'admin.sessions:read', 'admin.sessions:revoke', 'admin.salesConfig:read', 'admin.salesConfig:update',
+  'admin.forms:create', 'admin.forms:read', 'admin.forms:update',
   'audit.chain:read', 'audit.events:read', 'audit.personal:read',
   'sales.reports:read',
   'compliance.classification:read', 'compliance.consents:read', 'compliance.consents:update',

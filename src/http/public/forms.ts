@@ -43,7 +43,7 @@ const FORM_KEY = /^([a-z0-9][a-z0-9_-]{0,62})\.([0-9a-f-]{36})$/;
 const MAX_FORM_BYTES = 16_384;
 
 type Submission = {
-  firstName: string; lastName: string; email: string; company?: string; message?: string;
+  firstName: string; lastName: string; email: string; phone?: string; jobTitle?: string; company?: string; message?: string;
   utm_source?: string; utm_medium?: string; utm_campaign?: string; website?: string;
 };
 
@@ -51,7 +51,8 @@ const field = (name: string): JsonObject => leadKind.fields[name]!;
 export const submission = validator<Submission>({
   type: 'object', additionalProperties: false, required: ['firstName', 'lastName', 'email'],
   properties: {
-    firstName: field('firstName'), lastName: field('lastName'), email: field('email'), company: field('company'), message: field('message'),
+    firstName: field('firstName'), lastName: field('lastName'), email: field('email'), phone: field('phone'), jobTitle: field('jobTitle'),
+    company: field('company'), message: field('message'),
     utm_source: field('utmSource'), utm_medium: field('utmMedium'), utm_campaign: field('utmCampaign'),
     website: { type: 'string', maxLength: 500 },
   },
@@ -79,7 +80,9 @@ const assertTakingLeads = (deps: PublicFormDeps, tenantId: string): void => {
 
 /** The lead's fields: the person, `source: 'web_form'`, the UTM parameters. */
 const leadFields = (s: Submission): JsonObject => {
-  const optional = { company: s.company, message: s.message, utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign };
+  const optional = {
+    phone: s.phone, jobTitle: s.jobTitle, company: s.company, message: s.message, utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign,
+  };
   const given = Object.entries(optional).filter((entry): entry is [string, string] => entry[1] !== undefined);
   return { firstName: s.firstName, lastName: s.lastName, email: s.email, source: 'web_form', ...Object.fromEntries(given) };
 };

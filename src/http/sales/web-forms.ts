@@ -1,6 +1,7 @@
 /**
  * `/api/admin/forms`: a tenant admin's web forms for public lead capture.
  * `POST / { name }` → 201 `{ formKey }` (the key to embed in the tenant's web page);
+ * `GET /:formKey` → `{ formKey, name, status, ownerId }`;
  * `POST /:formKey/disable` → 200 (the public endpoint answers 404 for it from then on).
  */
 import Router from '@koa/router';
@@ -9,6 +10,7 @@ import { authorize } from '../../access/policy.js';
 import { recordIdFor } from '../../commands/event-ids.js';
 import { handleCommand } from '../../commands/handle.js';
 import { webFormAggregate } from '../../commands/sales/web-form.js';
+import { streamState } from '../../events/compliance/stream-state.js';
 import { validator } from '../../commands/validate.js';
 import { NotFoundError } from '../../errors.js';
 import { principalOf } from '../authenticate.js';
@@ -26,15 +28,29 @@ const create = (deps: RouteDeps) => async (ctx: Context) => {
   const id = recordIdFor(context.commandId);
   const result = await handleCommand(deps, webFormAggregate, { id, command: { type: 'CreateWebForm', name, ownerId: context.actorId }, context });
   ctx.status = 201;
+  ctx.set('Location', `/api/admin/forms/${context.tenantId}.${id}`);
   ctx.body = { formKey: `${context.tenantId}.${id}`, position: Number(result.position) };
+};
+
+/** The id of the caller's tenant's form the path names; any other key is a 404. */
+const formIdOf = (ctx: Context): string => {
+  const [tenantId, id] = ctx.params.formKey!.split('.');
+  if (tenantId !== principalOf(ctx.state).tenantId || !id || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('No such form');
+  return id;
+};
+
+const read = (deps: RouteDeps) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'admin.forms:read');
+  const state = await streamState(deps.store, principalOf(ctx.state).tenantId, formIdOf(ctx), { type: webFormAggregate.type, ...webFormAggregate.decider });
+  if (state.status === 'none') throw new NotFoundError('No such form');
+  ctx.body = { formKey: ctx.params.formKey, name: state.name, status: state.status, ownerId: state.ownerId };
 };
 
 const disable = (deps: RouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.forms:update');
   emptyBody((ctx.request as { body?: unknown }).body ?? {});
   const context = commandContext(ctx, deps.clock);
-  const [tenantId, id] = ctx.params.formKey!.split('.');
-  if (tenantId !== context.tenantId || !id || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('No such form');
+  const id = formIdOf(ctx);
   const result = await handleCommand(deps, webFormAggregate, { id, command: { type: 'DisableWebForm' }, context });
   ctx.body = { formKey: ctx.params.formKey, status: 'disabled', position: Number(result.position) };
 };
@@ -42,6 +58,7 @@ const disable = (deps: RouteDeps) => async (ctx: Context) => {
 export const webFormAdminRoutes = (deps: RouteDeps): Router => {
   const router = new Router();
   router.post('/', create(deps));
+  router.get('/:formKey', read(deps));
   router.post('/:formKey/disable', disable(deps));
   return router;
 };

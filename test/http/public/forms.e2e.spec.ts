@@ -29,7 +29,22 @@ describe('web-form lead capture', () => {
       const res = await newForm();
       expect(res.status).to.equal(201);
       expect(res.body.formKey).to.match(/^acme\.[0-9a-f-]{36}$/);
+      expect(res.headers.get('location')).to.equal(`/api/admin/forms/${res.body.formKey}`);
       expect((await newForm(rep)).status).to.equal(403);
+    });
+  });
+
+  describe('GET /api/admin/forms/:formKey', () => {
+    it("answers the form's name, status and owner; 404 for another tenant's key or a malformed one", async () => {
+      const { formKey } = (await newForm()).body;
+      const read = await call(server, 'GET', `/api/admin/forms/${formKey}`, { token: admin });
+      expect([read.status, read.body]).to.deep.equal([200, { formKey, name: read.body.name, status: 'enabled', ownerId: read.body.ownerId }]);
+      expect(read.body.name).to.be.a('string').and.not.equal('');
+      await call(server, 'POST', `/api/admin/forms/${formKey}/disable`, { token: admin });
+      expect((await call(server, 'GET', `/api/admin/forms/${formKey}`, { token: admin })).body.status).to.equal('disabled');
+      expect((await call(server, 'GET', `/api/admin/forms/${formKey.replace('acme.', 'globex.')}`, { token: admin })).status).to.equal(404);
+      expect((await call(server, 'GET', '/api/admin/forms/acme.not-a-form', { token: admin })).status).to.equal(404);
+      expect((await call(server, 'GET', `/api/admin/forms/${formKey}`, { token: rep })).status).to.equal(403);
     });
   });
 
@@ -43,6 +58,15 @@ describe('web-form lead capture', () => {
       expect(lead).to.include({ ...visitor, source: 'web_form', utmSource: 'newsletter', utmMedium: 'email', utmCampaign: 'spring', leadStatus: 'new', ownerId: 'user-admin', score: 30 });
       expect(lead!.scoreReasons).to.deep.equal(['company_given', 'web_form']);
       expect(lead!.subjectId).to.be.a('string');
+    });
+
+    it('takes a phone and a job title too, which the scoring rules read', async () => {
+      const { formKey } = (await newForm()).body;
+      const res = await submit(formKey, { ...visitor, phone: '+1 757 864 1000', jobTitle: 'VP Research', utm_campaign: 'titled', website: '' });
+      expect(res.status).to.equal(202);
+      const [lead] = await leadsOf('titled');
+      expect(lead).to.include({ phone: '+1 757 864 1000', jobTitle: 'VP Research' });
+      expect(lead!.scoreReasons).to.include.members(['phone_given', 'senior_title']);
     });
 
     it('accepts a urlencoded HTML form post', async () => {
