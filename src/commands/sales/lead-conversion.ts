@@ -31,7 +31,8 @@ export type ConvertLeadInput = {
   config: SalesConfig;
 };
 
-export type ConversionResult = Conversion & { position: bigint };
+/** The records' ids, the lead's revision once converted, and the last position written. */
+export type ConversionResult = Conversion & { revision: bigint; position: bigint };
 
 const CONTACT_FIELDS = ['firstName', 'lastName', 'email', 'phone', 'jobTitle'];
 
@@ -127,5 +128,5 @@ export const convertLead = async (deps: CommandDeps, input: ConvertLeadInput): P
   for (const child of childrenOf(lead, lead.conversion, input)) {
     results.push(await handleCommand(deps, child.aggregate, { id: child.id, command: child.command as never, context: childContext(context, child.role) }));
   }
-  return { ...lead.conversion, position: results.reduce((max, r) => (r.position > max ? r.position : max), 0n) };
+  return { ...lead.conversion, revision: results[0]!.revision, position: results.reduce((max, r) => (r.position > max ? r.position : max), 0n) };
 };

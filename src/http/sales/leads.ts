@@ -4,6 +4,7 @@
  * `/:id/rescore {}` (the tenant's scoring rules applied again; generic commands carry them too),
  * `/:id/disqualify { reason }` (a reason must carry text; a new one is recorded, the same one changes nothing) and
  * `/:id/convert { opportunity?: { name, amount } }` → `{ contactId, accountId?, opportunityId?, position }`
+ * with the lead's `ETag`
  * (409 `duplicate_email` when an active contact already holds the lead's email: merge or archive first).
  */
 import type Router from '@koa/router';
@@ -90,6 +91,8 @@ const convert = (deps: RouteDeps) => async (ctx: Context) => {
   const request = recordRequest<LeadState>(deps, ctx, UPDATE);
   const result = await uniqueConversion(deps, ctx, request,
     (pinned) => convertLead(deps, { request: pinned, config, ...(opportunity ? { opportunity } : {}) }));
+  ctx.set('ETag', `"${result.revision}"`);
+  // The answer's shape is the public contract (design §8); the lead's new revision goes in the ETag.
   ctx.body = {
     contactId: result.contactId,
     ...(result.accountId ? { accountId: result.accountId } : {}),

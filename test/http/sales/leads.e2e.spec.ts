@@ -146,7 +146,7 @@ describe('/sales/leads', () => {
   });
 
   describe('POST /sales/leads/:id/convert', () => {
-    it('answers { contactId, accountId, opportunityId, position } and creates the records', async () => {
+    it("answers { contactId, accountId, opportunityId, position } with the lead's new ETag, and creates the records", async () => {
       const id = await newLead(ada);
       const opportunity = { name: 'Engines for Acme', amount: { amount: 250_000, currency: 'EUR' } };
       const res = await post(`/sales/leads/${id}/convert`, { opportunity });
@@ -160,6 +160,7 @@ describe('/sales/leads', () => {
       expect(deal).to.include({ name: 'Engines for Acme', stage: 'qualification', contactId: res.body.contactId, accountId: res.body.accountId });
       expect(deal.weightedAmount).to.deep.equal({ amount: 25_000, currency: 'EUR' });
       expect(lead).to.include({ leadStatus: 'converted', convertedContactId: res.body.contactId });
+      expect(res.headers.get('etag')).to.equal(`"${lead.revision}"`);
     });
 
     it('converts a lead without a company into a contact only', async () => {
