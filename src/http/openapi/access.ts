@@ -2,7 +2,7 @@
 import { schemaOf } from '../../commands/validate.js';
 import { invitationBody, modulesBody, newPasswordBody, roleBody, roleChangeBody, userRolesBody } from '../identity/access-schemas.js';
 import { IF_MATCH, pageOf } from './records.js';
-import { body, created, json, operation, ref, type Operation, type Schema } from './shapes.js';
+import { body, created, dataOf, json, operation, ref, type Operation, type Schema } from './shapes.js';
 
 const orNull: Schema = { type: ['string', 'null'] };
 const identityView = (own: Record<string, Schema>): Schema => ({
@@ -28,54 +28,29 @@ const GRANT: Schema = {
 };
 
 /** `GET /api/admin/permissions`: the catalogue (`access/permissions.ts`). */
-const PERMISSIONS: Schema = {
-  type: 'object', required: ['data'],
+const PERMISSIONS: Schema = dataOf({
+  type: 'object', required: ['permission', 'module', 'assignable'],
   properties: {
-    data: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['permission', 'module', 'assignable'],
-        properties: {
-          permission: { type: 'string' }, module: { type: 'string' },
-          assignable: { type: 'boolean', description: 'Whether a custom role may grant it (platform permissions may not)' },
-        },
-      },
-    },
+    permission: { type: 'string' }, module: { type: 'string' },
+    assignable: { type: 'boolean', description: 'Whether a custom role may grant it (platform permissions may not)' },
   },
-};
+});
 
 /** `GET /api/admin/roles`: the built-in roles, then the organization's custom ones. */
-const ROLES: Schema = {
-  type: 'object', required: ['data'],
-  properties: {
-    data: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['name', 'builtIn', 'grants'],
-        properties: { name: { type: 'string' }, builtIn: { type: 'boolean' }, grants: { type: 'array', items: GRANT } },
-      },
-    },
-  },
-};
+const ROLES: Schema = dataOf({
+  type: 'object', required: ['name', 'builtIn', 'grants'],
+  properties: { name: { type: 'string' }, builtIn: { type: 'boolean' }, grants: { type: 'array', items: GRANT } },
+});
 
 /** `GET /api/admin/sessions`: one per OAuth grant (`access/oauth/sessions.ts`), all on one page. */
-const SESSIONS: Schema = {
-  type: 'object', required: ['data', 'page'],
+const SESSIONS: Schema = dataOf({
+  type: 'object', required: ['id', 'userId', 'clientId', 'createdAt', 'lastUsedAt'],
   properties: {
-    data: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['id', 'userId', 'clientId', 'createdAt', 'lastUsedAt'],
-        properties: {
-          id: { type: 'string' }, userId: { type: 'string' }, clientId: { type: 'string' },
-          createdAt: { type: 'string', format: 'date-time' },
-          lastUsedAt: { type: 'string', format: 'date-time', description: 'When its refresh token last rotated (else its start)' },
-        },
-      },
-    },
-    page: { type: 'object', required: ['nextCursor'], properties: { nextCursor: { type: 'null' } } },
+    id: { type: 'string' }, userId: { type: 'string' }, clientId: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    lastUsedAt: { type: 'string', format: 'date-time', description: 'When its refresh token last rotated (else its start)' },
   },
-};
+}, { type: 'object', required: ['nextCursor'], properties: { nextCursor: { type: 'null' } } });
 
 const ACCEPTED = { type: 'object', required: ['userId', 'status'], properties: { userId: { type: 'string' }, status: { const: 'active' } } };
 

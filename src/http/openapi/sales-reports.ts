@@ -10,7 +10,7 @@ import { overdueQuery } from '../sales/activities.js';
 import { REPORTS } from '../sales/reports.js';
 import { CONSISTENCY_POSITION, FILTER_DESCRIPTION } from './conventions.js';
 import type { MountedRoute } from './routes.js';
-import { json, operation, ref, type Operation, type Schema } from './shapes.js';
+import { dataOf, json, operation, ref, type Operation, type Schema } from './shapes.js';
 
 const REPORT_ROUTE = { method: 'GET', path: '/sales/reports/:name' };
 
@@ -89,22 +89,13 @@ const overdueParameters = () => {
   ];
 };
 
-const ACCOUNT_CONTACTS = {
-  type: 'object', required: ['data', 'page'],
+const ACCOUNT_CONTACTS = dataOf({
+  type: 'object', required: ['contactId', 'firstName', 'lastName', 'roles', 'primary'],
   properties: {
-    data: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['contactId', 'firstName', 'lastName', 'roles', 'primary'],
-        properties: {
-          contactId: { type: 'string' }, firstName: { type: ['string', 'null'] }, lastName: { type: ['string', 'null'] },
-          roles: { type: 'array', items: { type: 'string' } }, primary: { type: 'boolean' },
-        },
-      },
-    },
-    page: { type: 'object', properties: { nextCursor: { type: ['string', 'null'] } } },
+    contactId: { type: 'string' }, firstName: { type: ['string', 'null'] }, lastName: { type: ['string', 'null'] },
+    roles: { type: 'array', items: { type: 'string' } }, primary: { type: 'boolean' },
   },
-};
+}, { type: 'object', properties: { nextCursor: { type: ['string', 'null'] } } });
 
 /** Operations keyed `METHOD /koa/path/:param` as the API mounts them (the reports also one per name). */
 export const salesReadOperations = (): Record<string, Operation> => ({

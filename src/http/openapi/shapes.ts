@@ -5,6 +5,12 @@ export type Operation = Record<string, unknown> & { responses: Record<string, un
 
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
+/** An answer `{ data: [item…] }`, with `page` (`{ nextCursor }`) when given its schema. */
+export const dataOf = (item: Schema, page?: Schema): Schema => ({
+  type: 'object', required: page ? ['data', 'page'] : ['data'],
+  properties: { data: { type: 'array', items: item }, ...(page ? { page } : {}) },
+});
+
 /** A JSON answer. */
 export const json = (schema: Schema, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 
