@@ -1,6 +1,6 @@
 /** `npm start`: validate the configuration, start the server, stop cleanly on SIGTERM/SIGINT. */
 import { loadConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import { AppError, ConfigError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
@@ -29,7 +29,16 @@ const main = async (): Promise<void> => {
   process.once('SIGINT', () => shutdown('SIGINT'));
 };
 
+/** Failures an operator fixes in the environment (exit 78, one message): the rest are bugs, with their stack (exit 1). */
+const isEnvironmental = (error: unknown): boolean =>
+  (error instanceof AppError && ['data_dir_in_use', 'master_key_mismatch', 'invalid_configuration'].includes(error.code)) ||
+  ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes((error as { code?: string }).code ?? '');
+
 main().catch((error: unknown) => {
+  if (isEnvironmental(error)) {
+    process.stderr.write(`Cannot start: ${(error as Error).message}\n`);
+    process.exit(78);
+  }
   process.stderr.write(`Failed to start: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -21,10 +21,11 @@ import { openKeyStore, type KeyStore } from './events/personal-data/key-store.js
 import { resolveMasterKey } from './events/personal-data/master-key.js';
 import { apiRoutes, RECORD_RESOURCES } from './http/api.js';
 import { openHttpPlatform } from './http/platform.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createApp } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
 import { publicFormRoutes } from './http/public/forms.js';
-import { onClientError } from './http/sales/imports.js';
+import { sparesImport } from './http/sales/imports.js';
 import { openJobQueue } from './jobs/open.js';
 import type { JobQueue } from './jobs/port.js';
 import { hostApiJobs } from './jobs/api-host.js';
@@ -57,6 +58,7 @@ export type RunningServer = {
 
 export const startServer = async (config: Config, logger: Logger): Promise<RunningServer> => {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const dataDirLock = lockDataDir(config.dataDir);
   const masterKey = resolveMasterKey(config, logger);
   const platform = openHttpPlatform(config, RECORD_RESOURCES);
   const store = trackAppends(platform.metrics.timeAppends(await openEventStore(config)), RECORD_RESOURCES.flatMap((r) => claimingTypes(r.kind)));
@@ -98,8 +100,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     publicRouters: [...platform.routers, identity.publicRoutes, publicFormRoutes({ store, keyStore, clock: () => new Date(), limiter: platform.limiter, directory: identity.directory })],
   });
   const server = app.listen(config.port);
-  answerClientErrors(server);
-  server.on('clientError', onClientError);
+  answerClientErrors(server, sparesImport);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, store: store.kind, dataDir: config.dataDir }, 'listening');
@@ -128,6 +129,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     keyStore.close();
     identityDb.pragma('wal_checkpoint(TRUNCATE)');
     identityDb.close();
+    dataDirLock.release();
     logger.info('stopped');
   };
   return { url: `http://127.0.0.1:${port}`, port, store, keyStore, signingKeys, jobs, readDb, projections, sealer, app, stop };

@@ -3,11 +3,10 @@
  * keys, idempotency records). WAL, `synchronous=FULL`, `secure_delete=ON`, mode 0600.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { ensurePrivateFile } from '../private-file.js';
 
 export const openIdentityDb = (file: string): Database.Database => {
-  if (file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
-  const db = new Database(file);
+  const db = new Database(ensurePrivateFile(file));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');

@@ -1,14 +1,19 @@
 /**
- * Requests Node's HTTP parser refuses before Koa sees them (headers or URL over 16 KB, malformed
- * request lines): answered as problem+json with the API's security headers, not Node's bare status line.
+ * Requests Node's HTTP parser refuses before Koa sees them (headers or URL over 16 KB, oversized
+ * chunk extensions, the 5-minute request timeout, malformed requests): answered as problem+json
+ * with the API's security headers, rather than Node's bare status line, then the socket is closed.
  */
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-const REFUSALS: Record<string, [number, string, string, string]> = {
+type Refusal = [status: number, title: string, code: string, detail: string];
+
+const REFUSALS: Record<string, Refusal> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line and headers exceed 16 KB'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Content Too Large', 'payload_too_large', 'The chunk extensions are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'The whole request did not arrive in time'],
 };
-const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP/1.1'];
+const MALFORMED: Refusal = [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP/1.1'];
 
 const answerOf = (code: string | undefined): string => {
   const [status, title, problemCode, detail] = (code !== undefined && REFUSALS[code]) || MALFORMED;
@@ -20,13 +25,21 @@ const answerOf = (code: string | undefined): string => {
   ].join('\r\n');
 };
 
-/** Answers parser refusals on `server` (a socket already answering or gone is only closed). */
-export const answerClientErrors = (server: Server): void => {
+/** Whether a refusal leaves the socket alone (an import's upload, which may take longer than the request timeout). */
+export type Spare = (error: Error & { code?: string }, socket: Duplex) => boolean;
+
+/**
+ * Answers the parser's refusals on `server` as problems. The answer ends the socket gracefully
+ * (destroying it at once could reset the connection before a client still sending its oversized
+ * headers reads the answer); one not closed by the client within a second is destroyed.
+ */
+export const answerClientErrors = (server: Server, spare: Spare = () => false): void => {
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
-    if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
-      socket.destroy();
-      return;
-    }
+    if (spare(error, socket)) return;
+    // As Node's own handler: no answer once a response on this (keep-alive) socket has sent its headers.
+    const response = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || response?.headersSent === true) return void socket.destroy(error);
     socket.end(answerOf(error.code));
+    setTimeout(() => socket.destroy(), 1_000).unref();
   });
 };

@@ -40,6 +40,7 @@ const statements = (db: Database.Database) => {
     finish: db.prepare('UPDATE idempotency SET status = ?, headers = ?, body = ? WHERE tenant_id = ? AND key = ?'),
     release: db.prepare('DELETE FROM idempotency WHERE tenant_id = ? AND key = ? AND status IS NULL'),
     purge: db.prepare('DELETE FROM idempotency WHERE created_at < ?'),
+    abandon: db.prepare('DELETE FROM idempotency WHERE status IS NULL'),
   };
 };
 
@@ -78,6 +79,9 @@ const headersOf = (ctx: Context): string =>
 /** The middleware; mount it after authentication and body parsing, before the routes. */
 export const idempotency = (db: Database.Database, now: () => number = Date.now): Middleware => {
   const s = statements(db);
+  // Claims still running belong to a process that ended (a crash): only one server uses a DATA_DIR
+  // (see data-dir-lock.ts), so none is running now. Their retries run afresh, under the same command id.
+  s.abandon.run();
   let claims = 0;
   return async (ctx, next) => {
     if (ctx.method !== 'POST') return next();

@@ -7,8 +7,8 @@
  * process died runs again: every handler is idempotent).
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync } from 'node:fs';
 import type { JobData } from './port.js';
+import { ensurePrivateFile } from '../private-file.js';
 
 /** An unfinished job as stored: due at `dueAt` (ms since the epoch) after `attemptsMade` attempts. */
 export type StoredRow = { name: string; id: string; data: JobData; dueAt: number; attemptsMade: number };
@@ -31,8 +31,7 @@ type Row = { name: string; id: string; data: string; due_at: number; attempts_ma
 
 /** Opens (creating if needed) the job store at `file`. */
 export const openJobStore = (file: string): JobStore => {
-  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
-  const db = new Database(file);
+  const db = new Database(ensurePrivateFile(file));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');

@@ -46,6 +46,9 @@ type Batch = { projector: Projector; handled: ReadonlySet<string>; slot: Slot; p
 const write = (ctx: BatchContext, batch: Batch, at: { position: bigint }, to: bigint): number => {
   const { projector, handled, slot, page } = batch;
   const read = slot.role === 'next' ? ctx.readAlone : ctx.read;
+  // The checkpoint first: if another process (a CLI rebuild's runner) applied these events already,
+  // this is a stale checkpoint to reload from, not their rows' unique keys failing as a projector bug.
+  saveCheckpoint(ctx.registry, slot.role, { name: projector.name, generation: slot.generation, from: slot.checkpoint, to: slot.checkpoint });
   let erasures = 0;
   for (const event of page) {
     at.position = event.position;

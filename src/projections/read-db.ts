@@ -7,9 +7,9 @@
  */
 import Database from 'better-sqlite3';
 import knex, { type Knex } from 'knex';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { SAFETY_NET_PAGES, startCheckpointer } from './read-checkpointer.js';
+import { ensurePrivateFile } from '../private-file.js';
 
 /** The opened read model: one synchronous connection, knex over the same file, and `close`. */
 export type ReadDb = {
@@ -33,7 +33,7 @@ export const applyReadPragmas = (db: Database.Database): Database.Database => {
 
 /** Opens one better-sqlite3 connection to a read-model file with the read model's pragmas. */
 export const openReadDatabase = (file: string, options: { readonly?: boolean } = {}): Database.Database => {
-  if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+  if (!options.readonly) ensurePrivateFile(file);
   const db = new Database(file, { readonly: options.readonly ?? false });
   return options.readonly ? (db.pragma('busy_timeout = 5000'), db) : applyReadPragmas(db);
 };

@@ -142,6 +142,20 @@ const committed = (r: Runner): WorkerContext['committed'] => (run, result) => {
   r.waiters.check();
 };
 
+/**
+ * After a reload, a rebuild this runner started may have been swapped in by another runner (the
+ * API's, beside a CLI rebuild): its ticket settles here, as this runner will not swap it itself. A
+ * newer rebuild that replaced it carries the ticket on (it rebuilds from the start too).
+ */
+const settleMovedTicket = (r: Runner, run: Run): void => {
+  const name = run.projector.name;
+  const ticket = r.tickets.get(name);
+  if (!ticket || run.next?.generation === ticket.generation) return; // still this runner's to finish
+  if (run.next && run.next.generation > ticket.generation) return void (ticket.generation = run.next.generation);
+  ticket.settle(run.live.generation >= ticket.generation ? 'swapped' : 'closed');
+  r.tickets.delete(name);
+};
+
 // Requests wait while a batch runs: following the log's tail, all projectors together apply about
 // this much work per turn of the event loop.
 const LIVE_MS_PER_TURN = 8;
@@ -162,7 +176,10 @@ const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell
     signal,
     bell,
     committed: committed(r),
-    reload: (run) => Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter, lookupHashOf(keyStore))),
+    reload: (run) => {
+      Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter, lookupHashOf(keyStore)));
+      settleMovedTicket(r, run);
+    },
     failed: (run, slot, error) => {
       const { position, attempts, message } = slot.failure!;
       const fields = { projection: run.projector.name, generation: slot.generation, position: String(position), attempts };

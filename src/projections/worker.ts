@@ -69,10 +69,14 @@ const advance = (run: Run, slot: Slot, result: Extract<BatchResult, { ok: true }
   run.next = undefined;
 };
 
-/** Another process (the CLI, a rebuild job) swapped or began a generation: this run's tables are not the registry's. */
+/**
+ * Another process (the CLI, a rebuild job) swapped or began a generation, or moved a checkpoint:
+ * this run's tables or positions are not the registry's.
+ */
 const registryMoved = (ctx: WorkerContext, run: Run): boolean => {
   const state = stateOf(ctx.registry, run.projector.name);
-  return state === undefined || state.generation !== run.live.generation || state.next?.generation !== run.next?.generation;
+  if (state === undefined || state.generation !== run.live.generation || state.next?.generation !== run.next?.generation) return true;
+  return state.checkpoint !== run.live.checkpoint || (run.next !== undefined && state.next?.checkpoint !== run.next.checkpoint);
 };
 
 const fail = (ctx: WorkerContext, run: Run, slot: Slot, position: bigint, error: unknown): Outcome => {

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -99,6 +102,28 @@ describe('GET /health/ready while draining', () => {
     listener.close();
     expect(res.status).to.equal(503);
     expect(await res.json()).to.deep.include({ code: 'not_ready', checks: { eventStore: 'failed: disk gone' } });
+  });
+
+  it('refuses a second server on the same DATA_DIR (data_dir_in_use) until the first has stopped', async () => {
+    const first = await startTestServer();
+    const refused = await startTestServer({ DATA_DIR: first.dataDir }).then(() => 'started', (error: { code?: string }) => error.code);
+    expect(refused).to.equal('data_dir_in_use');
+    await first.stop();
+    const second = await startTestServer({ DATA_DIR: first.dataDir });
+    expect((await fetch(`${second.url}/health/live`)).status).to.equal(200);
+    await second.stop();
+    await first.dispose();
+  });
+
+  it('creates its databases mode 0600, even in a directory others may read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-mode-'));
+    chmodSync(dir, 0o755);
+    const server = await startTestServer({ DATA_DIR: dir });
+    await server.stop();
+    const files = readdirSync(dir).filter((name) => /\.(db|lock)$/.test(name));
+    expect(files).to.include.members(['events.db', 'read.db', 'audit.db', 'keys.db', 'identity.db', 'jobs.db', 'server.lock']);
+    for (const name of files) expect((statSync(join(dir, name)).mode & 0o777).toString(8), name).to.equal('600');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('stops accepting connections once stopped', async () => {

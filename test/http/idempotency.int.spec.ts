@@ -74,6 +74,20 @@ describe('Idempotency-Key on POST', () => {
     expect(runs).to.equal(1);
   });
 
+  it('forgets, at the next start, a claim whose process ended while it ran (a crash): its retry runs afresh', async () => {
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    const first = post('k-crash');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await post('k-crash')).status).to.equal(409);
+    idempotency(db, () => clock); // what a restart does (the running request stands for the crashed one)
+    gate = Promise.resolve();
+    const retry = await post('k-crash');
+    expect([retry.status, await retry.json()]).to.deep.equal([201, { run: 2 }]);
+    open();
+    await first;
+  });
+
   it('does not keep a refused request: its retry runs afresh', async () => {
     fail = true;
     expect((await post('k3')).status).to.equal(409);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { openReadDatabase } from '../../src/projections/read-db.js';
+import { openReadDatabase, openReadDb } from '../../src/projections/read-db.js';
 import { openRegistry, resolveTable, stateOf } from '../../src/projections/registry.js';
-import type { ProjectionRunner } from '../../src/projections/runner.js';
+import { startProjections, type ProjectionRunner } from '../../src/projections/runner.js';
 import { count, counterProjector, rowsOf, start, tableExists, until, useProjectionEnv } from './support.js';
 
 const NAME = 'test.counters';
@@ -144,5 +144,66 @@ describe('projections: zero-downtime rebuilds', () => {
     expect(ticket.generation).to.equal(progress!.generation);
     await ticket.done;
     expect(readThrough(third).logged).to.deep.equal({ n: 2_000, sum: 40 * 1225 });
+  });
+
+  it("two runners on one read.db (the server's and a CLI rebuild's): neither fails on rows the other applied, and the rebuild settles whichever swaps", async () => {
+    const head = await seed();
+    const other = openReadDb(env.dir); // a second connection, as the CLI's process has
+    const server = await start(env, { projectors: [counterProjector()], batchSize: 50, pollMs: 20 });
+    const cli = await startProjections({ store: env.store, keyStore: env.keyStore, readDb: other, projectors: [counterProjector()], batchSize: 50, pollMs: 20 });
+    try {
+      await server.waitForPosition(head, 5_000);
+      const ticket = await cli.rebuild(NAME);
+      let last = head;
+      for (let i = 0; i < 30; i++) last = await count(env.store, 'acme', `late${i % 5}`, [1, 2]);
+      const outcome = await Promise.race([ticket.done, new Promise((resolve) => setTimeout(resolve, 10_000, 'timed out'))]);
+      expect(outcome).to.equal('swapped');
+      for (const runner of [server, cli]) {
+        await runner.waitForPosition(last, 5_000);
+        expect((await runner.status())[0]).to.include({ status: 'live', checkpoint: last });
+      }
+      expect(readThrough(server).logged).to.deep.equal({ n: 2_060, sum: 40 * 1225 + 90 });
+    } finally {
+      await cli.close();
+      await other.close();
+    }
+  });
+
+  it('two runners following the log on one read.db: the one that finds its events applied by the other reloads, never fails', async () => {
+    const other = openReadDb(env.dir);
+    const first = await start(env, { projectors: [counterProjector()], batchSize: 10, pollMs: 20 });
+    const second = await startProjections({ store: env.store, keyStore: env.keyStore, readDb: other, projectors: [counterProjector()], batchSize: 10, pollMs: 20 });
+    try {
+      let last = 0n;
+      for (let i = 0; i < 40; i++) last = await count(env.store, 'acme', `c${i % 7}`, [1]);
+      for (const runner of [first, second]) {
+        await until(async () => (await runner.status())[0]!.checkpoint === last, 5_000, 'both runners at the head');
+        expect((await runner.status())[0]).to.include({ status: 'live' }).and.not.to.have.property('error');
+      }
+      expect(readThrough(first).logged).to.deep.equal({ n: 40, sum: 40 });
+    } finally {
+      await second.close();
+      await other.close();
+    }
+  });
+
+  it("settles a CLI rebuild's ticket when another runner's newer rebuild is swapped in (the CLI must not wait forever)", async () => {
+    const head = await seed();
+    const other = openReadDb(env.dir);
+    const server = await start(env, { projectors: [counterProjector()], batchSize: 1_000, pollMs: 10 });
+    await server.waitForPosition(head, 5_000);
+    const cli = await startProjections({ store: env.store, keyStore: env.keyStore, readDb: other, projectors: [counterProjector()], batchSize: 5, pollMs: 10 });
+    try {
+      const ticket = await cli.rebuild(NAME);
+      const newer = await server.rebuild(NAME); // an operator's rebuild through the API, meanwhile
+      expect(newer.generation).to.be.above(ticket.generation);
+      const outcome = await Promise.race([ticket.done, new Promise((resolve) => setTimeout(resolve, 10_000, 'timed out'))]);
+      expect(outcome).to.equal('swapped');
+      expect(stateOf(openRegistry(env.readDb.db), NAME)!.generation).to.be.at.least(newer.generation);
+      expect(readThrough(server).logged).to.deep.equal({ n: 2_000, sum: 40 * 1225 });
+    } finally {
+      await cli.close();
+      await other.close();
+    }
   });
 });

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { canonicalJson } from '../log/canonical-json.js';
 import type { RecordedEvent } from '../log/port.js';
+import { ensurePrivateFile } from '../../private-file.js';
 
 /** The file name of the chain inside `DATA_DIR`. */
 export const AUDIT_DB_FILE = 'audit.db';
@@ -66,7 +67,7 @@ export const linkHash = (previous: Buffer, event: RecordedEvent): Buffer =>
   createHash('sha256').update(previous).update(eventBytes(event)).digest();
 
 const openDatabase = (file: string): Database.Database => {
-  const db = new Database(file);
+  const db = new Database(ensurePrivateFile(file));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

@@ -1,5 +1,6 @@
 /** The events database: its table and the pragmas of every connection to it. */
 import Database from 'better-sqlite3';
+import { ensurePrivateFile } from '../../private-file.js';
 
 /** The events table; the benchmark's raw baseline creates the same one. */
 export const EVENTS_SCHEMA = `
@@ -18,7 +19,7 @@ CREATE TABLE IF NOT EXISTS events (
 
 /** Opens the pragmas every connection to events.db uses (the benchmark baseline uses them too). */
 export const openEventsDatabase = (file: string, options: { readonly?: boolean } = {}): Database.Database => {
-  const db = new Database(file, { readonly: options.readonly ?? false });
+  const db = new Database(options.readonly ? file : ensurePrivateFile(file), { readonly: options.readonly ?? false });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');

@@ -5,10 +5,9 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { KEY_BYTES, associatedData, randomSecret, seal, unseal } from './cipher.js';
 import { MasterKeyMismatchError } from './errors.js';
+import { ensurePrivateFile } from '../../private-file.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS data_keys (
@@ -36,11 +35,7 @@ const ROTATION_PAGE = 500;
 
 /** Opens (creating with mode 0600 if needed) `keys.db` with its pragmas and schema. */
 export const openDatabase = (file: string): Database.Database => {
-  if (file !== ':memory:' && !existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    closeSync(openSync(file, 'a', 0o600)); // SQLite gives -wal and -shm the mode of the database file
-  }
-  const db = new Database(file);
+  const db = new Database(ensurePrivateFile(file));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');

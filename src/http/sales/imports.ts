@@ -7,7 +7,6 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { authorize } from '../../access/policy.js';
 import type { RecordCommand } from '../../commands/catalogue.js';
@@ -20,6 +19,7 @@ import { createRecord, type GuardState, type RecordResource, type RouteDeps } fr
 import { contactsResource } from './contacts.js';
 import { leadsResource } from './leads.js';
 import { processLock } from '../uniqueness-lock.js';
+import type { Spare } from '../client-error.js';
 
 export const MAX_IMPORT_BYTES = 200 * 1_048_576;
 
@@ -48,23 +48,11 @@ const checkUpload = (ctx: Context): void => {
 /** Sockets whose request body is an import being read at the pace rows are written. */
 const importing = new WeakSet<Duplex>();
 
-const CLIENT_ERROR_STATUS: Record<string, string> = {
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large', HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-};
-
 /**
- * The HTTP server's `clientError` handler: Node's own answer (400, 408, 431, then close), except that
- * the request timeout (5 minutes to receive a whole request) spares an import in progress, whose
- * upload goes only as fast as its rows are created (100,000 rows take minutes).
+ * Spares an import in progress from the request timeout (5 minutes to receive a whole request):
+ * its upload goes only as fast as its rows are created (100,000 rows take minutes).
  */
-export const onClientError = (error: Error & { code?: string }, socket: Duplex): void => {
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && importing.has(socket)) return;
-  if (socket.writable && (socket as Socket).bytesWritten === 0) {
-    socket.write(`HTTP/1.1 ${CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`);
-  }
-  socket.destroy(error);
-};
+export const sparesImport: Spare = (error, socket) => error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && importing.has(socket);
 
 const importInto = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>) => async (ctx: Context) => {
   const { tenantId } = principalOf(ctx.state);

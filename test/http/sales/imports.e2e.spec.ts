@@ -223,14 +223,14 @@ describe('/sales/imports', () => {
     });
   });
 
-  describe('the server\'s client errors (onClientError)', () => {
-    it('still answers a malformed request as Node does: 400, connection closed', async () => {
+  describe('the server\'s client errors (answerClientErrors)', () => {
+    it('answers a malformed request 400 as a problem, connection closed', async () => {
       const answer = await new Promise<string>((resolve, reject) => {
         let text = '';
         const socket = connect(server().port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
         socket.on('data', (chunk) => (text += chunk)).on('close', () => resolve(text)).on('error', reject);
       });
-      expect(answer).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/).and.match(/"code":"malformed_request"/);
     });
   });
 
