@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import { call, tokenFor } from './support/http.js';
 import { runTs } from './support/process.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-const replay = async (stream: string, dataDir: string) => {
-  const { code, stdout, stderr } = await runTs('src/cli.ts', ['replay', stream], { DATA_DIR: dataDir });
+const replay = async (stream: string, dataDir: string, env: Record<string, string> = {}) => {
+  const { code, stdout, stderr } = await runTs('src/cli.ts', ['replay', stream], { DATA_DIR: dataDir, ...env });
   return { code, events: stdout.trim().split('\n').map((line) => JSON.parse(line)), stderr };
 };
 
@@ -46,6 +46,14 @@ describe('npm run crm -- replay <stream>', function () {
     } finally {
       rmSync(bare, { recursive: true, force: true });
     }
+  });
+
+  it('prints them as stored, and says so, under a master key that did not wrap the key store', async () => {
+    const { code, events, stderr } = await replay(stream, server.dataDir, { CRM_MASTER_KEY: randomBytes(32).toString('base64') });
+    expect(code, stderr).to.equal(0);
+    expect(events[0].data.fields.city).to.equal('London');
+    expect(JSON.stringify(events[0].data.fields.firstName)).not.to.contain('Ada');
+    expect(stderr).to.contain('master_key_mismatch').and.to.contain('as stored');
   });
 });
 

@@ -68,8 +68,8 @@ describe('npm run crm', function () {
     expect(reopened.existingKey('acme', 'subject-1')).to.deep.equal(minted);
     reopened.close();
     const refused = await run(['keys', 'rotate-master'], { DATA_DIR: dataDir, CRM_MASTER_KEY: next.toString('base64') });
-    expect(refused.code).to.equal(2);
-    expect(refused.stderr).to.contain('new_master_key_required');
+    expect(refused.code).to.equal(78);
+    expect(refused.stderr).to.contain('CRM_NEW_MASTER_KEY: is required');
   });
 
   it('keys rotate-master (development key file) leaves a data directory the server starts on, tokens verifying', async () => {
@@ -105,6 +105,7 @@ describe('npm run crm', function () {
 
   const tokensRoundTrip = async (own: string) => {
     const env = { DATA_DIR: own, PORT: '0', PUBLIC_URL: 'http://crm.test' };
+    await (await startServer(loadConfig(env), createLogger('silent'))).stop(); // the DATA_DIR a server made
     const { code, stdout } = await run(['tokens', 'issue', '--tenant', 'acme', '--actor', 'ops-1', '--roles', 'tenant_admin', '--ttl', '600'], env);
     expect(code).to.equal(0);
     const issued = JSON.parse(stdout);

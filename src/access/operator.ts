@@ -1,21 +1,39 @@
 /**
  * Operator commands on identity (`npm run crm -- tokens issue …`, `keys rotate-signing`): they
- * open `identity.db` with the master key, as the server does, and close it again.
+ * open the `identity.db` a server created, with the master key as the server does, and close it again.
  */
+import type Database from 'better-sqlite3';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { IDENTITY_DB, requireDataFile } from '../cli-data-dir.js';
 import type { Config } from '../config.js';
 import { InvalidInputError } from '../errors.js';
-import { resolveMasterKey, type WarnLogger } from '../events/personal-data/master-key.js';
+import { MasterKeyMismatchError, PersonalDataIntegrityError } from '../events/personal-data/errors.js';
+import { masterKeyId, resolveMasterKey, type WarnLogger } from '../events/personal-data/master-key.js';
 import { openIdentityDb } from './identity-db.js';
 import { ROLES } from './policy.js';
 import { openSigningKeys, type SigningKeys } from './signing-keys.js';
 import { issueAccessToken } from './tokens.js';
 
-const withSigningKeys = async <T>(config: Config, logger: WarnLogger, work: (keys: SigningKeys) => Promise<T>): Promise<T> => {
-  const db = openIdentityDb(join(config.dataDir, 'identity.db'));
+/**
+ * The signing keys are sealed under the master key: one that does not open them is the wrong
+ * master key, named as the key store names it. Checking keys.db instead is no option here: with
+ * no data key in it yet, opening it would record the wrong key's id and stop running servers minting.
+ */
+const openSealedKeys = async (db: Database.Database, masterKey: Buffer): Promise<SigningKeys> => {
   try {
-    return await work(await openSigningKeys(db, resolveMasterKey(config, logger)));
+    return await openSigningKeys(db, masterKey);
+  } catch (error) {
+    if (error instanceof PersonalDataIntegrityError) throw new MasterKeyMismatchError([], masterKeyId(masterKey));
+    throw error;
+  }
+};
+
+const withSigningKeys = async <T>(config: Config, logger: WarnLogger, work: (keys: SigningKeys) => Promise<T>): Promise<T> => {
+  requireDataFile(config.dataDir, IDENTITY_DB); // a fresh identity.db would hold a signing key no server knows
+  const db = openIdentityDb(join(config.dataDir, IDENTITY_DB));
+  try {
+    return await work(await openSealedKeys(db, resolveMasterKey(config, logger)));
   } finally {
     db.close();
   }

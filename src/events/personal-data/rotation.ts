@@ -14,11 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
-import { InvalidInputError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { openIdentityDb } from '../../access/identity-db.js';
 import { resealSigningKeys } from '../../access/signing-keys.js';
 import { KEY_BYTES } from './cipher.js';
-import { MasterKeyMismatchError } from './errors.js';
+import { MasterKeyMismatchError, PersonalDataIntegrityError } from './errors.js';
 import { openKeyStore } from './key-store.js';
 import {
   MASTER_KEY_FILE,
@@ -33,11 +33,21 @@ import {
 
 export type RotationResult = { rotated: number; signingKeys: number; previousMasterKeyId: string; masterKeyId: string; keyFile?: string };
 
+/** `CRM_NEW_MASTER_KEY` unset or malformed: bad configuration, under its own stable code. */
+export class NewMasterKeyError extends ConfigError {
+  override readonly code: 'invalid_master_key' | 'new_master_key_required';
+
+  constructor(code: NewMasterKeyError['code'], message: string) {
+    super([{ pointer: 'CRM_NEW_MASTER_KEY', message }]);
+    this.code = code;
+  }
+}
+
 const parseNewKey = (raw: string | undefined): Buffer | undefined => {
   if (raw === undefined || raw.trim() === '') return undefined;
   const key = Buffer.from(raw.trim(), 'base64');
   if (key.length !== KEY_BYTES || key.toString('base64') !== raw.trim()) {
-    throw new InvalidInputError('invalid_master_key', `CRM_NEW_MASTER_KEY must be the base64 encoding of exactly ${KEY_BYTES} bytes`);
+    throw new NewMasterKeyError('invalid_master_key', `must be the base64 encoding of exactly ${KEY_BYTES} bytes`);
   }
   return key;
 };
@@ -51,10 +61,16 @@ const rewrap = (keysFile: string, current: Buffer, next: Buffer): number => {
   }
 };
 
+/** No `identity.db`, no signing keys to seal again. One that `current` does not open is the wrong master key. */
 const resealIn = (dataDir: string, current: Buffer, next: Buffer): number => {
-  const db = openIdentityDb(join(dataDir, 'identity.db'));
+  const file = join(dataDir, 'identity.db');
+  if (!existsSync(file)) return 0;
+  const db = openIdentityDb(file);
   try {
     return resealSigningKeys(db, current, next);
+  } catch (error) {
+    if (error instanceof PersonalDataIntegrityError) throw new MasterKeyMismatchError([], masterKeyId(current));
+    throw error;
   } finally {
     db.close();
   }
@@ -101,7 +117,7 @@ export const rotateMasterKey = (config: Config, newKeyText: string | undefined, 
     return rotateKeyFile(config.dataDir, keysFile, logger);
   }
   if (next === undefined) {
-    throw new InvalidInputError('new_master_key_required', 'Set CRM_NEW_MASTER_KEY (base64 of 32 bytes) to the new master key');
+    throw new NewMasterKeyError('new_master_key_required', `is required (the new master key: the base64 encoding of ${KEY_BYTES} bytes)`);
   }
   const current = resolveMasterKey(config, logger);
   const rotated = wraps(keysFile, next) ? 0 : rewrap(keysFile, current, next);
