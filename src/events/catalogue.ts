@@ -152,3 +152,13 @@ export const HAS_TEXT = TEXT.source;
 
 /** Whether a value holds text (not absent, empty or whitespace only): e.g. a lead's company worth an account. */
 export const hasText = (value: unknown): value is string => typeof value === 'string' && TEXT.test(value);
+
+/**
+ * The request schema of a reason a rule requires (losing a deal, rejecting a quote, disqualifying a
+ * lead, cancelling an activity): optional in the body, so that a missing, empty or whitespace-only
+ * reason is the decider's 422 `reason_required` (`hasText`), as every rule violation is; a reason
+ * that is not a string or is too long stays a 400.
+ */
+export const RULE_REASON = {
+  type: 'string', maxLength: 500, description: 'Required by the rule: missing, empty or whitespace only is a 422 `reason_required`',
+} as const;

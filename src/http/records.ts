@@ -10,6 +10,7 @@ import { authorize, rowScope } from '../access/policy.js';
 import { createCommand, recordValidators, type CreateBody, type RecordCommand } from '../commands/catalogue.js';
 import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
+import { withCheckedLinks, type LinkFields } from '../commands/record-links.js';
 import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../commands/handle.js';
 import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
@@ -40,6 +41,8 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   permission: string;
   /** Where it is mounted, e.g. `/sales/contacts` (for `Location`). */
   path: string;
+  /** Its link fields, each with the kind of record it names: looked up in the caller's tenant before `prepare` (which keeps them: `{ ...command }`), refused by the decider. */
+  links?: LinkFields;
   /** The aggregate's command for a generic one (e.g. with the tenant's configuration); required when `C` adds inputs. */
   prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string) => Promise<C>;
   /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added before the generic `/:id` ones. */
@@ -93,8 +96,11 @@ const sendRequest = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggreg
 export const sendCommand = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggregate<C, DomainEvent, S>, permission: string, ctx: Context, command: C) =>
   sendRequest(deps, aggregate, ctx, recordRequest<S>(deps, ctx, permission), command);
 
-const prepared = <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>, deps: RouteDeps, ctx: Context, command: RecordCommand) =>
-  r.prepare ? r.prepare(command, deps, principalOf(ctx.state).tenantId) : Promise.resolve(command as C);
+const prepared = async <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>, deps: RouteDeps, ctx: Context, command: RecordCommand) => {
+  const { tenantId } = principalOf(ctx.state);
+  const checked = r.links ? await withCheckedLinks(deps, tenantId, r.links, command) : command;
+  return r.prepare ? r.prepare(checked, deps, tenantId) : (checked as C);
+};
 
 const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {
   const permission = `${r.permission}:${action}`;

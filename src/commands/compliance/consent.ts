@@ -1,26 +1,36 @@
 /**
  * Consents per purpose and the restriction of processing, one stream per data subject. A change
- * that changes nothing records nothing; an erased subject can withdraw but not grant.
+ * that changes nothing records nothing; an erased subject can withdraw but not grant. A contact
+ * merge makes the survivor's subject adopt the loser's consents (`AdoptConsents`): per purpose the
+ * most restrictive wins, a withdrawal over a grant whatever their times, the newer of two alike.
  */
 import { ConflictError, NotFoundError } from '../../errors.js';
 import {
   CONSENT_AGGREGATE,
+  consentFold,
   evolveConsent,
   initialConsentState,
   type ConsentEvent,
   type ConsentPurpose,
+  type ConsentRecord,
+  type Consents,
   type ConsentState,
   type RestrictionGround,
 } from '../../events/compliance/consent.js';
+import { streamState } from '../../events/compliance/stream-state.js';
 import { unreachable, type Decider } from '../decider.js';
+import { childCommandIdFor } from '../event-ids.js';
 import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult } from '../handle.js';
 
 export type ConsentCommand =
   | { type: 'RecordConsent'; subjectId: string; purpose: ConsentPurpose; granted: boolean; source: string; at: string; subjectErased: boolean }
   | { type: 'RestrictProcessing'; subjectId: string; ground: RestrictionGround; at: string }
-  | { type: 'LiftRestriction'; subjectId: string; at: string };
+  | { type: 'LiftRestriction'; subjectId: string; at: string }
+  /** Another subject's consents (`from`, of the same person: a merged duplicate), each kept with its source and time. */
+  | { type: 'AdoptConsents'; subjectId: string; from: Consents; fromErased: boolean; subjectErased: boolean };
 
 type RecordConsent = Extract<ConsentCommand, { type: 'RecordConsent' }>;
+type AdoptConsents = Extract<ConsentCommand, { type: 'AdoptConsents' }>;
 
 const recordConsent = (command: RecordConsent, state: ConsentState): ConsentEvent[] => {
   const { subjectId, purpose, source, at, granted } = command;
@@ -30,10 +40,28 @@ const recordConsent = (command: RecordConsent, state: ConsentState): ConsentEven
   return [{ type: granted ? 'ConsentGranted' : 'ConsentWithdrawn', data: { subjectId, purpose, source, at } }];
 };
 
+/** Whether `other` beats `own` for one purpose: a withdrawal beats a grant whatever their times; of two alike, the newer. */
+const moreRestrictive = (other: ConsentRecord, own: ConsentRecord | undefined): boolean => {
+  if (own === undefined) return true;
+  if (other.status !== own.status) return other.status === 'withdrawn';
+  return Date.parse(other.at) > Date.parse(own.at);
+};
+
+/** The events adopting each of `from`'s consents that beat the subject's own; grants only when neither subject is erased. */
+const adoptConsents = ({ subjectId, from, fromErased, subjectErased }: AdoptConsents, state: ConsentState): ConsentEvent[] =>
+  (Object.entries(from) as [ConsentPurpose, ConsentRecord][])
+    .filter(([purpose, record]) => moreRestrictive(record, state.consents[purpose]))
+    .filter(([, record]) => record.status === 'withdrawn' || !(fromErased || subjectErased))
+    .map(([purpose, { status, source, at }]) => ({
+      type: status === 'granted' ? 'ConsentGranted' : 'ConsentWithdrawn', data: { subjectId, purpose, source, at },
+    }));
+
 const decide = (command: ConsentCommand, state: ConsentState): ConsentEvent[] => {
   switch (command.type) {
     case 'RecordConsent':
       return recordConsent(command, state);
+    case 'AdoptConsents':
+      return adoptConsents(command, state);
     case 'RestrictProcessing': {
       const { subjectId, ground, at } = command;
       if (state.status === 'restricted' && state.ground === ground) return [];
@@ -75,4 +103,23 @@ export const changeConsent = async (
   const subjectErased = deps.keyStore.isErased(context.tenantId, subjectId);
   const command: ConsentCommand = change.type === 'RecordConsent' ? { ...change, subjectId, at, subjectErased } : { ...change, subjectId, at };
   return handleCommand(deps, consentAggregate, { id: subjectId, command, context });
+};
+
+/**
+ * A contact merge's consent step: the surviving subject adopts the merged-away subject's consents
+ * (`AdoptConsents`), as a child command of the merge (`merge-consents`), so a retry appends nothing twice.
+ */
+export const adoptMergedConsents = async (
+  deps: CommandDeps,
+  request: { subjectId: string; fromSubjectId: string; context: CommandContext },
+): Promise<CommandResult> => {
+  const { subjectId, fromSubjectId, context } = request;
+  const { tenantId } = context;
+  // 1. the merged-away subject's consents, from the log; 2. decided on the surviving subject's stream.
+  const from = (await streamState(deps.store, tenantId, fromSubjectId, consentFold)).consents;
+  const fromErased = deps.keyStore.isErased(tenantId, fromSubjectId);
+  const subjectErased = deps.keyStore.isErased(tenantId, subjectId);
+  const child = { ...context, commandId: childCommandIdFor(context.commandId, 'merge-consents'), causationId: context.commandId };
+  const command: ConsentCommand = { type: 'AdoptConsents', subjectId, from, fromErased, subjectErased };
+  return handleCommand(deps, consentAggregate, { id: subjectId, command, context: child });
 };

@@ -11,7 +11,7 @@
  * time, so a stale or repeated timer changes nothing.
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
-import { personalDataOf } from '../../events/catalogue.js';
+import { hasText, personalDataOf } from '../../events/catalogue.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { JsonObject } from '../../events/log/port.js';
 import {
@@ -24,22 +24,24 @@ import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
 import { withChangedAttendees, withCreatedAttendees } from './activity-attendees.js';
 import { checkedSchedule, dueTimeOf, presentTimes, SCHEDULE_FIELDS, scheduleOf } from './activity-schedule.js';
+import { linkedRecordMerged } from '../record-links.js';
 
 export type ActivityState = { status: 'none' } | ({ status: ActivityStatus } & LiveBody);
 type Existing = Exclude<ActivityState, { status: 'none' }>;
 
 /**
  * A generic command, whether the record its create links to exists in the tenant (true for other
- * commands), and which contacts and leads among the attendees it gives do not (absent: none).
+ * commands) and the contact it was merged into (a merged contact), and which contacts and leads
+ * among the attendees it gives do not exist (absent: none).
  */
-export type LinkCheckedCommand = RecordCommand & { linkFound: boolean; missingAttendees?: Attendee[] };
+export type LinkCheckedCommand = RecordCommand & { linkFound: boolean; linkMergedInto?: string; missingAttendees?: Attendee[] };
 
 /** `at`: the time the command is decided at (ISO). */
 export type ActivityCommand =
   | LinkCheckedCommand
   | { type: 'CompleteActivity'; at: string; outcome?: string }
   | { type: 'RescheduleActivity'; schedule: Partial<Schedule> }
-  | { type: 'CancelActivity'; reason: string }
+  | { type: 'CancelActivity'; reason?: string }
   | { type: 'SendActivityReminder'; remindAt: string };
 
 const generic = genericPart(activityKind);
@@ -103,9 +105,10 @@ const checkedChanges = (state: ActivityState, changes: JsonObject, missingAttend
   return withChangedAttendees(kindOf(activity), changes, missingAttendees);
 };
 
-const decideGeneric = ({ linkFound, missingAttendees = [], ...command }: LinkCheckedCommand, state: ActivityState): DomainEvent[] => {
+const decideGeneric = ({ linkFound, linkMergedInto, missingAttendees = [], ...command }: LinkCheckedCommand, state: ActivityState): DomainEvent[] => {
   if (command.type === 'CreateRecord') {
     if (!linkFound) throw new RuleViolationError('linked_record_not_found', 'The record linkedTo names does not exist', { linkedTo: command.fields.linkedTo });
+    if (linkMergedInto !== undefined) throw linkedRecordMerged(linkMergedInto, { linkedTo: command.fields.linkedTo });
     return generic.decide({ ...command, fields: createdFields(command.fields, missingAttendees) }, bodyOf(state));
   }
   if (command.type === 'UpdateRecord') return generic.decide({ ...command, changes: checkedChanges(state, command.changes, missingAttendees) }, bodyOf(state));
@@ -130,8 +133,8 @@ const reschedule = (state: ActivityState, requested: Partial<Schedule>): Activit
   return [{ type: ACTIVITY_RESCHEDULED, data: { ...schedule, dueTime: dueTimeOf(schedule) } }];
 };
 
-const cancel = (state: ActivityState, reason: string): ActivityOwnEvent[] => {
-  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'Cancelling an activity needs a reason');
+const cancel = (state: ActivityState, reason: string | undefined): ActivityOwnEvent[] => {
+  if (!hasText(reason)) throw new RuleViolationError('reason_required', 'Cancelling an activity needs a reason');
   open(state);
   return [{ type: ACTIVITY_CANCELLED, data: { reason } }];
 };

@@ -8,13 +8,13 @@
  * first (`withCheckedAccount`), like an activity's link.
  */
 import { RuleViolationError } from '../../errors.js';
-import { streamName } from '../../events/log/stream-name.js';
 import { accountKind } from '../../events/sales/account.js';
 import {
   CONTACT_LINKED, CONTACT_ROLES_CHANGED, CONTACT_UNLINKED, type AccountLink, type ContactLinkEvent,
 } from '../../events/sales/contact.js';
 import type { CommandDeps } from '../handle.js';
 import type { LiveBody } from '../rule-record.js';
+import { linkedRecordOf } from '../record-links.js';
 
 /** The link a caller asks for; `accountFound` and `knownRoles` are read before deciding. */
 export type LinkContactToAccount = {
@@ -89,6 +89,6 @@ export const absorbLinks = (survivor: LiveBody, loser: LiveBody): ContactLinkEve
 export const withCheckedAccount = async (
   deps: CommandDeps, tenantId: string, link: Omit<LinkContactToAccount, 'type' | 'accountFound'>,
 ): Promise<LinkContactToAccount> => {
-  const [first] = await deps.store.readStream(streamName(tenantId, accountKind.type, link.accountId), { maxCount: 1 });
-  return { type: 'LinkContactToAccount', ...link, accountFound: first !== undefined };
+  const { found } = await linkedRecordOf(deps, tenantId, accountKind, link.accountId);
+  return { type: 'LinkContactToAccount', ...link, accountFound: found };
 };

@@ -1,17 +1,21 @@
 /**
  * Merging duplicate contacts: the survivor absorbs the loser first (its `AbsorbContact`, with the
  * caller's If-Match, fills the fields it lacks from the loser's revealed ones, under the
- * survivor's own subject), then the loser is marked merged and archived by a child command whose
- * id derives from the merge's. Both streams keep their events and their subject, so erasing either
- * person still works. A retry with the same command id replays both steps; a new request for a
- * merge already done answers without appending (both deciders find it done).
+ * survivor's own subject, and adds the loser's tags), then the survivor's subject adopts the
+ * loser's consents (most restrictive per purpose, `adoptMergedConsents`), then the loser is marked
+ * merged and archived. The last two are child commands whose ids derive from the merge's. Both
+ * streams keep their events and their subject, so erasing either person still works. A retry with
+ * the same command id replays every step; a new request for a merge already done answers without
+ * appending (every decider finds it done).
  */
 import { RuleViolationError } from '../../errors.js';
 import { streamName } from '../../events/log/stream-name.js';
 import { readableEvent } from '../../events/personal-data/read.js';
+import { adoptMergedConsents } from '../compliance/consent.js';
 import { fold } from '../decider.js';
 import { childCommandIdFor } from '../event-ids.js';
 import { handleCommand, type CommandDeps, type CommandResult, type Request } from '../handle.js';
+import { bodyOf } from '../rule-record.js';
 import { contactAggregate, type ContactCommand, type ContactState } from './contact.js';
 
 export type MergeContactsInput = {
@@ -28,20 +32,44 @@ const contactState = async (deps: CommandDeps, tenantId: string, id: string): Pr
   return fold(contactAggregate.decider, events.map((e) => ({ type: e.type, data: e.data })));
 };
 
-/** Merges `loserId` into the request's contact; answers the survivor's result with the last position. */
-export const mergeContacts = async (deps: CommandDeps, { request, loserId, loserGuard = request.guard }: MergeContactsInput): Promise<CommandResult> => {
-  if (loserId === request.id) throw new RuleViolationError('merge_into_itself', 'A contact cannot be merged into itself', { loserId });
+/**
+ * The survivor's subject adopts the loser's consents. Nothing to do when they share one, nor once
+ * the loser is merged (the merge is done: a consent the person changed since must not be undone).
+ */
+const carryConsents = async (deps: CommandDeps, request: MergeContactsInput['request'], loser: ContactState): Promise<CommandResult | undefined> => {
   const { context } = request;
-  const loser = await contactState(deps, context.tenantId, loserId);
-  // The caller must be allowed to change both contacts before the survivor takes anything from the loser.
-  loserGuard?.(loser);
-  const absorbed = await handleCommand(deps, contactAggregate, { ...request, command: { type: 'AbsorbContact', from: loserId, loser } });
+  if (loser.status === 'merged') return undefined;
+  const subjectId = bodyOf(await contactState(deps, context.tenantId, request.id))?.subjectId;
+  const fromSubjectId = bodyOf(loser)?.subjectId;
+  if (!subjectId || !fromSubjectId || subjectId === fromSubjectId) return undefined;
+  return adoptMergedConsents(deps, { subjectId, fromSubjectId, context });
+};
+
+/** Marks the loser merged into the survivor and archives it, as the merge's child command. */
+const retireLoser = (deps: CommandDeps, { request, loserId, loserGuard }: MergeContactsInput): Promise<CommandResult> => {
+  const { context } = request;
   const loserContext = { ...context, commandId: childCommandIdFor(context.commandId, 'merge-loser'), causationId: context.commandId };
-  const merged = await handleCommand(deps, contactAggregate, {
+  return handleCommand(deps, contactAggregate, {
     id: loserId,
     context: loserContext,
     command: { type: 'MergeContact', into: request.id },
     ...(loserGuard ? { guard: loserGuard } : {}),
   });
-  return { ...absorbed, position: absorbed.position > merged.position ? absorbed.position : merged.position };
+};
+
+/** Merges `loserId` into the request's contact; answers the survivor's result with the last position. */
+export const mergeContacts = async (deps: CommandDeps, input: MergeContactsInput): Promise<CommandResult> => {
+  const { request, loserId, loserGuard = input.request.guard } = input;
+  if (loserId === request.id) throw new RuleViolationError('merge_into_itself', 'A contact cannot be merged into itself', { loserId });
+  // 1. The caller must be allowed to change both contacts before the survivor takes anything from the loser.
+  const loser = await contactState(deps, request.context.tenantId, loserId);
+  loserGuard?.(loser);
+  // 2. The survivor absorbs the loser: its missing fields, its tags, its account links (If-Match applies here).
+  const absorbed = await handleCommand(deps, contactAggregate, { ...request, command: { type: 'AbsorbContact', from: loserId, loser } });
+  // 3. The survivor's subject adopts the loser's consents, a withdrawal always winning.
+  const consents = await carryConsents(deps, request, loser);
+  // 4. The loser is marked merged and archived.
+  const merged = await retireLoser(deps, { request, loserId, ...(loserGuard ? { loserGuard } : {}) });
+  const position = [consents, merged].reduce((last, step) => (step && step.position > last ? step.position : last), absorbed.position);
+  return { ...absorbed, position };
 };

@@ -1,22 +1,24 @@
 /**
  * The Contact aggregate: the catalogue's generic commands (create, update with the changed fields
  * only, archive, restore, owner, tags) plus merging duplicates. The survivor absorbs the loser
- * (filling the fields it lacks from the loser's, under its own subject); the loser is marked
+ * (filling the fields it lacks from the loser's, under its own subject, and adding the loser's
+ * tags it lacks: one `ContactTagged`, so it ends with the union of both); the loser is marked
  * merged into the survivor and archived, and is read-only from then on. Both deciders answer no
  * events when the merge already happened, so a retried merge changes nothing; the survivor also
- * gains the loser's account links (roles united). Links to accounts: see `contact-accounts.ts`.
+ * gains the loser's account links (roles united). Links to accounts: see `contact-accounts.ts`;
+ * `accountId` names an account of the tenant (`record-links.ts`).
  */
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { eventTypeOf, personalDataOf } from '../../events/catalogue.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { CONTACT_ABSORBED, CONTACT_MERGED, contactKind, type ContactOwnEvent } from '../../events/sales/contact.js';
-import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import {
   absorbLinks, linkToAccount, linksOf, unlinkFromAccount, type LinkContactToAccount, type UnlinkContactFromAccount,
 } from './contact-accounts.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
+import { assertLinksFound, type LinkCheckedRecordCommand } from '../record-links.js';
 
 type Merges = { absorbed: readonly string[] };
 
@@ -26,7 +28,7 @@ export type ContactState =
   | ({ status: 'merged'; into: string } & LiveBody & Merges);
 
 export type ContactCommand =
-  | RecordCommand
+  | LinkCheckedRecordCommand
   /** To the survivor: `loser` is the loser's state as folded just before (personal fields revealed). */
   | { type: 'AbsorbContact'; from: string; loser: ContactState }
   /** To the loser. */
@@ -96,7 +98,8 @@ const absorb = (state: ContactState, { from, loser }: Extract<ContactCommand, { 
   if (loser.status === 'none') throw new NotFoundError('No such contact to merge', { loserId: from });
   const source = mergeable(loser);
   const fill = generic.decide({ type: 'UpdateRecord', changes: missingFields(survivor.fields, source.fields) }, survivor);
-  return [{ type: CONTACT_ABSORBED, data: { from } }, ...fill, ...absorbLinks(survivor, source)];
+  const tags = generic.decide({ type: 'TagRecord', add: source.tags, remove: [] }, survivor);
+  return [{ type: CONTACT_ABSORBED, data: { from } }, ...fill, ...tags, ...absorbLinks(survivor, source)];
 };
 
 const merge = (state: ContactState, into: string): DomainEvent[] => {
@@ -105,11 +108,16 @@ const merge = (state: ContactState, into: string): DomainEvent[] => {
   return [{ type: CONTACT_MERGED, data: { into } }, ...generic.decide({ type: 'ArchiveRecord', reason: `merged into ${into}` }, loser)];
 };
 
+/** A generic command, on a contact not merged; its `accountId` names an account of the tenant (read before, `record-links.ts`). */
+const decideGeneric = ({ links, ...command }: LinkCheckedRecordCommand, state: ContactState): DomainEvent[] => {
+  if (state.status === 'merged') throw mergedError(state.into);
+  const events = generic.decide(command, bodyOf(state)).map((event) => reflagged(event, bodyOf(state)));
+  assertLinksFound(links, bodyOf(state)?.fields);
+  return events;
+};
+
 const decide = (command: ContactCommand, state: ContactState): DomainEvent[] => {
-  if (isGenericCommand(command)) {
-    if (state.status === 'merged') throw mergedError(state.into);
-    return generic.decide(command, bodyOf(state)).map((event) => reflagged(event, bodyOf(state)));
-  }
+  if (isGenericCommand(command)) return decideGeneric(command, state);
   switch (command.type) {
     case 'AbsorbContact':
       return absorb(state, command);

@@ -37,7 +37,7 @@ export type LeadCommand =
   | { type: 'RescoreLead'; config: SalesConfig }
   | { type: 'ChangeLeadStatus'; status: string; config: SalesConfig }
   | { type: 'QualifyLead'; reason: string | null }
-  | { type: 'DisqualifyLead'; reason: string }
+  | { type: 'DisqualifyLead'; reason?: string }
   | { type: 'ConvertLead'; ids: Conversion; withOpportunity: boolean };
 
 const generic = genericPart(leadKind);
@@ -90,7 +90,7 @@ const qualify = (state: LeadState, reason: string | null): LeadOwnEvent[] => {
 };
 
 /** Disqualifies the lead, or records a new reason for it; again with the same reason, nothing. */
-const disqualify = (state: LeadState, reason: string): LeadOwnEvent[] => {
+const disqualify = (state: LeadState, reason: string | undefined): LeadOwnEvent[] => {
   if (!hasText(reason)) throw new RuleViolationError('reason_required', 'Disqualifying a lead needs a reason');
   const lead = unconverted(state);
   return lead.status === 'disqualified' && lead.reason === reason ? [] : [{ type: LEAD_DISQUALIFIED, data: { reason } }];

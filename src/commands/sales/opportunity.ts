@@ -2,20 +2,23 @@
  * The Opportunity aggregate: an explicit decider over a state union on `status` (open, won, lost).
  * Stages come from the tenant's sales configuration, which generic commands carry as an input
  * (`config`): only configured open stages are accepted (422), probability and weighted amount
- * follow the stage and amount. Win and lose only from an open stage (lost needs a reason); reopen
- * returns a closed opportunity to a stage.
+ * follow the stage and amount. Win and lose only from an open stage (lost needs a reason); a win by
+ * an accepted quote sets the amount to the quote's net total. A closed deal's stage and amount are
+ * fixed (409 `opportunity_closed`) until reopen returns it to a stage.
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
 import { CLOSING_STAGES, openStageOf, pipelineOf, type SalesConfig, type Stage } from '../../events/sales/config.js';
+import { hasText } from '../../events/catalogue.js';
+import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { weightedMoney, type Money } from '../../events/sales/money.js';
 import {
   OPPORTUNITY_LOST, OPPORTUNITY_REOPENED, OPPORTUNITY_WON, opportunityKind, type OpportunityOwnEvent,
 } from '../../events/sales/opportunity.js';
-import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
+import { assertLinksFound, type LinkCheckedRecordCommand } from '../record-links.js';
 
 export type OpportunityState =
   | { status: 'none' }
@@ -23,14 +26,15 @@ export type OpportunityState =
   | ({ status: 'won' } & LiveBody)
   | ({ status: 'lost'; reason: string } & LiveBody);
 
-/** A generic command with the tenant's sales configuration it is decided against. */
-export type ConfiguredCommand = RecordCommand & { config: SalesConfig };
+/** A generic command with the tenant's sales configuration it is decided against, and its links as the log holds them. */
+export type ConfiguredCommand = LinkCheckedRecordCommand & { config: SalesConfig };
 
 export type OpportunityCommand =
   | ConfiguredCommand
-  | { type: 'WinOpportunity' }
+  /** `byQuote`: the accepted quote that wins it, and its net total (subtotal before tax, in its currency), the deal's amount from then on. */
+  | { type: 'WinOpportunity'; byQuote?: { quoteId: string; amount: Money } }
   /** `acceptedQuote`: a quote of the deal accepted since its last reopening (its reactor wins the deal), as read just before. */
-  | { type: 'LoseOpportunity'; reason: string; acceptedQuote: string | null }
+  | { type: 'LoseOpportunity'; reason?: string; acceptedQuote: string | null }
   | { type: 'ReopenOpportunity'; stage: string; config: SalesConfig };
 
 const generic = genericPart(opportunityKind);
@@ -96,11 +100,17 @@ const createdFields = (fields: JsonObject, config: SalesConfig): JsonObject => {
   return { ...fields, pipeline, stage: stage.id, probability: stage.probability, weightedAmount: weightedOf(fields.amount, stage.probability) };
 };
 
-/** A patch's changes with the probability and weighted amount they imply; stage changes only while open. */
+/** Whether a patch changes the amount (or its currency): a closed deal's amount is its revenue, fixed until reopened. */
+const reprices = (fields: JsonObject, changes: JsonObject): boolean =>
+  'amount' in changes && canonicalJson(changes.amount ?? null) !== canonicalJson(fields.amount ?? null);
+
+/** A patch's changes with the probability and weighted amount they imply; stage and amount change only while open. */
 const updatedChanges = (state: Exclude<OpportunityState, { status: 'none' }>, changes: JsonObject, config: SalesConfig): JsonObject => {
   checkCurrency(config, changes.amount);
   const moves = 'stage' in changes || 'pipeline' in changes;
-  if (moves && state.status !== 'open') throw new ConflictError('opportunity_closed', `The opportunity is ${state.status}; reopen it first`);
+  if ((moves || reprices(state.fields, changes)) && state.status !== 'open') {
+    throw new ConflictError('opportunity_closed', `The opportunity is ${state.status}; reopen it first`);
+  }
   const merged = { ...state.fields, ...changes };
   const probability = moves ? stageIn(config, String(merged.pipeline), String(merged.stage)).probability : Number(state.fields.probability ?? 0);
   if (!moves && !('amount' in changes)) return changes;
@@ -117,8 +127,16 @@ const open = (state: OpportunityState): Extract<OpportunityState, { status: 'ope
   return state;
 };
 
+/** Wins an open opportunity at its amount, or at the net total of the accepted quote that wins it. */
+const win = (state: OpportunityState, { byQuote }: Extract<OpportunityCommand, { type: 'WinOpportunity' }>): OpportunityOwnEvent[] => {
+  const { fields } = open(state);
+  if (!byQuote) return [{ type: OPPORTUNITY_WON, data: { weightedAmount: weightedOf(fields.amount, 100) } }];
+  const { quoteId, amount } = byQuote;
+  return [{ type: OPPORTUNITY_WON, data: { weightedAmount: weightedMoney(amount, 100), amount, quoteId } }];
+};
+
 const lose = (state: OpportunityState, { reason, acceptedQuote }: Extract<OpportunityCommand, { type: 'LoseOpportunity' }>): OpportunityOwnEvent[] => {
-  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'A lost opportunity needs a reason');
+  if (!hasText(reason)) throw new RuleViolationError('reason_required', 'A lost opportunity needs a reason');
   const { fields } = open(state);
   if (acceptedQuote) throw new ConflictError('quote_accepted', 'A quote of this opportunity was accepted: it is won', { acceptedQuoteId: acceptedQuote });
   return [{ type: OPPORTUNITY_LOST, data: { reason, weightedAmount: weightedOf(fields.amount, 0) } }];
@@ -132,17 +150,24 @@ const reopen = (state: OpportunityState, stageId: string, config: SalesConfig): 
   return [{ type: OPPORTUNITY_REOPENED, data }];
 };
 
-const decideGeneric = ({ config, ...command }: ConfiguredCommand, state: OpportunityState): DomainEvent[] => {
+const decideConfigured = ({ config, ...command }: ConfiguredCommand, state: OpportunityState): DomainEvent[] => {
   if (command.type === 'CreateRecord') return generic.decide({ ...command, fields: createdFields(command.fields, config) }, bodyOf(state));
   if (command.type !== 'UpdateRecord' || state.status === 'none') return generic.decide(command, bodyOf(state));
   return generic.decide({ ...command, changes: updatedChanges(state, command.changes, config) }, bodyOf(state));
+};
+
+/** A generic command; its `accountId` and `contactId` name records of the tenant, the contact not merged (read before, `record-links.ts`). */
+const decideGeneric = ({ links, ...command }: ConfiguredCommand, state: OpportunityState): DomainEvent[] => {
+  const events = decideConfigured(command, state);
+  assertLinksFound(links, bodyOf(state)?.fields);
+  return events;
 };
 
 const decide = (command: OpportunityCommand, state: OpportunityState): DomainEvent[] => {
   if (isGenericCommand(command)) return decideGeneric(command, state);
   switch (command.type) {
     case 'WinOpportunity':
-      return [{ type: OPPORTUNITY_WON, data: { weightedAmount: weightedOf(open(state).fields.amount, 100) } }];
+      return win(state, command);
     case 'LoseOpportunity':
       return lose(state, command);
     case 'ReopenOpportunity':

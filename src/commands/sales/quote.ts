@@ -9,23 +9,24 @@
  * rejected or expired quote is revised into a draft of the next revision, keeping its number.
  */
 import { ConflictError, NotFoundError, RuleViolationError } from '../../errors.js';
+import { hasText } from '../../events/catalogue.js';
 import type { JsonObject } from '../../events/log/port.js';
 import type { SalesConfig } from '../../events/sales/config.js';
 import {
   QUOTE_ACCEPTED, QUOTE_EXPIRED, QUOTE_NUMBERED, QUOTE_REJECTED, QUOTE_REVISED, QUOTE_SENT, quoteKind,
   type LineInput, type PricedLine, type QuoteOwnEvent, type QuoteStatus,
 } from '../../events/sales/quote.js';
-import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
 import { assertStillPriced, pricedFields, quoteCurrency } from './quote-pricing.js';
+import { assertLinksFound, type LinkCheckedRecordCommand } from '../record-links.js';
 
 export type QuoteState = { status: 'none' } | ({ status: QuoteStatus } & LiveBody);
 type Existing = Exclude<QuoteState, { status: 'none' }>;
 
-/** A generic command with the tenant's sales configuration it is decided against. */
-export type ConfiguredQuoteCommand = RecordCommand & { config: SalesConfig };
+/** A generic command with the tenant's sales configuration it is decided against, and its links as the log holds them. */
+export type ConfiguredQuoteCommand = LinkCheckedRecordCommand & { config: SalesConfig };
 
 /**
  * `today`: the UTC date (`YYYY-MM-DD`) the command is decided on. `deal`: the status of the
@@ -37,7 +38,7 @@ export type QuoteCommand =
   | { type: 'NumberQuote'; number: string }
   | { type: 'SendQuote'; today: string; config: SalesConfig }
   | { type: 'AcceptQuote'; today: string; deal: 'none' | 'open' | 'won' | 'lost' | null; acceptedSibling: string | null }
-  | { type: 'RejectQuote'; reason: string }
+  | { type: 'RejectQuote'; reason?: string }
   | { type: 'ExpireQuote'; today: string }
   | { type: 'ReviseQuote' };
 
@@ -98,10 +99,17 @@ const changedFields = (state: QuoteState, changes: JsonObject, config: SalesConf
   return { ...changes, currency, ...pricedFields(lines, currency, config) };
 };
 
-const decideGeneric = ({ config, ...command }: ConfiguredQuoteCommand, state: QuoteState): DomainEvent[] => {
+const decideConfigured = ({ config, ...command }: ConfiguredQuoteCommand, state: QuoteState): DomainEvent[] => {
   if (command.type === 'CreateRecord') return generic.decide({ ...command, fields: createdFields(command.fields, config) }, bodyOf(state));
   if (command.type !== 'UpdateRecord') return generic.decide(command, bodyOf(state));
   return generic.decide({ ...command, changes: changedFields(state, command.changes, config) }, bodyOf(state));
+};
+
+/** A generic command; its `opportunityId` and `accountId` name records of the tenant (read before, `record-links.ts`). */
+const decideGeneric = ({ links, ...command }: ConfiguredQuoteCommand, state: QuoteState): DomainEvent[] => {
+  const events = decideConfigured(command, state);
+  assertLinksFound(links, bodyOf(state)?.fields);
+  return events;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -140,12 +148,14 @@ const send = (state: QuoteState, { today, config }: Extract<QuoteCommand, { type
 
 /**
  * Accepts a sent quote still valid `today` (its expiry timer may not have run yet) whose
- * opportunity is not lost (accepting wins it: the acceptance reactor; a lost one is reopened first)
+ * opportunity exists and is not lost (accepting wins it: the acceptance reactor; a lost one is reopened first)
  * and has no other accepted quote (the reactor rejects the others, but not at once).
  */
 const accept = (state: QuoteState, { today, deal, acceptedSibling }: Extract<QuoteCommand, { type: 'AcceptQuote' }>): QuoteOwnEvent[] => {
   const { fields } = inStatus(state, ['sent'], 'quote_not_sent');
   if (String(fields.validUntil) < today) throw new ConflictError('quote_expired', `The quote was valid until ${String(fields.validUntil)}`);
+  // Only a quote stored before its links were checked can name an opportunity the tenant lacks: no deal to win.
+  if (deal === 'none') throw new RuleViolationError('linked_record_not_found', 'opportunityId names no record of this tenant', { field: 'opportunityId', id: fields.opportunityId });
   if (deal === 'lost') throw new ConflictError('opportunity_closed', 'The quote\'s opportunity is lost; reopen it before accepting the quote');
   if (acceptedSibling) {
     throw new ConflictError('quote_sibling_accepted', 'Another quote of this opportunity was accepted', { acceptedQuoteId: acceptedSibling });
@@ -153,8 +163,8 @@ const accept = (state: QuoteState, { today, deal, acceptedSibling }: Extract<Quo
   return [{ type: QUOTE_ACCEPTED, data: { opportunityId: typeof fields.opportunityId === 'string' ? fields.opportunityId : null } }];
 };
 
-const reject = (state: QuoteState, reason: string): QuoteOwnEvent[] => {
-  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'Rejecting a quote needs a reason');
+const reject = (state: QuoteState, reason: string | undefined): QuoteOwnEvent[] => {
+  if (!hasText(reason)) throw new RuleViolationError('reason_required', 'Rejecting a quote needs a reason');
   inStatus(state, ['draft', 'sent'], 'quote_closed');
   return [{ type: QUOTE_REJECTED, data: { reason } }];
 };

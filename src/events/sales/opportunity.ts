@@ -1,7 +1,8 @@
 /**
  * Opportunities (Sales): a possible deal with an account, in a pipeline stage from the tenant's
  * sales configuration. Stage, probability and weighted amount (amount × probability) are kept in
- * the record's fields so reads and lists show them; won, lost and reopened are its own events.
+ * the record's fields so reads and lists show them; won, lost and reopened are its own events. A win
+ * caused by an accepted quote carries the quote's net total, which becomes the deal's amount.
  */
 import type { RecordKind } from '../catalogue.js';
 import type { JsonObject } from '../log/port.js';
@@ -12,7 +13,8 @@ export const OPPORTUNITY_LOST = 'OpportunityLost';
 export const OPPORTUNITY_REOPENED = 'OpportunityReopened';
 
 export type OpportunityOwnEvent =
-  | { type: typeof OPPORTUNITY_WON; data: { weightedAmount: Money | null } }
+  /** `amount` and `quoteId` when an accepted quote won it: the deal's amount becomes the quote's net total (its subtotal). */
+  | { type: typeof OPPORTUNITY_WON; data: { weightedAmount: Money | null; amount?: Money; quoteId?: string } }
   | { type: typeof OPPORTUNITY_LOST; data: { reason: string; weightedAmount: Money | null } }
   | { type: typeof OPPORTUNITY_REOPENED; data: { stage: string; probability: number; weightedAmount: Money | null } };
 
@@ -50,7 +52,9 @@ export const opportunityKind: RecordKind = {
   searchable: ['name', 'description'],
   readOnly: ['probability', 'weightedAmount', 'lostReason'],
   effects: {
-    Won: (data: JsonObject) => ({ stage: 'won', probability: 100, weightedAmount: data.weightedAmount ?? null }),
+    Won: (data: JsonObject) => ({
+      stage: 'won', probability: 100, weightedAmount: data.weightedAmount ?? null, ...(data.amount ? { amount: data.amount } : {}),
+    }),
     Lost: (data: JsonObject) => ({ stage: 'lost', probability: 0, weightedAmount: data.weightedAmount ?? null, lostReason: data.reason ?? null }),
     Reopened: (data: JsonObject) => ({
       stage: data.stage ?? null, probability: data.probability ?? null, weightedAmount: data.weightedAmount ?? null, lostReason: null,

@@ -46,10 +46,10 @@ const rules = (): Record<string, Rule> => ({
   'POST /sales/opportunities/:id/lose': { summary: 'Lose an open opportunity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_DEAL}, 409 \`quote_accepted\` (an accepted quote is winning it)`, body: ['OpportunityLoss', loseBody] },
   'POST /sales/opportunities/:id/reopen': { summary: 'Reopen a won or lost opportunity at a stage of its pipeline', refusals: '409 `opportunity_open`, 422 `invalid_stage`, 409 `record_archived`', body: ['OpportunityReopening', reopenBody] },
   'POST /sales/quotes/:id/send': { summary: 'Send a draft quote (numbered, for an opportunity or account); schedules its expiry', refusals: '409 `quote_not_draft`, 422 `party_required`, 422 `valid_until_past`', body: ['QuoteSending', emptyBody] },
-  'POST /sales/quotes/:id/accept': { summary: 'Accept a sent, still valid quote; the acceptance reactor wins its opportunity and rejects its open siblings', refusals: '409 `quote_not_sent`, 409 `quote_expired`, 409 `opportunity_closed` (its opportunity is lost: reopen it first), 409 `quote_sibling_accepted`', body: ['QuoteAcceptance', emptyBody] },
+  'POST /sales/quotes/:id/accept': { summary: 'Accept a sent, still valid quote; the acceptance reactor wins its opportunity and rejects its open siblings', refusals: '409 `quote_not_sent`, 409 `quote_expired`, 422 `linked_record_not_found` (its opportunity is not the tenant\'s), 409 `opportunity_closed` (its opportunity is lost: reopen it first), 409 `quote_sibling_accepted`', body: ['QuoteAcceptance', emptyBody] },
   'POST /sales/quotes/:id/reject': { summary: 'Reject a draft or sent quote, with a reason', refusals: '409 `quote_closed`, 422 `reason_required`', body: ['QuoteRejection', rejectBody] },
   'POST /sales/quotes/:id/revise': { summary: 'Revise a sent, rejected or expired quote: a draft of the next revision, same number', refusals: '409 `quote_not_revisable`', body: ['QuoteRevision', emptyBody] },
-  'POST /sales/contacts/:id/merge': { summary: 'Merge a duplicate contact into this one: it fills the fields this one lacks, then is archived', refusals: '422 `merge_into_itself`, 409 `contact_merged`, 404 for an unknown loser', body: ['ContactMerge', mergeBody] },
+  'POST /sales/contacts/:id/merge': { summary: 'Merge a duplicate contact into this one: it fills the fields this one lacks, adds its tags and carries its consents (a withdrawal always wins), then is archived', refusals: '422 `merge_into_itself`, 409 `contact_merged`, 404 for an unknown loser', body: ['ContactMerge', mergeBody] },
   'POST /sales/contacts/:id/accounts': {
     summary: 'Link a contact to an account with roles of the tenant\'s configuration (`primary` also sets its `accountId`); relinking replaces the roles, the same link again appends nothing',
     refusals: '422 `account_not_found`, 422 `unknown_role`, 409 `record_archived`, 409 `contact_merged`',
@@ -61,7 +61,7 @@ const rules = (): Record<string, Rule> => ({
     refusals: `422 \`note_not_scheduled\`, \`schedule_mismatch\`, \`time_required\`, \`end_before_start\`, ${OPEN_ACTIVITY}`,
     body: ['ActivityRescheduling', rescheduleBody],
   },
-  'POST /sales/activities/:id/cancel': { summary: 'Cancel an open activity, with a reason', refusals: OPEN_ACTIVITY, body: ['ActivityCancellation', cancelBody] },
+  'POST /sales/activities/:id/cancel': { summary: 'Cancel an open activity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_ACTIVITY}`, body: ['ActivityCancellation', cancelBody] },
   'PUT /api/superadmin/sales-config': { summary: 'Replace the tenant\'s sales configuration (pipelines, lead statuses, currencies, numbering…)', refusals: '422 `invalid_sales_config`, 422 `invalid_lead_scoring`', body: ['SalesConfig', salesConfigValidators.config] },
   'PATCH /api/superadmin/sales-config': { summary: 'Change some sections of the tenant\'s sales configuration', refusals: '422 `invalid_sales_config`, 422 `invalid_lead_scoring`', body: ['SalesConfigChange', salesConfigValidators.changes] },
 });

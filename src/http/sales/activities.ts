@@ -13,8 +13,8 @@ import { handleCommand, type CommandContext } from '../../commands/handle.js';
 import { activityAggregate, type ActivityState, type LinkCheckedCommand } from '../../commands/sales/activity.js';
 import { activityStateOf, withCheckedLink } from '../../commands/sales/activity-link.js';
 import { validator } from '../../commands/validate.js';
+import { RULE_REASON } from '../../events/catalogue.js';
 import { activityKind, type Schedule } from '../../events/sales/activity.js';
-import { HAS_TEXT } from '../../events/catalogue.js';
 import { scheduleReminderOf } from '../../jobs/sales/activities.js';
 import { overdueActivities } from '../../queries/sales/activities.js';
 import { principalOf } from '../authenticate.js';
@@ -29,10 +29,7 @@ export const completeBody = validator<{ outcome?: string }>({
 export const rescheduleBody = validator<Partial<Schedule>>({
   type: 'object', additionalProperties: false, minProperties: 1, properties: { dueAt, startsAt, endsAt, remindAt },
 });
-// "" and "   " alike are a 400 at /reason, as on leads (the decider's 422 `reason_required` guards other callers).
-export const cancelBody = validator<{ reason: string }>({
-  type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500, pattern: HAS_TEXT } },
-});
+export const cancelBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: RULE_REASON } });
 export const overdueQuery = validator<{ ownerId?: string; filter?: string; limit?: string; cursor?: string }>({
   type: 'object', additionalProperties: false,
   properties: { ownerId: { type: 'string', minLength: 1, maxLength: 128 }, filter: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },

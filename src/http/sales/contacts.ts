@@ -8,6 +8,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize, rowScope } from '../../access/policy.js';
+import type { LinkCheckedRecordCommand } from '../../commands/record-links.js';
 import { contactAggregate, type ContactState } from '../../commands/sales/contact.js';
 import { withCheckedAccount } from '../../commands/sales/contact-accounts.js';
 import { mergeContacts } from '../../commands/sales/contact-merge.js';
@@ -77,8 +78,9 @@ const merge = (deps: RouteDeps) => async (ctx: Context) => {
   answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId, loserGuard }));
 };
 
-export const contactsResource: RecordResource<ContactState> = {
+export const contactsResource: RecordResource<ContactState, LinkCheckedRecordCommand> = {
   kind: contactKind,
+  links: { accountId: accountKind },
   aggregate: contactAggregate,
   permission: 'sales.contacts',
   path: '/sales/contacts',

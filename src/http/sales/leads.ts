@@ -2,7 +2,7 @@
  * `/sales/leads`: the generic record routes over the lead's own decider, plus its rules:
  * `POST /:id/status { status }` (a status of the tenant's sales configuration), `/:id/qualify { reason? }`,
  * `/:id/rescore {}` (the tenant's scoring rules applied again; generic commands carry them too),
- * `/:id/disqualify { reason }` (a reason must carry text; a new one is recorded, the same one changes nothing) and
+ * `/:id/disqualify { reason }` (a reason must carry text, 422 `reason_required`; a new one is recorded, the same one changes nothing) and
  * `/:id/convert { opportunity?: { name, amount } }` → `{ contactId, accountId?, opportunityId?, position }`
  * with the lead's `ETag`
  * (409 `duplicate_email` when an active contact already holds the lead's email: merge or archive first).
@@ -13,7 +13,7 @@ import { leadAggregate, type ConfiguredLeadCommand, type LeadState } from '../..
 import { conversionContact, convertLead, type ConversionContact, type ConvertLeadInput } from '../../commands/sales/lead-conversion.js';
 import { validator } from '../../commands/validate.js';
 import { contactKind } from '../../events/sales/contact.js';
-import { HAS_TEXT } from '../../events/catalogue.js';
+import { HAS_TEXT, RULE_REASON } from '../../events/catalogue.js';
 import { leadKind } from '../../events/sales/lead.js';
 import { MONEY_SCHEMA, type Money } from '../../events/sales/money.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
@@ -23,10 +23,11 @@ import { uniquely } from '../uniqueness.js';
 import { ConflictError, PreconditionFailedError } from '../../errors.js';
 import { authorize } from '../../access/policy.js';
 
-// "" and "   " alike are a 400 at /reason (the decider's 422 `reason_required` guards other callers).
+// Qualify's reason is optional: "" and "   " are a 400 at /reason (leave it out instead). Disqualify's
+// is required by the rule: missing, "" or "   " is the decider's 422 `reason_required`.
 const REASON = { type: 'string', minLength: 1, maxLength: 500, pattern: HAS_TEXT };
 export const qualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: REASON } });
-export const disqualifyBody = validator<{ reason: string }>({ type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: REASON } });
+export const disqualifyBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: RULE_REASON } });
 export const convertBody = validator<{ opportunity?: { name: string; amount: Money } }>({
   type: 'object',
   additionalProperties: false,

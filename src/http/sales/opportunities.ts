@@ -7,15 +7,16 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { opportunityAggregate, type ConfiguredCommand, type OpportunityState } from '../../commands/sales/opportunity.js';
 import { validator } from '../../commands/validate.js';
+import { accountKind } from '../../events/sales/account.js';
+import { contactKind } from '../../events/sales/contact.js';
+import { RULE_REASON } from '../../events/catalogue.js';
 import { opportunityKind } from '../../events/sales/opportunity.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { emptyBody, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 import { acceptedQuoteOf, underDealLock } from './quote-acceptance.js';
 
-export const loseBody = validator<{ reason: string }>({
-  type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
-});
+export const loseBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: RULE_REASON } });
 export const reopenBody = validator<{ stage: string }>({
   type: 'object', additionalProperties: false, required: ['stage'], properties: { stage: { type: 'string', minLength: 1, maxLength: 50 } },
 });
@@ -47,6 +48,7 @@ const opportunityRules = (router: Router, deps: RouteDeps): void => {
 
 export const opportunitiesResource: RecordResource<OpportunityState, ConfiguredCommand> = {
   kind: opportunityKind,
+  links: { accountId: accountKind, contactId: contactKind },
   aggregate: opportunityAggregate,
   permission: 'sales.opportunities',
   path: '/sales/opportunities',

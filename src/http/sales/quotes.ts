@@ -12,6 +12,9 @@ import { handleCommand } from '../../commands/handle.js';
 import { quoteAggregate, type ConfiguredQuoteCommand, type QuoteCommand, type QuoteState } from '../../commands/sales/quote.js';
 import { completeNumbering, numberQuote, quoteStateOf } from '../../commands/sales/quote-numbering.js';
 import { validator } from '../../commands/validate.js';
+import { accountKind } from '../../events/sales/account.js';
+import { opportunityKind } from '../../events/sales/opportunity.js';
+import { RULE_REASON } from '../../events/catalogue.js';
 import { quoteKind } from '../../events/sales/quote.js';
 import { reactToAcceptance, scheduleExpiry } from '../../jobs/sales/quotes.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
@@ -20,9 +23,7 @@ import { answerWrite } from '../command-context.js';
 import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 import { acceptanceFacts, underDealLock } from './quote-acceptance.js';
 
-export const rejectBody = validator<{ reason: string }>({
-  type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
-});
+export const rejectBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: RULE_REASON } });
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body ?? {};
 
@@ -83,6 +84,7 @@ const quoteRules = (router: Router, deps: RouteDeps): void => {
 
 export const quotesResource: RecordResource<QuoteState, ConfiguredQuoteCommand> = {
   kind: quoteKind,
+  links: { opportunityId: opportunityKind, accountId: accountKind },
   aggregate: quoteAggregate,
   permission: 'sales.quotes',
   path: '/sales/quotes',

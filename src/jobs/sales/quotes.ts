@@ -4,7 +4,8 @@
  *   the day after `validUntil` and expires the quote if it is still sent (otherwise nothing); `now`
  *   is an input (default: the clock when the job runs);
  * - `sales.quote-accepted` `{ tenantId, quoteId, opportunityId, position }`, the acceptance reactor: wins the
- *   opportunity and rejects the quote's open siblings (same opportunity, draft or sent).
+ *   opportunity at the quote's net total (its `subtotal`, before tax, in its currency: the deal's amount
+ *   from then on) and rejects the quote's open siblings (same opportunity, draft or sent).
  * Every command's id derives from the job's subject, so a rerun appends nothing twice, and a
  * refusal because the work is already done (won, closed) counts as done.
  */
@@ -12,7 +13,9 @@ import { commandIdFor } from '../../commands/event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps } from '../../commands/handle.js';
 import { opportunityAggregate } from '../../commands/sales/opportunity.js';
 import { quoteAggregate } from '../../commands/sales/quote.js';
+import { quoteStateOf } from '../../commands/sales/quote-numbering.js';
 import { AppError, UnavailableError } from '../../errors.js';
+import type { Money } from '../../events/sales/money.js';
 import { parseStreamName } from '../../events/log/stream-name.js';
 import { QUOTE_ACCEPTED, QUOTE_SENT, quoteKind } from '../../events/sales/quote.js';
 import { listRecords } from '../../queries/record-list.js';
@@ -76,6 +79,16 @@ const openSiblings = async (deps: JobDeps, { tenantId, quoteId, opportunityId, p
   return data.map((r) => r.id).filter((id) => id !== quoteId);
 };
 
+/**
+ * The win an accepted quote causes: at the quote's net total (`subtotal`), read from its stream (an
+ * accepted quote no longer changes, so a rerun wins at the same amount); none when it has no total.
+ */
+const winBy = async (stores: CommandDeps, { tenantId, quoteId }: AcceptedData) => {
+  const quote = await quoteStateOf(stores, tenantId, quoteId);
+  const amount = quote.status === 'none' ? undefined : (quote.fields.subtotal as Money | undefined);
+  return { type: 'WinOpportunity' as const, ...(amount ? { byQuote: { quoteId, amount } } : {}) };
+};
+
 const rejectSibling = (stores: CommandDeps, data: AcceptedData) => (id: string) => {
   const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:reject:${id}`);
   const command = { type: 'RejectQuote' as const, reason: `Another quote (${data.quoteId}) was accepted` };
@@ -88,8 +101,8 @@ export const quoteAcceptedJob = defineJob<AcceptedData>({
   handler: (deps) => async ({ data }) => {
     const stores = storesOf(deps);
     const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:win`);
-    await ensure(['opportunity_closed', 'not_found'], () =>
-      handleCommand(stores, opportunityAggregate, { id: data.opportunityId, command: { type: 'WinOpportunity' }, context }));
+    const command = await winBy(stores, data);
+    await ensure(['opportunity_closed', 'not_found'], () => handleCommand(stores, opportunityAggregate, { id: data.opportunityId, command, context }));
     for (const id of await openSiblings(deps, data)) await rejectSibling(stores, data)(id);
   },
 });

@@ -1,4 +1,5 @@
 import { consentDecider } from '../../../src/commands/compliance/consent.js';
+import type { ConsentPurpose, Consents } from '../../../src/events/compliance/consent.js';
 import { specFor } from '../../support/decider.js';
 
 const { given } = specFor(consentDecider);
@@ -17,6 +18,38 @@ describe('the consent decider', () => {
   it('refuses a grant for an erased subject (409 subject_erased) but records a withdrawal', () => {
     given().when({ ...grant, subjectErased: true }).thenFails('subject_erased');
     given(granted).when({ ...grant, granted: false, subjectErased: true }).then({ type: 'ConsentWithdrawn', data: granted.data });
+  });
+
+  describe('AdoptConsents (a merged duplicate\'s consents): the most restrictive wins per purpose', () => {
+    const later = '2026-11-24T10:00:00.000Z';
+    const adopt = (from: Consents, erased: { fromErased?: boolean; subjectErased?: boolean } = {}) =>
+      ({ type: 'AdoptConsents' as const, subjectId: 's-1', from, fromErased: false, subjectErased: false, ...erased });
+    const event = (type: 'ConsentGranted' | 'ConsentWithdrawn', purpose: ConsentPurpose, source: string, when = at) =>
+      ({ type, data: { subjectId: 's-1', purpose, source, at: when } });
+
+    it('adopts a consent the subject lacks, with its source and time', () => {
+      given().when(adopt({ calls: { status: 'withdrawn', source: 'phone', at }, profiling: { status: 'granted', source: 'web_form', at } }))
+        .then(event('ConsentWithdrawn', 'calls', 'phone'), event('ConsentGranted', 'profiling', 'web_form'));
+    });
+
+    it('a withdrawal beats a grant whatever their times; a grant never beats a withdrawal', () => {
+      given(event('ConsentGranted', 'calls', 'web_form', later)).when(adopt({ calls: { status: 'withdrawn', source: 'phone', at } }))
+        .then(event('ConsentWithdrawn', 'calls', 'phone'));
+      given(event('ConsentWithdrawn', 'calls', 'phone')).when(adopt({ calls: { status: 'granted', source: 'web_form', at: later } })).then();
+    });
+
+    it('of two alike, the newer; the same record again (a merge already done) records nothing', () => {
+      given(event('ConsentGranted', 'calls', 'web_form')).when(adopt({ calls: { status: 'granted', source: 'phone', at: later } }))
+        .then(event('ConsentGranted', 'calls', 'phone', later));
+      given(event('ConsentGranted', 'calls', 'web_form', later)).when(adopt({ calls: { status: 'granted', source: 'phone', at } })).then();
+      given(event('ConsentWithdrawn', 'calls', 'phone')).when(adopt({ calls: { status: 'withdrawn', source: 'phone', at } })).then();
+    });
+
+    it('adopts no grant when either subject is erased, its withdrawals still', () => {
+      const from: Consents = { calls: { status: 'withdrawn', source: 'phone', at }, profiling: { status: 'granted', source: 'web_form', at } };
+      given().when(adopt(from, { fromErased: true })).then(event('ConsentWithdrawn', 'calls', 'phone'));
+      given().when(adopt(from, { subjectErased: true })).then(event('ConsentWithdrawn', 'calls', 'phone'));
+    });
   });
 
   it('restricts processing on a ground and lifts it; repeating either records nothing', () => {

@@ -143,8 +143,10 @@ describe('Activity decider', () => {
     it('cancels an open activity with a reason', () => {
       given(created).when({ type: 'CancelActivity', reason: 'Deal lost' }).then(cancelled);
     });
-    it('refuses a blank reason (422) and a closed activity (409 activity_closed)', () => {
+    it('refuses a missing or blank reason (422 reason_required) and a closed activity (409 activity_closed)', () => {
       given(created).when({ type: 'CancelActivity', reason: '  ' }).thenFails('reason_required');
+      given(created).when({ type: 'CancelActivity', reason: '' }).thenFails('reason_required');
+      given(created).when({ type: 'CancelActivity' }).thenFails('reason_required');
       given(created, cancelled).when({ type: 'CancelActivity', reason: 'again' }).thenFails('activity_closed');
       given(created, completed).when({ type: 'CancelActivity', reason: 'late' }).thenFails('activity_closed');
     });

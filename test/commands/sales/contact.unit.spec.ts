@@ -20,6 +20,12 @@ describe('Contact decider', () => {
     it('records the loser and fills the fields the survivor lacks, under the survivor\'s subject', () => {
       given(survivor).when(absorb()).then(absorbed, { type: 'ContactUpdated', data: { subjectId: 's-1', changes: { phone: '+44 1', city: 'London' } } });
     });
+    it('adds the loser\'s tags the survivor lacks, in one ContactTagged: the survivor ends with the union', () => {
+      const tagged = (subjectId: string, tags: string[]) => ({ ...created(subjectId), data: { ...created(subjectId).data, tags } });
+      const source = fold(contactDecider, [tagged('s-2', ['b', 'c'])]);
+      given(tagged('s-1', ['a', 'b'])).when(absorb(source)).then(absorbed, { type: 'ContactTagged', data: { added: ['c'], removed: [] } });
+      given(tagged('s-1', ['a', 'b', 'c'])).when(absorb(source)).then(absorbed);
+    });
     it('changes nothing when that loser was absorbed already (a retried merge)', () => {
       given(survivor, absorbed).when(absorb()).then();
     });

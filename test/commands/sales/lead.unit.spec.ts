@@ -66,9 +66,10 @@ describe('Lead decider', () => {
     it('disqualifies with a reason', () => {
       given(created, qualified).when({ type: 'DisqualifyLead', reason: 'no budget' }).then(disqualified);
     });
-    it('refuses a blank reason (422 reason_required)', () => {
+    it('refuses a missing or blank reason (422 reason_required)', () => {
       given(created).when({ type: 'DisqualifyLead', reason: '  ' }).thenFails('reason_required');
       given(created).when({ type: 'DisqualifyLead', reason: '' }).thenFails('reason_required');
+      given(created).when({ type: 'DisqualifyLead' }).thenFails('reason_required');
     });
     it('changes nothing when already disqualified for the same reason', () => {
       given(created, disqualified).when({ type: 'DisqualifyLead', reason: 'no budget' }).then();

@@ -14,6 +14,9 @@ const opened = {
 };
 const won = { type: 'OpportunityWon', data: { weightedAmount: eur(100_000) } };
 const lost = { type: 'OpportunityLost', data: { reason: 'price', weightedAmount: eur(0) } };
+const usd = (amount: number) => ({ amount, currency: 'USD' });
+const byQuote = { quoteId: 'q-1', amount: usd(383_759) };
+const wonByQuote = { type: 'OpportunityWon', data: { weightedAmount: usd(383_759), amount: usd(383_759), quoteId: 'q-1' } };
 
 describe('Opportunity decider', () => {
   describe('CreateRecord', () => {
@@ -50,20 +53,42 @@ describe('Opportunity decider', () => {
       given(opened).when({ type: 'UpdateRecord', changes: { stage: 'nope' }, config }).thenFails('invalid_stage');
       given(opened, won).when({ type: 'UpdateRecord', changes: { stage: 'proposal' }, config }).thenFails('opportunity_closed');
     });
+    it('refuses a new amount or currency once won or lost (409 opportunity_closed), an unchanged one changing nothing', () => {
+      for (const closed of [won, lost]) {
+        given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: eur(1) }, config }).thenFails('opportunity_closed');
+        given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: usd(100_000) }, config }).thenFails('opportunity_closed');
+        given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: null }, config }).thenFails('opportunity_closed');
+        given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: eur(100_000) }, config }).then();
+      }
+    });
+    it('still renames a closed opportunity', () => {
+      given(opened, won).when({ type: 'UpdateRecord', changes: { name: 'Renamed', amount: eur(100_000) }, config })
+        .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });
+    });
   });
 
   describe('WinOpportunity / LoseOpportunity', () => {
     it('wins an open opportunity at its full amount', () => {
       given(opened).when({ type: 'WinOpportunity' }).then(won);
     });
+    it('wins at the accepted quote\'s net total, in its currency, naming the quote', () => {
+      given(opened).when({ type: 'WinOpportunity', byQuote }).then(wonByQuote);
+    });
+    it('keeps the won amount: reopened, it is weighed at the new stage', () => {
+      given(opened, wonByQuote).when({ type: 'ReopenOpportunity', stage: 'proposal', config })
+        .then({ type: 'OpportunityReopened', data: { stage: 'proposal', probability: 50, weightedAmount: usd(191_880) } });
+    });
     it('loses an open opportunity with a reason', () => {
       given(opened).when({ type: 'LoseOpportunity', reason: 'price', acceptedQuote: null }).then(lost);
     });
-    it('needs a reason to lose (422 reason_required)', () => {
+    it('needs a reason to lose: missing, empty or blank is a 422 reason_required', () => {
       given(opened).when({ type: 'LoseOpportunity', reason: ' ', acceptedQuote: null }).thenFails('reason_required');
+      given(opened).when({ type: 'LoseOpportunity', reason: '', acceptedQuote: null }).thenFails('reason_required');
+      given(opened).when({ type: 'LoseOpportunity', acceptedQuote: null }).thenFails('reason_required');
     });
     it('refuses to win or lose a closed opportunity (409 opportunity_closed)', () => {
       given(opened, won).when({ type: 'WinOpportunity' }).thenFails('opportunity_closed');
+      given(opened, won).when({ type: 'WinOpportunity', byQuote }).thenFails('opportunity_closed');
       given(opened, lost).when({ type: 'LoseOpportunity', reason: 'x', acceptedQuote: null }).thenFails('opportunity_closed');
       given(opened).when({ type: 'LoseOpportunity', reason: 'price', acceptedQuote: 'q-1' }).thenFails('quote_accepted');
       given(opened, lost).when({ type: 'WinOpportunity' }).thenFails('opportunity_closed');

@@ -115,14 +115,19 @@ describe('Quote decider', () => {
     it('refuses to accept a quote whose opportunity has another accepted quote (409 quote_sibling_accepted)', () => {
       given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'open', acceptedSibling: 'q-2' }).thenFails('quote_sibling_accepted');
     });
+    it('refuses to accept a quote whose opportunity the tenant does not hold (422 linked_record_not_found)', () => {
+      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'none', acceptedSibling: null }).thenFails('linked_record_not_found');
+    });
     it('refuses to accept a quote whose opportunity is lost (409 opportunity_closed); a won one is accepted', () => {
       given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'lost', acceptedSibling: null }).thenFails('opportunity_closed');
       given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'won', acceptedSibling: null }).then(accepted);
     });
-    it('rejects a draft or sent quote with a reason; a closed one is a 409, no reason a 422', () => {
+    it('rejects a draft or sent quote with a reason; a closed one is a 409, a missing or blank reason a 422', () => {
       given(created, numbered, sent).when({ type: 'RejectQuote', reason: 'too dear' }).then(rejected);
       given(created, numbered, sent, accepted).when({ type: 'RejectQuote', reason: 'x' }).thenFails('quote_closed');
       given(created).when({ type: 'RejectQuote', reason: ' ' }).thenFails('reason_required');
+      given(created).when({ type: 'RejectQuote', reason: '' }).thenFails('reason_required');
+      given(created).when({ type: 'RejectQuote' }).thenFails('reason_required');
     });
     it('refuses a missing quote (404)', () => {
       given().when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open', acceptedSibling: null }).thenFails('not_found');

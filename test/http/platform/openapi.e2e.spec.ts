@@ -136,7 +136,12 @@ describe('API documentation', () => {
       expect(operationOf('POST /sales/opportunities/:id/win').responses['200'].content['application/json'].schema).to.deep.equal({ $ref: '#/components/schemas/WriteResult' });
       expect(operationOf('POST /sales/leads/:id/convert').responses['200'].content['application/json'].schema.required).to.include('contactId');
       expect(operationOf('POST /sales/opportunities/:id/lose').parameters.map((p: { name: string }) => p.name)).to.include.members(['id', 'If-Match']);
-      expect(operationOf('POST /sales/opportunities/:id/lose').requestBody.required).to.equal(true);
+      expect(operationOf('POST /sales/opportunities/:id/reopen').requestBody.required).to.equal(true);
+      // A missing reason is the rule's 422, not a malformed body: the body may be left out, and the operation says so.
+      for (const key of ['POST /sales/opportunities/:id/lose', 'POST /sales/quotes/:id/reject', 'POST /sales/leads/:id/disqualify', 'POST /sales/activities/:id/cancel']) {
+        expect(operationOf(key).requestBody.required, key).to.equal(false);
+        expect(operationOf(key).description, key).to.contain('`reason_required`');
+      }
       expect(operationOf('POST /sales/quotes/:id/send').requestBody.required).to.equal(false);
       const form = operationOf('POST /api/public/forms/:formKey/leads');
       expect(form.security).to.deep.equal([]);

@@ -154,7 +154,7 @@ describe('/sales/activities', () => {
       expect((await get(`/sales/activities/${id}`)).body).to.include({ dueAt: later, dueTime: later });
       const note = (await send('POST', '/sales/activities', { kind: 'note', subject: 'Met', linkedTo: { type: 'opportunity', id: opportunityId } })).body.id;
       expect((await send('POST', `/sales/activities/${note}/reschedule`, { dueAt: later })).body.code).to.equal('note_not_scheduled');
-      expect((await send('POST', `/sales/activities/${id}/cancel`, {})).status).to.equal(400);
+      expect((await send('POST', `/sales/activities/${id}/cancel`, {})).body.code).to.equal('reason_required');
       expect((await send('POST', `/sales/activities/${id}/cancel`, { reason: 'Deal lost' })).status).to.equal(200);
       expect((await get(`/sales/activities/${id}`)).body).to.include({ activityStatus: 'cancelled', cancelledReason: 'Deal lost' });
       expect((await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: later })).body.code).to.equal('activity_closed');
@@ -173,11 +173,17 @@ describe('/sales/activities', () => {
       expect(await head()).to.equal(before);
     });
 
-    it('refuses an empty and a whitespace-only cancel reason alike (400 validation_failed at /reason)', async () => {
+    it('refuses to cancel without a reason, or with an empty or whitespace-only one (422 reason_required), writing nothing', async () => {
       const { id } = (await task()).body;
-      for (const reason of ['', '   ']) {
-        const res = await send('POST', `/sales/activities/${id}/cancel`, { reason });
-        expect([res.status, res.body.code, res.body.errors?.[0]?.pointer]).to.deep.equal([400, 'validation_failed', '/reason']);
+      const before = await head();
+      for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
+        const res = await send('POST', `/sales/activities/${id}/cancel`, body);
+        expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
+      }
+      expect(await head()).to.equal(before);
+      for (const body of [{ reason: 5 }, { reason: 'x'.repeat(501) }, { reason: 'Deal lost', extra: 1 }]) {
+        const res = await send('POST', `/sales/activities/${id}/cancel`, body);
+        expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([400, 'validation_failed']);
       }
     });
   });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { streamName } from '../../../src/events/log/stream-name.js';
 import { tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
 
@@ -10,6 +11,12 @@ describe('POST /sales/contacts/:id/merge', () => {
   const create = async (body: object = someone(), token?: string): Promise<string> => (await s.send('POST', '/sales/contacts', body, token, {})).body.id;
   const merge = (survivor: string, loserId: string, headers: Record<string, string> = {}, token?: string) =>
     s.send('POST', `/sales/contacts/${survivor}/merge`, { loserId }, token, headers);
+  const subjectOf = async (id: string): Promise<string> => (await s.get(`/sales/contacts/${id}`)).body.subjectId;
+  const consent = (subjectId: string, purpose: string, status: string, source: string) =>
+    s.send('POST', `/api/compliance/subjects/${subjectId}/consents`, { purpose, status, source });
+  const consentsOf = async (subjectId: string) => (await s.get(`/api/compliance/subjects/${subjectId}/consents`)).body.consents
+    .map((c: { purpose: string; status: string; source: string }) => [c.purpose, c.status, c.source]);
+  const stored = (type: string, id: string) => s.server().store.readStream(streamName('acme', type, id));
 
   it('absorbs the loser: the survivor fills the fields it lacks, the loser is archived and points to it, both histories stay', async () => {
     const survivor = await create(someone({ city: 'London' }));
@@ -34,6 +41,49 @@ describe('POST /sales/contacts/:id/merge', () => {
     expect((await merge(survivor, loser, headers)).body).to.deep.equal(first.body);
     expect((await merge(survivor, loser)).status).to.equal(200);
     expect(await s.head()).to.equal(before);
+  });
+
+  it('carries the loser\'s consents to the survivor\'s subject: a withdrawal wins, even over the survivor\'s own newer grant', async () => {
+    const [survivor, loser] = [await create(), await create()];
+    const [mine, theirs] = [await subjectOf(survivor), await subjectOf(loser)];
+    await consent(theirs, 'calls', 'withdrawn', 'phone');
+    await consent(theirs, 'email_marketing', 'granted', 'web_form');
+    await consent(mine, 'calls', 'granted', 'web_form');
+    expect((await merge(survivor, loser)).status).to.equal(200);
+    expect(await consentsOf(mine)).to.deep.equal([['calls', 'withdrawn', 'phone'], ['email_marketing', 'granted', 'web_form']]);
+    const calls = (await s.get(`/api/compliance/subjects/${mine}/processing?purpose=calls`)).body;
+    expect(calls).to.deep.include({ allowed: false, refusals: ['consent_withdrawn'] });
+    // Recorded on the survivor's subject as the merge's effects: its correlation, caused by its command.
+    const { metadata } = (await stored('sales.contact', survivor)).find((e) => e.type === 'ContactAbsorbed')!;
+    const adopted = (await stored('compliance.consent', mine)).slice(1).map((e) => [e.type, e.metadata.correlationId, e.metadata.causationId]);
+    expect(adopted).to.deep.equal(['ConsentWithdrawn', 'ConsentGranted'].map((type) => [type, metadata.correlationId, metadata.commandId]));
+  });
+
+  it('gives the survivor the union of both tag lists (one ContactTagged)', async () => {
+    const survivor = await create({ ...someone(), tags: ['vip', 'shared'] });
+    const loser = await create({ ...someone(), tags: ['shared', 'webinar'] });
+    expect((await merge(survivor, loser)).status).to.equal(200);
+    expect((await s.get(`/sales/contacts/${survivor}`)).body.tags).to.deep.equal(['shared', 'vip', 'webinar']);
+    const history = (await s.get(`/sales/contacts/${survivor}/history`)).body.data.map((e: { type: string }) => e.type);
+    expect(history).to.deep.equal(['ContactCreated', 'ContactAbsorbed', 'ContactTagged']);
+  });
+
+  it('appends the carried consents and tags once: a retry (same Idempotency-Key) adds nothing, a later request undoes no consent changed since', async () => {
+    const [survivor, loser] = [await create(), await create({ ...someone(), tags: ['webinar'] })];
+    const [mine, theirs] = [await subjectOf(survivor), await subjectOf(loser)];
+    await consent(theirs, 'calls', 'withdrawn', 'phone');
+    const headers = { 'Idempotency-Key': `merge-consents-${survivor}` };
+    const first = await merge(survivor, loser, headers);
+    const before = await s.head();
+    expect((await merge(survivor, loser, headers)).body).to.deep.equal(first.body);
+    expect(await s.head()).to.equal(before);
+    expect((await stored('compliance.consent', mine)).map((e) => e.type)).to.deep.equal(['ConsentWithdrawn']);
+    await consent(mine, 'calls', 'granted', 'phone');
+    const granted = await s.head();
+    expect((await merge(survivor, loser)).status).to.equal(200);
+    expect(await s.head()).to.equal(granted);
+    expect(await consentsOf(mine)).to.deep.equal([['calls', 'granted', 'phone']]);
+    expect((await s.get(`/sales/contacts/${survivor}`)).body.tags).to.deep.equal(['webinar']);
   });
 
   it('leaves the loser read-only (409 contact_merged), a restore included', async () => {

@@ -89,20 +89,25 @@ describe('/sales/leads', () => {
       expect((await get(`/sales/leads/${id}?asOf=1`)).body.leadStatus).to.equal('qualified');
     });
 
-    it('refuses to disqualify without a reason (400 problem)', async () => {
-      const id = await newLead();
-      const res = await post(`/sales/leads/${id}/disqualify`, {});
-      expect([res.status, res.body.code]).to.deep.equal([400, 'validation_failed']);
-    });
-
-    it('refuses an empty and a whitespace-only reason alike (400 validation_failed at /reason), writing nothing', async () => {
+    it('refuses to disqualify without a reason, or with an empty or whitespace-only one (422 reason_required), writing nothing', async () => {
       const id = await newLead();
       const before = await head();
-      for (const path of ['qualify', 'disqualify']) {
-        for (const reason of ['', '   ']) {
-          const res = await post(`/sales/leads/${id}/${path}`, { reason });
-          expect([res.status, res.body.code, res.body.errors?.[0]?.pointer], `${path} ${JSON.stringify(reason)}`).to.deep.equal([400, 'validation_failed', '/reason']);
-        }
+      for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
+        const res = await post(`/sales/leads/${id}/disqualify`, body);
+        expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
+      }
+      expect(await head()).to.equal(before);
+    });
+
+    it('refuses a disqualify reason that is not a string or beside an unknown field, and a blank optional qualify reason (400 validation_failed), writing nothing', async () => {
+      const id = await newLead();
+      const before = await head();
+      for (const [path, body] of [
+        ['disqualify', { reason: 5 }], ['disqualify', { reason: 'x'.repeat(501) }], ['disqualify', { reason: 'spam', extra: 1 }],
+        ['qualify', { reason: '' }], ['qualify', { reason: '   ' }],
+      ] as const) {
+        const res = await post(`/sales/leads/${id}/${path}`, body);
+        expect([res.status, res.body.code], `${path} ${JSON.stringify(body)}`).to.deep.equal([400, 'validation_failed']);
       }
       expect(await head()).to.equal(before);
     });

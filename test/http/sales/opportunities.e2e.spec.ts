@@ -5,7 +5,7 @@ import { salesSession } from './session.js';
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
 describe('/sales/opportunities', () => {
-  const { server, admin, globex, send, get } = salesSession();
+  const { server, admin, globex, send, get, head } = salesSession();
   const create = async (body: object = {}) => (await send('POST', '/sales/opportunities', { name: 'Deal', amount: eur(100_000), ...body })).body.id as string;
 
   describe('POST /sales/opportunities', () => {
@@ -48,6 +48,21 @@ describe('/sales/opportunities', () => {
       expect((await send('PATCH', `/sales/opportunities/${id}`, { stage: 'proposal' }, admin(), { 'If-Match': '"0"' })).status).to.equal(412);
       expect((await send('PATCH', `/sales/opportunities/${id}`, { stage: 'won' })).status).to.equal(422);
     });
+
+    it('refuses a new amount or currency on a won or lost deal (409 opportunity_closed), writing nothing; its name still changes', async () => {
+      for (const [close, body] of [['win', {}], ['lose', { reason: 'price' }]] as const) {
+        const id = await create();
+        expect((await send('POST', `/sales/opportunities/${id}/${close}`, body)).status).to.equal(200);
+        const before = await head();
+        for (const amount of [eur(1), { amount: 100_000, currency: 'USD' }, null]) {
+          const res = await send('PATCH', `/sales/opportunities/${id}`, { amount });
+          expect([res.status, res.body.code], `${close} ${JSON.stringify(amount)}`).to.deep.equal([409, 'opportunity_closed']);
+        }
+        expect(await head()).to.equal(before);
+        expect((await send('PATCH', `/sales/opportunities/${id}`, { name: 'Renamed', amount: eur(100_000) })).status).to.equal(200);
+        expect((await get(`/sales/opportunities/${id}`)).body).to.deep.include({ name: 'Renamed', amount: eur(100_000) });
+      }
+    });
   });
 
   describe('POST /sales/opportunities/:id/win, /lose, /reopen', () => {
@@ -61,10 +76,14 @@ describe('/sales/opportunities', () => {
       expect((await send('POST', `/sales/opportunities/${id}/lose`, { reason: 'x' })).status).to.equal(409);
     });
 
-    it('needs a reason to lose (400), then reopens into a configured stage', async () => {
+    it('needs a reason to lose (422 reason_required when missing, empty or blank, writing nothing), then reopens into a configured stage', async () => {
       const id = await create();
-      const noReason = await send('POST', `/sales/opportunities/${id}/lose`, {});
-      expect([noReason.status, noReason.body.code]).to.deep.equal([400, 'validation_failed']);
+      const before = await head();
+      for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
+        const res = await send('POST', `/sales/opportunities/${id}/lose`, body);
+        expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
+      }
+      expect(await head()).to.equal(before);
       expect((await send('POST', `/sales/opportunities/${id}/lose`, { reason: 'price' })).status).to.equal(200);
       expect((await get(`/sales/opportunities/${id}`)).body).to.include({ stage: 'lost', lostReason: 'price', probability: 0 });
       expect((await send('POST', `/sales/opportunities/${id}/reopen`, { stage: 'nowhere' })).status).to.equal(422);
@@ -72,6 +91,14 @@ describe('/sales/opportunities', () => {
       const read = (await get(`/sales/opportunities/${id}`)).body;
       expect(read).to.include({ stage: 'proposal', probability: 50 });
       expect(read).not.to.have.property('lostReason');
+    });
+
+    it('refuses a reason that is not a string, too long, or beside an unknown field (400 validation_failed)', async () => {
+      const id = await create();
+      for (const body of [{ reason: 5 }, { reason: 'x'.repeat(501) }, { reason: 'price', extra: 1 }]) {
+        const res = await send('POST', `/sales/opportunities/${id}/lose`, body);
+        expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([400, 'validation_failed']);
+      }
     });
   });
 

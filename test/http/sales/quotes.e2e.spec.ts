@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { tokenFor } from '../../support/http.js';
 import type { JobDeps } from '../../../src/jobs/define.js';
+import { periodKeyOf } from '../../../src/events/sales/period.js';
 import { quoteAcceptedJob, quoteExpiryJob } from '../../../src/jobs/sales/quotes.js';
 import { eventually, salesSession } from './session.js';
 
@@ -47,7 +48,8 @@ describe('/sales/quotes', () => {
 
     it('gives 50 concurrent creates 50 distinct consecutive numbers', async () => {
       const initech = await tokenFor(server(), { tenantId: 'initech', actorId: 'user-i', roles: ['tenant_admin'] });
-      const body = { title: 'Rush', accountId: 'acc-1', validUntil, lines: [LINES[2]] };
+      const accountId = (await send('POST', '/sales/accounts', { name: 'Initech' }, initech)).body.id;
+      const body = { title: 'Rush', accountId, validUntil, lines: [LINES[2]] };
       const created = await Promise.all(Array.from({ length: 50 }, () => send('POST', '/sales/quotes', body, initech)));
       expect(created.map((r) => r.status)).to.deep.equal(Array(50).fill(201));
       const numbers = await Promise.all(created.map(async (r) => (await get(`/sales/quotes/${r.body.id}`, initech)).body.number));
@@ -109,6 +111,29 @@ describe('/sales/quotes', () => {
       const rejected = await eventually(session, `/sales/quotes/${sibling}`, (q) => q.quoteStatus === 'rejected');
       expect(rejected.rejectedReason).to.contain(id);
       expect((await send('POST', `/sales/quotes/${id}/accept`)).body.code).to.equal('quote_not_sent');
+    });
+
+    it('wins the opportunity at the accepted quote\'s net total (its subtotal before tax, not the deal\'s own amount): revenue and attainment count it', async () => {
+      const own = await tokenFor(server(), { tenantId: 'umbrella', actorId: 'user-u', roles: ['tenant_admin'] }); // figures of its own
+      const deal = (await send('POST', '/sales/opportunities', { name: 'Audited deal', amount: eur(500_000) }, own)).body.id;
+      const lines = [
+        { description: 'License', quantity: 2, unitPrice: eur(120_000), discountBasisPoints: 1_000, taxRateId: 'standard' },
+        { description: 'Support plan', quantity: 12, unitPrice: eur(2_999), taxRateId: 'standard' },
+        LINES[2],
+      ];
+      const id = (await create({ opportunityId: deal, lines }, own)).body.id;
+      expect((await send('POST', `/sales/quotes/${id}/send`, undefined, own)).status).to.equal(200);
+      expect((await send('POST', `/sales/quotes/${id}/accept`, undefined, own)).status).to.equal(200);
+      const won = await eventually(session, `/sales/opportunities/${deal}`, (o) => o.stage === 'won', own);
+      expect([won.amount, won.weightedAmount]).to.deep.equal([eur(383_759), eur(383_759)]);
+      const history = (await get(`/sales/opportunities/${deal}/history`, own)).body.data;
+      expect(history.at(-1)).to.deep.include({ type: 'OpportunityWon' });
+      expect(history.at(-1).data).to.deep.include({ amount: eur(383_759), quoteId: id });
+      expect((await get('/sales/reports/revenue?currency=EUR', own)).body.total).to.deep.equal([{ deals: 1, amount: eur(383_759) }]);
+      const period = periodKeyOf(new Date().toISOString(), 'quarter');
+      const target = { assignee: { type: 'user', id: 'user-u' }, period, metric: 'won_revenue', quota: 1_000_000 };
+      const targetId = (await send('POST', '/sales/targets', target, own)).body.id;
+      expect((await get(`/sales/targets/${targetId}/attainment`, own)).body.actual).to.equal(383_759);
     });
 
     it('refuses to accept a quote whose opportunity is lost (409 opportunity_closed), writing nothing; once reopened it is accepted', async () => {
@@ -177,14 +202,23 @@ describe('/sales/quotes', () => {
     });
 
     it('revises a sent quote into a draft of revision 2 that keeps its number', async () => {
-      const id = (await create({ opportunityId: undefined, accountId: 'acc-9' })).body.id;
+      const accountId = (await send('POST', '/sales/accounts', { name: 'Acme Corp' })).body.id;
+      const id = (await create({ opportunityId: undefined, accountId })).body.id;
       await send('POST', `/sales/quotes/${id}/send`);
       const number = (await get(`/sales/quotes/${id}`)).body.number;
       expect((await send('POST', `/sales/quotes/${id}/revise`)).status).to.equal(200);
       expect((await send('PATCH', `/sales/quotes/${id}`, { title: 'Revised offer' })).status).to.equal(200);
       expect((await get(`/sales/quotes/${id}`)).body).to.include({ quoteStatus: 'draft', quoteRevision: 2, number, title: 'Revised offer' });
-      const reject = await send('POST', `/sales/quotes/${id}/reject`, {});
-      expect([reject.status, reject.body.code]).to.deep.equal([400, 'validation_failed']);
+      const before = await head();
+      for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
+        const reject = await send('POST', `/sales/quotes/${id}/reject`, body);
+        expect([reject.status, reject.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
+      }
+      expect(await head()).to.equal(before);
+      for (const body of [{ reason: 5 }, { reason: 'x'.repeat(501) }, { reason: 'too dear', extra: 1 }]) {
+        const reject = await send('POST', `/sales/quotes/${id}/reject`, body);
+        expect([reject.status, reject.body.code], JSON.stringify(body)).to.deep.equal([400, 'validation_failed']);
+      }
     });
   });
 

@@ -88,19 +88,19 @@ describe('the sales story, web form to won deal', () => {
     expect([quote.subtotal, quote.total]).to.deep.equal([eur(383_759), eur(441_404)]);
   });
 
-  it('accepts the quote, which wins the opportunity', async () => {
+  it('accepts the quote, which wins the opportunity at the quote\'s net total (its subtotal, before tax)', async () => {
     await ok('POST', `/sales/quotes/${story.quoteId}/accept`, {});
     const deal = await eventually(session, `/sales/opportunities/${story.opportunityId}`, (d) => d.stage === 'won');
-    expect(deal.weightedAmount).to.deep.equal(eur(441_404));
+    expect([deal.amount, deal.weightedAmount]).to.deep.equal([eur(383_759), eur(383_759)]);
     expect((await get(`/sales/quotes/${story.quoteId}`)).body.quoteStatus).to.equal('accepted');
   });
 
   it('shows the won deal in the reports and in the owner\'s target attainment', async () => {
     await session.reachedHead();
     const attainment = (await get(`/sales/targets/${story.targetId}/attainment`)).body;
-    expect(attainment).to.include({ actual: 441_404, percent: 44.1, currency: 'EUR' });
+    expect(attainment).to.include({ actual: 383_759, percent: 38.4, currency: 'EUR' });
     expect(attainment.pipeline).to.deep.equal({ commit: 0, bestCase: 0, weighted: 0 });
-    expect((await report('revenue', '&interval=year&currency=EUR')).total).to.deep.equal([{ deals: 1, amount: eur(441_404) }]);
+    expect((await report('revenue', '&interval=year&currency=EUR')).total).to.deep.equal([{ deals: 1, amount: eur(383_759) }]);
     expect((await report('win-rate', '&interval=year')).total).to.include({ won: 1, lost: 0, winRate: 1 });
     expect((await report('lead-conversion', '&interval=year')).total).to.include({ created: 1, converted: 1, conversionRate: 1 });
     expect((await report('pipeline-by-stage')).data).to.deep.equal([]);
@@ -109,6 +109,6 @@ describe('the sales story, web form to won deal', () => {
     ]);
     const [vsTarget, ...others] = (await report('forecast-vs-target')).data;
     expect(others).to.deep.equal([]);
-    expect(vsTarget).to.include({ targetId: story.targetId, actual: 441_404 });
+    expect(vsTarget).to.include({ targetId: story.targetId, actual: 383_759 });
   });
 });
