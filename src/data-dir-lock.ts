@@ -31,6 +31,3 @@ export const lockDataDir = (dataDir: string): DataDirLock => {
   }
   return { release: () => (db.exec('ROLLBACK'), db.close()) };
 };
-
-/** Throws `DataDirInUseError` while a server runs on `dataDir` (for commands that need it stopped). */
-export const assertNoServerOn = (dataDir: string): void => lockDataDir(dataDir).release();

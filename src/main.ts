@@ -32,7 +32,7 @@ const main = async (): Promise<void> => {
 /** Failures an operator fixes in the environment (exit 78, one message): the rest are bugs, with their stack (exit 1). */
 const isEnvironmental = (error: unknown): boolean =>
   (error instanceof AppError && ['data_dir_in_use', 'master_key_mismatch', 'invalid_configuration'].includes(error.code)) ||
-  ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes((error as { code?: string }).code ?? '');
+  ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'EADDRINUSE', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes((error as { code?: string }).code ?? '');
 
 main().catch((error: unknown) => {
   if (isEnvironmental(error)) {

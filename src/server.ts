@@ -21,7 +21,7 @@ import { openKeyStore, type KeyStore } from './events/personal-data/key-store.js
 import { resolveMasterKey } from './events/personal-data/master-key.js';
 import { apiRoutes, RECORD_RESOURCES } from './http/api.js';
 import { openHttpPlatform } from './http/platform.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createApp } from './http/app.js';
 import { answerClientErrors } from './http/client-error.js';
 import { publicFormRoutes } from './http/public/forms.js';
@@ -59,6 +59,15 @@ export type RunningServer = {
 export const startServer = async (config: Config, logger: Logger): Promise<RunningServer> => {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const dataDirLock = lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, logger, dataDirLock);
+  } catch (error) {
+    dataDirLock.release(); // a failed start (a busy port…) leaves the directory to the next attempt
+    throw error;
+  }
+};
+
+const startLocked = async (config: Config, logger: Logger, dataDirLock: DataDirLock): Promise<RunningServer> => {
   const masterKey = resolveMasterKey(config, logger);
   const platform = openHttpPlatform(config, RECORD_RESOURCES);
   const store = trackAppends(platform.metrics.timeAppends(await openEventStore(config)), RECORD_RESOURCES.flatMap((r) => claimingTypes(r.kind)));

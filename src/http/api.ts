@@ -70,7 +70,7 @@ export const apiRoutes = (deps: ApiDeps): Router[] => {
   const json = jsonBody();
   const guard: Middleware[] = [
     // An import streams its CSV body itself (one sent as JSON is its 415, not a parse error here).
-    (ctx, next) => (ctx.path.startsWith(`${IMPORTS_PATH}/`) ? next() : json(ctx, next)),
+    (ctx, next) => (ctx.path.toLowerCase().startsWith(`${IMPORTS_PATH}/`) ? next() : json(ctx, next)),
     authenticate(deps.verify),
     ...(deps.limitClient ? [deps.limitClient] : []),
     ...(deps.directory ? [accountGate(deps.directory), customRoleGate(deps.directory), moduleGate(deps.directory)] : []),

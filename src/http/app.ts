@@ -35,7 +35,7 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
  * inline script of its auto-submitting pages (form_post, the logout without a session), which
  * `default-src 'none'` alone would block, leaving a blank page.
  */
-const OAUTH_CSP = "default-src 'none'; script-src 'self'; frame-ancestors 'none'";
+const OAUTH_CSP = "default-src 'none'; script-src 'report-sample'; frame-ancestors 'none'"; // 'report-sample' allows nothing by itself
 
 /** Headers for a JSON API: nothing to sniff, frame or refer; HTTPS remembered. */
 const securityHeaders: Koa.Middleware = async (ctx, next) => {

@@ -3,6 +3,7 @@
  * chunk extensions, the 5-minute request timeout, malformed requests): answered as problem+json
  * with the API's security headers, rather than Node's bare status line, then the socket is closed.
  */
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -17,11 +18,13 @@ const MALFORMED: Refusal = [400, 'Bad Request', 'malformed_request', 'The reques
 
 const answerOf = (code: string | undefined): string => {
   const [status, title, problemCode, detail] = (code !== undefined && REFUSALS[code]) || MALFORMED;
-  const body = JSON.stringify({ type: `urn:crm:problem:${problemCode}`, title, status, detail, code: problemCode });
+  // The request line was not read, so `instance` names no path of it; the correlation id is minted (and echoed) as for any request.
+  const correlationId = randomUUID();
+  const body = JSON.stringify({ type: `urn:crm:problem:${problemCode}`, title, status, detail, code: problemCode, instance: '/', correlationId });
   return [
     `HTTP/1.1 ${status} ${title}`, 'Content-Type: application/problem+json', `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close', 'X-Content-Type-Options: nosniff', "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'",
-    'Cache-Control: no-store', '', body,
+    'Cache-Control: no-store', `X-Request-Id: ${correlationId}`, '', body,
   ].join('\r\n');
 };
 

@@ -21,8 +21,23 @@ export const commandContext = (ctx: Context, clock: Clock): CommandContext => {
   };
 };
 
-const ENTITY_TAG = /^\s*(W\/)?"([\x21\x23-\x7e]*)"\s*$/;
+/** One element of an `If-Match` list: an entity-tag, or nothing (empty elements are ignored, RFC 9110 §5.6.1). */
+const ELEMENT = /\s*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?\s*(?:,|$)/y;
 const REVISION = /^(?:0|[1-9]\d{0,14})$/;
+
+type EntityTag = { weak: boolean; tag: string };
+
+/** The entity-tags of a list, or undefined when it is malformed. */
+const entityTagsOf = (header: string): EntityTag[] | undefined => {
+  const tags: EntityTag[] = [];
+  ELEMENT.lastIndex = 0;
+  while (ELEMENT.lastIndex < header.length) {
+    const match = ELEMENT.exec(header);
+    if (!match || match[0] === '') return undefined;
+    if (match[2] !== undefined) tags.push({ weak: match[1] !== undefined, tag: match[2] });
+  }
+  return tags;
+};
 
 /**
  * `If-Match` (RFC 9110 §13.1.1) → the revision it requires: absent or `*` → none; `"3"` (the
@@ -34,9 +49,9 @@ export const ifMatchOf = (ctx: Context): bigint | undefined => {
   const header = ctx.get('If-Match').trim();
   if (header === '' || header === '*') return undefined;
   if (REVISION.test(header)) return BigInt(header);
-  const tags = header.split(',').map((part) => ENTITY_TAG.exec(part));
-  if (tags.some((tag) => tag === null)) throw new InvalidInputError('invalid_if_match', 'If-Match must be an ETag of this API, e.g. "3"');
-  const revisions = tags.filter((tag) => tag![1] === undefined && REVISION.test(tag![2]!)).map((tag) => BigInt(tag![2]!));
+  const tags = entityTagsOf(header);
+  if (!tags || tags.length === 0) throw new InvalidInputError('invalid_if_match', 'If-Match must be an ETag of this API, e.g. "3"');
+  const revisions = tags.filter((t) => !t.weak && REVISION.test(t.tag)).map((t) => BigInt(t.tag));
   if (revisions.length > 1) throw new InvalidInputError('invalid_if_match', 'If-Match may name one revision of the record');
   if (revisions.length === 0) throw new PreconditionFailedError('If-Match names no revision of this record (a weak ETag never matches)');
   return revisions[0];

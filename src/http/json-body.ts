@@ -1,6 +1,6 @@
 /**
  * JSON request bodies: parsed by koa-body under a byte limit (413 naming that limit), refused with
- * 415 when a body comes in another media type (it would otherwise be dropped unread), and refused
+ * 415 when a body comes in a media type that is not JSON (it would otherwise be dropped unread), and refused
  * with 400 when it nests deeper than any request needs (recursive code further on would overflow
  * the stack) or holds text that is not Unicode (a lone surrogate) or a NUL: such text cannot be
  * written to a CSV export or an event faithfully.
@@ -46,12 +46,22 @@ export const assertSaneBody = (body: unknown): void => {
 /** Whether the request carries a body (a non-zero `Content-Length`, or a chunked one). */
 const hasBody = (ctx: Context): boolean => (ctx.request.length ?? 0) > 0 || ctx.get('Transfer-Encoding') !== '';
 
+/**
+ * Read as JSON: `application/json`, any `+json` type (`merge-patch+json`…), and `text/plain`, which
+ * is what `fetch` sends a string as (bearer-token requests are preflighted, so no cross-site form
+ * can use it); a body without a media type is read as JSON too.
+ */
+const JSON_TYPES = ['application/json', '+json', 'text/plain'];
+
 /** The JSON body middleware (see above); `limit` in bytes. */
 export const jsonBody = (limit = MAX_BODY_BYTES): Middleware => {
-  const parse = koaBody({ json: true, jsonStrict: true, jsonLimit: limit, urlencoded: false, text: false, multipart: false, onError: bodyErrorOf(limit) });
+  const parse = koaBody({
+    json: true, jsonStrict: true, jsonLimit: limit, jsonTypes: JSON_TYPES, urlencoded: false, text: false, multipart: false, onError: bodyErrorOf(limit),
+  });
   return async (ctx, next) => {
-    if (hasBody(ctx) && !ctx.is('application/json')) {
-      throw new AppError('unsupported_media_type', 415, 'The body must be application/json');
+    if (hasBody(ctx) && ctx.get('Content-Type') === '') ctx.req.headers['content-type'] = 'application/json';
+    if (hasBody(ctx) && !ctx.is(JSON_TYPES)) {
+      throw new AppError('unsupported_media_type', 415, 'The body must be JSON (application/json)');
     }
     await parse(ctx, async () => {
       assertSaneBody((ctx.request as { body?: unknown }).body);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,9 @@ describe('health and errors over HTTP', () => {
       expect(res.status).to.equal(431);
       expect(res.headers.get('content-type')).to.equal('application/problem+json');
       expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
-      expect(await res.json()).to.include({ status: 431, code: 'headers_too_large' });
+      const problem = (await res.json()) as Record<string, unknown>;
+      expect(problem).to.include({ status: 431, code: 'headers_too_large', instance: '/', correlationId: res.headers.get('x-request-id') });
+      expect(problem.correlationId).to.be.a('string');
     });
   });
 
@@ -113,6 +115,20 @@ describe('GET /health/ready while draining', () => {
     expect((await fetch(`${second.url}/health/live`)).status).to.equal(200);
     await second.stop();
     await first.dispose();
+  });
+
+  it('leaves DATA_DIR free after a failed start (a busy port), so the next start succeeds', async () => {
+    const blocker = createServer().listen(0);
+    await once(blocker, 'listening');
+    const busyPort = String((blocker.address() as AddressInfo).port);
+    const dir = mkdtempSync(join(tmpdir(), 'crm-busy-'));
+    const failed = await startTestServer({ DATA_DIR: dir, PORT: busyPort }).then(() => 'started', (error: { code?: string }) => error.code);
+    blocker.close();
+    expect(failed).to.equal('EADDRINUSE');
+    const server = await startTestServer({ DATA_DIR: dir });
+    expect((await fetch(`${server.url}/health/live`)).status).to.equal(200);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('creates its databases mode 0600, even in a directory others may read', async () => {

@@ -38,12 +38,13 @@ const withDefaultScope = (inner: string, querystring: string): string => {
  * anything else under `/oauth` is our 404 or 405 problem, where the provider would answer plain text.
  */
 const PROVIDER_ENDPOINTS: ReadonlyArray<[RegExp, readonly string[]]> = [
-  [/^\/auth(?:\/[^/]+)?$/i, ['GET', 'POST']],
-  [/^\/token(?:\/revocation)?$/i, ['POST']],
-  [/^\/session\/end(?:\/confirm)?$/i, ['GET', 'POST']],
-  [/^\/session\/end\/success$/i, ['GET']],
-  [/^\/jwks$/i, ['GET']],
-  [/^\/\.well-known\/openid-configuration$/, ['GET']],
+  [/^\/auth(?:\/[^/]+)?\/?$/i, ['GET']],
+  [/^\/(?:token|token\/revocation|request)\/?$/i, ['POST']],
+  [/^\/session\/end\/?$/i, ['GET']],
+  [/^\/session\/end\/confirm\/?$/i, ['POST']],
+  [/^\/session\/end\/success\/?$/i, ['GET']],
+  [/^\/jwks\/?$/i, ['GET']],
+  [/^\/\.well-known\/(?:openid-configuration|oauth-authorization-server)$/, ['GET']],
 ];
 
 /** Throws the problem of a request no enabled endpoint of the provider serves. */

@@ -37,11 +37,28 @@ describe('OAuth 2.0 authorization server', () => {
     it('answer 404 and 405 (with Allow) problems, not plain text', async () => {
       for (const [method, path, status, allow] of [
         ['GET', '/oauth/me', 404, null], ['GET', '/oauth/nope/deeper', 404, null], ['PUT', '/oauth/token', 405, 'POST'],
+        ['POST', '/oauth/auth', 405, 'GET'], ['GET', '/oauth/session/end/confirm', 405, 'POST'],
         ['DELETE', '/.well-known/oauth-authorization-server', 405, 'GET'],
       ] as const) {
         const res = await fetch(`${server.url}${path}`, { method });
         expect([res.status, res.headers.get('content-type'), res.headers.get('allow')], `${method} ${path}`)
           .to.deep.equal([status, 'application/problem+json', allow]);
+      }
+    });
+  });
+
+  describe('the endpoints the metadata lists', () => {
+    it('are all served (never a 404), with the methods they take', async () => {
+      const metadata = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+      const methods: Record<string, string> = {
+        authorization_endpoint: 'GET', token_endpoint: 'POST', revocation_endpoint: 'POST', pushed_authorization_request_endpoint: 'POST',
+        end_session_endpoint: 'GET', jwks_uri: 'GET',
+      };
+      const listed = Object.keys(metadata).filter((name) => /_(endpoint|uri)$/.test(name) && typeof metadata[name] === 'string' && String(metadata[name]).includes('/oauth/'));
+      expect(listed).to.include.members(Object.keys(methods));
+      for (const name of listed) {
+        const res = await fetch(String(metadata[name]).replace(server.config.publicUrl, server.url), { method: methods[name] ?? 'GET', redirect: 'manual' });
+        expect(res.status, `${name} ${String(metadata[name])}`).not.to.be.oneOf([404, 405]);
       }
     });
   });

@@ -69,6 +69,11 @@ describe('/sales/imports', () => {
   ].join('\r\n');
 
   describe('POST /sales/imports/contacts', () => {
+    it('imports whatever the case of the path, as the router matches it', async () => {
+      const res = await upload('/sales/Imports/contacts', 'firstName,lastName,email\nCase,Path,case.path@imports.example\n');
+      expect([res.status, res.body?.created]).to.deep.equal([200, 1]);
+    });
+
     it('creates a contact per row through the create path: quoted cells, empty cells absent, tags split, personal data encrypted', async () => {
       const res = await upload('/sales/imports/contacts', `${CONTACTS}\r\n`);
       expect(res.status).to.equal(200);
