@@ -23,6 +23,7 @@ import { loadRun, prepareRun } from './runs.js';
 import { statusOf, type ProjectionStatus } from './status.js';
 import { DEFAULT_BACKOFF, turnBudget, type Backoff } from './timing.js';
 import { isFrozen, runWorker, type Run, type WorkerContext } from './worker.js';
+import { settleMovedTicket, ticketFor, type RebuildTicket, type Ticket } from './tickets.js';
 
 /** What the runner works with, and its tuning (every number has a default). */
 export type ProjectionRunnerOptions = {
@@ -42,8 +43,7 @@ export type ProjectionRunnerOptions = {
   logger?: Pick<Logger, 'info' | 'warn'>;
 };
 
-/** A started rebuild; `done` settles when the new tables are swapped in, or the runner closes first. */
-export type RebuildTicket = { projection: string; version: number; generation: number; done: Promise<'swapped' | 'closed'> };
+export type { RebuildTicket } from './tickets.js';
 
 /** A started runner: status, read-your-writes, rebuilds, the table resolver, and `close`. */
 export type ProjectionRunner = {
@@ -65,7 +65,6 @@ export type ProjectionRunner = {
   close(): Promise<void>;
 };
 
-type Ticket = RebuildTicket & { settle: (outcome: 'swapped' | 'closed') => void };
 
 type Runner = {
   options: ProjectionRunnerOptions;
@@ -84,17 +83,6 @@ const runOf = (r: Runner, name: string): Run => {
   const run = r.runs.get(name);
   if (!run) throw new NotFoundError(`No projection named ${name}`, { projection: name });
   return run;
-};
-
-const ticketFor = (r: Runner, run: Run): Ticket => {
-  const existing = r.tickets.get(run.projector.name);
-  if (existing) return existing;
-  let settle: Ticket['settle'] = () => {};
-  const done = new Promise<'swapped' | 'closed'>((resolve) => (settle = resolve));
-  const { version, generation } = run.next!;
-  const ticket: Ticket = { projection: run.projector.name, version, generation, done, settle };
-  r.tickets.set(run.projector.name, ticket);
-  return ticket;
 };
 
 /** Runs `fn` after `ms` unless the runner closes first. */
@@ -142,19 +130,6 @@ const committed = (r: Runner): WorkerContext['committed'] => (run, result) => {
   r.waiters.check();
 };
 
-/**
- * After a reload, a rebuild this runner started may have been swapped in by another runner (the
- * API's, beside a CLI rebuild): its ticket settles here, as this runner will not swap it itself. A
- * newer rebuild that replaced it carries the ticket on (it rebuilds from the start too).
- */
-const settleMovedTicket = (r: Runner, run: Run): void => {
-  const name = run.projector.name;
-  const ticket = r.tickets.get(name);
-  if (!ticket || run.next?.generation === ticket.generation) return; // still this runner's to finish
-  if (run.next && run.next.generation > ticket.generation) return void (ticket.generation = run.next.generation);
-  ticket.settle(run.live.generation >= ticket.generation ? 'swapped' : 'closed');
-  r.tickets.delete(name);
-};
 
 // Requests wait while a batch runs: following the log's tail, all projectors together apply about
 // this much work per turn of the event loop.
@@ -178,7 +153,7 @@ const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell
     committed: committed(r),
     reload: (run) => {
       Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter, lookupHashOf(keyStore)));
-      settleMovedTicket(r, run);
+      settleMovedTicket(r.tickets, run);
     },
     failed: (run, slot, error) => {
       const { position, attempts, message } = slot.failure!;
@@ -201,7 +176,7 @@ const rebuild = (r: Runner, name: string, ring: () => void): RebuildTicket => {
     run.next = loadRun(r.options.readDb, r.registry, run.projector, undefined, lookupHashOf(r.options.keyStore)).next;
     ring();
   }
-  const { settle: _settle, ...ticket } = ticketFor(r, run);
+  const { settle: _settle, ...ticket } = ticketFor(r.tickets, run);
   return ticket;
 };
 
@@ -232,7 +207,7 @@ export const startProjections = async (options: ProjectionRunnerOptions): Promis
   const r: Runner = { options, registry, runs, tickets: new Map(), timers: new Set(), waiters: consistencyWaiters(), walDirty: false };
   for (const run of runs.values()) {
     dropRetired(options.readDb, registry, run.projector.name);
-    if (run.next) ticketFor(r, run);
+    if (run.next) ticketFor(r.tickets, run);
   }
   const abort = new AbortController();
   const onError = (error: unknown) => options.logger?.warn({ err: error }, 'projection wake-up subscription failed');
