@@ -16,6 +16,7 @@ import { fold } from '../decider.js';
 import { childCommandIdFor } from '../event-ids.js';
 import { handleCommand, type CommandDeps, type CommandResult, type Request } from '../handle.js';
 import { bodyOf } from '../rule-record.js';
+import { processLocks, type KeyedLock } from '../../process-locks.js';
 import { contactAggregate, type ContactCommand, type ContactState } from './contact.js';
 
 export type MergeContactsInput = {
@@ -24,7 +25,11 @@ export type MergeContactsInput = {
   loserId: string;
   /** The policy's check of the loser (which the merge changes and archives). */
   loserGuard?: (state: ContactState) => void;
+  /** Held on both contacts for the whole merge (shared by the API processes when it is Redis's); default this process's. */
+  lock?: KeyedLock;
 };
+
+const mergeLocks = processLocks();
 
 /** A contact's state with its personal fields revealed (erased ones `null`). */
 const contactState = async (deps: CommandDeps, tenantId: string, id: string): Promise<ContactState> => {
@@ -57,10 +62,26 @@ const retireLoser = (deps: CommandDeps, { request, loserId, loserGuard }: MergeC
   });
 };
 
-/** Merges `loserId` into the request's contact; answers the survivor's result with the last position. */
+/**
+ * Merges `loserId` into the request's contact; answers the survivor's result with the last
+ * position. Its steps are separate appends, so the merge holds a lock on both contacts: two merges
+ * of one contact (A into B while B into A, or L into S1 while L into S2) run one after the other,
+ * and the second finds the first done (refused before it changes anything).
+ */
 export const mergeContacts = async (deps: CommandDeps, input: MergeContactsInput): Promise<CommandResult> => {
-  const { request, loserId, loserGuard = input.request.guard } = input;
+  const { request, loserId } = input;
   if (loserId === request.id) throw new RuleViolationError('merge_into_itself', 'A contact cannot be merged into itself', { loserId });
+  const keys = [request.id, loserId].map((id) => `${request.context.tenantId}/contact-merge/${id}`);
+  const release = await (input.lock ?? mergeLocks)(keys);
+  try {
+    return await mergeLocked(deps, input);
+  } finally {
+    await release();
+  }
+};
+
+const mergeLocked = async (deps: CommandDeps, input: MergeContactsInput): Promise<CommandResult> => {
+  const { request, loserId, loserGuard = input.request.guard } = input;
   // 1. The caller must be allowed to change both contacts before the survivor takes anything from the loser.
   const loser = await contactState(deps, request.context.tenantId, loserId);
   loserGuard?.(loser);

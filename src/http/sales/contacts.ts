@@ -75,7 +75,7 @@ const merge = (deps: RouteDeps) => async (ctx: Context) => {
     request.guard?.(state);
     archiving(state);
   };
-  answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId, loserGuard }));
+  answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId, loserGuard, ...(deps.uniquenessLock ? { lock: deps.uniquenessLock } : {}) }));
 };
 
 export const contactsResource: RecordResource<ContactState, LinkCheckedRecordCommand> = {

@@ -86,6 +86,24 @@ describe('POST /sales/contacts/:id/merge', () => {
     expect((await s.get(`/sales/contacts/${survivor}`)).body.tags).to.deep.equal(['webinar']);
   });
 
+  it('runs two merges of one contact one after the other: opposite merges leave one survivor, and a refused merge changes nothing', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const [a, b] = [await create(), await create()];
+      const answers = await Promise.all([merge(a, b), merge(b, a)]);
+      expect(answers.map((r) => r.status).sort()).to.deep.equal([200, 409]);
+      const statuses = await Promise.all([a, b].map(async (id) => (await s.get(`/sales/contacts/${id}`)).body.status));
+      expect(statuses.sort()).to.deep.equal(['active', 'archived']);
+    }
+    const [loser, first, second] = [await create(someone({ city: 'Oslo' })), await create(), await create()];
+    await s.send('POST', `/sales/contacts/${loser}/tags`, { add: ['vip'] });
+    const both = await Promise.all([merge(first, loser), merge(second, loser)]);
+    expect(both.map((r) => r.status).sort()).to.deep.equal([200, 409]);
+    const refused = both[0]!.status === 409 ? first : second;
+    const untouched = (await s.get(`/sales/contacts/${refused}`)).body;
+    expect(untouched).to.include({ revision: 0 });
+    expect(untouched).not.to.have.property('city');
+  });
+
   it('leaves the loser read-only (409 contact_merged), a restore included', async () => {
     const [survivor, loser] = [await create(), await create()];
     await merge(survivor, loser);
