@@ -3,10 +3,12 @@
  * rejected, expired). Only a draft changes (409 `quote_not_draft`); its lines are priced and its
  * totals computed against the tenant's sales configuration, which generic commands carry (`config`).
  * A quote is numbered once (the number comes from the tenant's counter, `quote-numbering.ts`),
- * sent while numbered, valid and for an opportunity and/or an account (a draft may lack them), then
- * accepted while valid, rejected (with a reason) or expired by its timer (`today` past
- * `validUntil`; otherwise nothing, so an early or repeated timer is harmless). A sent,
- * rejected or expired quote is revised into a draft of the next revision, keeping its number.
+ * sent while numbered, valid and for an opportunity and/or an account (a draft may lack them) in
+ * the opportunity's currency when it has an amount, then accepted while valid and its opportunity
+ * can be won by it (the opportunity's facts are inputs, read before: `DealFacts`), rejected (with
+ * a reason) or expired by its timer (`today` past `validUntil`; otherwise nothing, so an early or
+ * repeated timer is harmless). A sent, rejected or expired quote is revised into a draft of the
+ * next revision, keeping its number.
  */
 import { ConflictError, NotFoundError, RuleViolationError } from '../../errors.js';
 import { hasText } from '../../events/catalogue.js';
@@ -29,15 +31,21 @@ type Existing = Exclude<QuoteState, { status: 'none' }>;
 export type ConfiguredQuoteCommand = LinkCheckedRecordCommand & { config: SalesConfig };
 
 /**
- * `today`: the UTC date (`YYYY-MM-DD`) the command is decided on. `deal`: the status of the
- * opportunity the quote is for, as read just before (null when it names none); `acceptedSibling`:
- * another quote of that opportunity already accepted (read under the opportunity's acceptance lock).
+ * The opportunity a quote is for, as read just before: `none` when the tenant holds no such record;
+ * otherwise its status, whether it is archived, and its amount's currency (null: no amount yet).
+ */
+export type DealFacts = { status: 'none' } | { status: 'open' | 'won' | 'lost'; archived: boolean; currency: string | null };
+
+/**
+ * `today`: the UTC date (`YYYY-MM-DD`) the command is decided on. `deal`: the facts of the
+ * opportunity the quote is for (null when it names none); `acceptedSibling`: another quote of that
+ * opportunity already accepted (read under the opportunity's acceptance lock, as `deal` is then).
  */
 export type QuoteCommand =
   | ConfiguredQuoteCommand
   | { type: 'NumberQuote'; number: string }
-  | { type: 'SendQuote'; today: string; config: SalesConfig }
-  | { type: 'AcceptQuote'; today: string; deal: 'none' | 'open' | 'won' | 'lost' | null; acceptedSibling: string | null }
+  | { type: 'SendQuote'; today: string; config: SalesConfig; deal: DealFacts | null }
+  | { type: 'AcceptQuote'; today: string; deal: DealFacts | null; acceptedSibling: string | null }
   | { type: 'RejectQuote'; reason?: string }
   | { type: 'ExpireQuote'; today: string }
   | { type: 'ReviseQuote' };
@@ -134,7 +142,19 @@ const numberQuote = (state: QuoteState, number: string): QuoteOwnEvent[] => {
   return [{ type: QUOTE_NUMBERED, data: { number } }];
 };
 
-const send = (state: QuoteState, { today, config }: Extract<QuoteCommand, { type: 'SendQuote' }>): QuoteOwnEvent[] => {
+/**
+ * 422 `currency_mismatch` when the quote's opportunity has an amount in another currency: winning
+ * the deal at the quote's net total would change its currency (a deal without an amount takes the quote's).
+ */
+const assertDealCurrency = (fields: JsonObject, deal: DealFacts | null): void => {
+  if (deal === null || deal.status === 'none' || deal.currency === null || deal.currency === fields.currency) return;
+  const [quoteCurrency, opportunityCurrency, opportunityId] = [String(fields.currency), deal.currency, fields.opportunityId];
+  throw new RuleViolationError('currency_mismatch', `The quote is in ${quoteCurrency}; its opportunity ${String(opportunityId)} is in ${opportunityCurrency}`, {
+    quoteCurrency, opportunityCurrency, opportunityId,
+  });
+};
+
+const send = (state: QuoteState, { today, config, deal }: Extract<QuoteCommand, { type: 'SendQuote' }>): QuoteOwnEvent[] => {
   const { fields } = inStatus(state, ['draft'], 'quote_not_draft');
   assertStillPriced((fields.lines ?? []) as unknown as PricedLine[], config);
   if (fields.number === undefined) throw new ConflictError('quote_unnumbered', 'The quote has no number yet; retry');
@@ -143,20 +163,32 @@ const send = (state: QuoteState, { today, config }: Extract<QuoteCommand, { type
   }
   const validUntil = String(fields.validUntil);
   if (validUntil < today) throw new RuleViolationError('valid_until_past', `The quote is valid until ${validUntil}, before today`);
+  assertDealCurrency(fields, deal);
   return [{ type: QUOTE_SENT, data: { revision: Number(fields.quoteRevision), validUntil } }];
+};
+
+/** The opportunity an acceptance wins (the acceptance reactor): the tenant's, not archived, not lost, in the quote's currency. */
+const assertDealWinnable = (fields: JsonObject, deal: DealFacts | null): void => {
+  if (deal === null) return;
+  const opportunityId = fields.opportunityId;
+  // Only a quote stored before its links were checked can name an opportunity the tenant lacks: no deal to win.
+  if (deal.status === 'none') throw new RuleViolationError('linked_record_not_found', 'opportunityId names no record of this tenant', { field: 'opportunityId', id: opportunityId });
+  if (deal.archived) {
+    throw new ConflictError('record_archived', `The quote's opportunity ${String(opportunityId)} is archived; restore it before accepting the quote`, { opportunityId });
+  }
+  if (deal.status === 'lost') throw new ConflictError('opportunity_closed', 'The quote\'s opportunity is lost; reopen it before accepting the quote');
+  assertDealCurrency(fields, deal);
 };
 
 /**
  * Accepts a sent quote still valid `today` (its expiry timer may not have run yet) whose
- * opportunity exists and is not lost (accepting wins it: the acceptance reactor; a lost one is reopened first)
- * and has no other accepted quote (the reactor rejects the others, but not at once).
+ * opportunity the acceptance can win (the acceptance reactor; a lost one is reopened first, an
+ * archived one restored) and has no other accepted quote (the reactor rejects the others, but not at once).
  */
 const accept = (state: QuoteState, { today, deal, acceptedSibling }: Extract<QuoteCommand, { type: 'AcceptQuote' }>): QuoteOwnEvent[] => {
   const { fields } = inStatus(state, ['sent'], 'quote_not_sent');
   if (String(fields.validUntil) < today) throw new ConflictError('quote_expired', `The quote was valid until ${String(fields.validUntil)}`);
-  // Only a quote stored before its links were checked can name an opportunity the tenant lacks: no deal to win.
-  if (deal === 'none') throw new RuleViolationError('linked_record_not_found', 'opportunityId names no record of this tenant', { field: 'opportunityId', id: fields.opportunityId });
-  if (deal === 'lost') throw new ConflictError('opportunity_closed', 'The quote\'s opportunity is lost; reopen it before accepting the quote');
+  assertDealWinnable(fields, deal);
   if (acceptedSibling) {
     throw new ConflictError('quote_sibling_accepted', 'Another quote of this opportunity was accepted', { acceptedQuoteId: acceptedSibling });
   }

@@ -1,16 +1,19 @@
 /**
  * What accepting a quote of an opportunity is decided against, and the lock that keeps it true
  * while the acceptance is appended. Accepting wins the opportunity (the acceptance reactor), so:
- * the caller must be allowed to change the opportunity; a lost one is reopened first; and one
- * quote of it is accepted at a time (since its last reopening: a won deal reopened may accept
- * another). The opportunity's acceptances, loss and reopening take one lock per opportunity (in
- * Redis too, when configured), so none of them changes the facts an acceptance was decided on; and
- * a deal with an accepted quote is not lost (its reactor is winning it).
+ * the caller must be allowed to change the opportunity; a lost one is reopened first, an archived
+ * one restored first; its amount, if it has one, is in the quote's currency (winning must not
+ * change the deal's currency); and one quote of it is accepted at a time (since its last
+ * reopening: a won deal reopened may accept another). The opportunity's acceptances, loss and
+ * reopening take one lock per opportunity (in Redis too, when configured), so none of them changes
+ * the facts an acceptance was decided on; and a deal with an accepted quote is not lost (its
+ * reactor is winning it). Archiving the deal or changing its amount takes no such lock.
  */
 import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
 import { fold } from '../../commands/decider.js';
 import { opportunityAggregate, type OpportunityState } from '../../commands/sales/opportunity.js';
+import type { DealFacts } from '../../commands/sales/quote.js';
 import { streamName } from '../../events/log/stream-name.js';
 import { OPPORTUNITY_REOPENED } from '../../events/sales/opportunity.js';
 import { QUOTE_ACCEPTED, quoteKind } from '../../events/sales/quote.js';
@@ -37,6 +40,17 @@ const dealOf = async (deps: RouteDeps, tenantId: string, opportunityId: string) 
   return { state, reopenedAt };
 };
 
+/** What a quote's send and acceptance are decided on of its opportunity: status, archived, the amount's currency. */
+const factsOf = (state: OpportunityState): DealFacts => {
+  if (state.status === 'none') return { status: 'none' };
+  const amount = state.fields.amount as { currency?: unknown } | null | undefined;
+  return { status: state.status, archived: state.archived, currency: typeof amount?.currency === 'string' ? amount.currency : null };
+};
+
+/** The facts of the quote's opportunity (null when it names none), as `SendQuote` is decided on them. */
+export const dealFactsOf = async (deps: RouteDeps, tenantId: string, opportunityId: string | undefined): Promise<DealFacts | null> =>
+  opportunityId ? factsOf((await dealOf(deps, tenantId, opportunityId)).state) : null;
+
 /** Where the quote's acceptance is in the log (0 when it has none). */
 const acceptedAt = async (deps: RouteDeps, tenantId: string, quoteId: string): Promise<bigint> =>
   (await deps.store.readStream(streamName(tenantId, quoteKind.type, quoteId))).filter((e) => e.type === QUOTE_ACCEPTED).at(-1)?.position ?? 0n;
@@ -60,5 +74,5 @@ export const acceptanceFacts = async (deps: RouteDeps, ctx: Context, quoteId: st
   const principal = principalOf(ctx.state);
   const { state, reopenedAt } = await dealOf(deps, principal.tenantId, opportunityId);
   if (state.status !== 'none') authorize(principal, 'sales.opportunities:update', { ownerId: state.ownerId });
-  return { deal: state.status, acceptedSibling: await acceptedSiblingOf(deps, principal.tenantId, quoteId, opportunityId, reopenedAt) };
+  return { deal: factsOf(state), acceptedSibling: await acceptedSiblingOf(deps, principal.tenantId, quoteId, opportunityId, reopenedAt) };
 };

@@ -1,8 +1,10 @@
 /**
  * `/sales/quotes`: the generic record routes over the quote's own decider, each command carrying
  * the tenant's sales configuration; a create is numbered before it is answered. Its rules:
- * `POST /:id/send` (schedules the expiry timer), `/:id/accept` (409 `opportunity_closed` while its
- * opportunity is lost; enqueues the acceptance reactor when the quote is for an opportunity),
+ * `POST /:id/send` (422 `currency_mismatch` when its opportunity's amount is in another currency;
+ * schedules the expiry timer), `/:id/accept` (409 `opportunity_closed` while its opportunity is
+ * lost, 409 `record_archived` while it is archived, 422 `currency_mismatch` as at send; enqueues
+ * the acceptance reactor when the quote is for an opportunity),
  * `/:id/reject { reason }`, `/:id/revise`.
  */
 import type Router from '@koa/router';
@@ -21,7 +23,7 @@ import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
 import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
-import { acceptanceFacts, underDealLock } from './quote-acceptance.js';
+import { acceptanceFacts, dealFactsOf, underDealLock } from './quote-acceptance.js';
 
 export const rejectBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: RULE_REASON } });
 
@@ -37,25 +39,30 @@ const rule = async (deps: RouteDeps, ctx: Context, command: QuoteCommand) => {
   return { result, quote: await quoteStateOf(deps, request.context.tenantId, request.id) };
 };
 
+const opportunityIdOf = (quote: QuoteState): string | undefined => {
+  const opportunityId = quote.status === 'none' ? undefined : quote.fields.opportunityId;
+  return typeof opportunityId === 'string' ? opportunityId : undefined;
+};
+
+// 1. the quote is numbered; 2. the opportunity's facts are read; 3. it is sent and its expiry timer scheduled.
 const send = (deps: RouteDeps) => async (ctx: Context) => {
   emptyBody(bodyOf(ctx));
   const principal = principalOf(ctx.state);
   authorize(principal, UPDATE);
   const { config } = await salesConfigOf(deps, principal.tenantId);
   const request = recordRequest<QuoteState>(deps, ctx, UPDATE);
-  request.guard?.(await quoteStateOf(deps, principal.tenantId, request.id)); // before numbering writes anything
+  const draft = await quoteStateOf(deps, principal.tenantId, request.id);
+  request.guard?.(draft); // before numbering writes anything
   await completeNumbering(deps, request.id, request.context, config.quoteNumbering);
-  const { quote } = await rule(deps, ctx, { type: 'SendQuote', today: request.context.now.toISOString().slice(0, 10), config });
+  const deal = await dealFactsOf(deps, principal.tenantId, opportunityIdOf(draft));
+  const { quote } = await rule(deps, ctx, { type: 'SendQuote', today: request.context.now.toISOString().slice(0, 10), config, deal });
   if (quote.status === 'sent' && deps.jobs) {
     await scheduleExpiry(deps.jobs, { tenantId: principal.tenantId, quoteId: request.id, validUntil: String(quote.fields.validUntil) }, request.context.now);
   }
 };
 
-const opportunityOf = async (deps: RouteDeps, tenantId: string, quoteId: string): Promise<string | undefined> => {
-  const quote = await quoteStateOf(deps, tenantId, quoteId);
-  const opportunityId = quote.status === 'none' ? undefined : quote.fields.opportunityId;
-  return typeof opportunityId === 'string' ? opportunityId : undefined;
-};
+const opportunityOf = async (deps: RouteDeps, tenantId: string, quoteId: string): Promise<string | undefined> =>
+  opportunityIdOf(await quoteStateOf(deps, tenantId, quoteId));
 
 // 1. find the opportunity; 2. lock its acceptances; 3. read what the decision needs and accept;
 // 4. enqueue the reactor (wins the deal, rejects the siblings).

@@ -7,7 +7,8 @@
  *   opportunity at the quote's net total (its `subtotal`, before tax, in its currency: the deal's amount
  *   from then on) and rejects the quote's open siblings (same opportunity, draft or sent).
  * Every command's id derives from the job's subject, so a rerun appends nothing twice, and a
- * refusal because the work is already done (won, closed) counts as done.
+ * refusal because the work is already done (won, closed) counts as done; so does the win of an
+ * archived opportunity, which can never succeed (logged; the siblings are still rejected).
  */
 import { commandIdFor } from '../../commands/event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps } from '../../commands/handle.js';
@@ -41,12 +42,16 @@ const contextOf = (tenantId: string, actorId: string, key: string, now = new Dat
   tenantId, actorId, commandId: commandIdFor(tenantId, key), correlationId: key, now,
 });
 
-/** Runs a command; a refusal with one of `done` codes means the effect is there already. */
-const ensure = async (done: readonly string[], write: () => Promise<unknown>): Promise<void> => {
+/**
+ * Runs a command; a refusal with one of `done` codes means the effect is there already (or can never
+ * be: `settled` hears of it, to log it).
+ */
+const ensure = async (done: readonly string[], write: () => Promise<unknown>, settled?: (code: string) => void): Promise<void> => {
   try {
     await write();
   } catch (error) {
     if (!(error instanceof AppError && done.includes(error.code))) throw error;
+    settled?.(error.code);
   }
 };
 
@@ -89,6 +94,22 @@ const winBy = async (stores: CommandDeps, { tenantId, quoteId }: AcceptedData) =
   return { type: 'WinOpportunity' as const, ...(amount ? { byQuote: { quoteId, amount } } : {}) };
 };
 
+/**
+ * Wins the opportunity; one already won or lost, or gone, counts as done. An archived one (its quote
+ * accepted before acceptance refused archived deals, or archived since) is not won: settled, logged.
+ */
+const winOpportunity = async (deps: JobDeps, stores: CommandDeps, data: AcceptedData) => {
+  const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:win`);
+  const command = await winBy(stores, data);
+  const settled = (code: string) => {
+    if (code !== 'record_archived') return;
+    const fields = { tenantId: data.tenantId, quoteId: data.quoteId, opportunityId: data.opportunityId, code };
+    deps.logger.warn(fields, 'the accepted quote\'s opportunity is archived: not won; restore it and win it by hand');
+  };
+  const write = () => handleCommand(stores, opportunityAggregate, { id: data.opportunityId, command, context });
+  await ensure(['opportunity_closed', 'not_found', 'record_archived'], write, settled);
+};
+
 const rejectSibling = (stores: CommandDeps, data: AcceptedData) => (id: string) => {
   const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:reject:${id}`);
   const command = { type: 'RejectQuote' as const, reason: `Another quote (${data.quoteId}) was accepted` };
@@ -100,9 +121,7 @@ export const quoteAcceptedJob = defineJob<AcceptedData>({
   hostedBy: 'api',
   handler: (deps) => async ({ data }) => {
     const stores = storesOf(deps);
-    const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:win`);
-    const command = await winBy(stores, data);
-    await ensure(['opportunity_closed', 'not_found'], () => handleCommand(stores, opportunityAggregate, { id: data.opportunityId, command, context }));
+    await winOpportunity(deps, stores, data);
     for (const id of await openSiblings(deps, data)) await rejectSibling(stores, data)(id);
   },
 });

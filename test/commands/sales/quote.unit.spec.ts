@@ -1,4 +1,4 @@
-import { quoteDecider } from '../../../src/commands/sales/quote.js';
+import { quoteDecider, type DealFacts } from '../../../src/commands/sales/quote.js';
 import { quoteCounterDecider } from '../../../src/commands/sales/quote-numbering.js';
 import { DEFAULT_SALES_CONFIG, type SalesConfig } from '../../../src/events/sales/config.js';
 import type { JsonObject } from '../../../src/events/log/port.js';
@@ -38,6 +38,12 @@ const sent = { type: 'QuoteSent', data: { revision: 1, validUntil: '2026-12-31' 
 const accepted = { type: 'QuoteAccepted', data: { opportunityId: 'opp-1' } };
 const rejected = { type: 'QuoteRejected', data: { reason: 'too dear' } };
 const expired = { type: 'QuoteExpired', data: { validUntil: '2026-12-31' } };
+const deal = (status: 'open' | 'won' | 'lost', facts: { archived?: boolean; currency?: string | null } = {}): DealFacts =>
+  ({ status, archived: false, currency: 'EUR', ...facts });
+const sendOn = (today: string, facts: DealFacts | null = deal('open'), withConfig: SalesConfig = config) =>
+  ({ type: 'SendQuote' as const, today, config: withConfig, deal: facts });
+const acceptOn = (today: string, facts: DealFacts | null = deal('open'), acceptedSibling: string | null = null) =>
+  ({ type: 'AcceptQuote' as const, today, deal: facts, acceptedSibling });
 
 describe('Quote decider', () => {
   describe('CreateRecord', () => {
@@ -84,43 +90,58 @@ describe('Quote decider', () => {
 
   describe('SendQuote', () => {
     it('sends a numbered draft that is still valid', () => {
-      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config }).then(sent);
+      given(created, numbered).when(sendOn('2026-12-31')).then(sent);
     });
     it('refuses an unnumbered draft (409), a past validity (422), a quote for nobody (422) and a sent quote (409)', () => {
       const forNobody = { ...created, data: { ...created.data, fields: { ...created.data.fields, opportunityId: undefined } } } as unknown as typeof numbered;
-      given(forNobody, numbered).when({ type: 'SendQuote', today: '2026-11-23', config }).thenFails('party_required');
-      given(created).when({ type: 'SendQuote', today: '2026-11-23', config }).thenFails('quote_unnumbered');
-      given(created, numbered).when({ type: 'SendQuote', today: '2027-01-01', config }).thenFails('valid_until_past');
-      given(created, numbered, sent).when({ type: 'SendQuote', today: '2026-11-23', config }).thenFails('quote_not_draft');
+      given(forNobody, numbered).when(sendOn('2026-11-23')).thenFails('party_required');
+      given(created).when(sendOn('2026-11-23')).thenFails('quote_unnumbered');
+      given(created, numbered).when(sendOn('2027-01-01')).thenFails('valid_until_past');
+      given(created, numbered, sent).when(sendOn('2026-11-23')).thenFails('quote_not_draft');
     });
     it('refuses a draft whose lines the configuration no longer backs (422): a tax rate gone or changed, a product gone', () => {
       const standardOnly = { ...config, taxRates: config.taxRates.filter((t) => t.id !== 'reduced') };
       const reducedChanged = { ...config, taxRates: config.taxRates.map((t) => (t.id === 'reduced' ? { ...t, basisPoints: 700 } : t)) };
       const noWidget = { ...config, priceBook: [] };
-      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config: standardOnly }).thenFails('unknown_tax_rate');
-      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config: reducedChanged }).thenFails('tax_rate_changed');
-      given(created, numbered).when({ type: 'SendQuote', today: '2026-12-31', config: noWidget }).thenFails('unknown_product');
+      given(created, numbered).when(sendOn('2026-12-31', deal('open'), standardOnly)).thenFails('unknown_tax_rate');
+      given(created, numbered).when(sendOn('2026-12-31', deal('open'), reducedChanged)).thenFails('tax_rate_changed');
+      given(created, numbered).when(sendOn('2026-12-31', deal('open'), noWidget)).thenFails('unknown_product');
+    });
+    it('refuses a quote in another currency than its opportunity\'s amount (422 currency_mismatch)', () => {
+      given(created, numbered).when(sendOn('2026-12-31', deal('open', { currency: 'USD' }))).thenFails('currency_mismatch');
+    });
+    it('sends a quote whose opportunity has no amount yet (the deal takes the quote\'s currency) or that has no opportunity', () => {
+      given(created, numbered).when(sendOn('2026-12-31', deal('open', { currency: null }))).then(sent);
+      given(created, numbered).when(sendOn('2026-12-31', null)).then(sent);
     });
   });
 
   describe('AcceptQuote / RejectQuote', () => {
     it('accepts a sent quote, naming its opportunity', () => {
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'open', acceptedSibling: null }).then(accepted);
+      given(created, numbered, sent).when(acceptOn('2026-12-31')).then(accepted);
     });
     it('refuses to accept a draft or an accepted quote (409 quote_not_sent) and one past its validity (409 quote_expired)', () => {
-      given(created, numbered).when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open', acceptedSibling: null }).thenFails('quote_not_sent');
-      given(created, numbered, sent, accepted).when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open', acceptedSibling: null }).thenFails('quote_not_sent');
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2027-01-01', deal: 'open', acceptedSibling: null }).thenFails('quote_expired');
+      given(created, numbered).when(acceptOn('2026-11-23')).thenFails('quote_not_sent');
+      given(created, numbered, sent, accepted).when(acceptOn('2026-11-23')).thenFails('quote_not_sent');
+      given(created, numbered, sent).when(acceptOn('2027-01-01')).thenFails('quote_expired');
     });
     it('refuses to accept a quote whose opportunity has another accepted quote (409 quote_sibling_accepted)', () => {
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'open', acceptedSibling: 'q-2' }).thenFails('quote_sibling_accepted');
+      given(created, numbered, sent).when(acceptOn('2026-12-31', deal('open'), 'q-2')).thenFails('quote_sibling_accepted');
     });
     it('refuses to accept a quote whose opportunity the tenant does not hold (422 linked_record_not_found)', () => {
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'none', acceptedSibling: null }).thenFails('linked_record_not_found');
+      given(created, numbered, sent).when(acceptOn('2026-12-31', { status: 'none' })).thenFails('linked_record_not_found');
     });
     it('refuses to accept a quote whose opportunity is lost (409 opportunity_closed); a won one is accepted', () => {
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'lost', acceptedSibling: null }).thenFails('opportunity_closed');
-      given(created, numbered, sent).when({ type: 'AcceptQuote', today: '2026-12-31', deal: 'won', acceptedSibling: null }).then(accepted);
+      given(created, numbered, sent).when(acceptOn('2026-12-31', deal('lost'))).thenFails('opportunity_closed');
+      given(created, numbered, sent).when(acceptOn('2026-12-31', deal('won'))).then(accepted);
+    });
+    it('refuses to accept a quote whose opportunity is archived, open or closed (409 record_archived)', () => {
+      given(created, numbered, sent).when(acceptOn('2026-12-31', deal('open', { archived: true }))).thenFails('record_archived');
+      given(created, numbered, sent).when(acceptOn('2026-12-31', deal('lost', { archived: true }))).thenFails('record_archived');
+    });
+    it('refuses to accept a quote in another currency than its opportunity\'s amount (422 currency_mismatch); a deal without an amount takes the quote\'s', () => {
+      given(created, numbered, sent).when(acceptOn('2026-12-31', deal('open', { currency: 'USD' }))).thenFails('currency_mismatch');
+      given(created, numbered, sent).when(acceptOn('2026-12-31', deal('open', { currency: null }))).then(accepted);
     });
     it('rejects a draft or sent quote with a reason; a closed one is a 409, a missing or blank reason a 422', () => {
       given(created, numbered, sent).when({ type: 'RejectQuote', reason: 'too dear' }).then(rejected);
@@ -130,7 +151,7 @@ describe('Quote decider', () => {
       given(created).when({ type: 'RejectQuote' }).thenFails('reason_required');
     });
     it('refuses a missing quote (404)', () => {
-      given().when({ type: 'AcceptQuote', today: '2026-11-23', deal: 'open', acceptedSibling: null }).thenFails('not_found');
+      given().when(acceptOn('2026-11-23')).thenFails('not_found');
     });
   });
 
@@ -156,7 +177,7 @@ describe('Quote decider', () => {
       const revised = { type: 'QuoteRevised', data: { revision: 2 } };
       given(created, numbered, sent, revised).when({ type: 'UpdateRecord', changes: { title: 'Better' }, config })
         .then({ type: 'QuoteUpdated', data: { changes: { title: 'Better' } } });
-      given(created, numbered, sent, revised).when({ type: 'SendQuote', today: '2026-11-23', config })
+      given(created, numbered, sent, revised).when(sendOn('2026-11-23'))
         .then({ type: 'QuoteSent', data: { revision: 2, validUntil: '2026-12-31' } });
     });
     it('refuses a draft or an accepted quote (409 quote_not_revisable)', () => {
