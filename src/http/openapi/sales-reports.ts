@@ -100,7 +100,7 @@ const ACCOUNT_CONTACTS = dataOf({
 /** Operations keyed `METHOD /koa/path/:param` as the API mounts them (the reports also one per name). */
 export const salesReadOperations = (): Record<string, Operation> => ({
   ...reportOperations(),
-  'GET /sales/accounts/:id/contacts': operation('The active contacts linked to an account, with their roles, by contact id, a page at a time', {
+  'GET /sales/accounts/:id/contacts': operation('The active contacts of an account (linked to it, or whose accountId names it: primary, no roles), with their roles, by contact id, a page at a time', {
     description: 'Needs `sales.contacts:read`; an own-scoped reader sees only their contacts. Another tenant\'s or an unknown account is a 404. `limit` (1–200, default 50) and the opaque `cursor` of `page.nextCursor`.',
     parameters: [...['limit', 'cursor'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })), CONSISTENCY_POSITION],
     responses: { 200: json(ACCOUNT_CONTACTS, 'The account\'s contacts') },

@@ -3,12 +3,35 @@ import type { AccountLink } from '../../events/sales/contact.js';
 import { CONTACT_LINKED, CONTACT_ROLES_CHANGED, CONTACT_UNLINKED, contactKind } from '../../events/sales/contact.js';
 import { parseStreamName } from '../../events/log/stream-name.js';
 import { eventTypeOf } from '../../events/catalogue.js';
-import { catalogueProjector } from '../catalogue.js';
+import { catalogueProjector, catalogueTables } from '../catalogue.js';
 import type { Projector } from '../projector.js';
 import { uniquenessProjector } from '../uniqueness.js';
 
-/** Register with the runner; its tables are `sales_contact` and `sales_contact_search`. */
-export const contactsProjector = catalogueProjector(contactKind);
+const catalogue = catalogueProjector(contactKind);
+const RECORDS = catalogueTables(contactKind).records;
+
+/**
+ * Bump when the indexes added below change (the version also follows the kind's shape, as every
+ * catalogue projector's does). 1: `(tenant_id, account_id, id)`, an account's contacts by their
+ * primary account (`GET /sales/accounts/:id/contacts`).
+ */
+const OWN_INDEXES_VERSION = 1;
+
+/**
+ * Register with the runner; its tables are `sales_contact` and `sales_contact_search`. The generic
+ * catalogue projection, plus an index finding the contacts whose `accountId` names an account.
+ */
+export const contactsProjector: Projector = {
+  ...catalogue,
+  version: catalogue.version * 100 + OWN_INDEXES_VERSION,
+  indexes: {
+    ...catalogue.indexes,
+    [RECORDS]: (physical) => [
+      ...(catalogue.indexes?.[RECORDS]?.(physical) ?? []),
+      `CREATE INDEX IF NOT EXISTS "${physical}__account_id" ON "${physical}" (tenant_id, account_id, id)`,
+    ],
+  },
+};
 
 /** The index of contacts' email lookup hashes (`sales_contact_unique`): duplicate detection. */
 export const contactsUniqueProjector = uniquenessProjector(contactKind);

@@ -1,7 +1,10 @@
 /**
- * The contacts linked to an account, with their roles: the links table joined with the contacts
- * catalogue table (active contacts only; a merged contact is archived). Both live tables are
- * resolved and read in one read transaction, so a rebuild's swap cannot fall between them.
+ * An account's contacts, with their roles: those linked to it (the links table) and those whose
+ * own `accountId` (their primary account) names it, each once. A contact known by its `accountId`
+ * alone reads `roles: []`, `primary: true`; a linked one its link's roles, `primary` when its
+ * `accountId` is the account (read from the contact, so a link flag a merge left behind cannot
+ * lag). Active contacts only (a merged contact is archived). Both live tables are resolved and
+ * read in one read transaction, so a rebuild's swap cannot fall between them.
  * Pages like every list: `limit` and an opaque keyset `cursor` by contact id.
  */
 import type Database from 'better-sqlite3';
@@ -37,15 +40,23 @@ export const accountContacts = (
   const limit = limitOf(query.limit);
   const fingerprint = fingerprintOf(['account-contacts', tenantId, accountId, ownerOnly ?? null]);
   const after = query.cursor ? String(decodeCursor(query.cursor, KEY, fingerprint)[0]) : '';
+  const owner = ownerOnly === undefined ? '' : 'AND c.owner_id = ?';
+  const owners = ownerOnly === undefined ? [] : [ownerOnly];
   const rows = db.transaction(() => {
     const links = resolveTable(db, CONTACT_LINKS_PROJECTION, CONTACT_LINKS_TABLE);
     const contacts = resolveTable(db, contactKind.type, catalogueTables(contactKind).records);
+    // Two keyset scans merged by contact id: the links by the links' account index, the contacts by
+    // `(tenant_id, account_id, id)` (its primary account), leaving out those the links already gave.
     return db.prepare(
-      `SELECT l.contact_id, l.roles, l.is_primary, c.fields FROM "${links}" l
+      `SELECT l.contact_id, l.roles, (c.account_id IS l.account_id) AS is_primary, c.fields FROM "${links}" l
        JOIN "${contacts}" c ON c.tenant_id = l.tenant_id AND c.id = l.contact_id
-       WHERE l.tenant_id = ? AND l.account_id = ? AND l.contact_id > ? AND c.status = 'active' ${ownerOnly === undefined ? '' : 'AND c.owner_id = ?'}
-       ORDER BY l.contact_id LIMIT ?`,
-    ).all(tenantId, accountId, after, ...(ownerOnly === undefined ? [] : [ownerOnly]), limit + 1) as Row[];
+       WHERE l.tenant_id = ? AND l.account_id = ? AND l.contact_id > ? AND c.status = 'active' ${owner}
+       UNION ALL
+       SELECT c.id, '[]', 1, c.fields FROM "${contacts}" c
+       WHERE c.tenant_id = ? AND c.account_id = ? AND c.id > ? AND c.status = 'active' ${owner}
+         AND NOT EXISTS (SELECT 1 FROM "${links}" x WHERE x.tenant_id = c.tenant_id AND x.contact_id = c.id AND x.account_id = c.account_id)
+       ORDER BY 1 LIMIT ?`,
+    ).all(tenantId, accountId, after, ...owners, tenantId, accountId, after, ...owners, limit + 1) as Row[];
   })();
   const data = rows.slice(0, limit).map(contactOf);
   const nextCursor = rows.length > limit ? encodeCursor([data.at(-1)!.contactId], fingerprint) : null;

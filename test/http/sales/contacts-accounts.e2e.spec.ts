@@ -131,6 +131,104 @@ describe('POST /sales/contacts/:id/accounts', () => {
   });
 });
 
+describe('GET /sales/accounts/:id/contacts: linked contacts and those whose accountId names the account', () => {
+  const s = salesSession();
+  const contact = async (body: object = someone(), token?: string): Promise<string> => (await s.send('POST', '/sales/contacts', body, token, {})).body.id;
+  const account = async (token?: string): Promise<string> => (await s.send('POST', '/sales/accounts', { name: `Initech ${people}` }, token, {})).body.id;
+  const link = (id: string, body: object) => s.send('POST', `/sales/contacts/${id}/accounts`, body);
+  const listed = async (accountId: string, query = '', token?: string) => (await s.get(`/sales/accounts/${accountId}/contacts${query}`, token)).body;
+  const ids = (data: Array<{ contactId: string }>) => data.map((c) => c.contactId);
+
+  it('lists a contact created with accountId, primary with no roles, and the contact a lead conversion creates', async () => {
+    const a1 = await account();
+    const id = await contact(someone({ accountId: a1 }));
+    expect((await listed(a1)).data).to.deep.equal([{ contactId: id, firstName: 'Grace', lastName: 'Hopper', roles: [], primary: true }]);
+    const lead = (await s.send('POST', '/sales/leads', { firstName: 'Ada', lastName: 'Lovelace', email: `ada.links.${(people += 1)}@example.org`, company: 'Analytical Engines' })).body.id;
+    const converted = (await s.send('POST', `/sales/leads/${lead}/convert`)).body;
+    expect(converted.accountId).to.be.a('string');
+    expect((await listed(converted.accountId)).data).to.deep.equal([
+      { contactId: converted.contactId, firstName: 'Ada', lastName: 'Lovelace', roles: [], primary: true },
+    ]);
+  });
+
+  it('lists a contact both linked and with accountId once, with its roles; a link to another account is not primary there', async () => {
+    const [a1, a2] = [await account(), await account()];
+    const both = await contact(someone({ accountId: a1 }));
+    await link(both, { accountId: a1, roles: ['billing'] });
+    const elsewhere = await contact(someone({ accountId: a2 }));
+    await link(elsewhere, { accountId: a1, roles: ['technical'] });
+    expect((await listed(a1)).data.map((c: { contactId: string; roles: string[]; primary: boolean }) => [c.contactId, c.roles, c.primary])).to.deep.equal(
+      [[both, ['billing'], true], [elsewhere, ['technical'], false]].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+    expect((await listed(a2)).data).to.deep.equal([{ contactId: elsewhere, firstName: 'Grace', lastName: 'Hopper', roles: [], primary: true }]);
+    // Moving the primary account moves the contact known by it alone; unlinking it leaves the account.
+    expect((await s.send('PATCH', `/sales/contacts/${elsewhere}`, { accountId: a1 })).status).to.equal(200);
+    expect(ids((await listed(a2)).data)).to.deep.equal([]);
+    expect((await listed(a1)).data.find((c: { contactId: string }) => c.contactId === elsewhere)).to.include({ primary: true });
+    await s.send('DELETE', `/sales/contacts/${both}/accounts/${a1}`);
+    expect(ids((await listed(a1)).data)).to.deep.equal([elsewhere]);
+  });
+
+  it('reads a linked contact as primary where its accountId is, even when a merge filled accountId without re-flagging the link', async () => {
+    const a1 = await account();
+    const [survivor, loser] = [await contact(), await contact(someone({ accountId: a1 }))];
+    await link(survivor, { accountId: a1, roles: ['billing'] });
+    await s.send('POST', `/sales/contacts/${survivor}/merge`, { loserId: loser });
+    expect((await s.get(`/sales/contacts/${survivor}`)).body.accountId).to.equal(a1);
+    expect((await listed(a1)).data.map((c: { contactId: string; roles: string[]; primary: boolean }) => [c.contactId, c.roles, c.primary]))
+      .to.deep.equal([[survivor, ['billing'], true]]);
+  });
+
+  it('pages across linked contacts and those known by accountId with no duplicate nor gap', async () => {
+    const a1 = await account();
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const id = await contact(someone(i % 3 === 0 ? {} : { accountId: a1 }));
+      if (i % 3 !== 1) await link(id, { accountId: a1, roles: ['user'] });
+      made.push(id);
+    }
+    for (const limit of [1, 2, 3]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await listed(a1, `?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.data.length).to.be.at.most(limit);
+        seen.push(...ids(page.data));
+        cursor = page.page.nextCursor;
+      } while (cursor !== null);
+      expect(seen).to.deep.equal([...made].sort());
+    }
+    const all = (await listed(a1)).data as Array<{ contactId: string; roles: string[]; primary: boolean }>;
+    expect(all.map((c) => [made.indexOf(c.contactId) % 3, c.roles, c.primary]).sort()).to.deep.equal(
+      [[0, ['user'], false], [0, ['user'], false], [0, ['user'], false], [1, [], true], [1, [], true], [2, ['user'], true], [2, ['user'], true]].sort(),
+    );
+  });
+
+  it('leaves out archived and merged contacts known by accountId, and narrows an own-scoped reader to their own', async () => {
+    const a1 = await account();
+    const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-9', roles: ['sales_rep'] });
+    const [kept, archived, survivor, loser] = [await contact(someone({ accountId: a1 })), await contact(someone({ accountId: a1 })), await contact(), await contact(someone({ accountId: a1 }))];
+    const mine = await contact(someone({ accountId: a1 }), rep);
+    await s.send('POST', `/sales/contacts/${archived}/archive`, {});
+    await s.send('POST', `/sales/contacts/${survivor}/merge`, { loserId: loser });
+    expect(ids((await listed(a1)).data)).to.have.members([kept, survivor, mine]);
+    await s.reachedHead();
+    expect(ids(accountContacts(s.server().readDb.db, 'acme', a1, 'rep-9').data)).to.deep.equal([mine]);
+  });
+
+  it('shows another tenant nothing: 404 for the account, and no contact of theirs through their accountId', async () => {
+    const a1 = await account();
+    await contact(someone({ accountId: a1 }));
+    expect((await s.get(`/sales/accounts/${a1}/contacts`, s.globex())).status).to.equal(404);
+    const theirs = await account(s.globex());
+    const theirContact = await contact(someone({ accountId: theirs }), s.globex());
+    expect(ids((await listed(theirs, '', s.globex())).data)).to.deep.equal([theirContact]);
+    expect((await s.get(`/sales/accounts/${theirs}/contacts`)).status).to.equal(404);
+    expect(accountContacts(s.server().readDb.db, 'acme', theirs, undefined).data).to.deep.equal([]);
+    expect(accountContacts(s.server().readDb.db, 'globex', a1, undefined).data).to.deep.equal([]);
+  });
+});
+
 describe('DELETE /sales/contacts/:id/accounts/:accountId', () => {
   const s = salesSession();
   const contact = async (body: object = someone()): Promise<string> => (await s.send('POST', '/sales/contacts', body)).body.id;
