@@ -15,6 +15,12 @@
  * (`uniqueness-lock.ts`): the second writer checks after the first one's append, waiting for the
  * head, so it sees it. Without Redis the lock is this process's only: run one API process then.
  * A lead's conversion is checked as the creation of its contact (`http/sales/leads.ts`).
+ *
+ * A kind's unique keys (`uniqueKeys`: a key computed from several fields, e.g. a target's) are
+ * claimed and checked the same way, as `duplicate_<name>`, against the kind's record table rather
+ * than an index of their own (`uniqueness-keys.ts`). A patch's key depends on the record's fields,
+ * so a kind with keys has its patches of one record take turns (a lock on the record, taken before
+ * the claims' locks, never after one) over reading those fields and writing.
  */
 import type { Context } from 'koa';
 import { authorize } from '../access/policy.js';
@@ -24,12 +30,13 @@ import { ConflictError } from '../errors.js';
 import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject } from '../events/log/port.js';
 import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
-import { uniquenessTables } from '../projections/uniqueness.js';
+import { hasUniqueness, uniqueKeysOf, uniquenessTables } from '../projections/uniqueness.js';
 import { activeHolder, claimsOf, type Claim } from '../queries/uniqueness.js';
 import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
 import { trackerOf } from './uniqueness-claims.js';
-import { processLock } from './uniqueness-lock.js';
+import { keyClaimsFor, keyHolder, recordTurnKeyOf, type KeyClaim } from './uniqueness-keys.js';
+import { processLock, type UniquenessLock } from './uniqueness-lock.js';
 
 /** One guarded write: the record it targets, the generic command it carries (and its command id), who must be allowed it. */
 export type UniqueWrite = { kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand; commandId: string };
@@ -39,19 +46,34 @@ const hashed = (deps: RouteDeps, kind: RecordKind, tenantId: string, values: Jso
     .filter((field) => typeof values[field] === 'string')
     .map((field) => ({ field, hash: tenantLookupHash(deps.keyStore, tenantId, field, values[field] as string) }));
 
-/** The index holds every write acknowledged so far (503 `consistency_timeout` when it cannot). */
-const indexReachedHead = async (deps: RouteDeps, kind: RecordKind): Promise<void> =>
-  deps.readModel.waitFor(await deps.store.headPosition(), uniquenessTables(kind).projection);
+/** A value the write would make active: a unique field's lookup hash, or a unique key. */
+type Held = Claim | KeyClaim;
 
-/** The values the command would make active on the record. */
-const claimsFor = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Promise<Claim[]> => {
+const isKey = (claim: Held): claim is KeyClaim => 'key' in claim;
+
+/** The read model a claim is checked against: the kind's uniqueness index (fields), or its record table (keys). */
+const projectionOf = (kind: RecordKind, claim: Held): string => (isKey(claim) ? kind.type : uniquenessTables(kind).projection);
+
+/** The indexes hold every write acknowledged so far (503 `consistency_timeout` when they cannot). */
+const indexesReachedHead = async (deps: RouteDeps, projections: readonly string[]): Promise<void> => {
+  const head = await deps.store.headPosition();
+  for (const projection of new Set(projections)) await deps.readModel.waitFor(head, projection);
+};
+
+/** The id of another active record holding the claimed value, if any. */
+const holderOf = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claim: Held): string | undefined =>
+  isKey(claim) ? keyHolder(deps.readModel.db, w.kind, tenantId, w.id, claim) : activeHolder(deps.readModel.db, w.kind, tenantId, w.id, claim);
+
+/** The values of unique fields the command would make active on the record. */
+const fieldClaimsFor = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Promise<Claim[]> => {
+  if (!w.kind.unique?.length) return [];
   switch (w.command.type) {
     case 'CreateRecord':
       return hashed(deps, w.kind, tenantId, w.command.fields);
     case 'UpdateRecord':
       return hashed(deps, w.kind, tenantId, w.command.changes);
     case 'RestoreRecord':
-      await indexReachedHead(deps, w.kind);
+      await indexesReachedHead(deps, [uniquenessTables(w.kind).projection]);
       return claimsOf(deps.readModel.db, w.kind, tenantId, w.id);
     case 'ArchiveRecord':
     case 'AssignOwner':
@@ -62,11 +84,18 @@ const claimsFor = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Pro
   }
 };
 
-const refuseTaken = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Claim[]): void => {
+/** The values the command would make active on the record: its unique fields', then its unique keys. */
+const claimsFor = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Promise<Held[]> => [
+  ...(await fieldClaimsFor(deps, w, tenantId)),
+  ...(await keyClaimsFor(deps, w.kind, tenantId, w.id, w.command)),
+];
+
+const refuseTaken = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Held[]): void => {
   for (const claim of claims) {
-    const existingId = activeHolder(deps.readModel.db, w.kind, tenantId, w.id, claim);
+    const existingId = holderOf(deps, w, tenantId, claim);
     if (existingId) {
-      throw new ConflictError(`duplicate_${claim.field}`, `Another active record holds this ${claim.field}`, { field: claim.field, existingId });
+      const detail = isKey(claim) ? `Another active record has the same ${claim.key.describes}` : `Another active record holds this ${claim.field}`;
+      throw new ConflictError(`duplicate_${claim.field}`, detail, { field: claim.field, existingId });
     }
   }
 };
@@ -74,7 +103,7 @@ const refuseTaken = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: 
 /** The lock and reservation key of a claimed value: the tenant, the record type, the field and the value's lookup hash. */
 export const uniquenessKeyOf = (tenantId: string, type: string, field: string, hash: string): string => `${tenantId}\0${type}\0${field}\0${hash}`;
 
-const keyOf = (w: UniqueWrite, tenantId: string, claim: Claim): string => uniquenessKeyOf(tenantId, w.kind.type, claim.field, claim.hash);
+const keyOf = (w: UniqueWrite, tenantId: string, claim: Held): string => uniquenessKeyOf(tenantId, w.kind.type, claim.field, claim.hash);
 
 /**
  * The check without waiting for the head: when the log between the index's checkpoint and the head
@@ -83,37 +112,51 @@ const keyOf = (w: UniqueWrite, tenantId: string, claim: Claim): string => unique
  * since (an archive, a change of email) — so a value held there is only a suspicion: false sends
  * the write to the full check, true means no other record holds any of the claims.
  */
-const clearWithoutWaiting = async (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Claim[]): Promise<boolean> => {
+const clearWithoutWaiting = async (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Held[]): Promise<boolean> => {
   const tracker = trackerOf(deps.store);
-  const projection = uniquenessTables(w.kind).projection;
-  if (!tracker || !deps.readModel.checkpoint || deps.readModel.checkpoint(projection) === undefined) return false;
+  const checkpoint = deps.readModel.checkpoint?.bind(deps.readModel);
+  const projections = [...new Set(claims.map((claim) => projectionOf(w.kind, claim)))];
+  if (!tracker || !checkpoint || projections.some((projection) => checkpoint(projection) === undefined)) return false;
   const head = await deps.store.headPosition();
   // The head may hold appends of ours whose answers are on their way: those are worth waiting for, not the index.
-  if (!tracker.covers(deps.readModel.checkpoint(projection) ?? head, head)) await tracker.settled();
-  // From here on synchronous: the checkpoint, the index rows and the reservations agree.
-  const checkpoint = deps.readModel.checkpoint(projection);
-  if (checkpoint === undefined || !tracker.covers(checkpoint, head)) return false;
-  return claims.every((claim) => !tracker.reservedBy(keyOf(w, tenantId, claim), w.id, checkpoint)
-    && !activeHolder(deps.readModel.db, w.kind, tenantId, w.id, claim));
+  if (projections.some((projection) => !tracker.covers(checkpoint(projection) ?? head, head))) await tracker.settled();
+  // From here on synchronous: the checkpoints, the index rows and the reservations agree.
+  return claims.every((claim) => {
+    const at = checkpoint(projectionOf(w.kind, claim));
+    return at !== undefined && tracker.covers(at, head) && !tracker.reservedBy(keyOf(w, tenantId, claim), w.id, at) && !holderOf(deps, w, tenantId, claim);
+  });
 };
 
 /** Runs `write` unless it would duplicate a unique value of another active record (then 409, nothing written). */
 export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => Promise<T>): Promise<T> => {
-  if (!w.kind.unique?.length) return write();
+  if (!hasUniqueness(w.kind)) return write();
   const principal = principalOf(w.ctx.state);
   authorize(principal, w.permission);
-  const claims = await claimsFor(deps, w, principal.tenantId);
-  const keys = claims.map((c) => keyOf(w, principal.tenantId, c));
+  const lock = deps.uniquenessLock ?? processLock;
+  // A patch's keys are computed from the record's fields: this record's patches take turns over that read and their write.
+  const turn = uniqueKeysOf(w.kind).length > 0 && w.command.type === 'UpdateRecord';
+  const releaseTurn = turn ? await lock([recordTurnKeyOf(principal.tenantId, w.kind.type, w.id)]) : undefined;
+  try {
+    return await checked(deps, w, principal.tenantId, lock, write);
+  } finally {
+    await releaseTurn?.();
+  }
+};
+
+/** `uniquely` once the caller may write: the claims, their locks, the check, the write. */
+const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, lock: UniquenessLock, write: () => Promise<T>): Promise<T> => {
+  const claims = await claimsFor(deps, w, tenantId);
+  const keys = claims.map((c) => keyOf(w, tenantId, c));
   const tracker = trackerOf(deps.store);
   // Every write checked here is accounted for: it reserves exactly what it claims (maybe nothing).
-  const command = { tenantId: principal.tenantId, commandId: w.commandId };
+  const command = { tenantId, commandId: w.commandId };
   const reserving = () => (tracker ? tracker.reserving(command, keys.map((key) => ({ key, recordId: w.id })), write) : write());
   if (claims.length === 0) return reserving();
-  const release = await (deps.uniquenessLock ?? processLock)(keys);
+  const release = await lock(keys);
   try {
-    if (!(await clearWithoutWaiting(deps, w, principal.tenantId, claims))) {
-      await indexReachedHead(deps, w.kind);
-      refuseTaken(deps, w, principal.tenantId, claims);
+    if (!(await clearWithoutWaiting(deps, w, tenantId, claims))) {
+      await indexesReachedHead(deps, claims.map((claim) => projectionOf(w.kind, claim)));
+      refuseTaken(deps, w, tenantId, claims);
     }
     return await reserving();
   } finally {

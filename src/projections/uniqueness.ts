@@ -85,9 +85,41 @@ const apply = (t: Target, event: ProjectedEvent): void => {
   }
 };
 
+/**
+ * A unique key computed from several fields of a record (a target's assignee, period, metric and
+ * currency), declared on its kind as `uniqueKeys` beside (or instead of) `unique` fields: among the
+ * tenant's active records no two have equal keys; a write that would make its record's key equal
+ * to another's is refused with 409 `duplicate_<name>` naming that record (`http/uniqueness.ts`).
+ * Unlike a unique field it has no index of its own: its fields are not personal data, so the check
+ * reads the kind's record table (its catalogue projection, named after the kind), narrowed to the
+ * active records with the same `columns`, and compares their keys (`http/uniqueness-keys.ts`).
+ */
+export type UniqueKey = {
+  /** The key's name: the refusal is 409 `duplicate_<name>`, with `field: <name>`. */
+  name: string;
+  /** What the key is made of, for the refusal's detail ("Another active record has the same <it>"). */
+  describes: string;
+  /** Filterable string fields of the kind that equal keys share: the records the check compares with have the same values. */
+  columns: readonly string[];
+  /**
+   * The key of a record's fields as they are stored (what the kind's decider defaults spelled out),
+   * as a string compared for equality (make it canonical: a set sorted); undefined for none.
+   */
+  of: (fields: JsonObject) => string | undefined;
+};
+
+/** A record kind that may declare unique keys (`RecordKind` itself declares only unique fields). */
+export type KeyedKind = RecordKind & { uniqueKeys?: readonly UniqueKey[] };
+
+/** The unique keys a kind declares (none for most). */
+export const uniqueKeysOf = (kind: RecordKind): readonly UniqueKey[] => (kind as KeyedKind).uniqueKeys ?? [];
+
+/** Whether the kind has anything unique (fields or keys): its writes go through `uniquely`. */
+export const hasUniqueness = (kind: RecordKind): boolean => (kind.unique?.length ?? 0) > 0 || uniqueKeysOf(kind).length > 0;
+
 /** The event types that may make a unique value of the kind active (not the ones that only release). */
 export const claimingTypes = (kind: RecordKind): string[] =>
-  kind.unique?.length ? [...(['Created', 'Updated', 'Restored'] as const).map((name) => eventTypeOf(kind, name)), ...effectTypesOf(kind)] : [];
+  hasUniqueness(kind) ? [...(['Created', 'Updated', 'Restored'] as const).map((name) => eventTypeOf(kind, name)), ...effectTypesOf(kind)] : [];
 
 /** The uniqueness projector of a kind with `unique` fields, named `<type>.unique`. */
 export const uniquenessProjector = (kind: RecordKind): Projector => {

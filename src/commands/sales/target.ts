@@ -6,6 +6,11 @@
  * (`invalid_currency`), a count target has none (`currency_not_applicable`); a team lists its
  * members (`team_members_required`), a user has none (`members_not_applicable`). The period's
  * range (`periodStart`, `periodEnd`) and the defaulted currency are written into the fields.
+ *
+ * No two active targets share a key (`targetKeyOf`): that is checked before the decider, by the
+ * uniqueness rule of the HTTP layer (409 `duplicate_target`), on the fields the target will have,
+ * so a create or patch leaving the currency to the tenant's default spells it out first
+ * (`withDefaultCurrency`, `patchWithDefaultCurrency`): the decider then stores the same.
  */
 import { RuleViolationError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
@@ -64,6 +69,16 @@ const patched = (fields: JsonObject, changes: JsonObject): JsonObject => {
   const next: JsonObject = { ...fields, ...changes };
   for (const [name, value] of Object.entries(changes)) if (value === null) delete next[name];
   return next;
+};
+
+/** Fields leaving a revenue target's currency to the tenant's default, with that currency spelled out (others as they are). */
+export const withDefaultCurrency = (fields: JsonObject, config: SalesConfig): JsonObject =>
+  fields.metric === 'won_revenue' && (fields.currency === undefined || fields.currency === null) ? { ...fields, currency: config.defaultCurrency } : fields;
+
+/** A patch of `fields` leaving a revenue target's currency to the tenant's default, with that currency spelled out (others as they are). */
+export const patchWithDefaultCurrency = (fields: JsonObject, changes: JsonObject, config: SalesConfig): JsonObject => {
+  const next = patched(fields, changes);
+  return withDefaultCurrency(next, config) === next ? changes : { ...changes, currency: config.defaultCurrency };
 };
 
 /** A patch with the derived fields it implies (unchanged ones are dropped by the generic decider). */

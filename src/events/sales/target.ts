@@ -4,8 +4,12 @@
  * completed activities. The identity module has no teams, so a team is the target's own list of
  * member user ids. The period's UTC range is kept in the fields (`periodStart`, `periodEnd`,
  * computed by the decider) so lists filter on it. A target has only the generic events.
+ *
+ * Two active targets may not have the same assignee, period, metric and currency (its unique key,
+ * `targetKeyOf`): both would count in forecast-vs-target, the one quota twice.
  */
-import type { RecordKind } from '../catalogue.js';
+import type { KeyedKind } from '../../projections/uniqueness.js';
+import type { JsonObject } from '../log/port.js';
 
 export const TARGET_METRICS = ['won_revenue', 'won_deals', 'activities_completed'] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
@@ -27,7 +31,24 @@ const ASSIGNEE = {
   examples: [{ type: 'user', id: 'user-1' }],
 };
 
-export const targetKind: RecordKind = {
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A target's unique key, from its fields as stored (a revenue target's currency spelled out): its
+ * assignee (a user by id; a team by its members as a set, whatever the team's id and the members'
+ * order, since its figures are theirs), its period (the grammar's one spelling of its range), its
+ * metric and its currency (none for a count). Undefined for fields no target has (a team without members).
+ */
+export const targetKeyOf = (fields: JsonObject): string | undefined => {
+  const { assignee, period, metric, currency } = fields;
+  if (!isObject(assignee) || typeof period !== 'string' || typeof metric !== 'string') return undefined;
+  const members = assignee.members;
+  if (assignee.type === 'team' && !Array.isArray(members)) return undefined;
+  const who = assignee.type === 'team' ? ['team', [...new Set((members as unknown[]).map(String))].sort()] : [String(assignee.type), assignee.id ?? null];
+  return JSON.stringify([who, period, metric, typeof currency === 'string' ? currency : null]);
+};
+
+export const targetKind: KeyedKind = {
   type: 'sales.target',
   eventPrefix: 'Target',
   fields: {
@@ -50,4 +71,5 @@ export const targetKind: RecordKind = {
   sortable: ['name', 'period', 'periodStart', 'quota'],
   searchable: ['name'],
   readOnly: ['periodStart', 'periodEnd'],
+  uniqueKeys: [{ name: 'target', describes: 'assignee, period, metric and currency', columns: ['assignee.type', 'period', 'metric'], of: targetKeyOf }],
 };

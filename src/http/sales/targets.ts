@@ -1,12 +1,17 @@
 /**
  * `/sales/targets`: the generic record routes over the target's own decider, each command carrying
  * the tenant's sales configuration, plus `GET /:id/attainment` (quota, actual, percent, open
- * pipeline and forecast) from the reports read model.
+ * pipeline and forecast) from the reports read model. Two active targets may not share a key (its
+ * assignee, period, metric and currency, `targetKeyOf`): the kind declares it, the generic
+ * uniqueness rule refuses a create, patch or restore that would (409 `duplicate_target`).
  */
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import { authorize } from '../../access/policy.js';
-import { targetAggregate, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
+import type { RecordCommand } from '../../commands/catalogue.js';
+import { patchWithDefaultCurrency, targetAggregate, withDefaultCurrency, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
+import { NotFoundError } from '../../errors.js';
+import type { JsonObject } from '../../events/log/port.js';
 import { targetKind } from '../../events/sales/target.js';
 import { REPORTS_PROJECTION } from '../../projections/sales/reports.js';
 import { getRecord } from '../../queries/records.js';
@@ -30,11 +35,42 @@ const attainment = (deps: RouteDeps) => async (ctx: Context) => {
   ctx.body = attainmentOf(deps.readModel.db, principal.tenantId, facts);
 };
 
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Before the generic `PATCH /:id`: a patch leaving a revenue target's currency to the tenant's
+ * default (`"currency": null`, or a count target made a revenue one) has that currency spelled out
+ * in its body, as the decider would store it, so that the uniqueness rule compares the key the
+ * target will have. Any other body, or a target that is not there, goes on as it came.
+ */
+const spelledOutCurrency = (deps: RouteDeps) => async (ctx: Context, next: Next) => {
+  const request = ctx.request as { body?: unknown };
+  const body = request.body;
+  if (isObject(body) && (Object.hasOwn(body, 'metric') || Object.hasOwn(body, 'currency'))) {
+    const { tenantId } = principalOf(ctx.state);
+    const target = await getRecord(deps, targetKind, tenantId, ctx.params.id!).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (target?.status === 'active') request.body = patchWithDefaultCurrency(target, body, (await salesConfigOf(deps, tenantId)).config);
+  }
+  await next();
+};
+
+/** The generic command with the tenant's configuration; a create spells out a default currency (see `spelledOutCurrency`). */
+const prepare = async (command: RecordCommand, deps: RouteDeps, tenantId: string): Promise<TargetCommand> => {
+  const { config } = await salesConfigOf(deps, tenantId);
+  return command.type === 'CreateRecord' ? { ...command, fields: withDefaultCurrency(command.fields, config), config } : { ...command, config };
+};
+
 export const targetsResource: RecordResource<TargetState, TargetCommand> = {
   kind: targetKind,
   aggregate: targetAggregate,
   permission: 'sales.targets',
   path: '/sales/targets',
-  prepare: async (command, deps, tenantId) => ({ ...command, config: (await salesConfigOf(deps, tenantId)).config }),
-  routes: (router: Router, deps: RouteDeps) => void router.get('/:id/attainment', attainment(deps)),
+  prepare,
+  routes: (router: Router, deps: RouteDeps) => {
+    router.get('/:id/attainment', attainment(deps));
+    router.patch('/:id', spelledOutCurrency(deps));
+  },
 };

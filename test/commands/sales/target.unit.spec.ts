@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { targetDecider } from '../../../src/commands/sales/target.js';
+import { patchWithDefaultCurrency, targetDecider, withDefaultCurrency } from '../../../src/commands/sales/target.js';
 import { DEFAULT_SALES_CONFIG } from '../../../src/events/sales/config.js';
+import { targetKeyOf, targetKind } from '../../../src/events/sales/target.js';
+import { uniqueKeysOf } from '../../../src/projections/uniqueness.js';
 import type { JsonObject } from '../../../src/events/log/port.js';
 import { specFor } from '../../support/decider.js';
 
@@ -72,5 +74,59 @@ describe('Target decider', () => {
     it('refuses to change an archived target (409 record_archived)', () => {
       given(created, { type: 'TargetArchived', data: { reason: null } }).when(update({ quota: 1 })).thenFails('record_archived');
     });
+  });
+});
+
+describe('Target unique key', () => {
+  const stored = created.data.fields as JsonObject;
+  const key = (fields: JsonObject = {}) => targetKeyOf({ ...stored, ...fields });
+  /** The stored fields of a count target (no currency). */
+  const count = (metric: string): JsonObject => {
+    const { currency: _none, ...fields } = stored;
+    return { ...fields, metric };
+  };
+
+  it('is declared on the kind: 409 duplicate_target, compared among targets of the same assignee type, period and metric', () => {
+    expect(uniqueKeysOf(targetKind).map(({ name, columns, of }) => ({ name, columns, of }))).to.deep.equal([
+      { name: 'target', columns: ['assignee.type', 'period', 'metric'], of: targetKeyOf },
+    ]);
+  });
+  it('is the same for the same assignee, period, metric and currency, whatever the name, quota or derived fields', () => {
+    expect(key({ name: 'Q4', quota: 1 })).to.equal(key());
+    expect(targetKeyOf({ assignee: user, period: '2026-Q4', metric: 'won_revenue', currency: 'EUR' })).to.equal(key());
+  });
+  it("is a team's member set: the same whatever their order or the team's id", () => {
+    expect(key({ assignee: { type: 'team', id: 'emea', members: ['u2', 'u1'] } })).to.equal(key({ assignee: team }));
+    expect(key({ assignee: { type: 'team', id: 'europe', members: ['u1', 'u2'] } })).to.equal(key({ assignee: team }));
+    expect(key({ assignee: { type: 'team', id: 'emea', members: ['u1'] } })).to.not.equal(key({ assignee: team }));
+    expect(key({ assignee: { type: 'team', id: 'u1', members: ['u1'] } })).to.not.equal(key());
+  });
+  it('differs with the user, the period, the metric or the currency', () => {
+    const others = [
+      key({ assignee: { type: 'user', id: 'u2' } }), key({ period: '2026-Q3' }), key({ period: '2026-10' }), key({ period: '2026' }),
+      targetKeyOf(count('won_deals')), targetKeyOf(count('activities_completed')), key({ currency: 'USD' }),
+    ];
+    expect(new Set([key(), ...others]).size).to.equal(others.length + 1);
+  });
+  it('is none for fields no target has', () => {
+    expect(targetKeyOf({ period: '2026-Q4', metric: 'won_deals' })).to.equal(undefined);
+    expect(key({ assignee: { type: 'team', id: 'emea' } })).to.equal(undefined);
+  });
+  it("spells out the tenant's default currency where the decider would default it, so the key is the stored target's", () => {
+    const fields = { assignee: user, period: '2026-Q4', metric: 'won_revenue', quota: 1 };
+    expect(withDefaultCurrency(fields, config)).to.deep.equal({ ...fields, currency: 'EUR' });
+    expect(withDefaultCurrency({ ...fields, currency: 'USD' }, config)).to.deep.equal({ ...fields, currency: 'USD' });
+    expect(withDefaultCurrency({ ...fields, metric: 'won_deals' }, config)).to.deep.equal({ ...fields, metric: 'won_deals' });
+    expect(patchWithDefaultCurrency(count('won_deals'), { metric: 'won_revenue' }, config)).to.deep.equal({ metric: 'won_revenue', currency: 'EUR' });
+    expect(patchWithDefaultCurrency({ ...stored, currency: 'USD' }, { currency: null }, config)).to.deep.equal({ currency: 'EUR' });
+    expect(patchWithDefaultCurrency(stored, { metric: 'won_deals', currency: null }, config)).to.deep.equal({ metric: 'won_deals', currency: null });
+    expect(patchWithDefaultCurrency(stored, { quota: 3 }, config)).to.deep.equal({ quota: 3 });
+    // What the decider stores from the spelled-out patch is what it stores from the patch as sent.
+    const usd = { type: 'TargetUpdated', data: { changes: { currency: 'USD' } } };
+    for (const changes of [{ currency: null }, { metric: 'won_deals', currency: null }] as JsonObject[]) {
+      const state = [created, usd].reduce(targetDecider.evolve, targetDecider.initialState());
+      const spelled = patchWithDefaultCurrency({ ...stored, currency: 'USD' }, changes, config);
+      expect(targetDecider.decide(update(spelled), state)).to.deep.equal(targetDecider.decide(update(changes), state));
+    }
   });
 });

@@ -153,10 +153,11 @@ describe('/sales/reports and /sales/targets', () => {
       expect((await s.send('POST', '/api/admin/roles', { name: 'own_forecast', grants })).status).to.equal(201);
       const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'forecast-reader', roles: ['own_forecast'] });
       const period = periodKeyOf(new Date(Date.now() + 800 * 86_400_000).toISOString(), 'quarter'); // out of the other specs' range
-      const target = (assignee: object, ownerId: string) => created('/sales/targets', { assignee, ownerId, period, metric: 'won_deals', quota: 3 });
+      const target = (assignee: object, ownerId: string, metric = 'won_deals') => created('/sales/targets', { assignee, ownerId, period, metric, quota: 3 });
       const alone = await target({ type: 'user', id: 'forecast-reader' }, 'forecast-reader');
       const team = await target({ type: 'team', id: 'mixed', members: ['forecast-reader', 'rep-1'] }, 'forecast-reader');
-      const notTheirs = await target({ type: 'user', id: 'forecast-reader' }, 'user-admin');
+      // Another metric: the same one would duplicate `alone` (409 duplicate_target).
+      const notTheirs = await target({ type: 'user', id: 'forecast-reader' }, 'user-admin', 'activities_completed');
       const ids = async (token?: string) => (await report('forecast-vs-target', `?from=${period}&to=${period}`, token)).data.map((t: { targetId: string }) => t.targetId);
       expect(await ids(reader)).to.deep.equal([alone]);
       expect(await ids()).to.have.members([alone, team, notTheirs]);
