@@ -27,13 +27,21 @@ export type LinkCheckedRecordCommand = RecordCommand & { links?: LinkFinding[] }
 /** The event type marking a record of the kind merged into another (`{ into }`), for a kind whose records merge (contacts). */
 const mergedEventOf = (kind: RecordKind): string | undefined => (kind.effects?.Merged ? `${kind.eventPrefix}Merged` : undefined);
 
-/** The record `id` of `kind` in the tenant; a merge is final (a merged record is read-only), found anywhere in its stream. */
+/**
+ * The record `id` of `kind` in the tenant: its first event (the create, with its subject) and, for
+ * a kind whose records merge, its last two. A merged record is read-only (every command refuses it,
+ * and erasure writes to the subject's stream), so its merge is among them: the merge and the
+ * archive it brings. Two short reads, whatever the length of the record's history.
+ */
 export const linkedRecordOf = async (deps: CommandDeps, tenantId: string, kind: RecordKind, id: string): Promise<LinkedRecord> => {
+  const stream = streamName(tenantId, kind.type, id);
+  const [first] = await deps.store.readStream(stream, { maxCount: 1 });
+  if (!first) return { found: false };
   const merged = mergedEventOf(kind);
-  const events = await deps.store.readStream(streamName(tenantId, kind.type, id), merged ? {} : { maxCount: 1 });
-  const subjectId = events[0]?.data.subjectId;
-  const into = merged ? events.findLast((e) => e.type === merged)?.data.into : undefined;
-  return { found: events.length > 0, ...(typeof subjectId === 'string' ? { subjectId } : {}), ...(typeof into === 'string' ? { mergedInto: into } : {}) };
+  const last = merged ? await deps.store.readStream(stream, { direction: 'backwards', maxCount: 2 }) : [];
+  const subjectId = first.data.subjectId;
+  const into = last.find((e) => e.type === merged)?.data.into;
+  return { found: true, ...(typeof subjectId === 'string' ? { subjectId } : {}), ...(typeof into === 'string' ? { mergedInto: into } : {}) };
 };
 
 /** The link fields a create gives or a patch sets, with their ids (a cleared link names nothing). */
