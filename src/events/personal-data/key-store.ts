@@ -71,7 +71,11 @@ export type KeyStore = {
   close(): void;
 };
 
-export type KeyStoreOptions = { cacheLimit?: number };
+export type KeyStoreOptions = {
+  cacheLimit?: number;
+  /** A process that only reads keys (a replay, an offline rebuild): it does not record its master key (see `checkMaster`). */
+  readsOnly?: boolean;
+};
 
 /** `fresh`: subjects this process minted and handed out whose key nobody has asked for yet. */
 type Context = { s: Statements; master: Master; cache: Lru<Buffer>; fresh: Lru<true> };
@@ -165,7 +169,7 @@ export const openKeyStore = (file: string, masterKey: Buffer, options: KeyStoreO
   const s = prepareStatements(db);
   const master = { key: Buffer.from(masterKey), id: masterKeyId(masterKey) };
   try {
-    db.transaction(() => checkMaster(s, master.id)).immediate();
+    db.transaction(() => checkMaster(s, master.id, options.readsOnly !== true)).immediate();
   } catch (error) {
     db.close();
     throw error;

@@ -74,12 +74,17 @@ export const wrapAd = (tenant: string, subject: string): Buffer => associatedDat
 
 /**
  * Refuses to run over live data keys wrapped by another master key, then records this master
- * key's id: a concurrent process still on another key then fails to mint (see `mintKey`).
+ * key's id: a concurrent process still on another key then fails to mint (see `mintKey`). A
+ * process that only reads (`record` false: a replay, an offline rebuild) records nothing, and also
+ * refuses a key other than the recorded one: before any data key exists, a mistyped key would
+ * otherwise become the recorded one, and the running servers could mint no key until restarted.
  */
-export const checkMaster = (s: Statements, id: string): void => {
+export const checkMaster = (s: Statements, id: string, record = true): void => {
   const stored = s.liveMasterIds.all() as string[];
   if (stored.some((other) => other !== id)) throw new MasterKeyMismatchError(stored, id);
-  s.setMetaId.run(id);
+  if (record) return void s.setMetaId.run(id);
+  const recorded = s.metaId.get() as string | undefined;
+  if (typeof recorded === 'string' && recorded !== id) throw new MasterKeyMismatchError([recorded], id);
 };
 
 /** The master key in use and its id (public fingerprint). */

@@ -124,6 +124,14 @@ describe('personal data: key store', () => {
     expect(thrown(() => server.keyFor('acme', 's2'))).to.be.instanceOf(MasterKeyMismatchError);
   });
 
+  it('a reader (a replay, an offline rebuild) with a mistyped master key records nothing, so the server can still mint, even before any data key exists', () => {
+    const [real, typo] = [newKey(), newKey()];
+    const server = open(real);
+    expect(thrown(() => open(typo, { readsOnly: true }))).to.be.instanceOf(MasterKeyMismatchError);
+    expect(server.keyFor('acme', 's1')).to.have.length(32);
+    expect(() => open(real, { readsOnly: true })).not.to.throw();
+  });
+
   it('sees an erasure made by another process at the next keyFor', () => {
     const master = newKey();
     const server = open(master);
