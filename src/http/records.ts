@@ -175,7 +175,7 @@ const readRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: str
 
 const read = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   const { asOf: raw } = queryOf(ctx, ['asOf']);
-  const asOf = raw === undefined ? undefined : parseAsOf(raw === '' ? 'empty' : raw);
+  const asOf = parseAsOf(raw);
   sendJson(ctx, await readRecord(deps, r, readerOf(ctx, r), ctx.params.id!, asOf));
 };
 

@@ -22,7 +22,7 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** Parses `?asOf=`: a revision (digits) or an ISO-8601 time; anything else is a 400. */
 export const parseAsOf = (raw: string | undefined): AsOf | undefined => {
-  if (raw === undefined || raw === '') return undefined;
+  if (raw === undefined) return undefined;
   if (/^\d{1,15}$/.test(raw)) return { revision: BigInt(raw) };
   const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(raw) ? new Date(raw) : new Date(NaN);
   if (Number.isNaN(time.getTime())) {

@@ -2,7 +2,8 @@
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { WEB_FORM_CREATED, WEB_FORM_DISABLED, WEB_FORM_TYPE, type WebFormEvent, type WebFormState } from '../../events/sales/web-form.js';
 import { unreachable, type Decider } from '../decider.js';
-import type { Aggregate } from '../handle.js';
+import type { Aggregate, CommandDeps } from '../handle.js';
+import { streamState } from '../../events/compliance/stream-state.js';
 
 export type WebFormCommand =
   | { type: 'CreateWebForm'; name: string; ownerId: string }
@@ -39,3 +40,16 @@ export const webFormDecider: Decider<WebFormCommand, WebFormEvent, WebFormState>
 };
 
 export const webFormAggregate: Aggregate<WebFormCommand, WebFormEvent, WebFormState> = { type: WEB_FORM_TYPE, decider: webFormDecider };
+
+const FORM_KEY = /^([a-z0-9][a-z0-9_-]{0,62})\.([0-9a-f-]{36})$/;
+
+/** A form key's tenant and form id (`<tenant>.<uuid>`); anything else names no form (404). */
+export const formKeyParts = (formKey: string): { tenantId: string; formId: string } => {
+  const [, tenantId, formId] = FORM_KEY.exec(formKey) ?? [];
+  if (!tenantId || !formId) throw new NotFoundError('No such form');
+  return { tenantId, formId };
+};
+
+/** The state of the form `formId` of a tenant, from its stream. */
+export const webFormStateOf = (deps: Pick<CommandDeps, 'store'>, tenantId: string, formId: string): Promise<WebFormState> =>
+  streamState(deps.store, tenantId, formId, { type: webFormAggregate.type, ...webFormDecider });

@@ -15,11 +15,10 @@ import { koaBody } from 'koa-body';
 import { recordIdFor } from '../../commands/event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps } from '../../commands/handle.js';
 import { leadAggregate } from '../../commands/sales/lead.js';
-import { webFormAggregate } from '../../commands/sales/web-form.js';
+import { formKeyParts, webFormStateOf } from '../../commands/sales/web-form.js';
 import { validator } from '../../commands/validate.js';
 import { ForbiddenError, NotFoundError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
-import { streamState } from '../../events/compliance/stream-state.js';
 import { leadKind } from '../../events/sales/lead.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import type { Directory } from '../../access/directory.js';
@@ -39,7 +38,6 @@ export type PublicFormDeps = CommandDeps & {
 
 /** Submissions per IP and form per window, unless the deps say otherwise. */
 const DEFAULT_LIMIT = { points: 5, windowSeconds: 60 };
-const FORM_KEY = /^([a-z0-9][a-z0-9_-]{0,62})\.([0-9a-f-]{36})$/;
 const MAX_FORM_BYTES = 16_384;
 
 type Submission = {
@@ -62,9 +60,8 @@ type Form = { tenantId: string; formId: string; ownerId: string };
 
 /** The enabled form a key names: its tenant, its id, and whom its leads belong to. */
 export const enabledForm = async (deps: CommandDeps, formKey: string): Promise<Form> => {
-  const [, tenantId, formId] = FORM_KEY.exec(formKey) ?? [];
-  if (!tenantId || !formId) throw new NotFoundError('No such form');
-  const state = await streamState(deps.store, tenantId, formId, { type: webFormAggregate.type, ...webFormAggregate.decider });
+  const { tenantId, formId } = formKeyParts(formKey);
+  const state = await webFormStateOf(deps, tenantId, formId);
   if (state.status !== 'enabled') throw new NotFoundError('No such form');
   return { tenantId, formId, ownerId: state.ownerId };
 };

@@ -9,8 +9,7 @@ import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
 import { recordIdFor } from '../../commands/event-ids.js';
 import { handleCommand } from '../../commands/handle.js';
-import { webFormAggregate } from '../../commands/sales/web-form.js';
-import { streamState } from '../../events/compliance/stream-state.js';
+import { formKeyParts, webFormAggregate, webFormStateOf } from '../../commands/sales/web-form.js';
 import { validator } from '../../commands/validate.js';
 import { NotFoundError } from '../../errors.js';
 import { principalOf } from '../authenticate.js';
@@ -34,14 +33,14 @@ const create = (deps: RouteDeps) => async (ctx: Context) => {
 
 /** The id of the caller's tenant's form the path names; any other key is a 404. */
 const formIdOf = (ctx: Context): string => {
-  const [tenantId, id] = ctx.params.formKey!.split('.');
-  if (tenantId !== principalOf(ctx.state).tenantId || !id || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('No such form');
-  return id;
+  const { tenantId, formId } = formKeyParts(ctx.params.formKey!);
+  if (tenantId !== principalOf(ctx.state).tenantId) throw new NotFoundError('No such form');
+  return formId;
 };
 
 const read = (deps: RouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.forms:read');
-  const state = await streamState(deps.store, principalOf(ctx.state).tenantId, formIdOf(ctx), { type: webFormAggregate.type, ...webFormAggregate.decider });
+  const state = await webFormStateOf(deps, principalOf(ctx.state).tenantId, formIdOf(ctx));
   if (state.status === 'none') throw new NotFoundError('No such form');
   ctx.body = { formKey: ctx.params.formKey, name: state.name, status: state.status, ownerId: state.ownerId };
 };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { tokenFor } from '../../support/http.js';
-import { salesSession, type SalesSession } from './session.js';
+import { expectReasonRequired, salesSession, type SalesSession } from './session.js';
 
 const YEAR = new Date().getUTCFullYear();
 const FUTURE = `${YEAR + 1}-03-01T09:00:00.000Z`;
@@ -175,12 +175,7 @@ describe('/sales/activities', () => {
 
     it('refuses to cancel without a reason, or with an empty or whitespace-only one (422 reason_required), writing nothing', async () => {
       const { id } = (await task()).body;
-      const before = await head();
-      for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
-        const res = await send('POST', `/sales/activities/${id}/cancel`, body);
-        expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
-      }
-      expect(await head()).to.equal(before);
+      await expectReasonRequired(session, `/sales/activities/${id}/cancel`);
       for (const body of [{ reason: 5 }, { reason: 'x'.repeat(501) }, { reason: 'Deal lost', extra: 1 }]) {
         const res = await send('POST', `/sales/activities/${id}/cancel`, body);
         expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([400, 'validation_failed']);

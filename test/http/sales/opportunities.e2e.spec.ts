@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { tokenFor } from '../../support/http.js';
-import { salesSession } from './session.js';
+import { expectReasonRequired, salesSession } from './session.js';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
 describe('/sales/opportunities', () => {
-  const { server, admin, globex, send, get, head } = salesSession();
+  const session = salesSession();
+  const { server, admin, globex, send, get, head } = session;
   const create = async (body: object = {}) => (await send('POST', '/sales/opportunities', { name: 'Deal', amount: eur(100_000), ...body })).body.id as string;
 
   describe('POST /sales/opportunities', () => {
@@ -78,12 +79,7 @@ describe('/sales/opportunities', () => {
 
     it('needs a reason to lose (422 reason_required when missing, empty or blank, writing nothing), then reopens into a configured stage', async () => {
       const id = await create();
-      const before = await head();
-      for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
-        const res = await send('POST', `/sales/opportunities/${id}/lose`, body);
-        expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
-      }
-      expect(await head()).to.equal(before);
+      await expectReasonRequired(session, `/sales/opportunities/${id}/lose`);
       expect((await send('POST', `/sales/opportunities/${id}/lose`, { reason: 'price' })).status).to.equal(200);
       expect((await get(`/sales/opportunities/${id}`)).body).to.include({ stage: 'lost', lostReason: 'price', probability: 0 });
       expect((await send('POST', `/sales/opportunities/${id}/reopen`, { stage: 'nowhere' })).status).to.equal(422);

@@ -3,7 +3,7 @@ import { tokenFor } from '../../support/http.js';
 import type { JobDeps } from '../../../src/jobs/define.js';
 import { periodKeyOf } from '../../../src/events/sales/period.js';
 import { quoteAcceptedJob, quoteExpiryJob } from '../../../src/jobs/sales/quotes.js';
-import { eventually, salesSession } from './session.js';
+import { eventually, expectReasonRequired, salesSession } from './session.js';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 const YEAR = new Date().getUTCFullYear();
@@ -209,12 +209,7 @@ describe('/sales/quotes', () => {
       expect((await send('POST', `/sales/quotes/${id}/revise`)).status).to.equal(200);
       expect((await send('PATCH', `/sales/quotes/${id}`, { title: 'Revised offer' })).status).to.equal(200);
       expect((await get(`/sales/quotes/${id}`)).body).to.include({ quoteStatus: 'draft', quoteRevision: 2, number, title: 'Revised offer' });
-      const before = await head();
-      for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
-        const reject = await send('POST', `/sales/quotes/${id}/reject`, body);
-        expect([reject.status, reject.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
-      }
-      expect(await head()).to.equal(before);
+      await expectReasonRequired(session, `/sales/quotes/${id}/reject`);
       for (const body of [{ reason: 5 }, { reason: 'x'.repeat(501) }, { reason: 'too dear', extra: 1 }]) {
         const reject = await send('POST', `/sales/quotes/${id}/reject`, body);
         expect([reject.status, reject.body.code], JSON.stringify(body)).to.deep.equal([400, 'validation_failed']);

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 /**
  * The setup the sales end-to-end specs share: the real server, tenant admins of two tenants, and
  * calls whose reads wait for every write made so far (`Consistency-Position`). Call inside `describe`.
@@ -54,4 +55,14 @@ export const eventually = async (session: SalesSession, path: string, done: (bod
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${path} never reached the expected state`);
+};
+
+/** POSTs a missing, an empty and a blank reason to `path`: each is 422 `reason_required`, and nothing is written. */
+export const expectReasonRequired = async (session: SalesSession, path: string): Promise<void> => {
+  const before = await session.head();
+  for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
+    const res = await session.send('POST', path, body);
+    expect([res.status, res.body.code], JSON.stringify(body)).to.deep.equal([422, 'reason_required']);
+  }
+  expect(await session.head()).to.equal(before);
 };
