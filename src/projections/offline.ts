@@ -24,7 +24,7 @@ export const rebuildProjection = async ({ config, logger }: OfflineDeps, name: s
   const projector = projectorNamed(name);
   // 1. open the stores; 2. run this projector alone; 3. rebuild and wait for the swap; 4. close all.
   const store = await openEventStore(config);
-  const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), resolveMasterKey(config, logger), { readsOnly: true });
+  const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), resolveMasterKey(config, logger), { masterRecording: 'never' });
   const readDb = openReadDb(config.dataDir, {
     onCheckpointerFailure: (err) => logger.warn({ err }, 'read.db checkpointer thread failed: the rebuild checkpoints by itself'),
   });

@@ -39,7 +39,7 @@ export const createPlatformAdmin = async (config: Config, args: string[], passwo
   const admin = adminRequest(args, password);
   const masterKey = resolveMasterKey(config, logger);
   const store = await openEventStore(config);
-  const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), masterKey);
+  const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), masterKey, { masterRecording: 'adopt' });
   const identityDb = openIdentityDb(join(config.dataDir, 'identity.db'));
   try {
     return await ensurePlatformAdmin({ store, keyStore, directory: openDirectory(identityDb) }, admin, new Date());

@@ -31,6 +31,7 @@ import {
   wrapAd,
   type KeyRow,
   type Master,
+  type MasterRecording,
   type NewKey,
   type Statements,
 } from './key-table.js';
@@ -73,8 +74,8 @@ export type KeyStore = {
 
 export type KeyStoreOptions = {
   cacheLimit?: number;
-  /** A process that only reads keys (a replay, an offline rebuild): it does not record its master key (see `checkMaster`). */
-  readsOnly?: boolean;
+  /** Whether this process records its master key id (see `checkMaster`); the server's `record` by default. */
+  masterRecording?: MasterRecording;
 };
 
 /** `fresh`: subjects this process minted and handed out whose key nobody has asked for yet. */
@@ -169,7 +170,7 @@ export const openKeyStore = (file: string, masterKey: Buffer, options: KeyStoreO
   const s = prepareStatements(db);
   const master = { key: Buffer.from(masterKey), id: masterKeyId(masterKey) };
   try {
-    db.transaction(() => checkMaster(s, master.id, options.readsOnly !== true)).immediate();
+    db.transaction(() => checkMaster(s, master.id, options.masterRecording)).immediate();
   } catch (error) {
     db.close();
     throw error;

@@ -73,17 +73,20 @@ export type Statements = ReturnType<typeof prepareStatements>;
 export const wrapAd = (tenant: string, subject: string): Buffer => associatedData(tenant, subject);
 
 /**
- * Refuses to run over live data keys wrapped by another master key, then records this master
- * key's id: a concurrent process still on another key then fails to mint (see `mintKey`). A
- * process that only reads (`record` false: a replay, an offline rebuild) records nothing, and also
- * refuses a key other than the recorded one: before any data key exists, a mistyped key would
- * otherwise become the recorded one, and the running servers could mint no key until restarted.
+ * How a process treats the recorded master key id. `record` (the server): records its own, so a
+ * concurrent process still on another key fails to mint (see `mintKey`). `adopt` (a CLI writer such
+ * as `admin create`): records its key only when none is recorded yet, else refuses another one.
+ * `never` (a replay, an offline rebuild): records nothing and refuses another key. Before any data
+ * key exists, a mistyped key recorded by a CLI would stop the running servers minting until restarted.
  */
-export const checkMaster = (s: Statements, id: string, record = true): void => {
+export type MasterRecording = 'record' | 'adopt' | 'never';
+
+/** Refuses to run over live data keys wrapped by another master key, then records per `mode`. */
+export const checkMaster = (s: Statements, id: string, mode: MasterRecording = 'record'): void => {
   const stored = s.liveMasterIds.all() as string[];
   if (stored.some((other) => other !== id)) throw new MasterKeyMismatchError(stored, id);
-  if (record) return void s.setMetaId.run(id);
   const recorded = s.metaId.get() as string | undefined;
+  if (mode === 'record' || (mode === 'adopt' && typeof recorded !== 'string')) return void s.setMetaId.run(id);
   if (typeof recorded === 'string' && recorded !== id) throw new MasterKeyMismatchError([recorded], id);
 };
 

@@ -22,6 +22,6 @@ export const openOfflineReader = (config: Pick<Config, 'dataDir' | 'masterKey'>)
   const masterKey = config.masterKey ?? readKeyFile(join(config.dataDir, MASTER_KEY_FILE));
   const keysFile = join(config.dataDir, 'keys.db');
   if (!masterKey || !existsSync(keysFile)) return { decrypts: false, read: (event) => event, close: () => undefined };
-  const keyStore = openKeyStore(keysFile, masterKey, { readsOnly: true });
+  const keyStore = openKeyStore(keysFile, masterKey, { masterRecording: 'never' });
   return { decrypts: true, read: readableEvent(keyStore), close: () => keyStore.close() };
 };

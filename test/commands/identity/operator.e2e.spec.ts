@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openKeyStore } from '../../../src/events/personal-data/key-store.js';
+import { masterKeyId } from '../../../src/events/personal-data/master-key.js';
 import { ROOT } from '../../support/process.js';
 
 const runCli = (args: string[], env: Record<string, string>, stdin: string) =>
@@ -44,5 +46,23 @@ describe('npm run crm -- admin create', function () {
     expect(short.code).to.equal(2);
     expect(short.stderr).to.match(/at least 12 characters/);
     expect((await runCli(['admin', 'create', '--email', 'x@example.com'], env, '')).code).to.equal(2);
+  });
+
+  it('refuses a master key other than the one a server recorded (exit 78), even before any data key exists, and records nothing of it', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'crm-admin-'));
+    try {
+      const real = Buffer.alloc(32, 5);
+      openKeyStore(join(fresh, 'keys.db'), real).close(); // what a server's first start leaves
+      const typo = { DATA_DIR: fresh, CRM_MASTER_KEY: Buffer.alloc(32, 6).toString('base64') };
+      const refused = await runCli(['admin', 'create', '--email', 'other@example.com', '--password-stdin'], typo, 'a long enough password\n');
+      expect(refused.code, refused.stderr).to.equal(78);
+      const db = new Database(join(fresh, 'keys.db'), { readonly: true });
+      const recorded = db.prepare('SELECT master_key_id FROM key_store_meta').pluck().all();
+      const keys = db.prepare('SELECT COUNT(*) FROM data_keys').pluck().get();
+      db.close();
+      expect({ recorded, keys }).to.deep.equal({ recorded: [masterKeyId(real)], keys: 0 });
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 });

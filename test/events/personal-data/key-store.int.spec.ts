@@ -127,9 +127,18 @@ describe('personal data: key store', () => {
   it('a reader (a replay, an offline rebuild) with a mistyped master key records nothing, so the server can still mint, even before any data key exists', () => {
     const [real, typo] = [newKey(), newKey()];
     const server = open(real);
-    expect(thrown(() => open(typo, { readsOnly: true }))).to.be.instanceOf(MasterKeyMismatchError);
+    expect(thrown(() => open(typo, { masterRecording: 'never' }))).to.be.instanceOf(MasterKeyMismatchError);
     expect(server.keyFor('acme', 's1')).to.have.length(32);
-    expect(() => open(real, { readsOnly: true })).not.to.throw();
+    expect(() => open(real, { masterRecording: 'never' })).not.to.throw();
+  });
+
+  it('a CLI writer (admin create) adopts its master key on a new store, and refuses another than the recorded one even before any data key exists', () => {
+    const [real, typo] = [newKey(), newKey()];
+    open(real, { masterRecording: 'adopt' }).close();
+    expect(thrown(() => open(typo, { masterRecording: 'adopt' }))).to.be.instanceOf(MasterKeyMismatchError);
+    const server = open(real);
+    expect(server.keyFor('acme', 's1')).to.have.length(32);
+    expect(server.masterKeyId()).to.equal(masterKeyId(real));
   });
 
   it('sees an erasure made by another process at the next keyFor', () => {
