@@ -34,6 +34,7 @@ import { JOB_REACTIONS } from './jobs/registry.js';
 import { PROJECTORS } from './projections/all.js';
 import { openReadDb, type ReadDb } from './projections/read-db.js';
 import { startProjections, type ProjectionRunner } from './projections/runner.js';
+import { noneFailed } from './projections/status.js';
 import { readModelOf } from './http/read-model.js';
 import { erasureEffects } from './jobs/erasure-effects.js';
 import { scheduleRetentionSweeps } from './jobs/retention-schedule.js';
@@ -100,6 +101,7 @@ const startLocked = async (config: Config, logger: Logger, dataDirLock: DataDirL
     readiness: [
       { name: 'eventStore', check: () => store.ping() },
       { name: 'readModel', check: async () => void readDb.db.prepare('SELECT 1').get() },
+      { name: 'projections', check: () => noneFailed(projections), degrades: true },
     ],
     jwks: () => signingKeys.jwks(),
     api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, sessions: identity.sessions, erasure, jobs, limitClient: platform.perClient, uniquenessLock: platform.uniquenessLock }),

@@ -15,6 +15,7 @@ import { OAUTH_PATH } from '../access/oauth/provider.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { EventStore } from '../events/log/port.js';
 import type { ProjectionRunner } from '../projections/runner.js';
+import type { ProjectionStatus } from '../projections/status.js';
 
 let processRegistry: Registry | undefined;
 const processMetrics = (): Registry => {
@@ -104,15 +105,22 @@ const metricsRoutes = (registry: Registry) => (token: string | undefined): Route
   return router;
 };
 
-const lagGauge = (registry: Registry, runner: () => ProjectionRunner | undefined) =>
+type StatusReader = () => ProjectionRunner | undefined;
+
+const projectionGauge = (registry: Registry, runner: StatusReader, name: string, help: string, valueOf: (s: ProjectionStatus) => number) =>
   new Gauge({
-    name: 'crm_projection_lag_events', help: 'Events in the log not yet applied by the projector', labelNames: ['projection'], registers: [registry],
+    name, help, labelNames: ['projection'], registers: [registry],
     async collect() {
       const statuses = (await runner()?.status()) ?? [];
       this.reset();
-      for (const s of statuses) this.set({ projection: s.name }, Number(s.lag));
+      for (const s of statuses) this.set({ projection: s.name }, valueOf(s));
     },
   });
+
+const projectionGauges = (registry: Registry, runner: StatusReader): void => {
+  projectionGauge(registry, runner, 'crm_projection_lag_events', 'Events in the log not yet applied by the projector', (s) => Number(s.lag));
+  projectionGauge(registry, runner, 'crm_projection_failed', '1 while the projector keeps failing on an event (backing off), else 0', (s) => (s.status === 'failed' ? 1 : 0));
+};
 
 const observeWith = (requests: Histogram<'method' | 'route' | 'status'>): Middleware => async (ctx, next) => {
   const end = requests.startTimer();
@@ -136,6 +144,6 @@ export const createMetrics = (): Metrics => {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
   });
   let runner: ProjectionRunner | undefined;
-  lagGauge(registry, () => runner);
+  projectionGauges(registry, () => runner);
   return { observe: observeWith(requests), timeAppends: timeAppendsWith(appends), watchProjections: (r) => void (runner = r), routes: metricsRoutes(registry) };
 };

@@ -60,3 +60,9 @@ export const statusOf = async (store: EventStore, head: bigint, run: Run): Promi
     ...(run.next ? { rebuild: await rebuildOf(store, head, run.next) } : {}),
   };
 };
+
+/** Rejects naming the failed projectors; their errors stay on `GET /api/superadmin/projections`, not on a public probe. */
+export const noneFailed = async (runner: { status(): Promise<ProjectionStatus[]> }): Promise<void> => {
+  const failed = (await runner.status()).filter((s) => s.status === 'failed').map((s) => s.name);
+  if (failed.length > 0) throw new Error(failed.join(', '));
+};

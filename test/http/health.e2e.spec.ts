@@ -27,7 +27,7 @@ describe('health and errors over HTTP', () => {
     it('answers 200 with the store check when the store answers', async () => {
       const res = await fetch(`${server.url}/health/ready`);
       expect(res.status).to.equal(200);
-      expect(await res.json()).to.deep.equal({ status: 'ok', checks: { eventStore: 'ok', readModel: 'ok' } });
+      expect(await res.json()).to.deep.equal({ status: 'ok', checks: { eventStore: 'ok', readModel: 'ok', projections: 'ok' } });
     });
   });
 
@@ -104,6 +104,17 @@ describe('GET /health/ready while draining', () => {
     listener.close();
     expect(res.status).to.equal(503);
     expect(await res.json()).to.deep.include({ code: 'not_ready', checks: { eventStore: 'failed: disk gone' } });
+  });
+
+  it('answers 200 degraded, naming the check, when only a degrading check fails (a failed projection)', async () => {
+    const failing = { name: 'projections', check: () => Promise.reject(new Error('sales.contact')), degrades: true };
+    const app = createApp({ logger: createLogger('silent'), readiness: [failing], isDraining: () => false });
+    const listener = app.listen(0);
+    await once(listener, 'listening');
+    const res = await fetch(`http://127.0.0.1:${(listener.address() as AddressInfo).port}/health/ready`);
+    listener.close();
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({ status: 'degraded', checks: { projections: 'failed: sales.contact' } });
   });
 
   it('refuses a second server on the same DATA_DIR (data_dir_in_use) until the first has stopped', async () => {

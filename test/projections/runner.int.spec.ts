@@ -6,6 +6,7 @@ import { personalDataDescriptor, protect } from '../../src/events/personal-data/
 import { upcasters } from '../../src/events/upcasting.js';
 import type { ProjectedEvent, Projector } from '../../src/projections/projector.js';
 import { stateOf, openRegistry } from '../../src/projections/registry.js';
+import { noneFailed } from '../../src/projections/status.js';
 import { caught } from '../support/caught.js';
 import { count, counterProjector, start, until, useProjectionEnv } from './support.js';
 
@@ -48,6 +49,16 @@ describe('projections: the runner', () => {
     expect((await statusOf('test.fragile')).error).to.equal(undefined);
     const fragileTotals = env.readDb.db.prepare(`SELECT total FROM "${runner.physicalTable('test.fragile', 'test_fragile_totals')}"`).pluck().all();
     expect(fragileTotals).to.deep.equal([6]);
+  });
+
+  it('noneFailed (the readiness check) rejects naming the failed projector alone, without its error', async () => {
+    await count(env.store, 'acme', 'a', [1]);
+    const runner = await start(env, {
+      projectors: [counterProjector(), counterProjector({ name: 'test.broken', fail: () => true })],
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+    });
+    await until(async () => (await statusOf('test.broken')).status === 'failed');
+    expect((await caught(noneFailed(runner)) as Error).message).to.equal('test.broken');
   });
 
   it('is woken right after each commit (not by polling) and reports status', async () => {

@@ -28,7 +28,10 @@ const HISTORY_ENTRY = object({
 /** The answers of the platform routes (health, audit, compliance), as their route code builds them. */
 const answerSchemas = (): Record<string, Schema> => ({
   Liveness: object({ status: { const: 'ok' } }),
-  Readiness: object({ status: { const: 'ok' }, checks: { type: 'object', additionalProperties: { const: 'ok' }, description: 'Each store\'s check (`eventStore`, `readModel`…)' } }),
+  Readiness: object({
+    status: { enum: ['ok', 'degraded'], description: '`degraded`: the stores answer but a projection failed (its error: `GET /api/superadmin/projections`)' },
+    checks: { type: 'object', additionalProperties: { type: 'string' }, description: 'Each check (`eventStore`, `readModel`, `projections`): `ok` or `failed: …`' },
+  }),
   ChainReport: object({
     ok: { type: 'boolean' }, eventsChecked: { ...integer, description: 'Events whose link was recomputed and matched' },
     headPosition: orNull(integer), headHash: orNull(string), unsealed: { ...integer, description: 'Events after the last link, not sealed yet' },
@@ -138,5 +141,5 @@ export const platformOperations = (): Record<string, Operation> => ({
     responses: { 200: { description: 'One event a line, as `GET /api/audit/events` answers them', content: { 'application/x-ndjson': { schema: string } } } },
   }),
   'GET /health/live': read('Liveness: the process answers', 'Liveness'),
-  'GET /health/ready': read('Readiness: every store answers and the server is not draining (else 503)', 'Readiness'),
+  'GET /health/ready': read('Readiness: every store answers and the server is not draining (else 503); a failed projection answers 200 `degraded`', 'Readiness'),
 });

@@ -39,6 +39,7 @@ describe('GET /metrics', () => {
       expect(res.text).not.to.contain(created.body.id);
       expect(res.text).to.match(/crm_event_store_append_duration_seconds_count\{outcome="ok"\} [1-9]/);
       expect(res.text).to.match(/crm_projection_lag_events\{projection="[^"]+"\} \d+/);
+      expect(res.text).to.match(/crm_projection_failed\{projection="sales.contact"\} 0/);
       expect(res.text).to.contain('process_cpu_user_seconds_total');
       expect(res.text).to.contain('nodejs_eventloop_lag_seconds');
     });
