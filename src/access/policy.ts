@@ -12,12 +12,16 @@ export type Grant = { pattern: string; scope: Scope };
 const all = (...patterns: string[]): Grant[] => patterns.map((pattern) => ({ pattern, scope: 'all' }));
 const own = (...patterns: string[]): Grant[] => patterns.map((pattern) => ({ pattern, scope: 'own' }));
 
+/** What a sales rep writes: every sales record but targets, whose quotas their managers set. */
+const REP_WRITES = ['accounts', 'contacts', 'leads', 'opportunities', 'quotes', 'activities'];
+const repWrites = (action: string): string[] => REP_WRITES.map((resource) => `sales.${resource}:${action}`);
+
 /** The built-in roles. A permission pattern may use `*` for a whole segment. */
 export const ROLES: Readonly<Record<string, readonly Grant[]>> = {
   platform_admin: all('platform.*:*', 'audit.*:read', 'compliance.*:*'),
   tenant_admin: all('sales.*:*', 'marketing.*:*', 'support.*:*', 'admin.*:*', 'audit.*:read', 'compliance.*:*'),
   sales_manager: all('sales.*:*'),
-  sales_rep: [...all('sales.*:read', 'sales.*:create'), ...own('sales.*:update', 'sales.*:archive')],
+  sales_rep: [...all('sales.*:read', ...repWrites('create')), ...own(...repWrites('update'), ...repWrites('archive'))],
   marketer: [...all('marketing.*:*', 'sales.contacts:read', 'sales.leads:*')],
   support_agent: [...all('support.*:read', 'support.*:create', 'sales.contacts:read'), ...own('support.*:update')],
   support_manager: all('support.*:*', 'sales.contacts:read'),

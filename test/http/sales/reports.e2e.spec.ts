@@ -72,6 +72,19 @@ describe('/sales/reports and /sales/targets', () => {
       }
       expect(await s.head()).to.equal(head);
     });
+    it('is refused (403) to a sales rep, their own quota included, who still reads targets; nothing appended', async () => {
+      const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-quota', roles: ['sales_rep'] });
+      const own = await created('/sales/targets', { assignee: { type: 'user', id: 'rep-quota' }, period: quarter(), metric: 'won_deals', quota: 3, ownerId: 'rep-quota' });
+      const head = await s.head();
+      const refusals = [
+        await s.send('POST', '/sales/targets', { assignee: { type: 'user', id: 'rep-quota' }, period: month(), metric: 'won_deals', quota: 1 }, rep),
+        await s.send('PATCH', `/sales/targets/${own}`, { quota: 1 }, rep, { 'If-Match': '"0"' }),
+        await s.send('POST', `/sales/targets/${own}/archive`, {}, rep),
+      ];
+      expect(refusals.map((r) => [r.status, r.body.code])).to.deep.equal([[403, 'forbidden'], [403, 'forbidden'], [403, 'forbidden']]);
+      expect(await s.head()).to.equal(head);
+      expect((await s.get(`/sales/targets/${own}`, rep)).body).to.include({ quota: 3, ownerId: 'rep-quota' });
+    });
     it('answers 412 to a stale If-Match on PATCH', async () => {
       const res = await s.send('PATCH', `/sales/targets/${targetId}`, { quota: 1 }, undefined, { 'If-Match': '"7"' });
       expect(res.status).to.equal(412);
