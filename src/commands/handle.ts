@@ -146,11 +146,14 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
   const replayed = alreadyApplied(request.id, idOf, loaded);
   if (replayed) return replayed;
   const current = lastOf(loaded)?.revision;
-  if (request.ifMatch !== undefined && request.ifMatch !== current) throw preconditionFailed(request.ifMatch, current);
+  const stale = request.ifMatch !== undefined && request.ifMatch !== current;
+  // A record that is not there answers as it would without If-Match (404; RFC 9110 §13.2.1).
+  if (stale && current !== undefined) throw preconditionFailed(request.ifMatch!, current);
   const read = readableEvent(keyStore, aggregate.upcasters);
   const state = fold(aggregate.decider, loaded.map((e) => ({ type: e.type, data: read(e).data }) as E));
   request.guard?.(state);
   const decided = aggregate.decider.decide(request.command, state);
+  if (stale) throw preconditionFailed(request.ifMatch!, current);
   if (decided.length === 0) {
     return { id: request.id, revision: current ?? -1n, position: lastOf(loaded)?.position ?? 0n, events: 0 };
   }
@@ -199,8 +202,13 @@ const handleWithRetries = async <C, E extends DomainEvent, S>(
   }
 };
 
+/** The `ifMatch` of an `If-Match` that names no revision of ours (a weak or foreign tag): it never matches. */
+export const NO_REVISION = -1n;
+
 const preconditionFailed = (expected: bigint, actual: bigint | 'no_stream' | undefined): PreconditionFailedError =>
-  new PreconditionFailedError(`If-Match names revision ${expected}; the record is at ${actual ?? 'none'}`, {
-    expectedRevision: Number(expected),
+  new PreconditionFailedError(expected === NO_REVISION
+    ? 'If-Match names no revision of this record (a weak ETag never matches)'
+    : `If-Match names revision ${expected}; the record is at ${actual ?? 'none'}`, {
+    expectedRevision: expected === NO_REVISION ? null : Number(expected),
     currentRevision: typeof actual === 'bigint' ? Number(actual) : null,
   });

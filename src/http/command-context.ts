@@ -1,8 +1,8 @@
 /** What a route knows about the command it sends: who, on whose behalf, which request, when. */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import type { CommandContext } from '../commands/handle.js';
-import { InvalidInputError, PreconditionFailedError } from '../errors.js';
+import { NO_REVISION, type CommandContext } from '../commands/handle.js';
+import { InvalidInputError } from '../errors.js';
 import { principalOf } from './authenticate.js';
 
 export type Clock = () => Date;
@@ -42,7 +42,8 @@ const entityTagsOf = (header: string): EntityTag[] | undefined => {
 /**
  * `If-Match` (RFC 9110 §13.1.1) → the revision it requires: absent or `*` → none; `"3"` (the
  * ETag of a read) → 3n. A well-formed tag that is none of ours (a weak one never matches, `"01"`
- * is not `"1"`) is a 412; a list may hold one revision of ours at most; bad syntax is a 400.
+ * is not `"1"`) is `NO_REVISION`: a 412 once the record is found; a list may hold one revision of
+ * ours at most; bad syntax is a 400.
  * A bare `3` is taken as `"3"` (lenient, as before).
  */
 export const ifMatchOf = (ctx: Context): bigint | undefined => {
@@ -53,8 +54,7 @@ export const ifMatchOf = (ctx: Context): bigint | undefined => {
   if (!tags || tags.length === 0) throw new InvalidInputError('invalid_if_match', 'If-Match must be an ETag of this API, e.g. "3"');
   const revisions = tags.filter((t) => !t.weak && REVISION.test(t.tag)).map((t) => BigInt(t.tag));
   if (revisions.length > 1) throw new InvalidInputError('invalid_if_match', 'If-Match may name one revision of the record');
-  if (revisions.length === 0) throw new PreconditionFailedError('If-Match names no revision of this record (a weak ETag never matches)');
-  return revisions[0];
+  return revisions[0] ?? NO_REVISION;
 };
 
 /** Answers a command's result: the id, revision and position, and the ETag of the new revision. */

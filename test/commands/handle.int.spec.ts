@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { handleCommand, type CommandContext } from '../../src/commands/handle.js';
+import { handleCommand, NO_REVISION, type CommandContext } from '../../src/commands/handle.js';
 import { ConflictError, PreconditionFailedError, RuleViolationError } from '../../src/errors.js';
 import type { EventStore } from '../../src/events/log/port.js';
 import { openKeyStore, type KeyStore } from '../../src/events/personal-data/key-store.js';
@@ -105,6 +105,23 @@ describe('the command handler', () => {
       expect((error as PreconditionFailedError).status).to.equal(412);
       expect((error as PreconditionFailedError).extra).to.deep.equal({ expectedRevision: 0, currentRevision: 1 });
       expect(await stored()).to.have.length(2);
+    });
+
+    it('on a stream that does not exist, answers what the command answers without If-Match (RFC 9110 §13.2.1); a command that would create it, 412', async () => {
+      expect(await caught(send({ type: 'IncreaseTally', by: 2 }, context(), 3n))).to.include({ code: 'tally_not_open' });
+      expect(await caught(send({ type: 'IncreaseTally', by: 2 }, context(), NO_REVISION))).to.include({ code: 'tally_not_open' });
+      const created = await caught(send({ type: 'OpenTally', name: 'T' }, context(), 0n));
+      expect(created).to.be.instanceOf(PreconditionFailedError);
+      expect((created as PreconditionFailedError).extra).to.deep.equal({ expectedRevision: 0, currentRevision: null });
+      expect(await stored()).to.have.length(0);
+    });
+
+    it('never matches NO_REVISION (a weak or foreign tag) on a record that exists', async () => {
+      await send({ type: 'OpenTally', name: 'T' });
+      const error = await caught(send({ type: 'IncreaseTally', by: 2 }, context(), NO_REVISION));
+      expect(error).to.be.instanceOf(PreconditionFailedError);
+      expect((error as PreconditionFailedError).extra).to.deep.equal({ expectedRevision: null, currentRevision: 0 });
+      expect(await stored()).to.have.length(1);
     });
 
     it('of 10 concurrent commands at one revision exactly one wins, the others get 412', async () => {

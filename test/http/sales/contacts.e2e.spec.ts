@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
@@ -191,15 +192,18 @@ describe('/sales/contacts', () => {
       expect(record).to.include({ ...ada, jobTitle: 'Analyst', revision: 1 });
     });
 
-    it('evaluates If-Match as RFC 9110 says: a weak or foreign tag is a 412, a list with our one revision is it, bad syntax a 400', async () => {
+    it('evaluates If-Match as RFC 9110 says: a weak or foreign tag is a 412, a list with our one revision is it, bad syntax a 400; a missing record is a 404 whatever the tag', async () => {
       const { body: { id } } = await create();
       const patch = (ifMatch: string) => call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { jobTitle: 'Analyst' }, headers: { 'If-Match': ifMatch } });
       for (const tag of ['W/"0"', '"01"', '"abc"', '"a,b"']) expect((await patch(tag)).status, tag).to.equal(412);
       for (const tag of ['"0', '"0", "1"', '0x']) expect((await patch(tag)).status, tag).to.equal(400);
       expect((await patch('W/"7", "0", ')).status).to.equal(200);
-      for (const [method, path] of [['PATCH', '/sales/contacts/a.b'], ['POST', '/sales/contacts/a.b/archive']] as const) {
-        const res = await call(server, method, path, { token: admin, body: method === 'PATCH' ? { jobTitle: 'x' } : {} });
-        expect([res.status, res.body.code], path).to.deep.equal([404, 'not_found']);
+      const missing = randomUUID();
+      for (const [method, path] of [['PATCH', '/sales/contacts/a.b'], ['POST', '/sales/contacts/a.b/archive'], ['PATCH', `/sales/contacts/${missing}`], ['POST', `/sales/contacts/${missing}/archive`]] as const) {
+        for (const ifMatch of ['W/"0"', '"0"', '"abc"']) {
+          const res = await call(server, method, path, { token: admin, body: method === 'PATCH' ? { jobTitle: 'x' } : {}, headers: { 'If-Match': ifMatch } });
+          expect([res.status, res.body.code], `${path} ${ifMatch}`).to.deep.equal([404, 'not_found']);
+        }
       }
       expect((await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.revision).to.equal(1);
     });
