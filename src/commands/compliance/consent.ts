@@ -2,7 +2,8 @@
  * Consents per purpose and the restriction of processing, one stream per data subject. A change
  * that changes nothing records nothing; an erased subject can withdraw but not grant. A contact
  * merge makes the survivor's subject adopt the loser's consents (`AdoptConsents`): per purpose the
- * most restrictive wins, a withdrawal over a grant whatever their times, the newer of two alike.
+ * most restrictive wins, a withdrawal over a grant whatever their times, the newer of two alike;
+ * and the loser's restriction of processing, unless the survivor's subject is restricted already.
  */
 import { ConflictError, NotFoundError } from '../../errors.js';
 import {
@@ -26,8 +27,10 @@ export type ConsentCommand =
   | { type: 'RecordConsent'; subjectId: string; purpose: ConsentPurpose; granted: boolean; source: string; at: string; subjectErased: boolean }
   | { type: 'RestrictProcessing'; subjectId: string; ground: RestrictionGround; at: string }
   | { type: 'LiftRestriction'; subjectId: string; at: string }
-  /** Another subject's consents (`from`, of the same person: a merged duplicate), each kept with its source and time. */
-  | { type: 'AdoptConsents'; subjectId: string; from: Consents; fromErased: boolean; subjectErased: boolean };
+  /** Another subject's consents and restriction (`from…`, of the same person: a merged duplicate), each kept with its ground or source and time. */
+  | { type: 'AdoptConsents'; subjectId: string; from: Consents; fromRestriction: Restriction | null; fromErased: boolean; subjectErased: boolean };
+
+type Restriction = { ground: RestrictionGround; since: string };
 
 type RecordConsent = Extract<ConsentCommand, { type: 'RecordConsent' }>;
 type AdoptConsents = Extract<ConsentCommand, { type: 'AdoptConsents' }>;
@@ -56,12 +59,21 @@ const adoptConsents = ({ subjectId, from, fromErased, subjectErased }: AdoptCons
       type: status === 'granted' ? 'ConsentGranted' : 'ConsentWithdrawn', data: { subjectId, purpose, source, at },
     }));
 
+/**
+ * The merged duplicate's restriction, whatever either subject's erasure (like a withdrawal, it only
+ * protects the person). A subject restricted already keeps its own ground: one restriction at a time.
+ */
+const adoptRestriction = ({ subjectId, fromRestriction }: AdoptConsents, state: ConsentState): ConsentEvent[] =>
+  fromRestriction === null || state.status === 'restricted'
+    ? []
+    : [{ type: 'ProcessingRestricted', data: { subjectId, ground: fromRestriction.ground, at: fromRestriction.since } }];
+
 const decide = (command: ConsentCommand, state: ConsentState): ConsentEvent[] => {
   switch (command.type) {
     case 'RecordConsent':
       return recordConsent(command, state);
     case 'AdoptConsents':
-      return adoptConsents(command, state);
+      return [...adoptRestriction(command, state), ...adoptConsents(command, state)];
     case 'RestrictProcessing': {
       const { subjectId, ground, at } = command;
       if (state.status === 'restricted' && state.ground === ground) return [];
@@ -107,7 +119,8 @@ export const changeConsent = async (
 
 /**
  * A contact merge's consent step: the surviving subject adopts the merged-away subject's consents
- * (`AdoptConsents`), as a child command of the merge (`merge-consents`), so a retry appends nothing twice.
+ * and restriction (`AdoptConsents`), as a child command of the merge (`merge-consents`), so a retry
+ * appends nothing twice.
  */
 export const adoptMergedConsents = async (
   deps: CommandDeps,
@@ -116,10 +129,11 @@ export const adoptMergedConsents = async (
   const { subjectId, fromSubjectId, context } = request;
   const { tenantId } = context;
   // 1. the merged-away subject's consents, from the log; 2. decided on the surviving subject's stream.
-  const from = (await streamState(deps.store, tenantId, fromSubjectId, consentFold)).consents;
+  const from = await streamState(deps.store, tenantId, fromSubjectId, consentFold);
+  const fromRestriction = from.status === 'restricted' ? { ground: from.ground, since: from.since } : null;
   const fromErased = deps.keyStore.isErased(tenantId, fromSubjectId);
   const subjectErased = deps.keyStore.isErased(tenantId, subjectId);
   const child = { ...context, commandId: childCommandIdFor(context.commandId, 'merge-consents'), causationId: context.commandId };
-  const command: ConsentCommand = { type: 'AdoptConsents', subjectId, from, fromErased, subjectErased };
+  const command: ConsentCommand = { type: 'AdoptConsents', subjectId, from: from.consents, fromRestriction, fromErased, subjectErased };
   return handleCommand(deps, consentAggregate, { id: subjectId, command, context: child });
 };

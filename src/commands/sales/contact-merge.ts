@@ -2,7 +2,8 @@
  * Merging duplicate contacts: the survivor absorbs the loser first (its `AbsorbContact`, with the
  * caller's If-Match, fills the fields it lacks from the loser's revealed ones, under the
  * survivor's own subject, and adds the loser's tags), then the survivor's subject adopts the
- * loser's consents (most restrictive per purpose, `adoptMergedConsents`), then the loser is marked
+ * loser's consents (most restrictive per purpose) and restriction of processing
+ * (`adoptMergedConsents`: a restriction is never lost by a merge), then the loser is marked
  * merged and archived. The last two are child commands whose ids derive from the merge's. Both
  * streams keep their events and their subject, so erasing either person still works. A retry with
  * the same command id replays every step; a new request for a merge already done answers without
@@ -38,8 +39,9 @@ const contactState = async (deps: CommandDeps, tenantId: string, id: string): Pr
 };
 
 /**
- * The survivor's subject adopts the loser's consents. Nothing to do when they share one, nor once
- * the loser is merged (the merge is done: a consent the person changed since must not be undone).
+ * The survivor's subject adopts the loser's consents and restriction. Nothing to do when they share
+ * one, nor once the loser is merged (the merge is done: a consent the person changed since must not
+ * be undone).
  */
 const carryConsents = async (deps: CommandDeps, request: MergeContactsInput['request'], loser: ContactState): Promise<CommandResult | undefined> => {
   const { context } = request;
@@ -87,7 +89,7 @@ const mergeLocked = async (deps: CommandDeps, input: MergeContactsInput): Promis
   loserGuard?.(loser);
   // 2. The survivor absorbs the loser: its missing fields, its tags, its account links (If-Match applies here).
   const absorbed = await handleCommand(deps, contactAggregate, { ...request, command: { type: 'AbsorbContact', from: loserId, loser } });
-  // 3. The survivor's subject adopts the loser's consents, a withdrawal always winning.
+  // 3. The survivor's subject adopts the loser's consents, a withdrawal always winning, and its restriction.
   const consents = await carryConsents(deps, request, loser);
   // 4. The loser is marked merged and archived.
   const merged = await retireLoser(deps, { request, loserId, ...(loserGuard ? { loserGuard } : {}) });

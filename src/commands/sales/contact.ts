@@ -97,7 +97,8 @@ const absorb = (state: ContactState, { from, loser }: Extract<ContactCommand, { 
   if (survivor.absorbed.includes(from)) return [];
   if (loser.status === 'none') throw new NotFoundError('No such contact to merge', { loserId: from });
   const source = mergeable(loser);
-  const fill = generic.decide({ type: 'UpdateRecord', changes: missingFields(survivor.fields, source.fields) }, survivor);
+  const fill = generic.decide({ type: 'UpdateRecord', changes: missingFields(survivor.fields, source.fields) }, survivor)
+    .map((event) => reflagged(event, survivor));
   const tags = generic.decide({ type: 'TagRecord', add: source.tags, remove: [] }, survivor);
   return [{ type: CONTACT_ABSORBED, data: { from } }, ...fill, ...tags, ...absorbLinks(survivor, source)];
 };

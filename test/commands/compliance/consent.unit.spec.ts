@@ -23,7 +23,7 @@ describe('the consent decider', () => {
   describe('AdoptConsents (a merged duplicate\'s consents): the most restrictive wins per purpose', () => {
     const later = '2026-11-24T10:00:00.000Z';
     const adopt = (from: Consents, erased: { fromErased?: boolean; subjectErased?: boolean } = {}) =>
-      ({ type: 'AdoptConsents' as const, subjectId: 's-1', from, fromErased: false, subjectErased: false, ...erased });
+      ({ type: 'AdoptConsents' as const, subjectId: 's-1', from, fromRestriction: null, fromErased: false, subjectErased: false, ...erased });
     const event = (type: 'ConsentGranted' | 'ConsentWithdrawn', purpose: ConsentPurpose, source: string, when = at) =>
       ({ type, data: { subjectId: 's-1', purpose, source, at: when } });
 
@@ -49,6 +49,31 @@ describe('the consent decider', () => {
       const from: Consents = { calls: { status: 'withdrawn', source: 'phone', at }, profiling: { status: 'granted', source: 'web_form', at } };
       given().when(adopt(from, { fromErased: true })).then(event('ConsentWithdrawn', 'calls', 'phone'));
       given().when(adopt(from, { subjectErased: true })).then(event('ConsentWithdrawn', 'calls', 'phone'));
+    });
+  });
+
+  describe('AdoptConsents: the merged duplicate\'s restriction of processing', () => {
+    const earlier = '2026-11-20T10:00:00.000Z';
+    const adopt = (over: { from?: Consents; erased?: boolean } = {}) => ({
+      type: 'AdoptConsents' as const, subjectId: 's-1', from: over.from ?? {},
+      fromRestriction: { ground: 'accuracy_contested' as const, since: earlier }, fromErased: over.erased ?? false, subjectErased: false,
+    });
+    const adopted = { type: 'ProcessingRestricted' as const, data: { subjectId: 's-1', ground: 'accuracy_contested' as const, at: earlier } };
+
+    it('restricts the subject on the duplicate\'s ground since its time, before the consents it adopts', () => {
+      given().when(adopt({ from: { calls: { status: 'withdrawn', source: 'phone', at } } }))
+        .then(adopted, { type: 'ConsentWithdrawn', data: { subjectId: 's-1', purpose: 'calls', source: 'phone', at } });
+    });
+
+    it('even when either is erased or the subject lifted a restriction of its own since', () => {
+      given().when(adopt({ erased: true })).then(adopted);
+      given(restricted, { type: 'ProcessingRestrictionLifted', data: { subjectId: 's-1', at } }).when(adopt()).then(adopted);
+    });
+
+    it('records nothing when the subject is restricted already, its own ground kept, nor when the duplicate is not', () => {
+      given(restricted).when(adopt()).then();
+      given(adopted).when(adopt()).then();
+      given().when({ ...adopt(), fromRestriction: null }).then();
     });
   });
 

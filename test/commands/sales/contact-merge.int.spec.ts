@@ -1,7 +1,7 @@
 /**
  * A contact merge through the command handler, interrupted between its steps and retried with the
  * same command id (what a retried Idempotency-Key sends when the first answer never got stored):
- * every step recognises its own events, so the carried consents are appended once.
+ * every step recognises its own events, so the carried consents and restriction are appended once.
  */
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -44,11 +44,12 @@ describe('mergeContacts: a retry after an interruption', () => {
   };
   const types = async (type: string, id: string) => (await store.readStream(streamName('acme', type, id))).map((e) => e.type);
 
-  it('replays the survivor\'s absorption and its subject\'s consents, then retires the loser', async () => {
+  it('replays the survivor\'s absorption and its subject\'s consents and restriction, then retires the loser', async () => {
     const [mine, theirs] = [randomUUID(), randomUUID()];
     const [survivor, loser] = [await contact(mine, ['vip']), await contact(theirs, ['webinar'])];
     const change = { type: 'RecordConsent' as const, purpose: 'calls' as const, granted: false, source: 'phone' };
     await changeConsent(deps(), { subjectId: theirs, change, context: context() });
+    await changeConsent(deps(), { subjectId: theirs, change: { type: 'RestrictProcessing', ground: 'legal_claims' }, context: context() });
     const ctx = context();
     let checks = 0;
     // The loser's check passes before the absorption, then fails before the loser is retired: an interruption after step 3.
@@ -57,10 +58,10 @@ describe('mergeContacts: a retry after an interruption', () => {
     };
     const failed = await caught(mergeContacts(deps(), { request: { id: survivor, context: ctx }, loserId: loser, loserGuard: interrupted }));
     expect((failed as Error).message).to.equal('interrupted');
-    expect(await types('compliance.consent', mine)).to.deep.equal(['ConsentWithdrawn']);
+    expect(await types('compliance.consent', mine)).to.deep.equal(['ProcessingRestricted', 'ConsentWithdrawn']);
     expect(await types('sales.contact', loser)).to.deep.equal(['ContactCreated']);
     const retried = await mergeContacts(deps(), { request: { id: survivor, context: ctx }, loserId: loser });
-    expect(await types('compliance.consent', mine)).to.deep.equal(['ConsentWithdrawn']);
+    expect(await types('compliance.consent', mine)).to.deep.equal(['ProcessingRestricted', 'ConsentWithdrawn']);
     expect(await types('sales.contact', survivor)).to.deep.equal(['ContactCreated', 'ContactAbsorbed', 'ContactTagged']);
     expect(await types('sales.contact', loser)).to.deep.equal(['ContactCreated', 'ContactMerged', 'ContactArchived']);
     expect(retried.position).to.equal(await store.headPosition());

@@ -26,6 +26,14 @@ describe('Contact decider', () => {
       given(tagged('s-1', ['a', 'b'])).when(absorb(source)).then(absorbed, { type: 'ContactTagged', data: { added: ['c'], removed: [] } });
       given(tagged('s-1', ['a', 'b', 'c'])).when(absorb(source)).then(absorbed);
     });
+    it('flags the survivor\'s link to the account whose accountId it fills primary, so `accounts` agrees with it', () => {
+      const link = { accountId: 'a-1', roles: ['billing'] };
+      const linked = { type: 'ContactLinkedToAccount', data: { ...link, primary: false, accounts: [{ ...link, primary: false }] } };
+      const source = fold(contactDecider, [created('s-2', { ...ada, accountId: 'a-1' })]);
+      given(survivor, linked).when(absorb(source)).then(absorbed, {
+        type: 'ContactUpdated', data: { subjectId: 's-1', changes: { accountId: 'a-1', accounts: [{ ...link, primary: true }] } },
+      });
+    });
     it('changes nothing when that loser was absorbed already (a retried merge)', () => {
       given(survivor, absorbed).when(absorb()).then();
     });

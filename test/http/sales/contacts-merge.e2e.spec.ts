@@ -16,6 +16,7 @@ describe('POST /sales/contacts/:id/merge', () => {
     s.send('POST', `/api/compliance/subjects/${subjectId}/consents`, { purpose, status, source });
   const consentsOf = async (subjectId: string) => (await s.get(`/api/compliance/subjects/${subjectId}/consents`)).body.consents
     .map((c: { purpose: string; status: string; source: string }) => [c.purpose, c.status, c.source]);
+  const restrict = (subjectId: string, body: object) => s.send('POST', `/api/compliance/subjects/${subjectId}/restriction`, body);
   const stored = (type: string, id: string) => s.server().store.readStream(streamName('acme', type, id));
 
   it('absorbs the loser: the survivor fills the fields it lacks, the loser is archived and points to it, both histories stay', async () => {
@@ -57,6 +58,46 @@ describe('POST /sales/contacts/:id/merge', () => {
     const { metadata } = (await stored('sales.contact', survivor)).find((e) => e.type === 'ContactAbsorbed')!;
     const adopted = (await stored('compliance.consent', mine)).slice(1).map((e) => [e.type, e.metadata.correlationId, e.metadata.causationId]);
     expect(adopted).to.deep.equal(['ConsentWithdrawn', 'ConsentGranted'].map((type) => [type, metadata.correlationId, metadata.commandId]));
+  });
+
+  it('carries the restriction of the loser\'s subject to the survivor\'s, once: processing the survivor is refused as restricted', async () => {
+    const [survivor, loser] = [await create(), await create()];
+    const [mine, theirs] = [await subjectOf(survivor), await subjectOf(loser)];
+    await consent(mine, 'email_marketing', 'granted', 'web_form');
+    const { since } = (await restrict(theirs, { restricted: true, ground: 'accuracy_contested' })).body.restriction;
+    const headers = { 'Idempotency-Key': `merge-restriction-${survivor}` };
+    const first = await merge(survivor, loser, headers);
+    expect(first.status).to.equal(200);
+    expect((await s.get(`/api/compliance/subjects/${mine}/restriction`)).body)
+      .to.deep.equal({ subjectId: mine, erased: false, restricted: true, ground: 'accuracy_contested', since });
+    const email = (await s.get(`/api/compliance/subjects/${mine}/processing?purpose=email_marketing`)).body;
+    expect(email).to.deep.include({ allowed: false, refusals: ['restricted'] });
+    const before = await s.head();
+    expect((await merge(survivor, loser, headers)).body).to.deep.equal(first.body);
+    expect((await merge(survivor, loser)).status).to.equal(200);
+    expect(await s.head()).to.equal(before);
+    expect((await stored('compliance.consent', mine)).map((e) => e.type)).to.deep.equal(['ConsentGranted', 'ProcessingRestricted']);
+  });
+
+  it('keeps the survivor\'s own restriction when the loser\'s subject is not restricted, and restricts no one else', async () => {
+    const [survivor, loser] = [await create(), await create()];
+    const [mine, theirs] = [await subjectOf(survivor), await subjectOf(loser)];
+    const own = (await restrict(mine, { restricted: true, ground: 'legal_claims' })).body.restriction;
+    expect((await merge(survivor, loser)).status).to.equal(200);
+    expect((await s.get(`/api/compliance/subjects/${mine}/restriction`)).body).to.include({ restricted: true, ground: 'legal_claims', since: own.since });
+    expect((await s.get(`/api/compliance/subjects/${theirs}/restriction`)).body).to.include({ restricted: false });
+    expect((await stored('compliance.consent', mine)).map((e) => e.type)).to.deep.equal(['ProcessingRestricted']);
+  });
+
+  it('fills accountId from the loser and flags the survivor\'s link to that account primary: the contact and the account\'s list agree', async () => {
+    const account = (await s.send('POST', '/sales/accounts', { name: 'Analytical Engines' })).body.id;
+    const [survivor, loser] = [await create(), await create(someone({ accountId: account }))];
+    await s.send('POST', `/sales/contacts/${survivor}/accounts`, { accountId: account, roles: ['billing'] });
+    expect((await merge(survivor, loser)).status).to.equal(200);
+    const kept = (await s.get(`/sales/contacts/${survivor}`)).body;
+    expect([kept.accountId, kept.accounts]).to.deep.equal([account, [{ accountId: account, roles: ['billing'], primary: true }]]);
+    const listed = (await s.get(`/sales/accounts/${account}/contacts`)).body.data;
+    expect(listed.map((c: { contactId: string; roles: string[]; primary: boolean }) => [c.contactId, c.roles, c.primary])).to.deep.equal([[survivor, ['billing'], true]]);
   });
 
   it('gives the survivor the union of both tag lists (one ContactTagged)', async () => {
