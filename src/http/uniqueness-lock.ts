@@ -7,7 +7,8 @@
  * for the log's head, so it sees that append.
  *
  * Redis keys are SHA-256 digests of (tenant, record type, field, keyed hash): no personal data.
- * A holder that dies leaves its keys to expire after `ttlMs`. While Redis cannot be reached, a
+ * A holder renews its keys every third of `ttlMs` while it holds them (a slow append must not lose
+ * them halfway); one that dies leaves them to expire after `ttlMs`. While Redis cannot be reached, a
  * write claiming a unique value answers 503 `uniqueness_lock_unavailable` rather than risk a duplicate.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -31,6 +32,7 @@ export const processLock: UniquenessLock = processLocks();
 // ---------------------------------------------------------------- Redis
 
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 /** The Redis key standing for a lock key (a digest: the key itself never reaches Redis). */
 export const redisKeyOf = (key: string): string => `crm:uniq:${createHash('sha256').update(key).digest('hex')}`;
@@ -71,6 +73,15 @@ const releaseInRedis = async (redis: Redis, keys: readonly string[], token: stri
   await Promise.all(keys.map((key) => redis.eval(RELEASE, 1, key, token).catch(() => undefined)));
 };
 
+/** Renews the held keys every third of their time to live until the answered stop is called. */
+const keepAlive = (redis: Redis, keys: readonly string[], token: string, ttlMs: number): (() => void) => {
+  // A renewal that fails leaves the key to expire, as for a holder that died.
+  const renew = () => keys.forEach((key) => void redis.eval(RENEW, 1, key, token, ttlMs).catch(() => undefined));
+  const timer = setInterval(renew, Math.max(10, Math.floor(ttlMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
 /** A lock of its own in this process, then the same keys in Redis, shared by every process using that Redis. */
 export const redisLock = (redis: Redis, options: RedisLockOptions = {}): UniquenessLock => {
   const { ttlMs = 30_000, waitMs = 10_000 } = options;
@@ -90,7 +101,9 @@ export const redisLock = (redis: Redis, options: RedisLockOptions = {}): Uniquen
       await releaseLocal();
       throw error;
     }
+    const stopRenewing = keepAlive(redis, taken, token, ttlMs);
     return async () => {
+      stopRenewing();
       await releaseInRedis(redis, taken, token);
       await releaseLocal();
     };

@@ -84,10 +84,21 @@ describe('uniqueness lock', () => {
       await (await redisLock(two, { waitMs: 100 })([free, k]))();
     });
 
+    it('renews the keys it holds past their time to live, until it releases them', async () => {
+      const k = key();
+      const slow = await redisLock(one, { ttlMs: 150 })([k]);
+      await sleep(500);
+      const error = await refusal(redisLock(two, { waitMs: 100 })([k]));
+      expect(error).to.include({ code: 'uniqueness_busy', status: 503 });
+      expect(await one.pttl(redisKeyOf(k))).to.be.within(1, 150);
+      await slow();
+      await (await redisLock(two, { waitMs: 100 })([k]))();
+    });
+
     it('never releases a key that expired and was taken by another holder', async () => {
       const k = key();
       const late = await redisLock(one, { ttlMs: 50 })([k]);
-      await sleep(120);
+      await one.del(redisKeyOf(k)); // as when it expired (a holder whose renewals failed)
       const current = await redisLock(two)([k]);
       await late();
       expect(await two.get(redisKeyOf(k))).to.be.a('string');
