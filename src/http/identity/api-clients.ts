@@ -53,7 +53,7 @@ export const apiClientRoutes = (deps: IdentityRouteDeps): Router => {
   router.get('/', list(deps));
   router.post('/', register(deps));
   router.get('/:id', read(deps));
-  router.get('/:id/history', historyRoute(deps, { aggregateType: API_CLIENT_AGGREGATE, readPermission: 'admin.clients:read', param: 'id' }));
+  router.get('/:id/history', historyRoute(deps, { aggregateType: API_CLIENT_AGGREGATE, readPermission: 'admin.clients:read', id: { param: 'id' } }));
   router.post('/:id/revoke', revoke(deps));
   return router;
 };

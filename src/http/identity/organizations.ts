@@ -71,7 +71,7 @@ export const organizationRoutes = (deps: IdentityRouteDeps): Router => {
   router.get('/', list(deps.directory));
   router.get('/:id', read(deps.directory));
   router.get('/:id/history', historyRoute(deps, {
-    aggregateType: ORGANIZATION_AGGREGATE, readPermission: 'platform.organizations:read', param: 'id', tenantOf: organizationTenant,
+    aggregateType: ORGANIZATION_AGGREGATE, readPermission: 'platform.organizations:read', id: { param: 'id' }, tenantOf: organizationTenant,
   }));
   router.post('/:id/suspend', changeStatus(deps, true));
   router.post('/:id/reactivate', changeStatus(deps, false));

@@ -72,7 +72,7 @@ export const roleRoutes = (deps: RoleRouteDeps): Router => {
   const router = new Router();
   router.get('/', list(deps));
   router.post('/', create(deps));
-  router.get('/:name/history', historyRoute(deps, { aggregateType: ROLE_AGGREGATE, readPermission: 'admin.roles:read', param: 'name' }));
+  router.get('/:name/history', historyRoute(deps, { aggregateType: ROLE_AGGREGATE, readPermission: 'admin.roles:read', id: { param: 'name' } }));
   router.patch('/:name', update(deps));
   router.delete('/:name', remove(deps));
   return router;

@@ -54,7 +54,7 @@ export const userRoutes = (deps: IdentityRouteDeps): Router => {
   router.post('/', create(deps));
   userAdminRoutes(router, deps);
   router.get('/:id', read(deps));
-  router.get('/:id/history', historyRoute(deps, { aggregateType: USER_AGGREGATE, readPermission: 'admin.users:read', param: 'id' }));
+  router.get('/:id/history', historyRoute(deps, { aggregateType: USER_AGGREGATE, readPermission: 'admin.users:read', id: { param: 'id' } }));
   router.post('/:id/deactivate', deactivate(deps));
   return router;
 };

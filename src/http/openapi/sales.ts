@@ -108,6 +108,9 @@ const webFormOperations = (): Record<string, Operation> => ({
     description: 'Answers the ETag of its revision (once the organization has a configuration of its own), for the `If-Match` of a `PUT` or `PATCH`.',
     responses: { 200: tagged(ref('SalesConfig'), 'The configuration') },
   }),
+  'GET /api/superadmin/sales-config/history': operation('The events of the tenant\'s sales configuration: each replacement or change, by whom and when (its readers, or auditors)', {
+    responses: { 200: json(ref('History')) },
+  }),
 });
 
 /** The component schemas of the Sales rule routes' bodies, from their validators. */

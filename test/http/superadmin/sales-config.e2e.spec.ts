@@ -59,4 +59,22 @@ describe('/api/superadmin/sales-config', () => {
       expect([rule.status, rule.body.code]).to.deep.equal([422, 'invalid_sales_config']);
     });
   });
+
+  describe('GET /api/superadmin/sales-config/history', () => {
+    it('answers the configuration\'s events, by whom and when, for its readers and auditors; none for a tenant on the defaults; 403 otherwise', async () => {
+      const res = await call(server, 'GET', `${PATH}/history`, { token: admin });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.data.length).to.be.at.least(2);
+      expect(res.body.data.map((e: { revision: number }) => e.revision)).to.deep.equal(res.body.data.map((_: unknown, i: number) => i));
+      expect(res.body.data[0]).to.include({ actorId: 'user-admin' });
+      expect(res.body.data[0].data.config.pipelines[0].stages.map((s: { id: string }) => s.id)).to.deep.equal(['discovery', 'closing']);
+      const auditor = await tokenFor(server, { tenantId: 'acme', actorId: 'aud', roles: ['auditor'] });
+      expect((await call(server, 'GET', `${PATH}/history`, { token: auditor })).body.data).to.have.length(res.body.data.length);
+      const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
+      expect((await call(server, 'GET', `${PATH}/history`, { token: rep })).status).to.equal(403);
+      const fresh = await tokenFor(server, { tenantId: 'initech', actorId: 'i', roles: ['tenant_admin'] });
+      const none = await call(server, 'GET', `${PATH}/history`, { token: fresh });
+      expect([none.status, none.body.data]).to.deep.equal([200, []]);
+    });
+  });
 });
