@@ -76,12 +76,17 @@ export const quoteExpiryJob = defineJob<ExpiryData>({
   },
 });
 
-/** The quote's siblings that are still open, from the read model once it holds the acceptance. */
+/** The quote's siblings that are still open, from the read model once it holds the acceptance, page by page. */
 const openSiblings = async (deps: JobDeps, { tenantId, quoteId, opportunityId, position }: AcceptedData): Promise<string[]> => {
   await deps.readModel?.waitFor(BigInt(position), quoteKind.type);
   const filter = `and(opportunityId[eq]:${JSON.stringify(opportunityId)},quoteStatus[in]:["draft","sent"])`;
-  const { data } = listRecords(storesOf(deps).readDb, quoteKind, { tenantId }, { filter, limit: '200' });
-  return data.map((r) => r.id).filter((id) => id !== quoteId);
+  const ids: string[] = [];
+  for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
+    const { data, page } = listRecords(storesOf(deps).readDb, quoteKind, { tenantId }, { filter, limit: '200', ...(cursor ? { cursor } : {}) });
+    ids.push(...data.map((r) => r.id));
+    cursor = page.nextCursor;
+  }
+  return ids.filter((id) => id !== quoteId);
 };
 
 /**

@@ -90,6 +90,23 @@ describe('/sales/quotes: the deal an acceptance wins', () => {
       return handleCommand({ store, keyStore }, quoteAggregate, { id, command, context });
     };
 
+    it('rejects every open sibling, beyond one page of the read model (205 drafts)', async function () {
+      this.timeout(60_000);
+      const opportunityId = await deal({ amount: eur(500_000) });
+      const accepted = await sent(opportunityId);
+      for (let i = 0; i < 205; i += 15) await Promise.all(Array.from({ length: Math.min(15, 205 - i) }, () => quote(opportunityId)));
+      expect((await send('POST', `/sales/quotes/${accepted}/accept`)).status).to.equal(200);
+      const stillOpen = `and(opportunityId[eq]:"${opportunityId}",quoteStatus[in]:["draft","sent"])`;
+      await eventually(session, `/sales/quotes?limit=1&filter=${encodeURIComponent(stillOpen)}`, (page) => page.data.length === 0);
+      const rejected = `and(opportunityId[eq]:"${opportunityId}",quoteStatus[eq]:"rejected")`;
+      let [count, cursor] = [0, ''];
+      do {
+        const page = (await get(`/sales/quotes?limit=100&filter=${encodeURIComponent(rejected)}${cursor ? `&cursor=${cursor}` : ''}`)).body;
+        [count, cursor] = [count + page.data.length, page.page.nextCursor ?? ''];
+      } while (cursor);
+      expect(count).to.equal(205);
+    });
+
     it('settles the win of an archived opportunity (a quote accepted before that was refused): logged, not won, its siblings still rejected; run again, nothing changes', async () => {
       const opportunityId = await deal({ amount: eur(500_000) });
       const [accepted, sibling] = [await sent(opportunityId), await quote(opportunityId)];
