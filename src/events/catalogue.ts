@@ -36,7 +36,10 @@ export type RecordKind = {
    * the tenant's lookup hash of the normalized value (`projections/uniqueness.ts`).
    */
   unique?: string[];
-  /** Fields only the kind's own events set (a lead's status): read, listed and filtered, never sent in a create or patch. */
+  /**
+   * Fields only the kind's own events set (a lead's status), or its projection (a lead's possible
+   * duplicates): read, listed and filtered, never sent in a create or patch.
+   */
   readOnly?: string[];
   /**
    * A rule-bearing kind's own events beyond the generic six, by name after the prefix (`Qualified`),

@@ -4,6 +4,7 @@
  * one erasure covers the person everywhere. Beside the generic events (`LeadCreated`…) a lead has
  * its own (status changed, qualified, disqualified, converted, scored), whose effects on the read side are declared here.
  * Its `score` and `scoreReasons` are the server's (see `lead-scoring.ts`); old leads keep a client-given score until rescored.
+ * Its `possibleDuplicates` and `duplicate` no event carries: the leads projection computes them (`projections/sales/lead-duplicates.ts`).
  */
 import { HAS_TEXT, type RecordKind } from '../catalogue.js';
 import type { JsonObject } from '../log/port.js';
@@ -27,6 +28,20 @@ export type LeadOwnEvent =
   | { type: typeof LEAD_STATUS_CHANGED; data: { status: string } };
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
+
+/** How many possible duplicates a lead lists at most. */
+export const MAX_POSSIBLE_DUPLICATES = 20;
+
+const POSSIBLE_DUPLICATES = {
+  type: 'array',
+  maxItems: MAX_POSSIBLE_DUPLICATES,
+  items: { type: 'object', additionalProperties: false, required: ['kind', 'id'], properties: { kind: { enum: ['contact', 'lead'] }, id: ID } },
+  description: [
+    "A warning, never a refusal: the tenant's active contacts (not archived or merged) and open leads (not converted or archived)",
+    `whose email is this open lead's, compared normalized; contacts first, then the oldest; at most ${MAX_POSSIBLE_DUPLICATES}.`,
+    'Empty for a lead that is not open. Computed by the read model: a read from the log (`asOf`) does not carry it',
+  ].join(' '),
+};
 
 // The person's fields are the contact's: a converted lead's values must be valid on its contact.
 const person = (name: string): JsonObject => contactKind.fields[name]!;
@@ -54,6 +69,8 @@ export const leadKind: RecordKind = {
     convertedContactId: ID,
     convertedAccountId: ID,
     convertedOpportunityId: ID,
+    possibleDuplicates: POSSIBLE_DUPLICATES,
+    duplicate: { type: 'boolean', description: 'Whether `possibleDuplicates` lists any record (filter `duplicate[eq]:true`)' },
   },
   required: ['firstName', 'lastName', 'email'],
   personal: ['firstName', 'lastName', 'email', 'phone', 'message'],
@@ -62,12 +79,15 @@ export const leadKind: RecordKind = {
     utmSource: 'internal', utmMedium: 'internal', utmCampaign: 'internal',
     company: 'internal', jobTitle: 'confidential', source: 'internal', score: 'internal', scoreReasons: 'internal', leadStatus: 'internal',
     statusReason: 'internal', convertedContactId: 'internal', convertedAccountId: 'internal', convertedOpportunityId: 'internal',
+    possibleDuplicates: 'internal', duplicate: 'internal',
   },
   subject: 'self',
-  filterable: ['lastName', 'email', 'company', 'source', 'score', 'leadStatus', 'convertedContactId', 'utmSource', 'utmCampaign'],
+  filterable: ['lastName', 'email', 'company', 'source', 'score', 'leadStatus', 'convertedContactId', 'utmSource', 'utmCampaign', 'duplicate'],
   sortable: ['lastName', 'company', 'score'],
   searchable: ['firstName', 'lastName', 'email', 'company'],
-  readOnly: ['score', 'scoreReasons', 'leadStatus', 'statusReason', 'convertedContactId', 'convertedAccountId', 'convertedOpportunityId'],
+  readOnly: [
+    'score', 'scoreReasons', 'leadStatus', 'statusReason', 'convertedContactId', 'convertedAccountId', 'convertedOpportunityId', 'possibleDuplicates', 'duplicate',
+  ],
   effects: {
     Scored: (data: JsonObject) => ({ score: data.score ?? null, scoreReasons: data.reasons ?? null }),
     Qualified: (data: JsonObject) => ({ leadStatus: 'qualified', statusReason: data.reason ?? null }),
