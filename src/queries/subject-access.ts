@@ -3,7 +3,8 @@
  * module, found in the log: each stream with an event naming the subject (its stored personal-data
  * descriptor, or a `subjectId` in its data), with the record's current state when it is a
  * catalogue kind, and all its events; personal fields decrypted, `null` and listed as erased after
- * erasure, and the erasures themselves (the subject's own stream).
+ * erasure, and the erasures themselves (the subject's own stream). The same scan finds the meetings
+ * and calls the subject attended without being what they are linked to (`subject-attended.ts`).
  *
  * Cost: one scan of the whole log (every tenant's events) per export, then one read per stream
  * found. Exports are rare and audited; an index of subjects would make this proportional to the
@@ -18,6 +19,7 @@ import { isPersonalDataErased, SUBJECT_AGGREGATE } from '../events/personal-data
 import { descriptorOf } from '../events/personal-data/protect.js';
 import { readableEvent } from '../events/personal-data/read.js';
 import { getRecord, historyEntryOf, type HistoryEntry, type ReadDeps, type RecordView } from './records.js';
+import { attendanceScan, attendedActivityOf, type AttendedActivity } from './subject-attended.js';
 
 export type SubjectRecord = { recordType: string; id: string; state: RecordView | null; events: HistoryEntry[] };
 
@@ -28,18 +30,23 @@ export type SubjectExport = {
   erased: boolean;
   erasures: SubjectErasure[];
   records: SubjectRecord[];
+  attended: AttendedActivity[];
 };
 
-const namesSubject = (tenantId: string, subjectId: string) => (e: RecordedEvent): boolean =>
-  e.stream.startsWith(`${tenantId}/`) &&
-  e.metadata.tenantId === tenantId &&
-  (descriptorOf(e.metadata)?.subjects.includes(subjectId) === true || e.data.subjectId === subjectId);
+const inTenant = (tenantId: string) => (e: RecordedEvent): boolean => e.stream.startsWith(`${tenantId}/`) && e.metadata.tenantId === tenantId;
 
-/** The streams of the tenant holding an event about the subject, in the order first seen. */
-export const subjectStreams = async (deps: ReadDeps, tenantId: string, subjectId: string): Promise<string[]> => {
-  const names = namesSubject(tenantId, subjectId);
+const namesSubject = (subjectId: string) => (e: RecordedEvent): boolean =>
+  descriptorOf(e.metadata)?.subjects.includes(subjectId) === true || e.data.subjectId === subjectId;
+
+/** The streams of the tenant holding an event about the subject, in the order first seen; `see` is shown every event of the tenant. */
+export const subjectStreams = async (deps: ReadDeps, tenantId: string, subjectId: string, see?: (e: RecordedEvent) => void): Promise<string[]> => {
+  const [ours, names] = [inTenant(tenantId), namesSubject(subjectId)];
   const streams = new Set<string>();
-  for await (const event of scanLog(deps.store)) if (names(event)) streams.add(event.stream);
+  for await (const event of scanLog(deps.store)) {
+    if (!ours(event)) continue;
+    if (names(event)) streams.add(event.stream);
+    see?.(event);
+  }
   return [...streams];
 };
 
@@ -69,13 +76,17 @@ export const subjectExport = async (
   tenantId: string,
   subjectId: string,
 ): Promise<SubjectExport> => {
-  const streams = await subjectStreams(deps, tenantId, subjectId);
+  const attendance = attendanceScan(subjectId);
+  const streams = await subjectStreams(deps, tenantId, subjectId, attendance.see);
   if (streams.length === 0) throw new NotFoundError('No such data subject', { subjectId });
   const own = streams.filter((s) => parseStreamName(s).aggregateType !== SUBJECT_AGGREGATE);
+  const named = new Set(streams);
+  const attended = [...attendance.attended()].filter(([stream]) => !named.has(stream));
   return {
     subjectId,
     erased: deps.keyStore.isErased(tenantId, subjectId),
     erasures: await erasuresOf(deps, tenantId, subjectId),
     records: await Promise.all(own.map(recordOf(deps, kinds, tenantId))),
+    attended: await Promise.all(attended.map(attendedActivityOf(deps, tenantId))),
   };
 };

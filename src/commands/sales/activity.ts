@@ -16,13 +16,13 @@ import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { JsonObject } from '../../events/log/port.js';
 import {
   ACTIVITY_CANCELLED, ACTIVITY_COMPLETED, ACTIVITY_REMINDER_SENT, ACTIVITY_RESCHEDULED, activityKind,
-  type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type Attendee, type Schedule,
+  type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type Schedule,
 } from '../../events/sales/activity.js';
 import type { RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
-import { withChangedAttendees, withCreatedAttendees } from './activity-attendees.js';
+import { withChangedAttendees, withCreatedAttendees, type AttendeeFinding } from './activity-attendees.js';
 import { checkedSchedule, dueTimeOf, presentTimes, SCHEDULE_FIELDS, scheduleOf } from './activity-schedule.js';
 import { linkedRecordMerged } from '../record-links.js';
 
@@ -31,10 +31,10 @@ type Existing = Exclude<ActivityState, { status: 'none' }>;
 
 /**
  * A generic command, whether the record its create links to exists in the tenant (true for other
- * commands) and the contact it was merged into (a merged contact), and which contacts and leads
- * among the attendees it gives do not exist (absent: none).
+ * commands) and the contact it was merged into (a merged contact), and what the tenant holds of
+ * each attendee it gives (absent: none given).
  */
-export type LinkCheckedCommand = RecordCommand & { linkFound: boolean; linkMergedInto?: string; missingAttendees?: Attendee[] };
+export type LinkCheckedCommand = RecordCommand & { linkFound: boolean; linkMergedInto?: string; attendeeFindings?: AttendeeFinding[] };
 
 /** `at`: the time the command is decided at (ISO). */
 export type ActivityCommand =
@@ -83,18 +83,18 @@ const kindOf = (activity: Existing): ActivityKindName => activity.fields.kind as
 // Generic commands: a create is linked and scheduled; a change leaves kind, link and times alone
 // ---------------------------------------------------------------------------------------------
 
-const createdFields = (fields: JsonObject, missingAttendees: Attendee[]): JsonObject => {
+const createdFields = (fields: JsonObject, attendeeFindings: AttendeeFinding[]): JsonObject => {
   const kind = fields.kind as ActivityKindName;
   const schedule = checkedSchedule(kind, scheduleOf(fields));
   const dueTime = dueTimeOf(schedule);
-  const attended = withCreatedAttendees(kind, fields, missingAttendees);
+  const attended = withCreatedAttendees(kind, fields, attendeeFindings);
   return { ...attended, ...presentTimes(schedule), ...(dueTime === null ? {} : { dueTime }), activityStatus: 'open' };
 };
 
 const FIXED = ['kind', 'linkedTo'];
 
 /** The changes of an open activity, its attendees checked: not its kind, link or times (422). */
-const checkedChanges = (state: ActivityState, changes: JsonObject, missingAttendees: Attendee[]): JsonObject => {
+const checkedChanges = (state: ActivityState, changes: JsonObject, attendeeFindings: AttendeeFinding[]): JsonObject => {
   const activity = open(state);
   const { fields } = activity;
   const changed = Object.keys(changes).filter((name) => canonicalJson(changes[name] ?? null) !== canonicalJson(fields[name] ?? null));
@@ -102,16 +102,16 @@ const checkedChanges = (state: ActivityState, changes: JsonObject, missingAttend
   if (fixed.length > 0) throw new RuleViolationError('field_fixed', `${fixed.join(', ')} cannot change`, { fields: fixed });
   const times = changed.filter((name) => (SCHEDULE_FIELDS as readonly string[]).includes(name));
   if (times.length > 0) throw new RuleViolationError('reschedule_required', 'Times change by POST /sales/activities/:id/reschedule', { fields: times });
-  return withChangedAttendees(kindOf(activity), changes, missingAttendees);
+  return withChangedAttendees(kindOf(activity), changes, attendeeFindings, fields);
 };
 
-const decideGeneric = ({ linkFound, linkMergedInto, missingAttendees = [], ...command }: LinkCheckedCommand, state: ActivityState): DomainEvent[] => {
+const decideGeneric = ({ linkFound, linkMergedInto, attendeeFindings = [], ...command }: LinkCheckedCommand, state: ActivityState): DomainEvent[] => {
   if (command.type === 'CreateRecord') {
     if (!linkFound) throw new RuleViolationError('linked_record_not_found', 'The record linkedTo names does not exist', { linkedTo: command.fields.linkedTo });
     if (linkMergedInto !== undefined) throw linkedRecordMerged(linkMergedInto, { linkedTo: command.fields.linkedTo });
-    return generic.decide({ ...command, fields: createdFields(command.fields, missingAttendees) }, bodyOf(state));
+    return generic.decide({ ...command, fields: createdFields(command.fields, attendeeFindings) }, bodyOf(state));
   }
-  if (command.type === 'UpdateRecord') return generic.decide({ ...command, changes: checkedChanges(state, command.changes, missingAttendees) }, bodyOf(state));
+  if (command.type === 'UpdateRecord') return generic.decide({ ...command, changes: checkedChanges(state, command.changes, attendeeFindings) }, bodyOf(state));
   return generic.decide(command, bodyOf(state));
 };
 

@@ -5,7 +5,7 @@
  * is what the overdue view sorts on. An activity is about a person: the linked contact's or lead's
  * data subject, or one of its own otherwise, so its free text (subject, notes, outcome) is
  * encrypted and erased with that person. Completing, rescheduling, cancelling and reminding are
- * its own events. A meeting or call may list its attendees (users, contacts, leads) by id only.
+ * its own events. A meeting or call may list its attendees (users, contacts, leads of the tenant) by id only.
  */
 import type { RecordKind } from '../catalogue.js';
 import type { JsonObject } from '../log/port.js';
@@ -40,15 +40,15 @@ export type LinkedTo = { type: LinkableType; id: string };
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
 const TIME = { type: 'string', format: 'date-time', maxLength: 40 };
 
-/** The records that may attend, and their aggregate types; a `user` attendee is a user id, as an owner is. */
+/** The records that may attend, and their aggregate types; a `user` attendee is the id of a user of the tenant. */
 export const ATTENDEE_RECORD_TYPES = { contact: 'sales.contact', lead: 'sales.lead' } as const;
 export type Attendee = { type: 'user' | keyof typeof ATTENDEE_RECORD_TYPES; id: string };
 
 /** At most this many attendees, as tags; more or a repeated one is a 400 `validation_failed`. */
 export const MAX_ATTENDEES = 50;
 
-// A user id is any text of 1 to 128 characters, as `ownerId` is (there is no user directory to
-// check it against); a contact's or lead's is a record id, looked up in the tenant.
+// A user id takes any text of 1 to 128 characters, as `ownerId`, so that one naming no user is a
+// 422 `linked_record_not_found` like a missing contact, not a 400; every attendee is looked up in the tenant.
 const ATTENDEE: JsonObject = {
   type: 'object', additionalProperties: false, required: ['type', 'id'],
   properties: { type: { type: 'string', enum: ['user', ...Object.keys(ATTENDEE_RECORD_TYPES)] }, id: { type: 'string', minLength: 1, maxLength: 128 } },

@@ -61,6 +61,10 @@ const answerSchemas = (): Record<string, Schema> => ({
       state: { ...orNull({ type: 'object', additionalProperties: true }), description: 'The record\'s current state (`null` when not a catalogue record)' },
       events: list(HISTORY_ENTRY),
     })),
+    attended: { ...list(object({
+      recordType: string, id: string, kind: string, subject: orNull(string), startsAt: orNull(time), endsAt: orNull(time),
+      activityStatus: string, status: string, attendee: object({ type: string, id: string }), attending: { type: 'boolean' }, erasedFields: list(string),
+    })), description: 'The meetings and calls listing one of the subject\'s records as an attendee, other than those in `records`' },
   }),
   Classification: object({
     classes: list({ enum: [...DATA_CLASSES] }),

@@ -1,6 +1,6 @@
 /**
  * `/sales/activities`: the generic record routes over the activity's own decider, a create's link
- * and the contacts and leads a create or patch names as attendees checked against the log first,
+ * and the users, contacts and leads a create or patch names as attendees checked against the log first,
  * plus its rules: `POST /:id/complete { outcome? }`,
  * `/:id/reschedule { dueAt | startsAt, endsAt?, remindAt? }`, `/:id/cancel { reason }`, and the
  * overdue view `GET /overdue?ownerId=` (default: the caller) at the request's time. A create or

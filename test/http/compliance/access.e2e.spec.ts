@@ -63,6 +63,82 @@ describe('GET /api/compliance/subjects/:subjectId/export', function () {
   });
 });
 
+describe('GET /api/compliance/subjects/:subjectId/export (meetings and calls attended)', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let admin: string;
+  let dpo: string;
+  const ids: Record<string, string> = {};
+  const subjects: Record<string, string> = {};
+  const post = async (path: string, body: object) => (await call(server, 'POST', path, { token: admin, body })).body.id as string;
+  const meeting = (fields: object) => post('/sales/activities', { kind: 'meeting', startsAt: '2027-03-01T09:00:00.000Z', ...fields });
+  const exportOf = async (subject: string) => {
+    const res = await call(server, 'GET', `/api/compliance/subjects/${subject}/export`, { token: dpo });
+    expect(res.status).to.equal(200);
+    return res.body;
+  };
+  const erase = async (subject: string) =>
+    expect((await call(server, 'POST', `/api/compliance/subjects/${subject}/erase`, { token: admin, body: { reason: 'art. 17' } })).status).to.equal(200);
+
+  before(async () => {
+    server = await startTestServer();
+    admin = await tokenFor(server, { tenantId: 'acme', actorId: 'admin-1', roles: ['tenant_admin'] });
+    dpo = await tokenFor(server, { tenantId: 'acme', actorId: 'auditor-1', roles: ['auditor'] });
+    ids.alma = await post('/sales/contacts', { firstName: 'Almadine', lastName: 'Quorrel', email: 'almadine@example.org' });
+    ids.bert = await post('/sales/contacts', { firstName: 'Bertrand', lastName: 'Voss', email: 'bertrand@example.org' });
+    ids.uma = await post('/api/admin/users', { email: 'uma@acme.example', password: 'long enough password', name: 'Uma Attend', roles: ['sales_rep'] });
+    const alma = { type: 'contact', id: ids.alma };
+    const uma = { type: 'user', id: ids.uma };
+    ids.review = await meeting({
+      subject: 'Quarterly review', notes: 'Bertrand asks for a discount', linkedTo: { type: 'contact', id: ids.bert },
+      endsAt: '2027-03-01T10:00:00.000Z', attendees: [alma, uma],
+    });
+    const deal = await post('/sales/opportunities', { name: 'Attended deal' });
+    ids.call = await meeting({ kind: 'call', subject: 'Intro call', linkedTo: { type: 'opportunity', id: deal }, attendees: [alma] });
+    await call(server, 'PATCH', `/sales/activities/${ids.call}`, { token: admin, body: { attendees: [uma] } });
+    ids.own = await meeting({ subject: 'Her own meeting', linkedTo: alma, attendees: [alma] });
+    await meeting({ subject: 'Not attended', linkedTo: { type: 'opportunity', id: deal }, attendees: [uma] });
+    subjects.alma = (await call(server, 'GET', `/sales/contacts/${ids.alma}`, { token: admin })).body.subjectId;
+    subjects.bert = (await call(server, 'GET', `/sales/contacts/${ids.bert}`, { token: admin })).body.subjectId;
+    subjects.uma = (await call(server, 'GET', `/api/admin/users/${ids.uma}/history`, { token: admin })).body.data[0].data.subjectId;
+  });
+  after(async () => server.dispose());
+
+  it('lists the meetings and calls a contact attended: their kind, subject, times and status, not their notes', async () => {
+    const body = await exportOf(subjects.alma!);
+    expect(body.attended).to.deep.equal([
+      {
+        recordType: 'sales.activity', id: ids.review, kind: 'meeting', subject: 'Quarterly review', startsAt: '2027-03-01T09:00:00.000Z',
+        endsAt: '2027-03-01T10:00:00.000Z', activityStatus: 'open', status: 'active', attendee: { type: 'contact', id: ids.alma }, attending: true, erasedFields: [],
+      },
+      {
+        recordType: 'sales.activity', id: ids.call, kind: 'call', subject: 'Intro call', startsAt: '2027-03-01T09:00:00.000Z',
+        endsAt: null, activityStatus: 'open', status: 'active', attendee: { type: 'contact', id: ids.alma }, attending: false, erasedFields: [],
+      },
+    ]);
+    expect(body.records.map((r: { id: string }) => r.id)).to.have.members([ids.alma, ids.own]);
+    expect(JSON.stringify(body)).not.to.contain('discount');
+  });
+
+  it('lists those a user attended, as that user\'s subject', async () => {
+    const body = await exportOf(subjects.uma!);
+    expect(body.attended.map((a: { id: string; attendee: object }) => [a.id, a.attendee])).to.deep.include([ids.review, { type: 'user', id: ids.uma }]);
+    expect(body.attended.map((a: { id: string }) => a.id)).to.include(ids.call);
+  });
+
+  it('after the attendee\'s erasure keeps the meetings with nothing of them; after the linked person\'s, their subject reads null', async () => {
+    await erase(subjects.alma!);
+    const erased = await exportOf(subjects.alma!);
+    expect(erased.erased).to.equal(true);
+    expect(erased.attended.map((a: { id: string }) => a.id)).to.deep.equal([ids.review, ids.call]);
+    expect(JSON.stringify(erased)).not.to.match(/Almadine|almadine|Quorrel/);
+    await erase(subjects.bert!);
+    const [review] = (await exportOf(subjects.alma!)).attended;
+    expect(review).to.include({ id: ids.review, subject: null, startsAt: '2027-03-01T09:00:00.000Z' });
+    expect(review.erasedFields).to.deep.equal(['subject']);
+  });
+});
+
 describe('GET /api/compliance/classification', () => {
   let server: TestServer;
   before(async () => {

@@ -18,7 +18,11 @@ describe('/sales/activities { attendees }', () => {
   let linkedTo = {};
   let contact = { type: 'contact', id: '' };
   let lead = { type: 'lead', id: '' };
-  const ada = { type: 'user', id: 'user-ada' };
+  const ada = { type: 'user', id: '' };
+  const userIn = async (email: string, token = admin()) =>
+    (await send('POST', '/api/admin/users', { email, password: 'long enough password', name: 'Attending User', roles: ['sales_rep'] }, token)).body.id as string;
+  const contactNamed = async (firstName: string) =>
+    (await send('POST', '/sales/contacts', { firstName, lastName: 'Attends', email: `${firstName.toLowerCase()}@attend.example` })).body.id as string;
   const meeting = (body: object = {}, token = admin()) =>
     send('POST', '/sales/activities', { kind: 'meeting', subject: 'Demo', linkedTo, startsAt: FUTURE, ...body }, token);
   const codes = (answers: { status: number; body: { code: string } }[]) => answers.map((r) => [r.status, r.body.code]);
@@ -27,6 +31,7 @@ describe('/sales/activities { attendees }', () => {
     linkedTo = { type: 'opportunity', id: (await send('POST', '/sales/opportunities', { name: 'Attended deal' })).body.id };
     contact = { type: 'contact', id: (await send('POST', '/sales/contacts', { firstName: 'Bo', lastName: 'Gray', email: 'bo@attend.example' })).body.id };
     lead = { type: 'lead', id: (await send('POST', '/sales/leads', { firstName: 'Cy', lastName: 'Park', email: 'cy@attend.example' })).body.id };
+    ada.id = await userIn('ada@attend.example');
   });
 
   describe('POST /sales/activities', () => {
@@ -56,16 +61,37 @@ describe('/sales/activities { attendees }', () => {
       expect(await head()).to.equal(before);
     });
 
-    it('refuses a missing or another tenant\'s contact or lead alike (422 attendee_not_found naming them), appending nothing', async () => {
+    it('refuses a missing or another tenant\'s contact or lead alike (422 linked_record_not_found naming them), appending nothing', async () => {
       const theirs = (await send('POST', '/sales/contacts', { firstName: 'Di', lastName: 'Globex', email: 'di@globex.example' }, globex())).body.id;
       const before = await head();
       const strangers = [{ type: 'contact', id: theirs }, { type: 'lead', id: 'no-such-lead' }];
       const res = await meeting({ attendees: [ada, contact, ...strangers] });
-      expect([res.status, res.body.code, res.body.missing]).to.deep.equal([422, 'attendee_not_found', strangers]);
+      expect([res.status, res.body.code, res.body.field, res.body.missing]).to.deep.equal([422, 'linked_record_not_found', 'attendees', strangers]);
       expect(await head()).to.equal(before);
     });
 
+    it('refuses a user id naming no user of the tenant (free text, a record\'s id, another tenant\'s user: 422 linked_record_not_found)', async () => {
+      const theirs = await userIn('gus@globex.example', globex());
+      const before = await head();
+      const strangers = [{ type: 'user', id: 'ada@attend.example' }, { type: 'user', id: contact.id }, { type: 'user', id: theirs }];
+      const res = await meeting({ attendees: [ada, ...strangers] });
+      expect([res.status, res.body.code, res.body.missing]).to.deep.equal([422, 'linked_record_not_found', strangers]);
+      expect(await head()).to.equal(before);
+    });
+
+    it('refuses a contact merged into another (422 linked_record_merged naming the survivor), appending nothing', async () => {
+      const [survivor, loser] = [await contactNamed('Fay'), await contactNamed('Fae')];
+      expect((await send('POST', `/sales/contacts/${survivor}/merge`, { loserId: loser })).status).to.equal(200);
+      const before = await head();
+      const res = await meeting({ attendees: [ada, { type: 'contact', id: loser }] });
+      expect([res.status, res.body.code, res.body.mergedInto, res.body.id]).to.deep.equal([422, 'linked_record_merged', survivor, loser]);
+      expect(await head()).to.equal(before);
+      expect((await meeting({ attendees: [ada, { type: 'contact', id: survivor }] })).status).to.equal(201);
+    });
+
     it('refuses a repeated attendee, more than 50 or a malformed one (400 validation_failed at /attendees), appending nothing', async () => {
+      const fifty = await Promise.all(Array.from({ length: 50 }, async (_, i) =>
+        ({ type: 'lead', id: (await send('POST', '/sales/leads', { firstName: 'L', lastName: `${i}`, email: `l${i}@many.example` })).body.id as string })));
       const before = await head();
       const users = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'user', id: `user-${i}` }));
       const twice = await meeting({ attendees: [ada, contact, { id: ada.id, type: 'user' }] });
@@ -76,7 +102,7 @@ describe('/sales/activities { attendees }', () => {
         expect(res.body.errors.every((e: { pointer: string }) => e.pointer.startsWith('/attendees'))).to.equal(true);
       }
       expect(await head()).to.equal(before);
-      expect((await meeting({ attendees: users(50) })).status).to.equal(201);
+      expect((await meeting({ attendees: fifty })).status).to.equal(201);
     });
   });
 
@@ -100,8 +126,18 @@ describe('/sales/activities { attendees }', () => {
       const onTask = await send('PATCH', `/sales/activities/${task}`, { attendees: [ada] });
       const missing = await send('PATCH', `/sales/activities/${id}`, { attendees: [{ type: 'contact', id: 'no-such-contact' }] });
       const ids = await send('PATCH', `/sales/activities/${id}`, { attendeeIds: ['x'] });
-      expect(codes([onTask, missing, ids])).to.deep.equal([[422, 'attendees_not_applicable'], [422, 'attendee_not_found'], [400, 'validation_failed']]);
+      expect(codes([onTask, missing, ids])).to.deep.equal([[422, 'attendees_not_applicable'], [422, 'linked_record_not_found'], [400, 'validation_failed']]);
       expect(await head()).to.equal(before);
+    });
+
+    it('keeps a contact merged since it was listed, but refuses one the patch adds (422 linked_record_merged)', async () => {
+      const [survivor, loser, other] = [await contactNamed('Gil'), await contactNamed('Gail'), await contactNamed('Gwen')];
+      const { id } = (await meeting({ attendees: [{ type: 'contact', id: loser }] })).body;
+      for (const loserId of [loser, other]) expect((await send('POST', `/sales/contacts/${survivor}/merge`, { loserId })).status).to.equal(200);
+      const kept = await send('PATCH', `/sales/activities/${id}`, { attendees: [{ type: 'contact', id: loser }, ada] });
+      expect(kept.status).to.equal(200);
+      const added = await send('PATCH', `/sales/activities/${id}`, { attendees: [{ type: 'contact', id: loser }, { type: 'contact', id: other }] });
+      expect([added.status, added.body.code, added.body.mergedInto]).to.deep.equal([422, 'linked_record_merged', survivor]);
     });
   });
 
@@ -109,12 +145,13 @@ describe('/sales/activities { attendees }', () => {
     it('lists the activities a user, contact or lead attends', async () => {
       const them = { type: 'contact', id: (await send('POST', '/sales/contacts', { firstName: 'Ed', lastName: 'Low', email: 'ed@attend.example' })).body.id };
       const first = (await meeting({ attendees: [them] })).body.id;
-      const second = (await meeting({ kind: 'call', attendees: [{ type: 'user', id: 'user-ed' }, them] })).body.id;
+      const ed = await userIn('ed@attend.example');
+      const second = (await meeting({ kind: 'call', attendees: [{ type: 'user', id: ed }, them] })).body.id;
       await meeting({ attendees: [ada] });
       const idsOf = async (filter: string) =>
         (await get(`/sales/activities?sort=createdAt&filter=${encodeURIComponent(filter)}`)).body.data.map((a: { id: string }) => a.id);
       expect(await idsOf(`attendeeIds[eq]:"${them.id}"`)).to.deep.equal([first, second]);
-      expect(await idsOf('attendeeIds[in]:["user-ed","nobody"]')).to.deep.equal([second]);
+      expect(await idsOf(`attendeeIds[in]:["${ed}","nobody"]`)).to.deep.equal([second]);
     });
   });
 
