@@ -39,6 +39,7 @@ import type { ProjectionRunner } from '../projections/runner.js';
 import type { ErasureEffects } from '../commands/compliance/erasure.js';
 import type { JobQueue } from '../jobs/port.js';
 import { complianceRoutes } from './compliance/routes.js';
+import { undeclaredQuery } from './read-model.js';
 
 /** Every catalogue-record resource the API serves. */
 export const RECORD_RESOURCES: readonly ServedResource[] = [
@@ -74,6 +75,7 @@ export const apiRoutes = (deps: ApiDeps): Router[] => {
     authenticate(deps.verify),
     ...(deps.limitClient ? [deps.limitClient] : []),
     ...(deps.directory ? [accountGate(deps.directory), customRoleGate(deps.directory), moduleGate(deps.directory)] : []),
+    undeclaredQuery,
     idempotency(deps.identityDb),
   ];
   const mounts = [

@@ -4,7 +4,8 @@
  * answered) waits until the projection it reads has applied the log that far.
  */
 import type Database from 'better-sqlite3';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { Readable } from 'node:stream';
 import { InvalidInputError } from '../errors.js';
 import type { EventStore } from '../events/log/port.js';
 import type { ReadDb } from '../projections/read-db.js';
@@ -35,14 +36,32 @@ export const awaitConsistency = async (ctx: Context, model: ReadModel, projectio
   await model.waitFor(BigInt(raw), projection);
 };
 
+const unknownParameters = (names: readonly string[]): InvalidInputError =>
+  new InvalidInputError('invalid_query', 'Invalid query parameters', names.map((name) => ({ pointer: `/query/${name}`, message: 'unknown parameter' })));
+
 /** The query parameters, each at most once and only those named; anything else is a 400. */
 export const queryOf = <K extends string>(ctx: Context, allowed: readonly K[]): Partial<Record<K, string>> => {
+  ctx.state.queryRead = true;
   const errors = Object.entries(ctx.query).flatMap(([name, value]) => {
     if (!(allowed as readonly string[]).includes(name)) return [{ pointer: `/query/${name}`, message: 'unknown parameter' }];
     return typeof value === 'string' ? [] : [{ pointer: `/query/${name}`, message: 'given more than once' }];
   });
   if (errors.length > 0) throw new InvalidInputError('invalid_query', 'Invalid query parameters', errors);
   return ctx.query as Partial<Record<K, string>>;
+};
+
+/**
+ * Refuses the query parameters no route reads (`queryOf` names those it reads): on a write before
+ * it runs (no write takes any: `?dryRun=true` must not erase for real), on a read once it has
+ * answered without reading them (a read changes nothing, so its answer is simply replaced).
+ */
+export const undeclaredQuery: Middleware = async (ctx, next) => {
+  if (ctx.querystring === '') return next();
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw unknownParameters(Object.keys(ctx.query));
+  await next();
+  if (ctx.state.queryRead === true) return;
+  if (ctx.body instanceof Readable) ctx.body.destroy();
+  throw unknownParameters(Object.keys(ctx.query));
 };
 
 /** The read model over the runner: consistency waits of 5 s, freshness checks of at most 250 ms. */

@@ -80,6 +80,22 @@ describe('route inventory: authentication on every route', () => {
     expect(failures).to.deep.equal([]);
   });
 
+  it('refuses a query parameter no route reads (400 invalid_query): a write before it runs, appending nothing; a read instead of its answer', async () => {
+    const token = await forged(server, {});
+    const head = await server.store.headPosition();
+    const failures: string[] = [];
+    for (const { method, path } of protectedRoutes) {
+      const res = await call(server, method, `${urlOf(path)}?dryRun=true`, { token, body: method === 'GET' ? undefined : {} });
+      const refused = res.status === 400 && res.body.code === 'invalid_query';
+      // A read may refuse for its own reasons first (403, 404); it never answers with the parameter ignored.
+      if (method === 'GET' ? res.status < 300 : !refused) failures.push(`${method} ${path}: ${res.status} ${res.body?.code ?? ''}`);
+    }
+    expect(failures).to.deep.equal([]);
+    expect(await server.store.headPosition()).to.equal(head);
+    const contacts = await call(server, 'GET', '/sales/contacts?limit=1', { token });
+    expect(contacts.status).to.equal(200);
+  });
+
   it('accepts a token the server signed, as the control of the refusals above', async () => {
     const res = await call(server, 'GET', '/sales/contacts', { token: await forged(server, {}) });
     expect(res.status).to.equal(200);
