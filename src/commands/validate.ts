@@ -9,7 +9,7 @@ import { InvalidInputError, type FieldError } from '../errors.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export const ajv = addFormats(new Ajv({ allErrors: true, strict: true, useDefaults: false, coerceTypes: false }));
+export const ajv = addFormats(new Ajv({ allErrors: true, strict: true, useDefaults: false, coerceTypes: false, multipleOfPrecision: 6 }));
 
 const pointerOf = (error: ErrorObject): string => {
   const params = error.params as { missingProperty?: string; additionalProperty?: string };

@@ -9,7 +9,7 @@ import type { JsonObject } from '../../events/log/port.js';
 import { priceBookOf, type SalesConfig } from '../../events/sales/config.js';
 import type { Money } from '../../events/sales/money.js';
 import type { LineInput, PricedLine } from '../../events/sales/quote.js';
-import { lineNet, quoteTotals } from './quote-totals.js';
+import { lineNet, quoteTotals, thousandthsOf } from './quote-totals.js';
 
 /** The largest amount money may hold (`MONEY_SCHEMA`). */
 const MAX_AMOUNT = 1_000_000_000_000_000n;
@@ -24,6 +24,9 @@ const unitPriceOf = (line: LineInput, index: number, currency: string, config: S
   }
   return { description: line.description ?? product.name, unitPrice: line.unitPrice ?? listed! };
 };
+
+/** The quantity as counted (in whole thousandths), so the line keeps exactly what its net was computed from. */
+const quantityOf = (quantity: number): number => Number(thousandthsOf(quantity)) / 1_000;
 
 const priceLine = (currency: string, config: SalesConfig) => (line: LineInput, index: number): PricedLine => {
   const { description, unitPrice } = unitPriceOf(line, index, currency, config);
@@ -40,7 +43,7 @@ const priceLine = (currency: string, config: SalesConfig) => (line: LineInput, i
   const net = lineNet(line.quantity, unitPrice.amount, discountBasisPoints);
   if (net > MAX_AMOUNT) throw new RuleViolationError('amount_too_large', `Line ${index + 1} exceeds the largest amount`, { line: index });
   return {
-    ...(line.productId ? { productId: line.productId } : {}), description, quantity: line.quantity, unitPrice, discountBasisPoints,
+    ...(line.productId ? { productId: line.productId } : {}), description, quantity: quantityOf(line.quantity), unitPrice, discountBasisPoints,
     taxRateId: rate.id, taxBasisPoints: rate.basisPoints, net: { amount: Number(net), currency },
   };
 };

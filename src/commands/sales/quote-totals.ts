@@ -2,7 +2,8 @@
  * Quote arithmetic, in integer minor units, exact (BigInt) until the result is rounded.
  *
  * The rounding rule (docs/sales.md):
- * - each line's net = round_half_even(quantity × unit price × (10000 − discount bp) / 10000);
+ * - each line's net = round_half_even(quantity × unit price × (10000 − discount bp) / 10000), where
+ *   a quantity has at most three decimals (it is counted in thousandths, exactly);
  * - tax is computed per rate group, not per line: for each tax rate, base = Σ net of its lines,
  *   tax = round_half_even(base × rate bp / 10000);
  * - subtotal = Σ line nets; total = subtotal + Σ taxes. Nothing else is rounded.
@@ -22,9 +23,14 @@ export const divideHalfEven = (numerator: bigint, denominator: bigint): bigint =
   return quotient;
 };
 
+const THOUSANDTHS = 1_000n;
+
+/** A quantity (at most three decimals, as validated) in exact thousandths: 1.1 is 1100, never 1100.0000000000002. */
+export const thousandthsOf = (quantity: number): bigint => BigInt(Math.round(quantity * 1_000));
+
 /** A line's net in minor units. */
 export const lineNet = (quantity: number, unitPrice: number, discountBasisPoints: number): bigint =>
-  divideHalfEven(BigInt(quantity) * BigInt(unitPrice) * (BP - BigInt(discountBasisPoints)), BP);
+  divideHalfEven(thousandthsOf(quantity) * BigInt(unitPrice) * (BP - BigInt(discountBasisPoints)), BP * THOUSANDTHS);
 
 export type TotalsLine = { net: bigint; taxRateId: string; taxBasisPoints: number };
 

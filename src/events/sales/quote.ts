@@ -55,7 +55,8 @@ const LINE: JsonObject = {
   properties: {
     productId: SLUG,
     description: DESCRIPTION,
-    quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    // Hours, kilograms, licences: up to three decimals (exact in thousandths, see quote-totals.ts).
+    quantity: { type: 'number', minimum: 0.001, maximum: 1_000_000, multipleOf: 0.001 },
     unitPrice: MONEY_SCHEMA,
     discountBasisPoints: { type: 'integer', minimum: 0, maximum: 10_000 },
     taxRateId: SLUG,

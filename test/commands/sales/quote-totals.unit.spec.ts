@@ -24,13 +24,20 @@ const TAX_RATES = [
 ];
 const config: SalesConfig = { ...DEFAULT_SALES_CONFIG, taxRates: TAX_RATES };
 
-/** `scaled / 10000` rounded half to even, from the decimal digits of `scaled` (≥ 0). */
-const roundScaled = (scaled: bigint): bigint => {
-  const digits = scaled.toString().padStart(5, '0');
-  const whole = BigInt(digits.slice(0, -4));
-  const fraction = digits.slice(-4);
-  const up = fraction > '5000' || (fraction === '5000' && whole % 2n === 1n);
+/** `scaled / 10^places` (default 4) rounded half to even, from the decimal digits of `scaled` (≥ 0). */
+const roundScaled = (scaled: bigint, places = 4): bigint => {
+  const digits = scaled.toString().padStart(places + 1, '0');
+  const whole = BigInt(digits.slice(0, -places));
+  const fraction = digits.slice(-places);
+  const half = `5${'0'.repeat(places - 1)}`;
+  const up = fraction > half || (fraction === half && whole % 2n === 1n);
   return up ? whole + 1n : whole;
+};
+
+/** A quantity's thousandths, from its decimal digits as JSON would print them (at most three decimals). */
+const thousandths = (quantity: number): bigint => {
+  const [whole, fraction = ''] = String(quantity).split('.');
+  return BigInt(`${whole}${fraction.padEnd(3, '0')}`);
 };
 
 type Line = { quantity: number; unitPrice: { amount: number; currency: string }; discountBasisPoints: number; taxRateId: string };
@@ -40,7 +47,7 @@ const expectedTotals = (lines: Line[]) => {
   const bases: Record<string, bigint> = {};
   let subtotal = 0n;
   for (const line of lines) {
-    const net = roundScaled(BigInt(line.quantity) * BigInt(line.unitPrice.amount) * BigInt(10_000 - line.discountBasisPoints));
+    const net = roundScaled(thousandths(line.quantity) * BigInt(line.unitPrice.amount) * BigInt(10_000 - line.discountBasisPoints), 7);
     subtotal += net;
     bases[line.taxRateId] = (bases[line.taxRateId] ?? 0n) + net;
   }
@@ -51,10 +58,14 @@ const expectedTotals = (lines: Line[]) => {
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const upTo = (random: () => number, max: number): number => Math.floor(random() * (max + 1));
 
+/** A whole quantity up to `max`, or one with up to three decimals (sent as a JSON number, as a client would). */
+const quantity = (random: () => number, max: number): number =>
+  random() < 0.5 ? 1 + upTo(random, max - 1) : (1 + upTo(random, max * 1_000 - 1)) / 1_000;
+
 // Quantity × price stays within 1e13 a line, so ten lines and their tax stay under the largest amount (1e15).
 const randomLine = (random: () => number): Line => ({
-  ...pick(random, [[999_999, 9], [10_000, 999_999], [10_000, 1_000_000_000], [100, 1_000_000]].map(([q, p]) => ({
-    quantity: 1 + upTo(random, q!), unitPrice: { amount: upTo(random, p!), currency: 'EUR' },
+  ...pick(random, [[1_000_000, 9], [10_000, 999_999], [10_000, 1_000_000_000], [100, 1_000_000]].map(([q, p]) => ({
+    quantity: quantity(random, q!), unitPrice: { amount: upTo(random, p!), currency: 'EUR' },
   }))),
   // Round discounts make exact halves (ties) frequent.
   discountBasisPoints: pick(random, [0, 5000, 2500, 10_000, upTo(random, 10_000)]),
@@ -87,5 +98,13 @@ describe('Quote totals', () => {
   it('round exact halves to the even neighbour', () => {
     expect([divideHalfEven(5n, 2n), divideHalfEven(7n, 2n), divideHalfEven(25_001n, 10_000n), divideHalfEven(0n, 7n)]).to.deep.equal([2n, 4n, 3n, 0n]);
     expect([roundScaled(25_000n), roundScaled(35_000n), roundScaled(4_999n)]).to.deep.equal([2n, 4n, 0n]);
+  });
+
+  it('count a decimal quantity exactly in thousandths: 1.1 × 0.10 and 2.675 × 1.00, where binary floating point would be off', () => {
+    const line = (quantity: number, amount: number): Line => ({ quantity, unitPrice: { amount, currency: 'EUR' }, discountBasisPoints: 0, taxRateId: 'zero' });
+    // 1.1 × 10 = 11.000000000000002 in floating point; 2.675 × 100 = 267.49999999999997 (half-even of 267.5 is 268).
+    expect(decidedTotals([line(1.1, 10)]).subtotal.amount).to.equal(11);
+    expect(decidedTotals([line(2.675, 100)]).subtotal.amount).to.equal(268);
+    expect(decidedTotals([line(0.0005 * 2, 1_000)]).subtotal.amount).to.equal(1);
   });
 });

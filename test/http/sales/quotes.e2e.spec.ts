@@ -68,6 +68,21 @@ describe('/sales/quotes', () => {
       expect(await head()).to.equal(before);
     });
 
+    it('takes a quantity with up to three decimals (hours, kilograms), counted exactly; a fourth decimal, zero or less is a 400', async () => {
+      const hours = (quantity: number) => ({ description: 'Consulting hour', quantity, unitPrice: eur(12_345), taxRateId: 'standard' });
+      const res = await create({ lines: [hours(1.5), hours(2.675), hours(0.001)] });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      const quote = (await get(`/sales/quotes/${res.body.id}`)).body;
+      // 1.5 × 123.45 = 185.175 → 185.18 (half even: 18517.5 → 18518); 2.675 × 123.45 = 330.22875 → 330.23; 0.001 × 123.45 → 0.12.
+      expect(quote.lines.map((l: { quantity: number; net: { amount: number } }) => [l.quantity, l.net.amount])).to.deep.equal([[1.5, 18_518], [2.675, 33_023], [0.001, 12]]);
+      const before = await head();
+      for (const quantity of [1.0005, 0, -1, 1_000_000.001]) {
+        const refused = await create({ lines: [hours(quantity)] });
+        expect([refused.status, refused.body.errors?.[0]?.pointer], String(quantity)).to.deep.equal([400, '/lines/0/quantity']);
+      }
+      expect(await head()).to.equal(before);
+    });
+
     it('refuses invalid input with a 400 problem naming the fields', async () => {
       const res = await create({ lines: [{ quantity: 0, taxRateId: 'standard' }], total: eur(1) });
       expect(res.status).to.equal(400);
