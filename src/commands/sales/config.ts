@@ -101,10 +101,14 @@ const SECTIONS = {
   priceBook: { ...list(object({ id: SLUG, name: NAME, prices: list(PRICE, 50) }), 1000), minItems: 0 },
   contactRoles: { ...list(object({ id: SLUG, name: NAME }), 50), minItems: 0 },
   leadScoring: LEAD_SCORING_SCHEMA,
+  forecast: object({ commitProbability: { type: 'integer', minimum: 1, maximum: 100 } }),
 };
+
+/** Sections added after the first configurations were stored: a `PUT` may leave them out (their defaults apply). */
+const OPTIONAL_SECTIONS = ['priceBook', 'leadScoring', 'contactRoles', 'forecast'];
 
 /** The whole configuration (PUT) and a change of some sections (PATCH). */
 export const salesConfigValidators = {
-  config: validator<SalesConfig>({ ...object(SECTIONS), required: Object.keys(SECTIONS).filter((s) => s !== 'priceBook' && s !== 'leadScoring' && s !== 'contactRoles') }),
+  config: validator<SalesConfig>({ ...object(SECTIONS), required: Object.keys(SECTIONS).filter((s) => !OPTIONAL_SECTIONS.includes(s)) }),
   changes: validator<Partial<SalesConfig>>({ type: 'object', additionalProperties: false, minProperties: 1, properties: SECTIONS }),
 };

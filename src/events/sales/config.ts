@@ -29,6 +29,8 @@ export type SalesConfig = {
   contactRoles?: ContactRole[];
   /** Absent in configurations stored before lead scoring existed: read it with `scoringOf` (the defaults). */
   leadScoring?: LeadScoring;
+  /** From which stage probability (percent) an open deal counts in the commit forecast; absent before it was configurable: `commitProbabilityOf`. */
+  forecast?: { commitProbability: number };
 };
 
 /** Every pipeline closes in these two stages; they are not configured. */
@@ -61,7 +63,11 @@ export const DEFAULT_SALES_CONFIG: SalesConfig = {
     { id: 'champion', name: 'Champion' }, { id: 'user', name: 'User' },
   ],
   leadScoring: DEFAULT_LEAD_SCORING,
+  forecast: { commitProbability: 75 },
 };
+
+/** The stage probability from which an open deal counts in the commit forecast (75 % unless configured). */
+export const commitProbabilityOf = (config: SalesConfig): number => config.forecast?.commitProbability ?? 75;
 
 /** The tenant's products (none when the configuration predates the price book). */
 export const priceBookOf = (config: SalesConfig): Product[] => config.priceBook ?? [];

@@ -9,10 +9,12 @@ import type Database from 'better-sqlite3';
 import type { Context } from 'koa';
 import { authorize, rowScope } from '../../access/policy.js';
 import { ForbiddenError, NotFoundError } from '../../errors.js';
+import { commitProbabilityOf } from '../../events/sales/config.js';
 import { targetKind } from '../../events/sales/target.js';
 import { REPORTS_PROJECTION } from '../../projections/sales/reports.js';
 import { reportQueryOf, type ReportParam, type ReportQuery } from '../../queries/sales/report-query.js';
 import { activityCounts, cycleLength, leadConversion, pipelineByStage, revenue, winRate } from '../../queries/sales/reports.js';
+import { salesConfigOf } from '../../queries/sales/config.js';
 import { forecastVsTarget } from '../../queries/sales/targets.js';
 import type { Principal } from '../../access/principal.js';
 import { principalOf } from '../authenticate.js';
@@ -73,9 +75,11 @@ const report = (deps: RouteDeps) => async (ctx: Context) => {
   const name = ctx.params.name!;
   if (!Object.hasOwn(REPORTS, name)) throw new NotFoundError(`No report named ${name}`, { known: Object.keys(REPORTS) });
   const chosen = REPORTS[name]!;
+  const { tenantId } = principalOf(ctx.state);
   const query = scopedQuery(ctx, chosen);
+  const forecast = chosen.showsTargets ? { commitProbability: commitProbabilityOf((await salesConfigOf(deps, tenantId)).config) } : {};
   for (const projection of chosen.reads) await awaitConsistency(ctx, deps.readModel, projection);
-  ctx.body = { report: name, ...(chosen.run(deps.readModel.db, principalOf(ctx.state).tenantId, query) as object) };
+  ctx.body = { report: name, ...(chosen.run(deps.readModel.db, tenantId, { ...query, ...forecast }) as object) };
 };
 
 export const reportRoutes = (deps: RouteDeps): Router => {

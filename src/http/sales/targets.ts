@@ -12,6 +12,7 @@ import type { RecordCommand } from '../../commands/catalogue.js';
 import { patchWithDefaultCurrency, targetAggregate, withDefaultCurrency, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
+import { commitProbabilityOf } from '../../events/sales/config.js';
 import { targetKind } from '../../events/sales/target.js';
 import { REPORTS_PROJECTION } from '../../projections/sales/reports.js';
 import { getRecord } from '../../queries/records.js';
@@ -31,8 +32,9 @@ const attainment = (deps: RouteDeps) => async (ctx: Context) => {
   const facts = targetFactsOf(target.id, target);
   // Attainment is report figures: of the assignee, or of the team's members.
   assertOwnFigures(principal, facts.assignee.type === 'user' ? [facts.assignee.id] : facts.assignee.members);
+  const { config } = await salesConfigOf(deps, principal.tenantId);
   await awaitConsistency(ctx, deps.readModel, REPORTS_PROJECTION);
-  ctx.body = attainmentOf(deps.readModel.db, principal.tenantId, facts);
+  ctx.body = attainmentOf(deps.readModel.db, principal.tenantId, facts, commitProbabilityOf(config));
 };
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);

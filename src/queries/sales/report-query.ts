@@ -22,6 +22,8 @@ export type ReportQuery = {
   ownerOnly?: boolean;
   /** Only target records this user owns (a reader of targets limited to their own). */
   targetsOwnedBy?: string;
+  /** The tenant's commit threshold (its sales configuration), for the reports that forecast. */
+  commitProbability?: number;
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;

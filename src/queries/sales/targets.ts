@@ -5,15 +5,13 @@
  */
 import type Database from 'better-sqlite3';
 import type { JsonObject } from '../../events/log/port.js';
+import { commitProbabilityOf, DEFAULT_SALES_CONFIG } from '../../events/sales/config.js';
 import type { Assignee, TargetMetric } from '../../events/sales/target.js';
 import { targetKind } from '../../events/sales/target.js';
 import { catalogueTables } from '../../projections/catalogue.js';
 import { resolveTable } from '../../projections/registry.js';
 import { ACTIVITY_FACTS, OPPORTUNITY_FACTS } from '../../projections/sales/reports.js';
 import { factTable, where, type ReportQuery } from './report-query.js';
-
-/** An open opportunity counts in the commit forecast from this stage probability (percent) up. */
-export const COMMIT_PROBABILITY = 75;
 
 /** What attainment needs of a target (its fields as the record holds them). */
 export type TargetFacts = {
@@ -49,14 +47,14 @@ const completedActual = (db: Database.Database, tenantId: string, target: Target
 };
 
 /** The open pipeline expected to close in the period: amounts for revenue, deals for a count. */
-const openPipeline = (db: Database.Database, tenantId: string, target: TargetFacts): Figures => {
+const openPipeline = (db: Database.Database, tenantId: string, target: TargetFacts, commitProbability: number): Figures => {
   const range = [['expected_close_date >= ?', target.periodStart], ['expected_close_date < ?', target.periodEnd]] as const;
   const w = where(...scope(tenantId, target), currencyOf(target), ["outcome = 'open'"], ...range);
   const revenue = target.metric === 'won_revenue';
   const figures = revenue
     ? 'coalesce(sum(amount), 0) AS bestCase, coalesce(sum(CASE WHEN probability >= ? THEN amount END), 0) AS "commit", coalesce(sum(weighted), 0) AS weighted'
     : 'count(*) AS bestCase, coalesce(sum(probability >= ?), 0) AS "commit", coalesce(sum(probability), 0) / 100.0 AS weighted';
-  const row = db.prepare(`SELECT ${figures} FROM ${factTable(db, OPPORTUNITY_FACTS)} WHERE ${w.sql}`).get(COMMIT_PROBABILITY, ...w.bindings) as Figures;
+  const row = db.prepare(`SELECT ${figures} FROM ${factTable(db, OPPORTUNITY_FACTS)} WHERE ${w.sql}`).get(commitProbability, ...w.bindings) as Figures;
   return { commit: row.commit, bestCase: row.bestCase, weighted: revenue ? row.weighted : Math.round(row.weighted * 100) / 100 };
 };
 
@@ -64,12 +62,15 @@ const plus = (actual: number, open: Figures): Figures => ({
   commit: actual + open.commit, bestCase: actual + open.bestCase, weighted: Math.round((actual + open.weighted) * 100) / 100,
 });
 
-/** A target's quota, actual, percent reached, open pipeline and forecast (null for activity targets: no pipeline). */
-export const attainmentOf = (db: Database.Database, tenantId: string, target: TargetFacts) => {
+/**
+ * A target's quota, actual, percent reached, open pipeline and forecast (null for activity targets:
+ * no pipeline); an open deal counts in the commit from the tenant's `commitProbability` up.
+ */
+export const attainmentOf = (db: Database.Database, tenantId: string, target: TargetFacts, commitProbability: number) => {
   const { id, assignee, period, periodStart, periodEnd, metric, currency, quota } = target;
   const activities = metric === 'activities_completed';
   const actual = activities ? completedActual(db, tenantId, target) : wonActual(db, tenantId, target);
-  const pipeline = activities ? null : openPipeline(db, tenantId, target);
+  const pipeline = activities ? null : openPipeline(db, tenantId, target, commitProbability);
   return {
     targetId: id, assignee, period, periodStart, periodEnd, metric, ...(currency === undefined ? {} : { currency }), quota,
     actual, percent: quota === 0 ? null : Math.round((actual / quota) * 1000) / 10,
@@ -92,6 +93,8 @@ const isOfOwner = (target: TargetFacts, query: ReportQuery): boolean => {
   return query.ownerOnly === true ? members.every((m) => m === ownerId) : members.includes(ownerId);
 };
 
+const DEFAULT_COMMIT = commitProbabilityOf(DEFAULT_SALES_CONFIG);
+
 export const forecastVsTarget = (db: Database.Database, tenantId: string, query: ReportQuery) => {
   const table = `"${resolveTable(db, targetKind.type, catalogueTables(targetKind).records)}"`;
   const w = where(
@@ -102,5 +105,5 @@ export const forecastVsTarget = (db: Database.Database, tenantId: string, query:
   );
   const rows = db.prepare(`SELECT id, fields FROM ${table} WHERE ${w.sql} ORDER BY period_start, id`).all(...w.bindings) as Array<{ id: string; fields: string }>;
   const targets = rows.map((r) => targetFactsOf(r.id, JSON.parse(r.fields) as JsonObject));
-  return { data: targets.filter((t) => isOfOwner(t, query)).map((t) => attainmentOf(db, tenantId, t)) };
+  return { data: targets.filter((t) => isOfOwner(t, query)).map((t) => attainmentOf(db, tenantId, t, query.commitProbability ?? DEFAULT_COMMIT)) };
 };

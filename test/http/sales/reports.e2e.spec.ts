@@ -100,6 +100,19 @@ describe('/sales/reports and /sales/targets', () => {
         pipeline: { commit: 0, bestCase: 100_000, weighted: 50_000 }, forecast: { commit: 50_000, bestCase: 150_000, weighted: 100_000 },
       });
     });
+    it('counts in the commit from the tenant\'s configured probability (forecast.commitProbability), in the attainment and in forecast-vs-target', async () => {
+      const commitOf = async () => (await s.get(`/sales/targets/${targetId}/attainment`)).body.pipeline.commit;
+      const reported = async () => (await report('forecast-vs-target')).data.find((t: { targetId: string }) => t.targetId === targetId).pipeline.commit;
+      expect((await s.send('PATCH', '/api/superadmin/sales-config', { forecast: { commitProbability: 50 } })).status).to.equal(200);
+      try {
+        expect([await commitOf(), await reported()]).to.deep.equal([100_000, 100_000]);
+        const refused = await s.send('PATCH', '/api/superadmin/sales-config', { forecast: { commitProbability: 0 } });
+        expect([refused.status, refused.body.errors?.[0]?.pointer]).to.deep.equal([400, '/forecast/commitProbability']);
+      } finally {
+        expect((await s.send('PATCH', '/api/superadmin/sales-config', { forecast: { commitProbability: 75 } })).status).to.equal(200);
+      }
+      expect([await commitOf(), await reported()]).to.deep.equal([0, 0]);
+    });
     it("answers 404 to another tenant", async () => {
       expect((await s.get(`/sales/targets/${targetId}/attainment`, s.globex())).status).to.equal(404);
     });
