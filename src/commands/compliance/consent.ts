@@ -137,3 +137,17 @@ export const adoptMergedConsents = async (
   const command: ConsentCommand = { type: 'AdoptConsents', subjectId, from: from.consents, fromRestriction, fromErased, subjectErased };
   return handleCommand(deps, consentAggregate, { id: subjectId, command, context: child });
 };
+
+/**
+ * Refuses (409 `processing_restricted`) processing a person beyond storing their data while it is
+ * restricted (GDPR art. 18): profiling them (a lead's rescore), or making records of them (a lead's
+ * conversion). Lifting the restriction (`POST /api/compliance/subjects/:id/restriction`) allows it again.
+ */
+export const assertUnrestricted = async (deps: CommandDeps, tenantId: string, subjectId: string | undefined, doing: string): Promise<void> => {
+  if (subjectId === undefined) return;
+  const state = await streamState(deps.store, tenantId, subjectId, consentFold);
+  if (state.status !== 'restricted') return;
+  throw new ConflictError('processing_restricted', `The person's processing is restricted (${state.ground}): no ${doing} until the restriction is lifted`, {
+    subjectId, ground: state.ground,
+  });
+};

@@ -11,7 +11,9 @@
 import { fold, type DomainEvent } from '../decider.js';
 import { childCommandIdFor, recordIdFor } from '../event-ids.js';
 import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../handle.js';
-import { streamName } from '../../events/log/stream-name.js';
+import { consentFold } from '../../events/compliance/consent.js';
+import { streamState } from '../../events/compliance/stream-state.js';
+import { isAggregateId, streamName } from '../../events/log/stream-name.js';
 import { SubjectErasedError } from '../../events/personal-data/errors.js';
 import { readableEvent } from '../../events/personal-data/read.js';
 import type { JsonObject } from '../../events/log/port.js';
@@ -19,6 +21,7 @@ import type { SalesConfig } from '../../events/sales/config.js';
 import { hasText } from '../../events/catalogue.js';
 import type { Conversion } from '../../events/sales/lead.js';
 import type { Money } from '../../events/sales/money.js';
+import { assertUnrestricted } from '../compliance/consent.js';
 import { accountAggregate } from './account.js';
 import { contactAggregate } from './contact.js';
 import { leadAggregate, type LeadCommand, type LeadState } from './lead.js';
@@ -85,6 +88,14 @@ export const conversionContact = async (deps: CommandDeps, request: ConvertLeadI
   return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(fields, null), leadRevision: revision, ownerId, withAccount: hasText(fields.company) };
 };
 
+/** Whether the person of the lead `id` (a well-formed id) has their processing restricted; false for no such lead. */
+export const leadRestricted = async (deps: CommandDeps, tenantId: string, id: string): Promise<boolean> => {
+  if (!isAggregateId(id)) return false;
+  const lead = await leadState(deps, tenantId, id);
+  if (lead.status === 'none' || !lead.subjectId) return false;
+  return (await streamState(deps.store, tenantId, lead.subjectId, consentFold)).status === 'restricted';
+};
+
 /** An erased person is not made a contact (it would be one without a name or an email, under their erased subject). */
 const assertNotErased = (deps: CommandDeps, tenantId: string, lead: LeadState): void => {
   if (lead.status === 'none' || lead.status === 'converted' || !lead.subjectId) return;
@@ -121,6 +132,7 @@ export const convertLead = async (deps: CommandDeps, input: ConvertLeadInput): P
   const { context } = request;
   const before = await leadState(deps, context.tenantId, request.id);
   assertNotErased(deps, context.tenantId, before);
+  if (before.status !== 'none' && before.status !== 'converted') await assertUnrestricted(deps, context.tenantId, before.subjectId ?? undefined, 'conversion');
   decideBeforehand(before, input);
   const command: LeadCommand = { type: 'ConvertLead', ids: idsOf(context.commandId), withOpportunity: opportunity !== undefined };
   const results: CommandResult[] = [await handleCommand(deps, leadAggregate, { ...request, command })];

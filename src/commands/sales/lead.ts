@@ -34,7 +34,8 @@ export type ConfiguredLeadCommand = RecordCommand & { config: SalesConfig };
 
 export type LeadCommand =
   | ConfiguredLeadCommand
-  | { type: 'RescoreLead'; config: SalesConfig }
+  /** `restricted`: the person's processing is restricted (no profiling: 409 `processing_restricted`). */
+  | { type: 'RescoreLead'; config: SalesConfig; restricted: boolean }
   | { type: 'ChangeLeadStatus'; status: string; config: SalesConfig }
   | { type: 'QualifyLead'; reason: string | null }
   | { type: 'DisqualifyLead'; reason?: string }
@@ -128,8 +129,9 @@ const decideGeneric = ({ config, ...command }: ConfiguredLeadCommand, state: Lea
 };
 
 /** The lead scored again under the rules in effect; nothing when neither its score nor its reasons change. */
-const rescore = (state: LeadState, config: SalesConfig): LeadScored[] => {
+const rescore = (state: LeadState, config: SalesConfig, restricted: boolean): LeadScored[] => {
   const { fields } = unconverted(state);
+  if (restricted) throw new ConflictError('processing_restricted', 'The person\'s processing is restricted: the lead is not scored again until it is lifted');
   const next = scoreOf(fields, scoringOf(config));
   return sameScore(fields, next) ? [] : [{ type: LEAD_SCORED, data: { score: next.score, reasons: next.reasons } }];
 };
@@ -138,7 +140,7 @@ const decide = (command: LeadCommand, state: LeadState): DomainEvent[] => {
   if (isGenericCommand(command)) return decideGeneric(command as ConfiguredLeadCommand, state);
   switch (command.type) {
     case 'RescoreLead':
-      return rescore(state, command.config);
+      return rescore(state, command.config, command.restricted);
     case 'ChangeLeadStatus':
       return changeStatus(state, command.status, command.config);
     case 'QualifyLead':

@@ -10,7 +10,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { leadAggregate, type ConfiguredLeadCommand, type LeadState } from '../../commands/sales/lead.js';
-import { conversionContact, convertLead, type ConversionContact, type ConvertLeadInput } from '../../commands/sales/lead-conversion.js';
+import { conversionContact, convertLead, leadRestricted, type ConversionContact, type ConvertLeadInput } from '../../commands/sales/lead-conversion.js';
 import { validator } from '../../commands/validate.js';
 import { contactKind } from '../../events/sales/contact.js';
 import { HAS_TEXT, RULE_REASON } from '../../events/catalogue.js';
@@ -110,8 +110,9 @@ const changeStatus = (deps: RouteDeps) => async (ctx: Context) => {
 
 const rescore = (deps: RouteDeps) => async (ctx: Context) => {
   emptyBody(bodyOf(ctx));
-  const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
-  return sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'RescoreLead', config });
+  const { tenantId } = principalOf(ctx.state);
+  const { config } = await salesConfigOf(deps, tenantId);
+  return sendCommand(deps, leadAggregate, UPDATE, ctx, { type: 'RescoreLead', config, restricted: await leadRestricted(deps, tenantId, ctx.params.id!) });
 };
 
 const leadRules = (router: Router, deps: RouteDeps): void => {

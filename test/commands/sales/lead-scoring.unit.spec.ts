@@ -64,19 +64,22 @@ describe('Lead scoring', () => {
   describe('RescoreLead', () => {
     it('appends LeadScored under the rules in effect', () => {
       const rules = withRules({ id: 'engines', field: 'emailDomain', op: 'eq', value: 'engines.example', points: 35 });
-      given(open).when({ type: 'RescoreLead', config: rules }).then({ type: 'LeadScored', data: { score: 35, reasons: ['engines'] } });
+      given(open).when({ type: 'RescoreLead', config: rules, restricted: false }).then({ type: 'LeadScored', data: { score: 35, reasons: ['engines'] } });
     });
     it('appends nothing when neither the score nor the reasons change', () => {
-      given(open).when({ type: 'RescoreLead', config }).then();
+      given(open).when({ type: 'RescoreLead', config, restricted: false }).then();
     });
     it('scores a lead created with a client-given score (older events) and no reasons', () => {
       const old = { type: 'LeadCreated', data: { subjectId: 's-1', fields: { ...person, company: 'Engines', leadStatus: 'new', score: 20 }, ownerId: 'u1', tags: [] } };
-      given(old).when({ type: 'RescoreLead', config }).then({ type: 'LeadScored', data: { score: 20, reasons: ['company_given'] } });
+      given(old).when({ type: 'RescoreLead', config, restricted: false }).then({ type: 'LeadScored', data: { score: 20, reasons: ['company_given'] } });
     });
     it('refuses a converted (409 lead_converted), archived (409) or missing (404) lead', () => {
-      given(open, converted).when({ type: 'RescoreLead', config }).thenFails('lead_converted');
-      given(open, { type: 'LeadArchived', data: { reason: null } }).when({ type: 'RescoreLead', config }).thenFails('record_archived');
-      given().when({ type: 'RescoreLead', config }).thenFails('not_found');
+      given(open, converted).when({ type: 'RescoreLead', config, restricted: false }).thenFails('lead_converted');
+      given(open, { type: 'LeadArchived', data: { reason: null } }).when({ type: 'RescoreLead', config, restricted: false }).thenFails('record_archived');
+      given().when({ type: 'RescoreLead', config, restricted: false }).thenFails('not_found');
+    });
+    it('refuses a lead whose person\'s processing is restricted (409 processing_restricted): no profiling', () => {
+      given(open).when({ type: 'RescoreLead', config, restricted: true }).thenFails('processing_restricted');
     });
   });
 

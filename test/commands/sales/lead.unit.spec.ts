@@ -108,7 +108,7 @@ describe('Lead decider', () => {
       { type: 'ArchiveRecord' as const, reason: null, config },
       { type: 'AssignOwner' as const, ownerId: 'u2', config },
       { type: 'TagRecord' as const, add: ['x'], remove: [], config },
-      { type: 'RescoreLead' as const, config },
+      { type: 'RescoreLead' as const, config, restricted: false },
       { type: 'DisqualifyLead' as const, reason: 'late' },
     ]) {
       it(`refuses ${command.type} (409 lead_converted)`, () => given(created, converted).when(command).thenFails('lead_converted'));

@@ -287,6 +287,24 @@ describe('/sales/leads', () => {
     });
   });
 
+  describe('a lead whose person\'s processing is restricted (GDPR art. 18)', () => {
+    it('is neither scored again nor converted (409 processing_restricted), writing nothing; once the restriction is lifted it is', async () => {
+      const id = await newLead();
+      const { subjectId } = (await get(`/sales/leads/${id}`)).body;
+      const restriction = (restricted: boolean) => post(`/api/compliance/subjects/${subjectId}/restriction`, restricted ? { restricted, ground: 'accuracy_contested' } : { restricted });
+      expect((await restriction(true)).status).to.equal(200);
+      const before = await head();
+      const refusals = [await post(`/sales/leads/${id}/rescore`), await post(`/sales/leads/${id}/convert`)];
+      expect(refusals.map((r) => [r.status, r.body.code, r.body.ground])).to.deep.equal([
+        [409, 'processing_restricted', undefined], [409, 'processing_restricted', 'accuracy_contested'],
+      ]);
+      expect(await head()).to.equal(before);
+      expect((await restriction(false)).status).to.equal(200);
+      expect((await post(`/sales/leads/${id}/rescore`)).status).to.equal(200);
+      expect((await post(`/sales/leads/${id}/convert`)).status).to.equal(200);
+    });
+  });
+
   describe('GET /sales/leads/:id/history', () => {
     it('lists the lead\'s own events among the generic ones', async () => {
       const id = await newLead();
