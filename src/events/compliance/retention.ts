@@ -5,6 +5,7 @@
  */
 import { unreachable, type DomainEvent } from '../../commands/decider.js';
 import type { StreamFold } from './stream-state.js';
+import type { AffectedRecord } from './subject.js';
 
 export const RETENTION_AGGREGATE = 'compliance.retention';
 /** The id of the one retention stream of each tenant. */
@@ -13,9 +14,16 @@ export const RETENTION_STREAM_ID = 'policies';
 /** Records of `recordType` matching `filter` (the list filter language), unchanged for `olderThan` (ISO 8601 duration). */
 export type RetentionPolicy = { policyId: string; recordType: string; filter: string; olderThan: string };
 
-/** What a sweep did with one policy: the records it selected and the subjects it erased. */
+/**
+ * A selected record whose subject the sweep did not erase: records outside every policy's selection
+ * (`sharedWith`) still hold that person's data, and an erasure is per subject.
+ */
+export type SkippedRecord = { recordType: string; id: string; subjectId: string; reason: 'subject_shared'; sharedWith: AffectedRecord[] };
+
+/** What a sweep did with one policy: the records it selected, the subjects it erased, and the records it left. */
 export type PolicySweep = {
   policyId: string; recordType: string; cutoff: string; records: string[]; subjectsErased: number; subjectsAlreadyErased: number;
+  skipped: SkippedRecord[];
 };
 
 export type RetentionSweep = { sweepId: string; ranAt: string; policies: PolicySweep[] };
@@ -45,8 +53,11 @@ export const evolveRetention = (state: RetentionState, event: RetentionEvent): R
       const { [event.data.policyId]: _removed, ...policies } = current.policies;
       return { ...current, policies };
     }
-    case 'RetentionSweepCompleted':
-      return { ...current, sweeps: [...current.sweeps, event.data.sweepId], lastSweep: event.data };
+    case 'RetentionSweepCompleted': {
+      // Sweeps recorded before `skipped` existed skipped nothing.
+      const policies = event.data.policies.map((p) => ({ ...p, skipped: p.skipped ?? [] }));
+      return { ...current, sweeps: [...current.sweeps, event.data.sweepId], lastSweep: { ...event.data, policies } };
+    }
     default:
       return unreachable(event);
   }

@@ -48,9 +48,9 @@ const put = (deps: RouteDeps, kinds: readonly RecordKind[]) => async (ctx: Conte
   authorize(principal, 'compliance.retention:update');
   const body = policyBody((ctx.request as { body?: unknown }).body);
   const policy = { policyId: policyIdOf(ctx), recordType: body.recordType, filter: body.filter ?? '', olderThan: body.olderThan };
-  checkPolicy(deps.readModel.db, kinds, principal.tenantId, policy);
+  const target = checkPolicy(deps.readModel.db, kinds, principal.tenantId, policy);
   const context = commandContext(ctx, deps.clock);
-  answerWrite(ctx, 200, await changeRetention(deps, { type: 'SetRetentionPolicy', policy, at: context.now.toISOString() }, context));
+  answerWrite(ctx, 200, await changeRetention(deps, { type: 'SetRetentionPolicy', policy, target, at: context.now.toISOString() }, context));
 };
 
 const remove = (deps: RouteDeps) => async (ctx: Context) => {

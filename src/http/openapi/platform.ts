@@ -76,6 +76,10 @@ const answerSchemas = (): Record<string, Schema> => ({
       sweepId: string, ranAt: time,
       policies: list(object({
         policyId: string, recordType: string, cutoff: time, records: list(string), subjectsErased: integer, subjectsAlreadyErased: integer,
+        skipped: {
+          ...list(object({ recordType: string, id: string, subjectId: string, reason: { const: 'subject_shared' }, sharedWith: list(object({ recordType: string, id: string })) })),
+          description: 'Selected records whose person was not erased: the records in `sharedWith`, selected by no policy, still hold their data',
+        },
       }, undefined, true)),
     }, undefined, true)),
   }),

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../../errors.js';
 import type { RecordKind } from '../../events/catalogue.js';
 import { RETENTION_STREAM_ID, retentionFold, type RetentionPolicy, type RetentionState } from '../../events/compliance/retention.js';
 import { streamState } from '../../events/compliance/stream-state.js';
+import { parseFilter, type FilterNode } from '../filter.js';
 import { listRecords } from '../record-list.js';
 import type { ReadDeps } from '../records.js';
 
@@ -27,9 +28,23 @@ const sweepFilter = (policy: RetentionPolicy, cutoff: Date): string => {
   return policy.filter.trim() === '' ? age : `and(${policy.filter},${age})`;
 };
 
-/** Refuses (400, the list engine's codes) a policy whose filter the record type's list would refuse. */
-export const checkPolicy = (db: Database.Database, kinds: readonly RecordKind[], tenantId: string, policy: RetentionPolicy): void => {
-  listRecords(db, kindOf(kinds, policy.recordType), { tenantId }, { filter: sweepFilter(policy, new Date()), limit: 1 });
+/** The top-level fields a filter compares (`amount` for `amount.amount`). */
+const fieldsOf = (node: FilterNode | undefined): string[] => {
+  if (!node) return [];
+  if (node.kind === 'comparison') return [node.field.split('.')[0]!];
+  return node.kind === 'not' ? fieldsOf(node.item) : node.items.flatMap(fieldsOf);
+};
+
+/**
+ * Refuses (400, the list engine's codes) a policy whose filter the record type's list would refuse;
+ * answers the type's personal fields and the fields the filter names, for the decider's rules.
+ */
+export const checkPolicy = (
+  db: Database.Database, kinds: readonly RecordKind[], tenantId: string, policy: RetentionPolicy,
+): { personal: readonly string[]; filterFields: string[] } => {
+  const kind = kindOf(kinds, policy.recordType);
+  listRecords(db, kind, { tenantId }, { filter: sweepFilter(policy, new Date()), limit: 1 });
+  return { personal: kind.personal, filterFields: fieldsOf(parseFilter(policy.filter)) };
 };
 
 export type SelectedRecord = { id: string; subjectId: string | null };
