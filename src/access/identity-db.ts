@@ -13,3 +13,12 @@ export const openIdentityDb = (file: string): Database.Database => {
   db.pragma('busy_timeout = 5000');
   return db;
 };
+
+/**
+ * Copies the WAL into the database and truncates it: `secure_delete` zeroes a deleted row's page,
+ * but the WAL still holds its earlier images until then. False when a reader kept it from completing.
+ */
+export const checkpointIdentityDb = (db: Database.Database): boolean => {
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+  return result?.busy === 0;
+};

@@ -4,6 +4,8 @@
  * rotated. Read by scanning the provider's storage (SQLite or Redis): fine for an admin screen,
  * linear in the platform's live grants. Revoking deletes the grant, its tokens and the browser
  * sessions holding it, so its refresh token fails at once (access tokens expire on their own).
+ * An erased user's account is forgotten: every entry naming it, or carrying their email as a
+ * sign-in's `login_hint`, is deleted, expired ones included.
  */
 import type Database from 'better-sqlite3';
 import type { Redis } from 'ioredis';
@@ -11,14 +13,14 @@ import type { AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { PREFIX } from './redis-adapter.js';
 
 type StoredEntry = { id: string; payload: AdapterPayload };
-/** The live entries of one provider model. */
-export type EntryScan = (model: string) => Promise<StoredEntry[]>;
+/** The live entries of one provider model (with `expired`, those expired but not yet swept too). */
+export type EntryScan = (model: string, options?: { expired?: boolean }) => Promise<StoredEntry[]>;
 
 export type OAuthSession = { id: string; userId: string; clientId: string; createdAt: string; lastUsedAt: string };
 
 export const sqliteEntries = (db: Database.Database): EntryScan => {
   const select = db.prepare('SELECT id, payload FROM oauth_entries WHERE model = ? AND (expires_at IS NULL OR expires_at > ?)');
-  return async (model) => (select.all(model, Math.floor(Date.now() / 1000)) as { id: string; payload: string }[])
+  return async (model, options) => (select.all(model, options?.expired ? 0 : Math.floor(Date.now() / 1000)) as { id: string; payload: string }[])
     .map((row) => ({ id: row.id, payload: JSON.parse(row.payload) as AdapterPayload }));
 };
 
@@ -57,6 +59,32 @@ const listGrants = async (scan: EntryScan, owns: (accountId: string) => boolean)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 };
 
+/** The models whose entries may name an account or hold an authorization request's parameters. */
+const ACCOUNT_MODELS = ['Interaction', 'PushedAuthorizationRequest', 'Session', 'Grant', 'AuthorizationCode', 'RefreshToken', 'AccessToken'];
+
+type Fields = {
+  accountId?: unknown; params?: { login_hint?: unknown }; session?: { accountId?: unknown };
+  result?: { login?: { accountId?: unknown } }; request?: unknown;
+};
+
+/** A pushed request keeps its parameters as an unsecured JWT. */
+const requestParams = (request: unknown): Fields['params'] => {
+  if (typeof request !== 'string') return undefined;
+  try {
+    return JSON.parse(Buffer.from(request.split('.')[1] ?? '', 'base64url').toString('utf8')) as Fields['params'];
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether the entry is the account's (its own, its interaction's session or login result) or hints at their email. */
+const namesAccount = (payload: AdapterPayload, accountId: string, isTheirEmail: (hint: string) => boolean): boolean => {
+  const entry = payload as Fields;
+  if ([entry.accountId, entry.session?.accountId, entry.result?.login?.accountId].includes(accountId)) return true;
+  const hint = entry.params?.login_hint ?? requestParams(entry.request)?.login_hint;
+  return typeof hint === 'string' && isTheirEmail(hint);
+};
+
 export const oauthSessions = (adapter: AdapterFactory, scan: EntryScan) => {
   const destroySessions = async (which: (session: AdapterPayload) => boolean): Promise<void> => {
     for (const session of (await scan('Session')).filter((s) => which(s.payload))) await adapter('Session').destroy(session.id);
@@ -73,7 +101,15 @@ export const oauthSessions = (adapter: AdapterFactory, scan: EntryScan) => {
     await destroySessions((session) => session.accountId === accountId);
     return grants.length;
   };
-  return { list: (owns: (accountId: string) => boolean) => listGrants(scan, owns), revoke, revokeAccount };
+  /** Revokes the account, then deletes every entry naming it or whose `login_hint` `isTheirEmail` recognizes. */
+  const forgetAccount = async (accountId: string, isTheirEmail: (hint: string) => boolean): Promise<void> => {
+    await revokeAccount(accountId);
+    for (const model of ACCOUNT_MODELS) {
+      const entries = (await scan(model, { expired: true })).filter((e) => namesAccount(e.payload, accountId, isTheirEmail));
+      for (const entry of entries) await adapter(model).destroy(entry.id);
+    }
+  };
+  return { list: (owns: (accountId: string) => boolean) => listGrants(scan, owns), revoke, revokeAccount, forgetAccount };
 };
 
 export type OAuthSessions = ReturnType<typeof oauthSessions>;

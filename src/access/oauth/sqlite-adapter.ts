@@ -1,7 +1,8 @@
 /**
  * oidc-provider's storage (sessions, interactions, codes, refresh tokens, grants) in
  * `DATA_DIR/identity.db` when no Redis is configured. One table for every model; the grant id,
- * uid and user code are columns so `revokeByGrantId` and the lookups are indexed.
+ * uid and user code are columns so `revokeByGrantId` and the lookups are indexed. Expired entries
+ * are swept by a timer (`sweepExpiredEvery`) and now and then on writes.
  */
 import type Database from 'better-sqlite3';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
@@ -36,6 +37,26 @@ const statements = (db: Database.Database) => ({
 });
 
 const parse = (row: Row | undefined): AdapterPayload | undefined => (row ? (JSON.parse(row.payload) as AdapterPayload) : undefined);
+
+/**
+ * Deletes the expired entries now and every `everyMs` (a timer that keeps no process alive): an
+ * interaction carries its authorization request's parameters, a `login_hint` email among them.
+ * Answers the stop; `onError` hears a sweep that failed (the next one tries again).
+ */
+export const sweepExpiredEvery = (db: Database.Database, everyMs: number, onError: (error: unknown) => void): (() => void) => {
+  db.exec(SCHEMA);
+  const sweep = statements(db).sweep;
+  const run = () => {
+    try {
+      sweep.run(now());
+    } catch (error) {
+      onError(error);
+    }
+  };
+  run();
+  const timer = setInterval(run, everyMs).unref();
+  return () => clearInterval(timer);
+};
 
 /** The adapter factory for the provider's `adapter` setting; expired entries are swept on writes now and then. */
 export const sqliteAdapter = (db: Database.Database): AdapterFactory => {

@@ -12,7 +12,8 @@ import { openDirectory, type Directory } from '../../access/directory.js';
 import { loginBackoff } from '../../access/login-backoff.js';
 import { createOAuthProvider } from '../../access/oauth/provider.js';
 import { redisAdapter } from '../../access/oauth/redis-adapter.js';
-import { sqliteAdapter } from '../../access/oauth/sqlite-adapter.js';
+import { sqliteAdapter, sweepExpiredEvery } from '../../access/oauth/sqlite-adapter.js';
+import { checkpointIdentityDb } from '../../access/identity-db.js';
 import { currentPrivateJwk, type SigningKeys } from '../../access/signing-keys.js';
 import { emailHashOf, ensurePlatformAdmin } from '../../commands/identity/accounts.js';
 import type { CommandDeps } from '../../commands/handle.js';
@@ -21,6 +22,8 @@ import { oauthRoutes } from './oauth.js';
 import { publicIdentityRoutes } from './public.js';
 import { oauthSessions, redisEntries, sqliteEntries, type OAuthSessions } from '../../access/oauth/sessions.js';
 import type Router from '@koa/router';
+
+const SWEEP_EVERY_MS = 60_000;
 
 export type IdentityDeps = CommandDeps & {
   config: Config; identityDb: Database.Database; masterKey: Buffer; logger: Logger; signingKeys: SigningKeys;
@@ -32,17 +35,42 @@ export type Identity = {
   sessions: OAuthSessions;
   /** Invitation acceptance and password resets (`/api/public/…`). */
   publicRoutes: Router;
-  /** Closes the account of an erased user of the tenant (nothing when the subject is no user there). */
+  /**
+   * Closes the account of an erased user of the tenant (nothing when the subject is no user there)
+   * and deletes the OAuth entries naming them or their email, leaving it in no file of identity.db.
+   */
   forgetAccount: (tenantId: string, subjectId: string) => Promise<void>;
 };
+
+/** The provider's storage: Redis when configured, else identity.db, its expired entries swept by a timer. */
+const openOAuthStorage = (deps: IdentityDeps) => {
+  const { config, identityDb } = deps;
+  if (config.redisUrl) {
+    const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    const storage = redisAdapter(redis);
+    return { storage, sessions: oauthSessions(storage, redisEntries(redis)), close: async () => void (await redis.quit()) };
+  }
+  const storage = sqliteAdapter(identityDb);
+  const stopSweeps = sweepExpiredEvery(identityDb, SWEEP_EVERY_MS, (err) => deps.logger.error({ err }, 'expired OAuth entries not swept'));
+  return { storage, sessions: oauthSessions(storage, sqliteEntries(identityDb)), close: async () => stopSweeps() };
+};
+
+const accountForgetter = (deps: IdentityDeps, directory: Directory, sessions: OAuthSessions): Identity['forgetAccount'] =>
+  async (tenantId, subjectId) => {
+    const user = directory.userById(subjectId);
+    if (user?.tenantId !== tenantId) return;
+    // Before the directory forgets their email's hash, so a retry after a crash still recognizes it.
+    await sessions.forgetAccount(subjectId, (hint) => emailHashOf(deps.keyStore, hint) === user.emailHash);
+    directory.forgetUser(subjectId);
+    await sessions.revokeAccount(subjectId); // a sign-in that finished meanwhile
+    if (!checkpointIdentityDb(deps.identityDb)) deps.logger.warn({ subjectId }, 'identity.db WAL not checkpointed after an erasure: a reader held it');
+  };
 
 /** Opens identity; call after `openSigningKeys` (the provider signs with the current key). */
 export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   const { config, identityDb, keyStore, masterKey } = deps;
   const directory = openDirectory(identityDb);
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
-  const storage = redis ? redisAdapter(redis) : sqliteAdapter(identityDb);
-  const sessions = oauthSessions(storage, redis ? redisEntries(redis) : sqliteEntries(identityDb));
+  const { storage, sessions, close } = openOAuthStorage(deps);
   const provider = createOAuthProvider({
     issuer: config.publicUrl,
     webRedirectUris: config.webRedirectUris,
@@ -62,11 +90,7 @@ export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
     oauth: oauthRoutes({ provider, login, jwks: () => deps.signingKeys.jwks() }),
     sessions,
     publicRoutes: publicIdentityRoutes({ ...deps, directory, clock: () => new Date(), revokeSessionsOf: sessions.revokeAccount }),
-    forgetAccount: async (tenantId, subjectId) => {
-      if (directory.userById(subjectId)?.tenantId !== tenantId) return;
-      directory.forgetUser(subjectId);
-      await sessions.revokeAccount(subjectId);
-    },
-    close: async () => void (await redis?.quit()),
+    forgetAccount: accountForgetter(deps, directory, sessions),
+    close,
   };
 };
