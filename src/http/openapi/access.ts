@@ -64,7 +64,10 @@ export const accessSchemas = (): Record<string, Schema> => ({
   Modules: schemaOf(modulesBody) as Schema,
   Invitation: schemaOf(invitationBody) as Schema,
   NewPassword: schemaOf(newPasswordBody) as Schema,
-  AdminUser: identityView({ email: orNull, name: orNull, erasedFields: { type: 'array', items: { type: 'string' } } }),
+  AdminUser: identityView({
+    email: orNull, name: orNull, erasedFields: { type: 'array', items: { type: 'string' } },
+    erased: { type: 'boolean', description: 'Whether the user was erased (their status is then `deactivated`)' },
+  }),
   ApiClient: identityView({ name: { type: 'string' } }),
 });
 

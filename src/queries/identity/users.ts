@@ -1,6 +1,8 @@
 /**
  * Users of a tenant as an admin reads them, folded from their streams `<tenant>/admin.user/<id>`
- * with the email and name decrypted; after the user's erasure they read `null`, listed in `erasedFields`.
+ * with the email and name decrypted; after the user's erasure they read `null`, listed in
+ * `erasedFields`, and the user reads `erased: true` and `deactivated` (the erasure closed the
+ * account, outside their stream).
  */
 import type { Directory } from '../../access/directory.js';
 import { fold } from '../../commands/decider.js';
@@ -12,7 +14,7 @@ import { aggregateEvents, occurredAt, type ReadDeps } from '../records.js';
 import { pageById, type IdPage, type IdPageQuery } from './pages.js';
 
 export type UserView = {
-  id: string; email: string | null; name: string | null; roles: string[]; status: string;
+  id: string; email: string | null; name: string | null; roles: string[]; status: string; erased: boolean;
   createdAt: string; updatedAt: string; revision: number; erasedFields: string[];
 };
 
@@ -28,8 +30,9 @@ export const getUser = async (deps: ReadDeps, tenantId: string, id: string): Pro
   if (state.status === 'none') throw new NotFoundError('No such user');
   const enrolment = enrolmentOf(events);
   const last = events[events.length - 1]!;
+  const erased = deps.keyStore.isErased(tenantId, state.subjectId);
   return {
-    id, email: text(enrolment.email), name: text(enrolment.name), roles: state.roles, status: state.status,
+    id, email: text(enrolment.email), name: text(enrolment.name), roles: state.roles, status: erased ? 'deactivated' : state.status, erased,
     createdAt: occurredAt(events[0]!), updatedAt: occurredAt(last), revision: Number(last.revision),
     erasedFields: [...new Set(events.flatMap((e) => e.erased))],
   };

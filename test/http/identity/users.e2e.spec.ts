@@ -31,7 +31,7 @@ describe('GET /api/admin/users', () => {
       ['admin@acme.example', 'ann@acme.example', 'bob@acme.example', 'cid@acme.example', 'dee@acme.example'],
     );
     const ann = users.find((u: { id: string }) => u.id === ids[0]);
-    expect(ann).to.include({ email: 'ann@acme.example', name: 'Test User', status: 'active' });
+    expect(ann).to.include({ email: 'ann@acme.example', name: 'Test User', status: 'active', erased: false });
     expect(ann.roles).to.deep.equal(['sales_rep']);
     expect(ann.erasedFields).to.deep.equal([]);
     expect(ann.createdAt).to.be.a('string');
@@ -69,14 +69,14 @@ describe('GET /api/admin/users', () => {
       expect((await get('/api/admin/users/no-such-user')).status).to.equal(404);
     });
 
-    it('reads an erased user\'s email and name as null, listed in erasedFields', async () => {
+    it('reads an erased user as erased and deactivated, their email and name null, listed in erasedFields', async () => {
       const erased = await call(server, 'POST', `/api/compliance/subjects/${ids[2]}/erase`, { token: admin, body: { reason: 'art. 17 request' } });
       expect(erased.status, JSON.stringify(erased.body)).to.equal(200);
       const res = await get(`/api/admin/users/${ids[2]}`);
-      expect(res.body).to.include({ email: null, name: null });
+      expect(res.body).to.include({ email: null, name: null, status: 'deactivated', erased: true });
       expect(res.body.erasedFields).to.have.members(['email', 'name']);
       const listed = (await get('/api/admin/users?limit=200')).body.data.find((u: { id: string }) => u.id === ids[2]);
-      expect(listed).to.include({ email: null, name: null });
+      expect(listed).to.include({ email: null, name: null, status: 'deactivated', erased: true });
     });
 
     it('closes an erased user\'s account: no sign-in with their email and password, their sessions ended, the email free for a new user', async () => {
