@@ -2,10 +2,12 @@
  * Data classification (issue 7, item 8): every field of every record kind carries a class,
  * declared with the kind. `personal` and `sensitive` fields are exactly the encrypted ones (the
  * kind's `personal` list), checked when the kind's personal-data specs are derived, so a kind that
- * disagrees with itself fails at startup instead of storing an unencrypted personal field.
+ * disagrees with itself fails at startup instead of storing an unencrypted personal field. Record
+ * types outside the catalogue (identity's) declare theirs beside their events, checked the same way.
  */
 import { AppError } from '../errors.js';
 import type { RecordKind } from './catalogue.js';
+import type { PersonalDataSpec, PersonalDataSpecs } from './personal-data/protect.js';
 
 export const DATA_CLASSES = ['public', 'internal', 'confidential', 'personal', 'sensitive'] as const;
 
@@ -33,24 +35,39 @@ export class ClassificationError extends AppError {
   }
 }
 
-const problemsOf = (kind: RecordKind): string[] => {
-  const fields = Object.keys(kind.fields);
-  const classified = Object.keys(kind.classification);
-  const encrypted = classified.filter((name) => ENCRYPTED_CLASSES.includes(kind.classification[name]!));
+const problemsOf = (fields: readonly string[], classes: Readonly<Record<string, DataClass>>, encrypted: readonly string[]): string[] => {
+  const classified = Object.keys(classes);
+  const secret = classified.filter((name) => ENCRYPTED_CLASSES.includes(classes[name]!));
   return [
     ...fields.filter((name) => !classified.includes(name)).map((name) => `field ${name} has no class`),
     ...classified.filter((name) => !fields.includes(name)).map((name) => `class given for unknown field ${name}`),
-    ...classified.filter((name) => !DATA_CLASSES.includes(kind.classification[name]!)).map((name) => `field ${name}: unknown class`),
-    ...encrypted.filter((name) => !kind.personal.includes(name)).map((name) => `field ${name} is ${kind.classification[name]} but not encrypted`),
-    ...kind.personal.filter((name) => !encrypted.includes(name)).map((name) => `field ${name} is encrypted but not personal or sensitive`),
+    ...classified.filter((name) => !DATA_CLASSES.includes(classes[name]!)).map((name) => `field ${name}: unknown class`),
+    ...secret.filter((name) => !encrypted.includes(name)).map((name) => `field ${name} is ${classes[name]} but not encrypted`),
+    ...encrypted.filter((name) => !secret.includes(name)).map((name) => `field ${name} is encrypted but not personal or sensitive`),
   ];
 };
 
 /** Throws `ClassificationError` unless every field has a class and the encrypted classes are exactly the personal fields. */
 export const assertClassified = (kind: RecordKind): void => {
-  const problems = problemsOf(kind);
+  const problems = problemsOf(Object.keys(kind.fields), kind.classification, kind.personal);
   if (problems.length > 0) throw new ClassificationError(kind.type, problems);
 };
+
+/**
+ * A record type outside the catalogue (identity's users, clients, organizations): the class of each
+ * field it holds, common ones included, and the fields its events encrypt (from its personal-data specs).
+ */
+export type DeclaredClassification = {
+  recordType: string;
+  classes: Readonly<Record<string, DataClass>>;
+  encrypted: readonly string[];
+};
+
+const specsOf = (specs: PersonalDataSpecs): readonly PersonalDataSpec[] => ('subjectField' in specs ? [specs] : specs);
+
+/** The fields an event type's personal-data specs encrypt, whichever event holds them. */
+export const encryptedFieldsOf = (specs: Readonly<Record<string, PersonalDataSpecs>>): string[] =>
+  [...new Set(Object.values(specs).flatMap(specsOf).flatMap((spec) => spec.fields))];
 
 export type FieldClass = { field: string; class: DataClass; encrypted: boolean };
 
@@ -61,5 +78,16 @@ export const classificationOf = (kind: RecordKind): { recordType: string; fields
   return {
     recordType: kind.type,
     fields: [...common, ...own].map(([field, dataClass]) => ({ field, class: dataClass, encrypted: ENCRYPTED_CLASSES.includes(dataClass) })),
+  };
+};
+
+/** A declared record type's fields and their classes, as `classificationOf` lists a kind's; throws `ClassificationError` like `assertClassified`. */
+export const declaredClassificationOf = (declared: DeclaredClassification): { recordType: string; fields: FieldClass[] } => {
+  const { recordType, classes, encrypted } = declared;
+  const problems = problemsOf([...new Set([...Object.keys(classes), ...encrypted])], classes, encrypted);
+  if (problems.length > 0) throw new ClassificationError(recordType, problems);
+  return {
+    recordType,
+    fields: Object.entries(classes).map(([field, dataClass]) => ({ field, class: dataClass, encrypted: ENCRYPTED_CLASSES.includes(dataClass) })),
   };
 };

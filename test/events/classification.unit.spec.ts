@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { personalDataOf, type RecordKind } from '../../src/events/catalogue.js';
-import { assertClassified, classificationOf, ClassificationError } from '../../src/events/classification.js';
+import { assertClassified, classificationOf, ClassificationError, declaredClassificationOf, type DeclaredClassification } from '../../src/events/classification.js';
+import { USER_CLASSIFICATION } from '../../src/events/identity/user.js';
 import { contactKind } from '../../src/events/sales/contact.js';
 import { caught } from '../support/caught.js';
 
@@ -49,5 +50,45 @@ describe('data classification of record kinds', () => {
     expect(listed.fields.map((f) => f.field)).to.include.members(['id', 'subjectId', 'ownerId', ...Object.keys(contactKind.fields)]);
     expect(listed.fields.filter((f) => f.encrypted).map((f) => f.field)).to.have.members(contactKind.personal);
     expect(classificationOf(kind({ subject: undefined })).fields.map((f) => f.field)).not.to.include('subjectId');
+  });
+});
+
+describe('data classification of record types outside the catalogue (declaredClassificationOf)', () => {
+  const declared = (overrides: Partial<DeclaredClassification>): DeclaredClassification => ({
+    recordType: 'test.account', classes: { id: 'internal', email: 'personal', secretHash: 'confidential' }, encrypted: ['email'], ...overrides,
+  });
+  const problemsOfDeclared = (d: DeclaredClassification): string[] => {
+    try {
+      declaredClassificationOf(d);
+    } catch (error) {
+      expect(error).to.be.instanceOf(ClassificationError);
+      return (error as ClassificationError).extra.problems as string[];
+    }
+    return [];
+  };
+
+  it('lists each field with its class and whether it is encrypted', () => {
+    expect(declaredClassificationOf(declared({}))).to.deep.equal({
+      recordType: 'test.account',
+      fields: [
+        { field: 'id', class: 'internal', encrypted: false },
+        { field: 'email', class: 'personal', encrypted: true },
+        { field: 'secretHash', class: 'confidential', encrypted: false },
+      ],
+    });
+  });
+
+  it('refuses a personal field its events do not encrypt, an encrypted field without a class or classed otherwise', () => {
+    expect(problemsOfDeclared(declared({ encrypted: [] }))).to.deep.equal(['field email is personal but not encrypted']);
+    expect(problemsOfDeclared(declared({ encrypted: ['email', 'phone'] }))).to.deep.equal([
+      'field phone has no class', 'field phone is encrypted but not personal or sensitive',
+    ]);
+    expect(problemsOfDeclared(declared({ encrypted: ['email', 'secretHash'] }))).to.deep.equal(['field secretHash is encrypted but not personal or sensitive']);
+  });
+
+  it('classes a user\'s email and name personal: exactly the fields the user\'s events encrypt', () => {
+    const { fields } = declaredClassificationOf(USER_CLASSIFICATION);
+    expect(fields.filter((f) => f.encrypted).map((f) => f.field)).to.have.members(['email', 'name']);
+    expect(USER_CLASSIFICATION.encrypted).to.have.members(['email', 'name']);
   });
 });

@@ -3,6 +3,7 @@
  * `<tenant>/admin.client/<clientId>`. Its secret never enters the log: only its hash, in `identity.db`.
  */
 import { unreachable } from '../../commands/decider.js';
+import type { DeclaredClassification } from '../classification.js';
 
 export const API_CLIENT_AGGREGATE = 'admin.client';
 
@@ -27,4 +28,14 @@ export const evolveApiClient = (state: ApiClientState, event: ApiClientEvent): A
     default:
       return unreachable(event);
   }
+};
+
+/** A client's fields as an admin reads them, and the hash of its secret kept in `identity.db` (never logged nor answered). */
+export const API_CLIENT_CLASSIFICATION: DeclaredClassification = {
+  recordType: API_CLIENT_AGGREGATE,
+  classes: {
+    id: 'internal', status: 'internal', revision: 'internal', createdAt: 'internal', updatedAt: 'internal',
+    name: 'internal', roles: 'internal', secretHash: 'confidential',
+  },
+  encrypted: [],
 };

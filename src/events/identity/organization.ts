@@ -3,6 +3,7 @@
  * its id is its slug, which is also the tenant id its records live under.
  */
 import { unreachable } from '../../commands/decider.js';
+import type { DeclaredClassification } from '../classification.js';
 
 export const ORGANIZATION_AGGREGATE = 'admin.organization';
 /** The tenant of the platform itself: organizations and the platform super admins live there. */
@@ -35,4 +36,11 @@ export const evolveOrganization = (state: OrganizationState, event: Organization
     default:
       return unreachable(event);
   }
+};
+
+/** An organization's fields as the platform reads them (its modules from its licence); none is about a person. */
+export const ORGANIZATION_CLASSIFICATION: DeclaredClassification = {
+  recordType: ORGANIZATION_AGGREGATE,
+  classes: { id: 'internal', slug: 'internal', name: 'internal', status: 'internal', createdAt: 'internal', modules: 'internal' },
+  encrypted: [],
 };

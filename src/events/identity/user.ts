@@ -4,6 +4,7 @@
  * (it lives in `identity.db` beside the login lookup).
  */
 import { unreachable } from '../../commands/decider.js';
+import { encryptedFieldsOf, type DeclaredClassification } from '../classification.js';
 import type { PersonalDataSpecs } from '../personal-data/protect.js';
 
 export const USER_AGGREGATE = 'admin.user';
@@ -57,4 +58,14 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
 export const USER_PERSONAL_DATA: Readonly<Record<string, PersonalDataSpecs>> = {
   UserCreated: { subjectField: 'subjectId', fields: ['email', 'name'] },
   UserInvited: { subjectField: 'subjectId', fields: ['email', 'name'] },
+};
+
+/** A user's fields as an admin reads them, and the password hash kept in `identity.db` (never logged nor answered). */
+export const USER_CLASSIFICATION: DeclaredClassification = {
+  recordType: USER_AGGREGATE,
+  classes: {
+    id: 'internal', status: 'internal', revision: 'internal', createdAt: 'internal', updatedAt: 'internal',
+    email: 'personal', name: 'personal', roles: 'internal', passwordHash: 'confidential',
+  },
+  encrypted: encryptedFieldsOf(USER_PERSONAL_DATA),
 };

@@ -157,6 +157,20 @@ describe('GET /api/compliance/classification', () => {
     for (const f of contact.fields) expect(f.encrypted, f.field).to.equal(f.class === 'personal' || f.class === 'sensitive');
   });
 
+  it('lists identity\'s records too: users (email and name personal, encrypted), integration clients and organizations', async () => {
+    const token = await tokenFor(server, { tenantId: 'acme', actorId: 'auditor-1', roles: ['auditor'] });
+    const { body } = await call(server, 'GET', '/api/compliance/classification', { token });
+    const of = (recordType: string) => body.data.find((r: any) => r.recordType === recordType)?.fields;
+    expect(of('admin.user')).to.deep.include.members([
+      { field: 'email', class: 'personal', encrypted: true },
+      { field: 'name', class: 'personal', encrypted: true },
+      { field: 'roles', class: 'internal', encrypted: false },
+      { field: 'passwordHash', class: 'confidential', encrypted: false },
+    ]);
+    expect(of('admin.client')).to.deep.include({ field: 'secretHash', class: 'confidential', encrypted: false });
+    expect(of('admin.organization')).to.deep.include({ field: 'name', class: 'internal', encrypted: false });
+  });
+
   it('refuses roles without compliance permission (403)', async () => {
     const token = await tokenFor(server, { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
     expect((await call(server, 'GET', '/api/compliance/classification', { token })).status).to.equal(403);
