@@ -74,7 +74,8 @@ describe('/sales/reports and /sales/targets', () => {
     });
     it('is refused (403) to a sales rep, their own quota included, who still reads targets; nothing appended', async () => {
       const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-quota', roles: ['sales_rep'] });
-      const own = await created('/sales/targets', { assignee: { type: 'user', id: 'rep-quota' }, period: quarter(), metric: 'won_deals', quota: 3, ownerId: 'rep-quota' });
+      const later = periodKeyOf(new Date(Date.now() + 1_200 * 86_400_000).toISOString(), 'quarter'); // out of every other spec's range
+      const own = await created('/sales/targets', { assignee: { type: 'user', id: 'rep-quota' }, period: later, metric: 'won_deals', quota: 3, ownerId: 'rep-quota' });
       const head = await s.head();
       const refusals = [
         await s.send('POST', '/sales/targets', { assignee: { type: 'user', id: 'rep-quota' }, period: month(), metric: 'won_deals', quota: 1 }, rep),
