@@ -6,6 +6,7 @@ import { scrubbingProjections, scrubWaiter } from '../projections/compliance/scr
 import type { Projector } from '../projections/projector.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import { recordsNaming } from '../queries/compliance/subjects.js';
+import { mergedSubjectsOf } from '../queries/subject-merges.js';
 import type { JobQueue } from './port.js';
 import { jobNamesSubject } from './subject-jobs.js';
 
@@ -22,6 +23,7 @@ export type ErasureEffectsDeps = {
 export const erasureEffects = (deps: ErasureEffectsDeps): ErasureEffects => ({
   awaitScrub: scrubWaiter(deps.projections, scrubbingProjections(deps.projectors)),
   removeJobs: (subjectId) => deps.queue.removeWhere(jobNamesSubject(subjectId)),
-  recordsNaming: (tenantId, subjectId) => recordsNaming(deps, tenantId, subjectId),
+  mergedSubjects: (tenantId, subjectId, reach) => mergedSubjectsOf(deps, tenantId, subjectId, reach),
+  recordsNaming: (tenantId, subjectIds) => recordsNaming(deps, tenantId, subjectIds),
   forgetAccount: deps.forgetAccount ?? (async () => undefined),
 });

@@ -5,10 +5,12 @@
  * catalogue kind, and all its events; personal fields decrypted, `null` and listed as erased after
  * erasure, and the erasures themselves (the subject's own stream). The same scan finds the meetings
  * and calls the subject attended without being what they are linked to (`subject-attended.ts`).
+ * A person whose contacts were merged has a subject per contact (`subject-merges.ts`): the export
+ * of any one of them holds the records of all, and names the others under `mergedSubjects`.
  *
- * Cost: one scan of the whole log (every tenant's events) per export, then one read per stream
- * found. Exports are rare and audited; an index of subjects would make this proportional to the
- * person's records.
+ * Cost: two scans of the whole log (every tenant's events) per export, one for the merges, then
+ * one read per stream found. Exports are rare and audited; an index of subjects would make this
+ * proportional to the person's records.
  */
 import { NotFoundError } from '../errors.js';
 import type { RecordKind } from '../events/catalogue.js';
@@ -20,27 +22,37 @@ import { descriptorOf } from '../events/personal-data/protect.js';
 import { readableEvent } from '../events/personal-data/read.js';
 import { getRecord, historyEntryOf, type HistoryEntry, type ReadDeps, type RecordView } from './records.js';
 import { attendanceScan, attendedActivityOf, type AttendedActivity } from './subject-attended.js';
+import { mergedSubjectsOf } from './subject-merges.js';
 
 export type SubjectRecord = { recordType: string; id: string; state: RecordView | null; events: HistoryEntry[] };
 
 export type SubjectErasure = { erasedAt: string; erasedBy: string; reason: string; position: number };
 
+/** Another subject of the same person (a contact merged with one of theirs). */
+export type MergedSubject = { subjectId: string; erased: boolean; erasures: SubjectErasure[] };
+
 export type SubjectExport = {
   subjectId: string;
   erased: boolean;
   erasures: SubjectErasure[];
+  /** Records and attended activities of these subjects are among `records` and `attended`. */
+  mergedSubjects: MergedSubject[];
   records: SubjectRecord[];
   attended: AttendedActivity[];
 };
 
 const inTenant = (tenantId: string) => (e: RecordedEvent): boolean => e.stream.startsWith(`${tenantId}/`) && e.metadata.tenantId === tenantId;
 
-const namesSubject = (subjectId: string) => (e: RecordedEvent): boolean =>
-  descriptorOf(e.metadata)?.subjects.includes(subjectId) === true || e.data.subjectId === subjectId;
+const namesSubject = (subjectIds: readonly string[]) => (e: RecordedEvent): boolean => {
+  const subjects = descriptorOf(e.metadata)?.subjects;
+  return subjectIds.some((s) => subjects?.includes(s) === true || e.data.subjectId === s);
+};
 
-/** The streams of the tenant holding an event about the subject, in the order first seen; `see` is shown every event of the tenant. */
-export const subjectStreams = async (deps: ReadDeps, tenantId: string, subjectId: string, see?: (e: RecordedEvent) => void): Promise<string[]> => {
-  const [ours, names] = [inTenant(tenantId), namesSubject(subjectId)];
+/** The streams of the tenant holding an event about one of the subjects, in the order first seen; `see` is shown every event of the tenant. */
+export const subjectStreams = async (
+  deps: ReadDeps, tenantId: string, subjectIds: readonly string[], see?: (e: RecordedEvent) => void,
+): Promise<string[]> => {
+  const [ours, names] = [inTenant(tenantId), namesSubject(subjectIds)];
   const streams = new Set<string>();
   for await (const event of scanLog(deps.store)) {
     if (!ours(event)) continue;
@@ -76,16 +88,19 @@ export const subjectExport = async (
   tenantId: string,
   subjectId: string,
 ): Promise<SubjectExport> => {
-  const attendance = attendanceScan(subjectId);
-  const streams = await subjectStreams(deps, tenantId, subjectId, attendance.see);
+  const subjects = await mergedSubjectsOf(deps, tenantId, subjectId, 'person');
+  const attendance = attendanceScan(subjects);
+  const streams = await subjectStreams(deps, tenantId, subjects, attendance.see);
   if (streams.length === 0) throw new NotFoundError('No such data subject', { subjectId });
   const own = streams.filter((s) => parseStreamName(s).aggregateType !== SUBJECT_AGGREGATE);
   const named = new Set(streams);
   const attended = [...attendance.attended()].filter(([stream]) => !named.has(stream));
+  const erasure = async (subject: string): Promise<MergedSubject> =>
+    ({ subjectId: subject, erased: deps.keyStore.isErased(tenantId, subject), erasures: await erasuresOf(deps, tenantId, subject) });
+  const [self, ...merged] = await Promise.all(subjects.map(erasure));
   return {
-    subjectId,
-    erased: deps.keyStore.isErased(tenantId, subjectId),
-    erasures: await erasuresOf(deps, tenantId, subjectId),
+    ...self!,
+    mergedSubjects: merged,
     records: await Promise.all(own.map(recordOf(deps, kinds, tenantId))),
     attended: await Promise.all(attended.map(attendedActivityOf(deps, tenantId))),
   };

@@ -41,12 +41,13 @@ const listedBy = (event: RecordedEvent): Attendee[] => {
   return Array.isArray(attendees) ? (attendees as Attendee[]) : [];
 };
 
-/** Feed it the tenant's events in log order. */
-export const attendanceScan = (subjectId: string): AttendanceScan => {
+/** Feed it the tenant's events in log order; `subjectIds` are one person's. */
+export const attendanceScan = (subjectIds: readonly string[]): AttendanceScan => {
+  const subjects = new Set<unknown>(subjectIds);
   const own = new Set<string>();
   const attended = new Map<string, Attendee>();
   const see = (event: RecordedEvent): void => {
-    if (event.revision === 0n && event.data.subjectId === subjectId) {
+    if (event.revision === 0n && subjects.has(event.data.subjectId)) {
       const { aggregateType, id } = parseStreamName(event.stream);
       const type = PERSON_TYPES[aggregateType];
       if (type !== undefined) own.add(keyOf({ type, id }));

@@ -57,13 +57,14 @@ export const offboardingCertificateOf = async (deps: ErasureDeps, organizationId
 
 /** Erases each subject as the tenant's own erasure would; answers how many were erased now. */
 const eraseAll = async (deps: OffboardingDeps, organizationId: string, subjects: string[], context: CommandContext, reason: string) => {
-  let erased = 0;
+  // Counted before: erasing one subject also erases those merged into its contacts, later in the list.
+  const erasedBefore = subjects.filter((s) => deps.keyStore.isErased(organizationId, s)).length;
   for (const subjectId of subjects) {
     const commandId = commandIdFor(organizationId, `offboard:${context.commandId}:${subjectId}`);
     const subjectContext = { ...context, tenantId: organizationId, commandId };
-    if (!(await completeErasure(deps, { subjectId, reason, context: subjectContext })).alreadyErased) erased += 1;
+    await completeErasure(deps, { subjectId, reason, context: subjectContext });
   }
-  return erased;
+  return subjects.length - erasedBefore;
 };
 
 /** Offboards the organization; `context` is the platform operator's. */

@@ -6,8 +6,10 @@
  */
 import { NotFoundError, RuleViolationError } from '../../errors.js';
 import {
+  certifiesAll,
   evolveSubject,
   initialSubjectState,
+  subjectsCovered,
   type ErasureCertificate,
   type SubjectEvent,
   type SubjectState,
@@ -34,7 +36,9 @@ const decide = (command: SubjectCommand, state: SubjectState): SubjectEvent[] =>
     }
     case 'CertifyErasure':
       if (state.status === 'known') throw new RuleViolationError('not_erased', 'Only an erased subject can be certified');
-      return state.status === 'certified' ? [] : [{ type: 'ErasureCertified', data: command.certificate }];
+      // A certificate is kept once, and renewed when this erasure covered subjects it did not.
+      if (state.status === 'certified' && certifiesAll(state.certificate, subjectsCovered(command.certificate))) return [];
+      return [{ type: 'ErasureCertified', data: command.certificate }];
     default:
       return unreachable(command);
   }

@@ -1,7 +1,8 @@
 /**
  * A data subject (a person the tenant holds personal data about), as its own stream
  * `<tenant>/compliance.subject/<subjectId>`: `PersonalDataErased`, then the `ErasureCertified`
- * that records what the erasure did. Neither carries personal data.
+ * that records what the erasure did (again, renewed, when a later erasure of the same person
+ * covered subjects it did not). Neither carries personal data.
  */
 import { unreachable, type DomainEvent } from '../../commands/decider.js';
 import { SUBJECT_AGGREGATE, type PersonalDataErased } from '../personal-data/erased.js';
@@ -23,6 +24,21 @@ export type ErasureCertificate = {
   /** Read models that scrubbed the subject's rows before the certificate; `pending` ones had not yet. */
   readModels: { scrubbed: string[]; pending: string[] };
   jobsRemoved: number;
+  /**
+   * Every subject the erasure covered: the one asked for first, then the others of the same person
+   * (contacts merged), whose records are among `records` too. Certificates kept before erasures
+   * followed merges have none: they covered `subjectId` alone.
+   */
+  subjects?: string[];
+};
+
+/** The subjects a certificate covered. */
+export const subjectsCovered = (certificate: ErasureCertificate): string[] => certificate.subjects ?? [certificate.subjectId];
+
+/** Whether the certificate covered every one of the subjects (else a new one renews it). */
+export const certifiesAll = (certificate: ErasureCertificate, subjects: readonly string[]): boolean => {
+  const covered = subjectsCovered(certificate);
+  return subjects.every((s) => covered.includes(s));
 };
 
 export type ErasureCertified = DomainEvent<'ErasureCertified', ErasureCertificate>;

@@ -2,7 +2,8 @@
  * `/api/compliance/subjects`: GDPR erasure by crypto-shredding. `POST /:subjectId/erase` with a
  * reason (no personal data in it) destroys the subject's data key, records PersonalDataErased,
  * waits for the read models to scrub, removes queued jobs naming the subject and answers the
- * erasure certificate, which `GET /:subjectId/erasure-certificate` reads again later.
+ * erasure certificate, which `GET /:subjectId/erasure-certificate` reads again later. It is the
+ * person's request: it reaches every subject their contacts' merges link to this one.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -29,7 +30,7 @@ const erase = (deps: SubjectRouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'compliance.subjects:erase');
   const subjectId = subjectParam(ctx);
   const { reason } = reasonBody((ctx.request as { body?: unknown }).body);
-  const outcome = await completeErasure(deps, { subjectId, reason, context: commandContext(ctx, deps.clock) });
+  const outcome = await completeErasure(deps, { subjectId, reason, context: commandContext(ctx, deps.clock), reach: 'person' });
   const { certificate } = outcome;
   ctx.body = { subjectId, erasedAt: certificate.erasedAt, alreadyErased: outcome.alreadyErased, position: Number(outcome.position), certificate };
 };

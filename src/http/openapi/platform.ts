@@ -25,6 +25,8 @@ const HISTORY_ENTRY = object({
   data: { type: 'object', additionalProperties: true }, erased: { ...list(string), description: 'Paths of personal values erased' },
 });
 
+const ERASURE = object({ erasedAt: time, erasedBy: string, reason: string, position: integer });
+
 /** The answers of the platform routes (health, audit, compliance), as their route code builds them. */
 const answerSchemas = (): Record<string, Schema> => ({
   Liveness: object({ status: { const: 'ok' } }),
@@ -55,7 +57,11 @@ const answerSchemas = (): Record<string, Schema> => ({
   SubjectExport: object({
     subjectId: string,
     erased: { type: 'boolean' },
-    erasures: list(object({ erasedAt: time, erasedBy: string, reason: string, position: integer })),
+    erasures: list(ERASURE),
+    mergedSubjects: {
+      ...list(object({ subjectId: string, erased: { type: 'boolean' }, erasures: list(ERASURE) })),
+      description: 'The other subjects of the same person (contacts merged with one of theirs, however far the merges chain): their records are in `records` and `attended` too',
+    },
     records: list(object({
       recordType: string, id: string,
       state: { ...orNull({ type: 'object', additionalProperties: true }), description: 'The record\'s current state (`null` when not a catalogue record)' },

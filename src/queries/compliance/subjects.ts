@@ -1,7 +1,7 @@
 /**
- * The log as compliance searches it: the records holding data about one subject (for the erasure
- * certificate), and every subject a tenant holds data about (for offboarding). Both scan the whole
- * log once; erasures and offboardings are rare.
+ * The log as compliance searches it: the records holding data about one person's subjects (for the
+ * erasure certificate), and every subject a tenant holds data about (for offboarding). Both scan
+ * the whole log once; erasures and offboardings are rare.
  */
 import type { AffectedRecord } from '../../events/compliance/subject.js';
 import type { RecordedEvent } from '../../events/log/port.js';
@@ -14,9 +14,9 @@ import type { ReadDeps } from '../records.js';
 /** Compliance's own streams name the subject too; they are not records holding their data. */
 const isComplianceStream = (aggregateType: string): boolean => aggregateType.startsWith('compliance.');
 
-/** The tenant's records whose events named the subject, in the order first seen. */
-export const recordsNaming = async (deps: ReadDeps, tenantId: string, subjectId: string): Promise<AffectedRecord[]> =>
-  (await subjectStreams(deps, tenantId, subjectId))
+/** The tenant's records whose events named one of the subjects, in the order first seen. */
+export const recordsNaming = async (deps: ReadDeps, tenantId: string, subjectIds: readonly string[]): Promise<AffectedRecord[]> =>
+  (await subjectStreams(deps, tenantId, subjectIds))
     .map(parseStreamName)
     .filter((s) => !isComplianceStream(s.aggregateType))
     .map(({ aggregateType, id }) => ({ recordType: aggregateType, id }));

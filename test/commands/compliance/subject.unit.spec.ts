@@ -31,6 +31,14 @@ describe('the data subject decider: CertifyErasure', () => {
     given(erased, { type: 'ErasureCertified', data: certificate }).when(certify).then();
   });
 
+  it('renews a kept certificate when a later erasure covers subjects it did not (contacts merged), and only then', () => {
+    const renewed = { ...certificate, certificateId: 'c-2', subjects: ['s-1', 's-2'] };
+    given(erased, { type: 'ErasureCertified', data: certificate }).when({ type: 'CertifyErasure', certificate: renewed }).then({ type: 'ErasureCertified', data: renewed });
+    const same = { ...renewed, certificateId: 'c-3', subjects: ['s-2', 's-1'] };
+    given(erased, { type: 'ErasureCertified', data: renewed }).when({ type: 'CertifyErasure', certificate: same }).then();
+    given(erased, { type: 'ErasureCertified', data: renewed }).when(certify).then();
+  });
+
   it('refuses to certify a subject that was not erased (422 not_erased)', () => {
     given().when(certify).thenFails('not_erased');
   });

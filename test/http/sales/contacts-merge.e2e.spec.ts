@@ -152,13 +152,14 @@ describe('POST /sales/contacts/:id/merge', () => {
     expect((await s.send('POST', `/sales/contacts/${loser}/restore`, {})).body.code).to.equal('contact_merged');
   });
 
-  it('keeps each subject: erasing the loser still works and leaves the survivor readable', async () => {
+  it('keeps each subject, and erasing the loser\'s erases the survivor\'s too: one person, whose phone the survivor took', async () => {
     const [survivor, loser] = [await create(), await create(someone({ phone: '+1 555 0100' }))];
     await merge(survivor, loser);
-    const { subjectId } = (await s.get(`/sales/contacts/${loser}`)).body;
-    expect((await s.send('POST', `/api/compliance/subjects/${subjectId}/erase`, { reason: 'art. 17' })).status).to.be.lessThan(300);
+    const [mine, theirs] = [await subjectOf(survivor), await subjectOf(loser)];
+    expect(mine).not.to.equal(theirs);
+    expect((await s.send('POST', `/api/compliance/subjects/${theirs}/erase`, { reason: 'art. 17' })).status).to.be.lessThan(300);
     expect((await s.get(`/sales/contacts/${loser}`)).body).to.include({ email: null, mergedInto: survivor });
-    expect((await s.get(`/sales/contacts/${survivor}`)).body).to.include({ phone: '+1 555 0100' });
+    expect((await s.get(`/sales/contacts/${survivor}`)).body).to.include({ status: 'active', email: null, phone: null });
   });
 
   describe('refusals (nothing written)', () => {

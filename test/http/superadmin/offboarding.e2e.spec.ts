@@ -36,6 +36,13 @@ describe('POST /api/superadmin/organizations/:id/offboard', () => {
     expect(untouched.body.firstName).to.equal('Pat0');
   });
 
+  it('counts a subject erased with the contact it was merged into as erased by the offboarding', async () => {
+    const { admin, ids } = await seed('merged-co', 2);
+    expect((await call(session.server(), 'POST', `/sales/contacts/${ids[0]}/merge`, { token: admin, body: { loserId: ids[1] } })).status).to.equal(200);
+    const res = await offboard('merged-co');
+    expect(res.body.certificate).to.include({ subjects: 3, subjectsErased: 3, subjectsAlreadyErased: 0 });
+  });
+
   it('is idempotent: a repeat answers the kept certificate; GET …/offboarding-certificate reads it', async () => {
     await seed('globex', 1);
     const first = await offboard('globex');
