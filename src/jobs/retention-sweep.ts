@@ -55,7 +55,7 @@ const sharedWithOutside = (deps: ComplianceJobDeps, tenantId: string, selections
   const answers = new Map<string, Promise<AffectedRecord[]>>();
   const outside = async (subjectId: string): Promise<AffectedRecord[]> => {
     if (deps.keyStore.isErased(tenantId, subjectId)) return [];
-    return (await deps.erasure.recordsNaming(tenantId, subjectId)).filter((r) => !selected.has(recordKey(r.recordType, r.id)));
+    return (await deps.erasure.recordsNaming(tenantId, [subjectId])).filter((r) => !selected.has(recordKey(r.recordType, r.id)));
   };
   return (subjectId) => {
     if (!answers.has(subjectId)) answers.set(subjectId, outside(subjectId));
