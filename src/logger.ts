@@ -8,7 +8,7 @@ import type { LogLevel } from './config.js';
 /** Field names that hold personal data or secrets anywhere in the system. */
 export const REDACTED_KEYS = [
   'firstName', 'lastName', 'name', 'fullName', 'email', 'phone', 'mobile', 'address', 'street',
-  'city', 'postalCode', 'birthDate', 'ip', 'ipAddress', 'password', 'newPassword', 'secret',
+  'city', 'postalCode', 'jobTitle', 'birthDate', 'ip', 'ipAddress', 'password', 'newPassword', 'secret',
   'clientSecret', 'token', 'accessToken', 'refreshToken', 'idToken', 'authorizationCode',
   'codeVerifier', 'masterKey', 'authorization', 'cookie',
 ] as const;

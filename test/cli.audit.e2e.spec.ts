@@ -22,7 +22,7 @@ describe('npm run crm -- replay <stream>', function () {
   before(async () => {
     server = await startTestServer();
     const token = await tokenFor(server, { tenantId: 'acme', actorId: 'admin-1', roles: ['tenant_admin'] });
-    const body = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', city: 'London' };
+    const body = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', city: 'London', country: 'GB' };
     stream = `acme/sales.contact/${(await call(server, 'POST', '/sales/contacts', { token, body })).body.id}`;
   });
   after(async () => server.dispose());
@@ -30,7 +30,7 @@ describe('npm run crm -- replay <stream>', function () {
   it('prints the events decrypted when the master key and the key store are at hand', async () => {
     const { code, events } = await replay(stream, server.dataDir);
     expect(code).to.equal(0);
-    expect(events[0].data.fields).to.include({ firstName: 'Ada', email: 'ada@example.org', city: 'London' });
+    expect(events[0].data.fields).to.include({ firstName: 'Ada', email: 'ada@example.org', city: 'London', country: 'GB' });
     expect(events[0].erased).to.deep.equal([]);
   });
 
@@ -40,8 +40,8 @@ describe('npm run crm -- replay <stream>', function () {
       copyFileSync(join(server.dataDir, 'events.db'), join(bare, 'events.db'));
       const { code, events, stderr } = await replay(stream, bare);
       expect(code).to.equal(0);
-      expect(events[0].data.fields.city).to.equal('London');
-      expect(JSON.stringify(events[0].data.fields.firstName)).not.to.contain('Ada');
+      expect(events[0].data.fields.country).to.equal('GB');
+      expect(JSON.stringify(events[0].data.fields)).not.to.contain('Ada').and.not.to.contain('London');
       expect(stderr).to.contain('ciphertext');
     } finally {
       rmSync(bare, { recursive: true, force: true });
@@ -51,8 +51,8 @@ describe('npm run crm -- replay <stream>', function () {
   it('prints them as stored, and says so, under a master key that did not wrap the key store', async () => {
     const { code, events, stderr } = await replay(stream, server.dataDir, { CRM_MASTER_KEY: randomBytes(32).toString('base64') });
     expect(code, stderr).to.equal(0);
-    expect(events[0].data.fields.city).to.equal('London');
-    expect(JSON.stringify(events[0].data.fields.firstName)).not.to.contain('Ada');
+    expect(events[0].data.fields.country).to.equal('GB');
+    expect(JSON.stringify(events[0].data.fields)).not.to.contain('Ada').and.not.to.contain('London');
     expect(stderr).to.contain('master_key_mismatch').and.to.contain('as stored');
   });
 });

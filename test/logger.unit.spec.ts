@@ -9,12 +9,12 @@ describe('logger', () => {
     const logger = createLogger('info', sink);
     logger.info({
       email: 'zoe@example.com',
-      body: { contact: { firstName: 'Zoë', phone: '+33 6 12 34 56 78' } },
+      body: { contact: { firstName: 'Zoë', phone: '+33 6 12 34 56 78', jobTitle: 'Chief Cartographer', city: 'Quedlinburg' } },
       req: { headers: { authorization: 'Bearer abc.def', cookie: 'sid=1', 'set-cookie': 'sid=2' } },
       password: 'hunter2hunter2', code: 'wrong_expected_version',
     }, 'hello');
     const text = lines.join('');
-    for (const secret of ['zoe@example.com', 'Zoë', '+33 6', 'abc.def', 'sid=1', 'sid=2', 'hunter2']) {
+    for (const secret of ['zoe@example.com', 'Zoë', '+33 6', 'Cartographer', 'Quedlinburg', 'abc.def', 'sid=1', 'sid=2', 'hunter2']) {
       expect(text).not.to.contain(secret);
     }
     expect(JSON.parse(text)).to.include({ msg: 'hello', code: 'wrong_expected_version' });

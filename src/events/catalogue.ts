@@ -6,7 +6,7 @@
  */
 import { unreachable } from '../commands/decider.js';
 import type { JsonObject, JsonValue } from './log/port.js';
-import type { PersonalDataSpecs } from './personal-data/protect.js';
+import type { PersonalDataSpec, PersonalDataSpecs } from './personal-data/protect.js';
 import { assertClassified, type DataClass } from './classification.js';
 
 /** A record kind, described once. */
@@ -21,6 +21,11 @@ export type RecordKind = {
   required: string[];
   /** Fields holding personal data (encrypted under the subject's key). */
   personal: string[];
+  /**
+   * Personal fields declared so after events were stored with them in plaintext: those events keep
+   * them as written, and readers treat them as personal (`personal-data/legacy.ts`).
+   */
+  legacyPlaintext?: string[];
   /** The class of every field; `personal` and `sensitive` ones are exactly `personal` (see `classification.ts`). */
   classification: Record<string, DataClass>;
   /**
@@ -143,6 +148,16 @@ export const personalDataOf = (kind: RecordKind): Record<string, PersonalDataSpe
     [eventTypeOf(kind, 'Created')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `fields.${f}`) },
     [eventTypeOf(kind, 'Updated')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `changes.${f}`) },
   };
+};
+
+/** Where the kind's events stored before `legacyPlaintext` was declared personal hold those values, by event type. */
+export const legacyPlaintextOf = (kind: RecordKind): Array<[string, PersonalDataSpec]> => {
+  const names = kind.legacyPlaintext ?? [];
+  if (names.length === 0) return [];
+  return [
+    [eventTypeOf(kind, 'Created'), { subjectField: 'subjectId', fields: names.map((f) => `fields.${f}`) }],
+    [eventTypeOf(kind, 'Updated'), { subjectField: 'subjectId', fields: names.map((f) => `changes.${f}`) }],
+  ];
 };
 
 const TEXT = /\S/u;

@@ -49,7 +49,10 @@ const problemsOf = (fields: readonly string[], classes: Readonly<Record<string, 
 
 /** Throws `ClassificationError` unless every field has a class and the encrypted classes are exactly the personal fields. */
 export const assertClassified = (kind: RecordKind): void => {
-  const problems = problemsOf(Object.keys(kind.fields), kind.classification, kind.personal);
+  const problems = [
+    ...problemsOf(Object.keys(kind.fields), kind.classification, kind.personal),
+    ...(kind.legacyPlaintext ?? []).filter((name) => !kind.personal.includes(name)).map((name) => `field ${name} is legacy plaintext but not encrypted`),
+  ];
   if (problems.length > 0) throw new ClassificationError(kind.type, problems);
 };
 

@@ -40,6 +40,11 @@ describe('data classification of record kinds', () => {
     ]);
   });
 
+  it('refuses a field stored in plaintext before that is not encrypted now', async () => {
+    expect(await problemsOf(kind({ legacyPlaintext: ['city'] }))).to.deep.equal(['field city is legacy plaintext but not encrypted']);
+    expect(() => assertClassified(kind({ legacyPlaintext: ['health'] }))).not.to.throw();
+  });
+
   it('is checked when the kind\'s encryption specs are derived, so a misdeclared kind cannot start', () => {
     expect(() => personalDataOf(kind({ personal: ['name'] }))).to.throw(ClassificationError);
   });

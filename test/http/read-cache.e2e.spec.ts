@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import { salesSession } from './sales/session.js';
 
-const LIST = `/sales/contacts?filter=${encodeURIComponent('city[eq]:"Cachetown"')}&sort=lastName`;
+const LIST = `/sales/contacts?filter=${encodeURIComponent('country[eq]:"IS"')}&sort=lastName`;
 
 describe('GET /sales/contacts and /sales/contacts/:id answered again from the read-model cache', () => {
   const s = salesSession();
 
   it('answers the same page twice, and a new one after any write: a create, an erasure', async () => {
-    const ada = await s.send('POST', '/sales/contacts', { firstName: 'Ada', lastName: 'Byron', email: 'ada@cache.example', city: 'Cachetown' });
+    const ada = await s.send('POST', '/sales/contacts', { firstName: 'Ada', lastName: 'Byron', email: 'ada@cache.example', country: 'IS' });
     const first = await s.get(LIST);
     expect(first.headers.get('content-type')).to.match(/^application\/json/);
     expect((await s.get(LIST)).body).to.deep.equal(first.body);
-    await s.send('POST', '/sales/contacts', { firstName: 'Bea', lastName: 'Adams', email: 'bea@cache.example', city: 'Cachetown' });
+    await s.send('POST', '/sales/contacts', { firstName: 'Bea', lastName: 'Adams', email: 'bea@cache.example', country: 'IS' });
     expect((await s.get(LIST)).body.data.map((c: { lastName: string }) => c.lastName)).to.deep.equal(['Adams', 'Byron']);
 
     const one = `/sales/contacts/${ada.body.id}`;

@@ -86,7 +86,7 @@ export const getParts = (data: JsonObject, parts: readonly string[]): JsonValue 
  * A copy of `data` with new values at dotted paths whose parents exist (as `getPath` found them).
  * Only the objects on those paths are copied; everything else is shared with `data`, unchanged.
  */
-const withValues = (data: JsonObject, values: ReadonlyArray<readonly [string, JsonValue]>): JsonObject => {
+export const withValues = (data: JsonObject, values: ReadonlyArray<readonly [string, JsonValue]>): JsonObject => {
   const out = { ...data };
   const copies = new Set<JsonObject>([out]);
   for (const [path, value] of values) {

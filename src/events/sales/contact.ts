@@ -1,7 +1,8 @@
 /**
  * Contacts (Sales): the people a tenant deals with. A contact is about a person of their own
- * (`subject: 'self'`): names, email and phone are encrypted under that person's data key, and a
- * lead converted into a contact keeps its subject id, so one erasure covers the person everywhere.
+ * (`subject: 'self'`): names, email, phone, job title and city are encrypted under that person's data
+ * key, and a lead converted into a contact keeps its subject id, so one erasure covers the person
+ * everywhere. The job title and city were stored in plaintext before (`legacyPlaintext`).
  * The email is unique per tenant among active contacts. Duplicates are merged: the loser gets
  * `ContactMerged { into }` (then archived, read-only), the survivor `ContactAbsorbed { from }`;
  * each keeps its own stream and subject. A contact is linked to accounts, each link with roles of
@@ -57,10 +58,11 @@ export const contactKind: RecordKind = {
     accounts: { type: 'array', items: ACCOUNT_LINK },
   },
   required: ['firstName', 'lastName', 'email'],
-  personal: ['firstName', 'lastName', 'email', 'phone'],
+  personal: ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'city'],
+  legacyPlaintext: ['jobTitle', 'city'],
   classification: {
-    firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal',
-    accountId: 'internal', jobTitle: 'confidential', city: 'confidential', country: 'internal', mergedInto: 'internal', accounts: 'internal',
+    firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal', jobTitle: 'personal', city: 'personal',
+    accountId: 'internal', country: 'internal', mergedInto: 'internal', accounts: 'internal',
   },
   subject: 'self',
   filterable: ['lastName', 'email', 'accountId', 'city', 'country', 'jobTitle', 'mergedInto'],

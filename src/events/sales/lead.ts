@@ -1,8 +1,9 @@
 /**
  * Leads (Sales): people who might buy, before they are qualified and converted. A lead is about a
  * person of their own (`subject: 'self'`); the contact it converts into keeps that subject id, so
- * one erasure covers the person everywhere. Beside the generic events (`LeadCreated`…) a lead has
- * its own (status changed, qualified, disqualified, converted, scored), whose effects on the read side are declared here.
+ * one erasure covers the person everywhere; its job title was stored in plaintext before
+ * (`legacyPlaintext`). Beside the generic events (`LeadCreated`…) a lead has its own (status
+ * changed, qualified, disqualified, converted, scored), whose effects on the read side are declared here.
  * Its `score` and `scoreReasons` are the server's (see `lead-scoring.ts`); old leads keep a client-given score until rescored.
  * Its `possibleDuplicates` and `duplicate` no event carries: the leads projection computes them (`projections/sales/lead-duplicates.ts`).
  */
@@ -73,11 +74,12 @@ export const leadKind: RecordKind = {
     duplicate: { type: 'boolean', description: 'Whether `possibleDuplicates` lists any record (filter `duplicate[eq]:true`)' },
   },
   required: ['firstName', 'lastName', 'email'],
-  personal: ['firstName', 'lastName', 'email', 'phone', 'message'],
+  personal: ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'message'],
+  legacyPlaintext: ['jobTitle'],
   classification: {
-    firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal', message: 'personal',
+    firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal', jobTitle: 'personal', message: 'personal',
     utmSource: 'internal', utmMedium: 'internal', utmCampaign: 'internal',
-    company: 'internal', jobTitle: 'confidential', source: 'internal', score: 'internal', scoreReasons: 'internal', leadStatus: 'internal',
+    company: 'internal', source: 'internal', score: 'internal', scoreReasons: 'internal', leadStatus: 'internal',
     statusReason: 'internal', convertedContactId: 'internal', convertedAccountId: 'internal', convertedOpportunityId: 'internal',
     possibleDuplicates: 'internal', duplicate: 'internal',
   },

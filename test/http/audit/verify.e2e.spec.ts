@@ -10,7 +10,7 @@ const cli = async (args: string[], dataDir: string) => {
   return { code, report: JSON.parse(stdout), stderr };
 };
 
-const contact = (n: number) => ({ firstName: `Ada${n}`, lastName: 'Lovelace', email: `ada${n}@example.org`, city: 'Arlington' });
+const contact = (n: number) => ({ firstName: `Ada${n}`, lastName: 'Lovelace', email: `ada${n}@example.org`, country: 'US' });
 
 describe('GET /api/audit/verify and npm run crm -- audit verify', function () {
   this.timeout(60_000);
@@ -59,7 +59,7 @@ describe('GET /api/audit/verify and npm run crm -- audit verify', function () {
       const db = new Database(join(server.dataDir, 'events.db'));
       const row = db.prepare('SELECT id, data FROM events WHERE position = ?').get(tampered.position) as { id: string; data: string };
       tampered.id = row.id;
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(row.data.replace('Arlington', 'Arlingtom'), tampered.position);
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(row.data.replace('"country":"US"', '"country":"UA"'), tampered.position);
       db.close();
     });
 

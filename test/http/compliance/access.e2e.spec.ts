@@ -56,10 +56,11 @@ describe('GET /api/compliance/subjects/:subjectId/export', function () {
     expect(body.erasures).to.have.length(1);
     expect(body.erasures[0]).to.include({ reason: 'art. 17 #12', erasedBy: 'admin-1' });
     const [record] = body.records;
-    expect(record.state).to.include({ firstName: null, lastName: null, email: null, city: 'Arlington', jobTitle: 'Analyst' });
-    expect(record.state.erasedFields).to.have.members(['firstName', 'lastName', 'email']);
-    expect(record.events[0].erased).to.include.members(['fields.firstName', 'fields.email']);
-    expect(JSON.stringify(body)).not.to.contain('Adalinde');
+    expect(record.state).to.include({ firstName: null, lastName: null, email: null, city: null, jobTitle: null, revision: 1 });
+    expect(record.state.erasedFields).to.have.members(['firstName', 'lastName', 'email', 'city', 'jobTitle']);
+    expect(record.events[0].erased).to.include.members(['fields.firstName', 'fields.email', 'fields.city']);
+    expect(record.events[1].erased).to.deep.equal(['changes.jobTitle']);
+    for (const value of ['Adalinde', 'Arlington', 'Analyst']) expect(JSON.stringify(body)).not.to.contain(value);
   });
 });
 
@@ -153,8 +154,13 @@ describe('GET /api/compliance/classification', () => {
     expect(body.classes).to.deep.equal(['public', 'internal', 'confidential', 'personal', 'sensitive']);
     const contact = body.data.find((r: any) => r.recordType === 'sales.contact');
     expect(contact.fields).to.deep.include({ field: 'email', class: 'personal', encrypted: true });
-    expect(contact.fields).to.deep.include({ field: 'city', class: 'confidential', encrypted: false });
-    for (const f of contact.fields) expect(f.encrypted, f.field).to.equal(f.class === 'personal' || f.class === 'sensitive');
+    expect(contact.fields).to.deep.include({ field: 'city', class: 'personal', encrypted: true });
+    expect(contact.fields).to.deep.include({ field: 'jobTitle', class: 'personal', encrypted: true });
+    expect(contact.fields).to.deep.include({ field: 'country', class: 'internal', encrypted: false });
+    const lead = body.data.find((r: any) => r.recordType === 'sales.lead');
+    expect(lead.fields).to.deep.include({ field: 'jobTitle', class: 'personal', encrypted: true });
+    expect(lead.fields).to.deep.include({ field: 'company', class: 'internal', encrypted: false });
+    for (const f of [...contact.fields, ...lead.fields]) expect(f.encrypted, f.field).to.equal(f.class === 'personal' || f.class === 'sensitive');
   });
 
   it('lists identity\'s records too: users (email and name personal, encrypted), integration clients and organizations', async () => {

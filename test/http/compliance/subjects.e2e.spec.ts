@@ -6,6 +6,8 @@ import { call, tokenFor } from '../../support/http.js';
 import { complianceSession } from './session.js';
 
 const grace = { firstName: 'Gracelyn', lastName: 'Hopperstein', email: 'gracelyn.h@example.org', phone: '+1 555 0100 777', city: 'Arlington' };
+/** Facts that are not about the person: they stay after the erasure. */
+const facts = { country: 'US', tags: ['fleet-reserve'] };
 const HOUR = 3_600_000;
 
 /** Every file under `dir`, subdirectories included. */
@@ -25,7 +27,7 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
   let people = 0;
   beforeEach(async () => {
     // A fresh email each time: a test that erases nobody leaves its contact holding it.
-    const body = { ...grace, email: `grace.${(people += 1)}@example.org` };
+    const body = { ...grace, ...facts, email: `grace.${(people += 1)}@example.org` };
     id = (await call(server, 'POST', '/sales/contacts', { token: admin, body })).body.id;
     await call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { lastName: 'Hopperstein-Moore', jobTitle: 'Admiral' } });
     subjectId = (await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body.subjectId;
@@ -61,25 +63,48 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
   it('leaves the record readable: personal fields null and listed as erased, other facts intact', async () => {
     await erase();
     const record = (await call(server, 'GET', `/sales/contacts/${id}`, { token: admin })).body;
-    expect(record).to.include({ firstName: null, lastName: null, email: null, phone: null, city: 'Arlington', jobTitle: 'Admiral', revision: 1 });
-    expect(record.erasedFields).to.have.members(['firstName', 'lastName', 'email', 'phone']);
+    const personal = { firstName: null, lastName: null, email: null, phone: null, city: null, jobTitle: null };
+    expect(record).to.include({ ...personal, country: 'US', revision: 1 });
+    expect(record.tags).to.deep.equal(facts.tags);
+    expect(record.erasedFields).to.have.members(Object.keys(personal));
+    const created = (await call(server, 'GET', `/sales/contacts/${id}?asOf=0`, { token: admin })).body;
+    expect(created).to.include({ firstName: null, lastName: null, city: null, country: 'US', revision: 0 });
+    expect(created.erasedFields).to.have.members(['firstName', 'lastName', 'email', 'phone', 'city']);
     const history = (await call(server, 'GET', `/sales/contacts/${id}/history`, { token: admin })).body.data;
-    expect(history[1].data.changes).to.deep.equal({ lastName: null, jobTitle: 'Admiral' });
-    expect(history[1].erased).to.deep.equal(['changes.lastName']);
+    expect(history[0].data.fields).to.include({ city: null, country: 'US' });
+    expect(history[1].data.changes).to.deep.equal({ lastName: null, jobTitle: null });
+    expect(history[1].erased).to.deep.equal(['changes.lastName', 'changes.jobTitle']);
     const head = String(await server.store.headPosition());
     const exported = await fetch(`${server.url}/sales/contacts/export?format=jsonl&filter=${encodeURIComponent(`id[eq]:"${id}"`)}`, {
       headers: { Authorization: `Bearer ${admin}`, 'Consistency-Position': head },
     });
     const [line] = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l));
-    expect(line).to.include({ firstName: null, email: null });
-    expect(line.erasedFields).to.have.members(['firstName', 'lastName', 'email', 'phone']);
+    expect(line).to.include({ firstName: null, email: null, city: null, jobTitle: null, country: 'US' });
+    expect(line.erasedFields).to.have.members(Object.keys(personal));
+  });
+
+  it('scrubs the city and job title from the list\'s columns and search: no filter or search finds them', async () => {
+    await erase();
+    const head = String(await server.store.headPosition());
+    const list = async (query: string) =>
+      (await call(server, 'GET', `/sales/contacts?${query}`, { token: admin, headers: { 'Consistency-Position': head } })).body.data.map((c: { id: string }) => c.id);
+    expect(await list(`filter=${encodeURIComponent(`id[eq]:"${id}"`)}`)).to.deep.equal([id]);
+    expect(await list(`filter=${encodeURIComponent('city[eq]:"Arlington"')}`)).not.to.include(id);
+    expect(await list(`filter=${encodeURIComponent('jobTitle[eq]:"Admiral"')}`)).not.to.include(id);
+    expect(await list(`filter=${encodeURIComponent(`and(id[eq]:"${id}",city[is]:null)`)}`)).to.deep.equal([id]);
+    expect(await list('q=Arlington')).not.to.include(id);
+    expect(await list('q=Admiral')).not.to.include(id);
   });
 
   it('refuses new personal data about the erased person (409 subject_erased) but not other changes', async () => {
     await erase();
     const refused = await call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { firstName: 'Grace' } });
     expect([refused.status, refused.body.code]).to.deep.equal([409, 'subject_erased']);
-    expect((await call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { city: 'Boston' } })).status).to.equal(200);
+    for (const personal of [{ city: 'Boston' }, { jobTitle: 'Commodore' }]) {
+      const again = await call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: personal });
+      expect([again.status, again.body.code]).to.deep.equal([409, 'subject_erased']);
+    }
+    expect((await call(server, 'PATCH', `/sales/contacts/${id}`, { token: admin, body: { country: 'GB' } })).status).to.equal(200);
   });
 
   it('refuses without a reason (400), for roles without the permission (403), and for a malformed subject (404)', async () => {
@@ -120,7 +145,7 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
     const operatorOf = () => tokenFor(server, { tenantId: 'platform', actorId: 'op-1', roles: ['platform_admin'] });
     const nonPersonal = async () =>
       (await call(server, 'GET', '/sales/contacts?sort=createdAt&limit=200', { token: admin })).body.data.map(
-        (c: Record<string, unknown>) => [c.id, c.city, c.jobTitle, c.revision, c.firstName, c.erasedFields],
+        (c: Record<string, unknown>) => [c.id, c.city, c.jobTitle, c.country, c.tags, c.revision, c.firstName, c.erasedFields],
       );
     const rebuildAll = async (operator: string) => {
       const names: string[] = (await call(server, 'GET', '/api/superadmin/projections', { token: operator })).body.data.map((p: { name: string }) => p.name);
@@ -145,8 +170,8 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
       const files = filesUnder(server.dataDir);
       expect(files.map((f) => f.slice(server.dataDir.length + 1))).to.include.members(['events.db', 'keys.db', 'read.db', 'audit.db', 'identity.db', 'server.log']);
       const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
-      expect(bytes.includes(Buffer.from('Arlington')), 'non-personal value present (the scan reads the data)').to.equal(true);
-      for (const value of [...Object.values(grace).filter((v) => v !== 'Arlington'), 'Hopperstein-Moore']) {
+      expect(bytes.includes(Buffer.from(facts.tags[0]!)), 'non-personal value present (the scan reads the data)').to.equal(true);
+      for (const value of [...Object.values(grace), 'Hopperstein-Moore', 'Admiral']) {
         expect(bytes.includes(Buffer.from(value)), value).to.equal(false);
       }
     });

@@ -88,8 +88,8 @@ describe('GET /sales/contacts', () => {
     const { subjectId } = (await call(server, 'GET', `/sales/contacts/${created.body.id}`, { token: admin })).body;
     const erased = await call(server, 'POST', `/api/compliance/subjects/${subjectId}/erase`, { token: admin, body: { reason: 'art. 17' } });
     const res = await list(`?filter=id[eq]:"${created.body.id}"`, admin, { 'Consistency-Position': String(erased.body.position) });
-    expect(res.body.data[0]).to.include({ firstName: null, lastName: null, email: null, city: 'Nuenen', jobTitle: 'Professor' });
-    expect(res.body.data[0].erasedFields).to.have.members(['firstName', 'lastName', 'email']);
+    expect(res.body.data[0]).to.include({ firstName: null, lastName: null, email: null, city: null, jobTitle: null, status: 'active' });
+    expect(res.body.data[0].erasedFields).to.have.members(['firstName', 'lastName', 'email', 'city', 'jobTitle']);
     expect((await list('?q=Erasable')).body.data).to.deep.equal([]);
     expect((await list('?filter=email[eq]:"gone@example.org"')).body.data).to.deep.equal([]);
   });

@@ -1,0 +1,11 @@
+/**
+ * The fields of every record kind that events once stored in plaintext and that are personal now
+ * (`RecordKind.legacyPlaintext`), by event type: what every reader of the log treats as personal
+ * beside the fields each event's descriptor lists (see `personal-data/legacy.ts`).
+ */
+import { legacyPlaintextOf } from './catalogue.js';
+import type { LegacyPlaintext } from './personal-data/legacy.js';
+import { contactKind } from './sales/contact.js';
+import { leadKind } from './sales/lead.js';
+
+export const LEGACY_PLAINTEXT: LegacyPlaintext = new Map([contactKind, leadKind].flatMap(legacyPlaintextOf));
