@@ -169,18 +169,18 @@ describe('the retention sweeper (contacts merged)', () => {
     expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).to.be.below(300);
     return res.body;
   };
-  const pair = async (survivorCity: string, loserCity: string) => {
-    const [survivor, loser] = [await session.person({ ...someone('Kept'), city: survivorCity }), await session.person({ ...someone('Dup'), city: loserCity })];
+  const pair = async (survivorCountry: string, loserCountry: string) => {
+    const [survivor, loser] = [await session.person({ ...someone('Kept'), country: survivorCountry }), await session.person({ ...someone('Dup'), country: loserCountry })];
     await send('POST', `/sales/contacts/${survivor.id}/merge`, { loserId: loser.id });
     return { survivor, loser };
   };
   const erased = async (p: Person) => (await send('GET', `/sales/contacts/${p.id}`)).firstName === null;
 
   it('erases with an expired contact those merged into it, never the contact an expired duplicate was merged into', async () => {
-    const gone = await pair('Kingsbridge', 'Goneham');
-    const expiring = await pair('Expiry Bay', 'Elsewhere');
-    await send('PUT', '/api/compliance/retention-policies/gone', { recordType: 'sales.contact', filter: 'city[eq]:"Goneham"', olderThan: 'P24M' });
-    await send('PUT', '/api/compliance/retention-policies/expiring', { recordType: 'sales.contact', filter: 'city[eq]:"Expiry Bay"', olderThan: 'P24M' });
+    const gone = await pair('KE', 'GH');
+    const expiring = await pair('EE', 'ES');
+    await send('PUT', '/api/compliance/retention-policies/gone', { recordType: 'sales.contact', filter: 'country[eq]:"GH"', olderThan: 'P24M' });
+    await send('PUT', '/api/compliance/retention-policies/expiring', { recordType: 'sales.contact', filter: 'country[eq]:"EE"', olderThan: 'P24M' });
     const jobs = session.server().jobs;
     await jobs.enqueue('compliance.retention-sweep', { tenantId: 'acme', sweepId: 'sweep-merged', now: new Date(Date.now() + 25 * MONTH).toISOString() }, { id: 'sweep-merged' });
     for (let i = 0; i < 500 && (await jobs.get('compliance.retention-sweep', 'sweep-merged'))?.state !== 'completed'; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
