@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type BetterSqlite3 from 'better-sqlite3';
 import { unreachable } from '../commands/decider.js';
 import { InvalidInputError } from '../errors.js';
+import { guardFormula } from '../events/csv-guard.js';
 import type { CursorValue } from './cursor.js';
 import { prepareList, type ListOptions, type ListSpec, type Row } from './list.js';
 
@@ -19,19 +20,17 @@ export type ExportColumn = string | { header: string; value: (row: Row) => unkno
 type Column = { header: string; value: (row: Row) => unknown };
 type Serialiser = { head: string; line: (row: Row) => string };
 
-const FORMULA = /^[=+\-@\t\r]/;
-
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /**
- * One CSV field per RFC 4180. A string that a spreadsheet would run as a formula (starting with
- * `= + - @`, tab or CR) is prefixed with `'`; numbers are left alone, they cannot be formulas. A
+ * One CSV field per RFC 4180. A string that a spreadsheet would run as a formula is guarded
+ * (`guardFormula`: an import takes the guard off); numbers are left alone, they cannot be formulas. A
  * list of strings (tags) is `;`-separated, as an import reads it; other objects are JSON.
  */
 export const csvField = (value: unknown): string => {
   const text = value === null || value === undefined ? '' : isStringList(value) ? value.join(';')
     : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const safe = (typeof value === 'string' || isStringList(value)) && FORMULA.test(text) ? `'${text}` : text;
+  const safe = typeof value === 'string' || isStringList(value) ? guardFormula(text) : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, RuleViolationError, type FieldError } from '../../errors.js';
 import type { RecordKind } from '../../events/catalogue.js';
+import { unguardFormula } from '../../events/csv-guard.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { EventStore, JsonObject, JsonValue } from '../../events/log/port.js';
 import { streamName } from '../../events/log/stream-name.js';
@@ -110,14 +111,14 @@ const unreachableColumn = (type: never): never => {
   throw new Error(`Unexpected column type: ${String(type)}`);
 };
 
-/** A row's cells as a create body: trimmed, empty cells absent. */
+/** A row's cells as a create body: trimmed, an export's formula guard taken off (`unguardFormula`), empty cells absent. */
 export const rowBody = (columns: readonly Column[], cells: readonly string[]): JsonObject => {
   if (cells.length !== columns.length) {
     throw new RuleViolationError('column_count', `The row has ${cells.length} cells; the header names ${columns.length} columns`);
   }
   const body: JsonObject = {};
   columns.forEach((column, i) => {
-    const cell = cells[i]!.trim();
+    const cell = unguardFormula(cells[i]!.trim()).trim();
     if (cell !== '') body[column.name] = cellValue(column.type, cell);
   });
   return body;

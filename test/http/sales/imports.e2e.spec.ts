@@ -119,6 +119,22 @@ describe('/sales/imports', () => {
       expect(copy.tags).to.deep.equal(['engines', 'vip']);
     });
 
+    it("imports back, as they were, the values its export guarded against spreadsheet formulas ('+44 …, '+Plus, '@home)", async () => {
+      const original = { firstName: 'Pat', lastName: '+Plus', email: 'pat@guard.example', phone: '+44 20 7946 0001', jobTitle: '@home' };
+      const made = await s.send('POST', '/sales/contacts', original);
+      expect(made.status, JSON.stringify(made.body)).to.equal(201);
+      const exported = await fetch(`${server().url}/sales/contacts/export?format=csv&filter=${encodeURIComponent('email[eq]:"pat@guard.example"')}`, { headers: { Authorization: `Bearer ${admin()}` } });
+      const [header, row] = (await exported.text()).trim().split('\r\n');
+      const keep = ['firstName', 'lastName', 'email', 'phone', 'jobTitle'];
+      const cells = row!.split(',');
+      const picked = keep.map((name) => cells[header!.split(',').indexOf(name)]);
+      expect(picked).to.deep.equal(['Pat', "'+Plus", 'pat@guard.example', "'+44 20 7946 0001", "'@home"]);
+      const again = await upload('/sales/imports/contacts', `${keep.join(',')}\n${picked.join(',').replace('pat@guard.example', 'pat.copy@guard.example')}`);
+      expect(again.body).to.include({ created: 1, failed: 0 });
+      const [copy] = await listAll('/sales/contacts', 'email[eq]:"pat.copy@guard.example"');
+      expect(copy).to.deep.include({ lastName: '+Plus', phone: '+44 20 7946 0001', jobTitle: '@home' });
+    });
+
     it('resumes a file cut short: the rows imported before are skipped, the rest created', async () => {
       const lines = ['firstName,lastName,email', ...Array.from({ length: 6 }, (_, i) => `Res,Umed${i},resume${i}@import.example`)];
       expect((await upload('/sales/imports/contacts', lines.slice(0, 4).join('\n'))).body).to.include({ created: 3 });
