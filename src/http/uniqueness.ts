@@ -23,7 +23,7 @@
  * the claims' locks, never after one) over reading those fields and writing.
  */
 import type { Context } from 'koa';
-import { authorize } from '../access/policy.js';
+import { authorize, rowScope } from '../access/policy.js';
 import type { RecordCommand } from '../commands/catalogue.js';
 import { unreachable } from '../commands/decider.js';
 import { ConflictError } from '../errors.js';
@@ -31,6 +31,7 @@ import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject } from '../events/log/port.js';
 import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
 import { hasUniqueness, uniqueKeysOf, uniquenessTables } from '../projections/uniqueness.js';
+import { getRecord } from '../queries/records.js';
 import { activeHolder, claimsOf, type Claim } from '../queries/uniqueness.js';
 import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
@@ -90,12 +91,23 @@ const claimsFor = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Pro
   ...(await keyClaimsFor(deps, w.kind, tenantId, w.id, w.command)),
 ];
 
-const refuseTaken = (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Held[]): void => {
+/** Whether the caller may read the record `id` (its kind's read permission, on it when the grant is to their own). */
+const mayRead = async (deps: RouteDeps, w: UniqueWrite, id: string): Promise<boolean> => {
+  const principal = principalOf(w.ctx.state);
+  const scope = rowScope(principal, `${w.permission.split(':')[0]}:read`);
+  if (scope !== 'own') return scope === 'all';
+  const holder = await getRecord(deps, w.kind, principal.tenantId, id).catch(() => undefined);
+  return holder !== undefined && holder.ownerId === principal.actorId;
+};
+
+/** 409 naming the other holder, by id only to a caller who may read it (else the refusal would tell them it exists). */
+const refuseTaken = async (deps: RouteDeps, w: UniqueWrite, tenantId: string, claims: Held[]): Promise<void> => {
   for (const claim of claims) {
     const existingId = holderOf(deps, w, tenantId, claim);
     if (existingId) {
       const detail = isKey(claim) ? `Another active record has the same ${claim.key.describes}` : `Another active record holds this ${claim.field}`;
-      throw new ConflictError(`duplicate_${claim.field}`, detail, { field: claim.field, existingId });
+      const named = (await mayRead(deps, w, existingId)) ? { existingId } : {};
+      throw new ConflictError(`duplicate_${claim.field}`, detail, { field: claim.field, ...named });
     }
   }
 };
@@ -156,7 +168,7 @@ const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, loc
   try {
     if (!(await clearWithoutWaiting(deps, w, tenantId, claims))) {
       await indexesReachedHead(deps, claims.map((claim) => projectionOf(w.kind, claim)));
-      refuseTaken(deps, w, tenantId, claims);
+      await refuseTaken(deps, w, tenantId, claims);
     }
     return await reserving();
   } finally {

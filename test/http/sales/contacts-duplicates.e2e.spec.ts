@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
 
 const person = (email: string) => ({ firstName: 'Grace', lastName: 'Hopper', email });
@@ -24,6 +25,18 @@ describe('/sales/contacts: email unique among the tenant\'s active contacts', ()
       const first = await create('grace@navy.example');
       expect(first.status).to.equal(201);
       await refusedWithNothingWritten(() => create('Grace@NAVY.example'), first.body.id);
+    });
+
+    it('names the other contact only to a caller who may read it: an own-scoped reader learns its id for their own, not for another\'s', async () => {
+      const grants = ['sales.contacts:create', 'sales.contacts:read'].map((permission) => ({ permission, scope: 'own' }));
+      expect((await s.send('POST', '/api/admin/roles', { name: 'own_contacts', grants })).status).to.equal(201);
+      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'own-contacts', roles: ['own_contacts'] });
+      const theirs = await create('theirs@dup.example');
+      const mine = await create('mine@dup.example', reader);
+      const [hidden, named] = [await create('THEIRS@dup.example', reader), await create('Mine@dup.example', reader)];
+      expect([hidden.status, hidden.body.code, hidden.body.existingId]).to.deep.equal([409, 'duplicate_email', undefined]);
+      expect(JSON.stringify(hidden.body)).not.to.contain(theirs.body.id);
+      expect([named.status, named.body.existingId]).to.deep.equal([409, mine.body.id]);
     });
 
     it('keeps emails per tenant: another tenant may hold the same one', async () => {
