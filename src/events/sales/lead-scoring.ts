@@ -7,7 +7,7 @@
 
 /** The fields a rule may read: the lead's own, and `emailDomain` (the part of its email after `@`). */
 export const SCORED_FIELDS = [
-  'source', 'utmSource', 'utmMedium', 'utmCampaign', 'company', 'jobTitle', 'email', 'emailDomain', 'phone', 'message',
+  'source', 'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent', 'company', 'jobTitle', 'email', 'emailDomain', 'phone', 'message',
 ] as const;
 export type ScoredField = (typeof SCORED_FIELDS)[number];
 

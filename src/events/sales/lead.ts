@@ -62,6 +62,8 @@ export const leadKind: RecordKind = {
     utmSource: { type: 'string', minLength: 1, maxLength: 100 },
     utmMedium: { type: 'string', minLength: 1, maxLength: 100 },
     utmCampaign: { type: 'string', minLength: 1, maxLength: 100 },
+    utmTerm: { type: 'string', minLength: 1, maxLength: 100 },
+    utmContent: { type: 'string', minLength: 1, maxLength: 100 },
     message: { type: 'string', minLength: 1, maxLength: 2000 },
     score: { type: 'integer', minimum: 0, maximum: 100 },
     scoreReasons: { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 50 } },
@@ -78,7 +80,7 @@ export const leadKind: RecordKind = {
   legacyPlaintext: ['jobTitle'],
   classification: {
     firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal', jobTitle: 'personal', message: 'personal',
-    utmSource: 'internal', utmMedium: 'internal', utmCampaign: 'internal',
+    utmSource: 'internal', utmMedium: 'internal', utmCampaign: 'internal', utmTerm: 'internal', utmContent: 'internal',
     company: 'internal', source: 'internal', score: 'internal', scoreReasons: 'internal', leadStatus: 'internal',
     statusReason: 'internal', convertedContactId: 'internal', convertedAccountId: 'internal', convertedOpportunityId: 'internal',
     possibleDuplicates: 'internal', duplicate: 'internal',

@@ -42,7 +42,7 @@ const MAX_FORM_BYTES = 16_384;
 
 type Submission = {
   firstName: string; lastName: string; email: string; phone?: string; jobTitle?: string; company?: string; message?: string;
-  utm_source?: string; utm_medium?: string; utm_campaign?: string; website?: string;
+  utm_source?: string; utm_medium?: string; utm_campaign?: string; utm_term?: string; utm_content?: string; website?: string;
 };
 
 const field = (name: string): JsonObject => leadKind.fields[name]!;
@@ -52,6 +52,7 @@ export const submission = validator<Submission>({
     firstName: field('firstName'), lastName: field('lastName'), email: field('email'), phone: field('phone'), jobTitle: field('jobTitle'),
     company: field('company'), message: field('message'),
     utm_source: field('utmSource'), utm_medium: field('utmMedium'), utm_campaign: field('utmCampaign'),
+    utm_term: field('utmTerm'), utm_content: field('utmContent'),
     website: { type: 'string', maxLength: 500 },
   },
 });
@@ -78,7 +79,8 @@ const assertTakingLeads = (deps: PublicFormDeps, tenantId: string): void => {
 /** The lead's fields: the person, `source: 'web_form'`, the UTM parameters. */
 const leadFields = (s: Submission): JsonObject => {
   const optional = {
-    phone: s.phone, jobTitle: s.jobTitle, company: s.company, message: s.message, utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign,
+    phone: s.phone, jobTitle: s.jobTitle, company: s.company, message: s.message,
+    utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign, utmTerm: s.utm_term, utmContent: s.utm_content,
   };
   const given = Object.entries(optional).filter((entry): entry is [string, string] => entry[1] !== undefined);
   return { firstName: s.firstName, lastName: s.lastName, email: s.email, source: 'web_form', ...Object.fromEntries(given) };

@@ -49,13 +49,17 @@ describe('web-form lead capture', () => {
   });
 
   describe('POST /api/public/forms/:formKey/leads', () => {
-    it('creates a lead without a token, with source web_form, the UTM fields, its owner the form\'s creator and its score (202)', async () => {
+    it('creates a lead without a token, with source web_form, the five UTM fields, its owner the form\'s creator and its score (202)', async () => {
       const { formKey } = (await newForm()).body;
-      const res = await submit(formKey, { ...visitor, utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring', website: '' });
+      const utm = { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring', utm_term: 'crm software', utm_content: 'banner-a' };
+      const res = await submit(formKey, { ...visitor, ...utm, website: '' });
       expect(res.status).to.equal(202);
       const [lead, ...more] = await leadsOf('spring');
       expect(more).to.deep.equal([]);
-      expect(lead).to.include({ ...visitor, source: 'web_form', utmSource: 'newsletter', utmMedium: 'email', utmCampaign: 'spring', leadStatus: 'new', ownerId: 'user-admin', score: 30 });
+      expect(lead).to.include({
+        ...visitor, source: 'web_form', utmSource: 'newsletter', utmMedium: 'email', utmCampaign: 'spring', utmTerm: 'crm software', utmContent: 'banner-a',
+        leadStatus: 'new', ownerId: 'user-admin', score: 30,
+      });
       expect(lead!.scoreReasons).to.deep.equal(['company_given', 'web_form']);
       expect(lead!.subjectId).to.be.a('string');
     });
