@@ -1,6 +1,7 @@
 /**
  * The generic decider and validation of catalogue records (see `events/catalogue.ts`): created,
- * updated with the changed fields only, archived, restored, owner assigned, tagged.
+ * updated by a merge patch (RFC 7386, `merge-patch.ts`) with the changed fields only, each whole,
+ * archived, restored, owner assigned, tagged.
  */
 import { ConflictError, NotFoundError } from '../errors.js';
 import {
@@ -15,12 +16,14 @@ import {
   type RecordState,
 } from '../events/catalogue.js';
 import { canonicalJson } from '../events/log/canonical-json.js';
-import type { JsonObject } from '../events/log/port.js';
+import type { JsonObject, JsonValue } from '../events/log/port.js';
 import { unreachable, type Decider, type DomainEvent } from './decider.js';
+import { isJsonObject, mergePatch, patchSchemaOf } from './merge-patch.js';
 import { validator } from './validate.js';
 
 export type RecordCommand =
   | { type: 'CreateRecord'; fields: JsonObject; ownerId: string | null; tags: string[]; subjectId?: string }
+  /** `changes`: a merge patch of the fields (RFC 7386, see `patchedFields`). */
   | { type: 'UpdateRecord'; changes: JsonObject }
   | { type: 'ArchiveRecord'; reason: string | null }
   | { type: 'RestoreRecord' }
@@ -35,6 +38,43 @@ type Live = Extract<RecordState, RecordBody>;
 
 const changedOnly = (fields: JsonObject, changes: JsonObject): JsonObject =>
   Object.fromEntries(Object.entries(changes).filter(([name, value]) => canonicalJson(fields[name]) !== canonicalJson(value)));
+
+/** The fields after a merge patch: `null` clears a field, an object merges into the field's object (RFC 7386), anything else replaces. */
+export const mergedFields = (fields: JsonObject, changes: JsonObject): JsonObject => {
+  const next: Record<string, JsonValue> = { ...fields };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete next[name];
+    else next[name] = mergePatch(fields[name], value);
+  }
+  return next;
+};
+
+const mergedValidators = new WeakMap<RecordKind, (input: unknown) => JsonObject>();
+
+/** Validates fields against the kind's schemas (none required): pointers name the field, e.g. `/amount/currency`. */
+const validFields = (kind: RecordKind, fields: JsonObject): void => {
+  let validate = mergedValidators.get(kind);
+  if (!validate) mergedValidators.set(kind, (validate = validator<JsonObject>({ type: 'object', properties: kind.fields })));
+  validate(fields);
+};
+
+/**
+ * The fields after a merge patch (`mergedFields`), each merged object still a valid value of its
+ * field (400 `validation_failed` pointing into it: a required member removed, `/amount/currency`).
+ * Rule-bearing deciders read a patch's effect here; the events carry each changed field whole.
+ */
+export const patchedFields = (kind: RecordKind, fields: JsonObject, changes: JsonObject): JsonObject => {
+  const next = mergedFields(fields, changes);
+  const merged = Object.keys(changes).filter((name) => isJsonObject(changes[name]));
+  if (merged.length > 0) validFields(kind, Object.fromEntries(merged.map((name) => [name, next[name]!])));
+  return next;
+};
+
+/** A patch's changes as whole values of the fields it names (`null`: cleared), only those that change. */
+const wholeChanges = (kind: RecordKind, fields: JsonObject, changes: JsonObject): JsonObject => {
+  const next = patchedFields(kind, fields, changes);
+  return changedOnly(fields, Object.fromEntries(Object.keys(changes).map((name) => [name, next[name] ?? null])));
+};
 
 const live = (state: RecordState, command: RecordCommand): Live => {
   if (state.status === 'none') throw new NotFoundError('No such record');
@@ -57,7 +97,7 @@ const withSubject = (subjectId: string | null | undefined) => (subjectId === und
 const decideOnLive = (kind: RecordKind, command: Exclude<RecordCommand, { type: 'CreateRecord' }>, state: Live): RecordEvent[] => {
   switch (command.type) {
     case 'UpdateRecord': {
-      const changes = changedOnly(state.fields, command.changes);
+      const changes = wholeChanges(kind, state.fields, command.changes);
       const subjectId = subjectFor(kind, { ...state.fields, ...changes }, state.subjectId);
       return Object.keys(changes).length === 0 ? [] : [{ type: 'Updated', data: { ...withSubject(subjectId), changes } }];
     }
@@ -113,12 +153,17 @@ const nullable = (schema: JsonObject): JsonObject => ({ anyOf: [schema, { type: 
 
 export type CreateBody = JsonObject & { ownerId?: string; tags?: string[] };
 
-/** The create and patch validators of a kind; a patch may clear (null) only optional fields. */
+/**
+ * The create and patch validators of a kind. A patch is a JSON Merge Patch (RFC 7386): it may clear
+ * (null) only optional fields and members, and names any members of an object field (the merged
+ * value is validated by the decider, `patchedFields`).
+ */
 export const recordValidators = (kind: RecordKind) => {
   const writable = Object.fromEntries(Object.entries(kind.fields).filter(([name]) => !kind.readOnly?.includes(name)));
-  const patchFields = Object.fromEntries(
-    Object.entries(writable).map(([name, schema]) => [name, kind.required.includes(name) ? schema : nullable(schema)]),
-  );
+  const patchFields = Object.fromEntries(Object.entries(writable).map(([name, schema]) => {
+    const patch = patchSchemaOf(schema);
+    return [name, kind.required.includes(name) ? patch : nullable(patch)];
+  }));
   return {
     create: validator<CreateBody>({
       type: 'object', additionalProperties: false, required: kind.required,

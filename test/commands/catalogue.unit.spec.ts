@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { catalogueDecider, createCommand, recordValidators } from '../../src/commands/catalogue.js';
-import { fold } from '../../src/commands/decider.js';
+import { fold, type DomainEvent } from '../../src/commands/decider.js';
 import { InvalidInputError } from '../../src/errors.js';
 import type { RecordKind } from '../../src/events/catalogue.js';
+import type { JsonObject } from '../../src/events/log/port.js';
 import { specFor } from '../support/decider.js';
 
 const partner: RecordKind = {
@@ -13,10 +14,21 @@ const partner: RecordKind = {
     tier: { enum: ['silver', 'gold', 'platinum'] },
     website: { type: 'string', format: 'uri', maxLength: 2000 },
     commissionBps: { type: 'integer', minimum: 0, maximum: 10000 },
+    address: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        city: { type: 'string' }, country: { type: 'string', pattern: '^[A-Z]{2}$' },
+        geo: { type: 'object', additionalProperties: false, required: ['lat', 'lng'], properties: { lat: { type: 'number' }, lng: { type: 'number' } } },
+      },
+    },
+    manager: { type: 'object', additionalProperties: false, required: ['email'], properties: { email: { type: 'string' }, phone: { type: 'string' } } },
+    regions: { type: 'array', items: { type: 'string' } },
   },
   required: ['name', 'tier'],
   personal: [],
-  classification: { name: 'public', tier: 'internal', website: 'public', commissionBps: 'confidential' },
+  classification: {
+    name: 'public', tier: 'internal', website: 'public', commissionBps: 'confidential', address: 'internal', manager: 'internal', regions: 'internal',
+  },
   filterable: ['tier'],
   sortable: ['name'],
 };
@@ -25,6 +37,16 @@ const decider = catalogueDecider(partner);
 const { given } = specFor(decider);
 const created = { type: 'PartnerCreated', data: { fields: { name: 'Acme', tier: 'gold' }, ownerId: 'u1', tags: ['eu'] } };
 const archived = { type: 'PartnerArchived', data: { reason: 'merged' } };
+
+const refused = (attempt: () => unknown): InvalidInputError => {
+  try {
+    attempt();
+  } catch (error) {
+    expect(error).to.be.instanceOf(InvalidInputError);
+    return error as InvalidInputError;
+  }
+  throw new Error('expected a validation error');
+};
 
 describe('catalogue records: the generic decider', () => {
   it('creates a record with its fields, owner and tags', () => {
@@ -77,17 +99,53 @@ describe('catalogue records: the generic decider', () => {
   });
 });
 
+describe('catalogue records: a patch merges (RFC 7386)', () => {
+  const paris = { city: 'Paris', country: 'FR', geo: { lat: 48.86, lng: 2.35 } };
+  const located = {
+    type: 'PartnerCreated',
+    data: { fields: { name: 'Acme', tier: 'gold', address: paris, manager: { email: 'm@acme.example' }, regions: ['eu', 'us'] }, ownerId: 'u1', tags: [] },
+  };
+  const update = (changes: JsonObject) => ({ type: 'UpdateRecord' as const, changes });
+  const updated = (changes: JsonObject) => ({ type: 'PartnerUpdated', data: { changes } });
+
+  it('merges an object into the field\'s object at any depth; the event carries the field whole', () => {
+    given(located).when(update({ address: { city: 'Lyon' } })).then(updated({ address: { ...paris, city: 'Lyon' } }));
+    given(located).when(update({ address: { geo: { lat: 45.76 } } })).then(updated({ address: { ...paris, geo: { lat: 45.76, lng: 2.35 } } }));
+    given(located).when(update({ manager: { phone: '+33 1' } })).then(updated({ manager: { email: 'm@acme.example', phone: '+33 1' } }));
+  });
+
+  it('removes a member given as null, at any depth; a top-level null still clears the field', () => {
+    given(located).when(update({ address: { city: null, geo: null } })).then(updated({ address: { country: 'FR' } }));
+    given(located).when(update({ address: null })).then(updated({ address: null }));
+  });
+
+  it('records nothing when the merged value is the one held', () => {
+    given(located).when(update({ address: { city: 'Paris' }, manager: { phone: null } })).then();
+  });
+
+  it('merges into an absent field as into an empty object', () => {
+    given(created).when(update({ address: { city: 'Lyon', country: null } })).then(updated({ address: { city: 'Lyon' } }));
+  });
+
+  it('replaces arrays and scalars whole', () => {
+    given(located).when(update({ regions: ['apac'], tier: 'silver' })).then(updated({ regions: ['apac'], tier: 'silver' }));
+  });
+
+  it('refuses a merged value that is not valid (400 validation_failed pointing into the field), a required member removed or missing', () => {
+    for (const [history, changes, pointer] of [
+      [[located], { manager: { email: null } }, '/manager/email'],
+      [[located], { address: { geo: { lng: null } } }, '/address/geo/lng'],
+      [[created], { manager: { phone: '+33 1' } }, '/manager/email'],
+      [[created], { address: { geo: { lat: 1 } } }, '/address/geo/lng'],
+    ] as Array<[DomainEvent[], JsonObject, string]>) {
+      const error = refused(() => decider.decide(update(changes), fold(decider, history)));
+      expect([error.code, error.errors.map((e) => e.pointer)], JSON.stringify(changes)).to.deep.equal(['validation_failed', [pointer]]);
+    }
+  });
+});
+
 describe('catalogue records: validation', () => {
   const validate = recordValidators(partner);
-  const refused = (attempt: () => unknown): InvalidInputError => {
-    try {
-      attempt();
-    } catch (error) {
-      expect(error).to.be.instanceOf(InvalidInputError);
-      return error as InvalidInputError;
-    }
-    throw new Error('expected a validation error');
-  };
 
   it('accepts a valid create body and splits owner and tags from the fields', () => {
     const body = validate.create({ name: 'Acme', tier: 'gold', tags: ['eu'] });
@@ -104,5 +162,12 @@ describe('catalogue records: validation', () => {
     expect(validate.patch({ commissionBps: null })).to.deep.equal({ commissionBps: null });
     expect(refused(() => validate.patch({ name: null })).errors[0]!.pointer).to.equal('/name');
     expect(refused(() => validate.patch({})).code).to.equal('validation_failed');
+  });
+
+  it('takes some members of an object field, optional ones as null (removed), but not a required member as null nor an unknown one', () => {
+    const patch = { address: { city: null, geo: { lat: 1 } }, manager: { phone: null } };
+    expect(validate.patch(patch)).to.deep.equal(patch);
+    const error = refused(() => validate.patch({ manager: { email: null }, address: { geo: { lng: null }, street: 'x' } }));
+    expect(error.errors.map((e) => e.pointer)).to.include.members(['/manager/email', '/address/geo/lng', '/address/street']);
   });
 });

@@ -18,7 +18,7 @@ import {
   ACTIVITY_CANCELLED, ACTIVITY_COMPLETED, ACTIVITY_REMINDER_SENT, ACTIVITY_RESCHEDULED, activityKind,
   type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type Schedule,
 } from '../../events/sales/activity.js';
-import type { RecordCommand } from '../catalogue.js';
+import { patchedFields, type RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
@@ -93,11 +93,12 @@ const createdFields = (fields: JsonObject, attendeeFindings: AttendeeFinding[]):
 
 const FIXED = ['kind', 'linkedTo'];
 
-/** The changes of an open activity, its attendees checked: not its kind, link or times (422). */
+/** The changes of an open activity, its attendees checked: not its kind, link or times (422), as merged (`linkedTo`'s members). */
 const checkedChanges = (state: ActivityState, changes: JsonObject, attendeeFindings: AttendeeFinding[]): JsonObject => {
   const activity = open(state);
   const { fields } = activity;
-  const changed = Object.keys(changes).filter((name) => canonicalJson(changes[name] ?? null) !== canonicalJson(fields[name] ?? null));
+  const next = patchedFields(activityKind, fields, changes);
+  const changed = Object.keys(changes).filter((name) => canonicalJson(next[name] ?? null) !== canonicalJson(fields[name] ?? null));
   const fixed = changed.filter((name) => FIXED.includes(name));
   if (fixed.length > 0) throw new RuleViolationError('field_fixed', `${fixed.join(', ')} cannot change`, { fields: fixed });
   const times = changed.filter((name) => (SCHEDULE_FIELDS as readonly string[]).includes(name));

@@ -16,7 +16,7 @@ import type { SalesConfig } from '../../events/sales/config.js';
 import { LEAD_SCORED, type LeadScored } from '../../events/sales/lead-scoring.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { JsonObject } from '../../events/log/port.js';
-import type { RecordCommand } from '../catalogue.js';
+import { patchedFields, type RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
@@ -113,8 +113,9 @@ const sameScore = (fields: JsonObject, { score, reasons }: Score): boolean =>
 const rescoredChanges = (fields: JsonObject, changes: JsonObject, config: SalesConfig): JsonObject => {
   const scoring = scoringOf(config);
   const read = fieldsRead(scoring);
-  const touched = Object.keys(changes).some((name) => read.has(name) && canonicalJson(fields[name] ?? null) !== canonicalJson(changes[name] ?? null));
-  return touched ? { ...changes, ...scoreFields(scoreOf({ ...fields, ...changes }, scoring)) } : changes;
+  const next = patchedFields(leadKind, fields, changes);
+  const touched = Object.keys(changes).some((name) => read.has(name) && canonicalJson(fields[name] ?? null) !== canonicalJson(next[name] ?? null));
+  return touched ? { ...changes, ...scoreFields(scoreOf(next, scoring)) } : changes;
 };
 
 /** Generic commands: refused once converted; a create starts the lead's status at `new`; both score it. */

@@ -15,6 +15,7 @@ import { weightedMoney, type Money } from '../../events/sales/money.js';
 import {
   OPPORTUNITY_LOST, OPPORTUNITY_REOPENED, OPPORTUNITY_WON, opportunityKind, type OpportunityOwnEvent,
 } from '../../events/sales/opportunity.js';
+import { patchedFields } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
@@ -101,20 +102,22 @@ const createdFields = (fields: JsonObject, config: SalesConfig): JsonObject => {
 };
 
 /** Whether a patch changes the amount (or its currency): a closed deal's amount is its revenue, fixed until reopened. */
-const reprices = (fields: JsonObject, changes: JsonObject): boolean =>
-  'amount' in changes && canonicalJson(changes.amount ?? null) !== canonicalJson(fields.amount ?? null);
+const reprices = (fields: JsonObject, next: JsonObject): boolean => canonicalJson(next.amount ?? null) !== canonicalJson(fields.amount ?? null);
 
-/** A patch's changes with the probability and weighted amount they imply; stage and amount change only while open. */
+/**
+ * A patch's changes with the probability and weighted amount they imply; stage and amount change
+ * only while open. Read merged (`{ "amount": { "amount": 5 } }` keeps the currency).
+ */
 const updatedChanges = (state: Exclude<OpportunityState, { status: 'none' }>, changes: JsonObject, config: SalesConfig): JsonObject => {
-  checkCurrency(config, changes.amount);
+  const next = patchedFields(opportunityKind, state.fields, changes);
+  if ('amount' in changes) checkCurrency(config, next.amount);
   const moves = 'stage' in changes || 'pipeline' in changes;
-  if ((moves || reprices(state.fields, changes)) && state.status !== 'open') {
+  if ((moves || reprices(state.fields, next)) && state.status !== 'open') {
     throw new ConflictError('opportunity_closed', `The opportunity is ${state.status}; reopen it first`);
   }
-  const merged = { ...state.fields, ...changes };
-  const probability = moves ? stageIn(config, String(merged.pipeline), String(merged.stage)).probability : Number(state.fields.probability ?? 0);
+  const probability = moves ? stageIn(config, String(next.pipeline), String(next.stage)).probability : Number(state.fields.probability ?? 0);
   if (!moves && !('amount' in changes)) return changes;
-  return { ...changes, probability, weightedAmount: weightedOf(merged.amount, probability) };
+  return { ...changes, probability, weightedAmount: weightedOf(next.amount, probability) };
 };
 
 // ---------------------------------------------------------------------------------------------

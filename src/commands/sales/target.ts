@@ -10,14 +10,16 @@
  * No two active targets share a key (`targetKeyOf`): that is checked before the decider, by the
  * uniqueness rule of the HTTP layer (409 `duplicate_target`), on the fields the target will have,
  * so a create or patch leaving the currency to the tenant's default spells it out first
- * (`withDefaultCurrency`, `patchWithDefaultCurrency`): the decider then stores the same.
+ * (`withDefaultCurrency`, `patchWithDefaultCurrency`), and a patch naming some members of the
+ * assignee names them all (`spelledOutPatch`): the decider then stores the same.
  */
 import { RuleViolationError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import type { SalesConfig } from '../../events/sales/config.js';
 import { parsePeriod } from '../../events/sales/period.js';
 import { targetKind } from '../../events/sales/target.js';
-import type { RecordCommand } from '../catalogue.js';
+import { mergedFields, patchedFields, type RecordCommand } from '../catalogue.js';
+import { spelledOut } from '../merge-patch.js';
 import type { Decider, DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, type LiveBody } from '../rule-record.js';
@@ -64,26 +66,29 @@ const derived = (fields: JsonObject, config: SalesConfig): JsonObject => {
   return { periodStart: period!.start, periodEnd: period!.end, ...(currency === undefined ? {} : { currency }) };
 };
 
-/** The fields after a patch (`null` clears a field). */
-const patched = (fields: JsonObject, changes: JsonObject): JsonObject => {
-  const next: JsonObject = { ...fields, ...changes };
-  for (const [name, value] of Object.entries(changes)) if (value === null) delete next[name];
-  return next;
-};
-
 /** Fields leaving a revenue target's currency to the tenant's default, with that currency spelled out (others as they are). */
 export const withDefaultCurrency = (fields: JsonObject, config: SalesConfig): JsonObject =>
   fields.metric === 'won_revenue' && (fields.currency === undefined || fields.currency === null) ? { ...fields, currency: config.defaultCurrency } : fields;
 
 /** A patch of `fields` leaving a revenue target's currency to the tenant's default, with that currency spelled out (others as they are). */
 export const patchWithDefaultCurrency = (fields: JsonObject, changes: JsonObject, config: SalesConfig): JsonObject => {
-  const next = patched(fields, changes);
+  const next = mergedFields(fields, changes);
   return withDefaultCurrency(next, config) === next ? changes : { ...changes, currency: config.defaultCurrency };
+};
+
+/**
+ * A patch of `fields` whose values the uniqueness rule can take whole (it does not merge): the
+ * assignee with every member it will have (those removed as `null`), the default currency spelled out.
+ */
+export const spelledOutPatch = (fields: JsonObject, changes: JsonObject, config: SalesConfig): JsonObject => {
+  const assignee = changes.assignee;
+  const whole = assignee === undefined || assignee === null ? changes : { ...changes, assignee: spelledOut(fields.assignee, assignee) };
+  return patchWithDefaultCurrency(fields, whole, config);
 };
 
 /** A patch with the derived fields it implies (unchanged ones are dropped by the generic decider). */
 const changesOf = (body: LiveBody, changes: JsonObject, config: SalesConfig): JsonObject => {
-  const next = derived(patched(body.fields, changes), config);
+  const next = derived(patchedFields(targetKind, body.fields, changes), config);
   const currency = next.currency ?? (body.fields.currency === undefined ? undefined : null);
   return { ...changes, periodStart: next.periodStart!, periodEnd: next.periodEnd!, ...(currency === undefined ? {} : { currency }) };
 };

@@ -85,6 +85,18 @@ export const pageOf = (item: Schema): Schema => ({
 const EXPORT_FORMAT = { name: 'format', in: 'query', required: true, schema: { enum: ['csv', 'jsonl'] } };
 const EXPORT_BODY = { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } };
 
+const MERGE_PATCH = [
+  'A JSON Merge Patch (RFC 7386), sent as `application/merge-patch+json` or `application/json`: the fields it names change, others stay;',
+  'an object merges into the field\'s object member by member (at any depth), `null` clears a field or removes a member, arrays and other',
+  'values replace. The merged record must be valid: a required member removed or an invalid merged object is a 400 with the pointer',
+  '(`/amount/currency`), nothing written.',
+].join(' ');
+
+/** A merge patch body of `schema`, in both media types the API reads it in. */
+const mergePatchBody = (schema: Schema) => ({
+  required: true, description: MERGE_PATCH, content: { 'application/merge-patch+json': { schema }, 'application/json': { schema } },
+});
+
 /** The operations of a resource, keyed `METHOD /koa/path/:param` as its router mounts them. */
 export const recordOperations = ({ kind, path }: DocumentedResource): Record<string, Operation> => {
   const name = componentName(kind);
@@ -99,7 +111,9 @@ export const recordOperations = ({ kind, path }: DocumentedResource): Record<str
       responses: { 200: tagged(ref(name), 'The record as it is, or was at `asOf`') },
     }),
     [`GET ${path}/:id/history`]: operation(`The events of a ${name}`, { parameters: [ID], responses: { 200: json(ref('History')) } }),
-    [`PATCH ${path}/:id`]: write(`Change fields of a ${name} (merge)`, `${name}Patch`),
+    [`PATCH ${path}/:id`]: operation(`Change fields of a ${name} (JSON Merge Patch)`, {
+      parameters: [ID, IF_MATCH], requestBody: mergePatchBody(ref(`${name}Patch`)), responses: { 200: json(ref('WriteResult')) },
+    }),
     [`POST ${path}/:id/archive`]: write(`Archive a ${name}`, 'ArchiveBody', false),
     [`POST ${path}/:id/restore`]: write(`Restore an archived ${name}`),
     [`PUT ${path}/:id/owner`]: write(`Assign the owner of a ${name}`, 'OwnerBody'),

@@ -9,7 +9,7 @@ import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { authorize } from '../../access/policy.js';
 import type { RecordCommand } from '../../commands/catalogue.js';
-import { patchWithDefaultCurrency, targetAggregate, withDefaultCurrency, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
+import { spelledOutPatch, targetAggregate, withDefaultCurrency, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { commitProbabilityOf } from '../../events/sales/config.js';
@@ -42,24 +42,25 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
 /**
  * Before the generic `PATCH /:id`: a patch leaving a revenue target's currency to the tenant's
  * default (`"currency": null`, or a count target made a revenue one) has that currency spelled out
- * in its body, as the decider would store it, so that the uniqueness rule compares the key the
- * target will have. Any other body, or a target that is not there, goes on as it came.
+ * in its body, as the decider would store it, and one naming some members of the assignee has the
+ * others too (it merges, RFC 7386), so that the uniqueness rule compares the key the target will
+ * have. Any other body, or a target that is not there, goes on as it came.
  */
-const spelledOutCurrency = (deps: RouteDeps) => async (ctx: Context, next: Next) => {
+const spelledOutBody = (deps: RouteDeps) => async (ctx: Context, next: Next) => {
   const request = ctx.request as { body?: unknown };
   const body = request.body;
-  if (isObject(body) && (Object.hasOwn(body, 'metric') || Object.hasOwn(body, 'currency'))) {
+  if (isObject(body) && ['metric', 'currency', 'assignee'].some((name) => Object.hasOwn(body, name))) {
     const { tenantId } = principalOf(ctx.state);
     const target = await getRecord(deps, targetKind, tenantId, ctx.params.id!).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined;
       throw error;
     });
-    if (target?.status === 'active') request.body = patchWithDefaultCurrency(target, body, (await salesConfigOf(deps, tenantId)).config);
+    if (target?.status === 'active') request.body = spelledOutPatch(target, body, (await salesConfigOf(deps, tenantId)).config);
   }
   await next();
 };
 
-/** The generic command with the tenant's configuration; a create spells out a default currency (see `spelledOutCurrency`). */
+/** The generic command with the tenant's configuration; a create spells out a default currency (see `spelledOutBody`). */
 const prepare = async (command: RecordCommand, deps: RouteDeps, tenantId: string): Promise<TargetCommand> => {
   const { config } = await salesConfigOf(deps, tenantId);
   return command.type === 'CreateRecord' ? { ...command, fields: withDefaultCurrency(command.fields, config), config } : { ...command, config };
@@ -73,6 +74,6 @@ export const targetsResource: RecordResource<TargetState, TargetCommand> = {
   prepare,
   routes: (router: Router, deps: RouteDeps) => {
     router.get('/:id/attainment', attainment(deps));
-    router.patch('/:id', spelledOutCurrency(deps));
+    router.patch('/:id', spelledOutBody(deps));
   },
 };

@@ -98,6 +98,10 @@ describe('Activity decider', () => {
     it('lets a patch repeat the kind or clear an absent time, changing nothing', () => {
       given(meeting).when({ type: 'UpdateRecord', changes: { kind: 'meeting', remindAt: null }, linkFound: true }).then();
     });
+    it('reads the link merged (RFC 7386): repeating a member of it changes nothing, another id is field_fixed', () => {
+      given(created).when({ type: 'UpdateRecord', changes: { linkedTo: { id: 'opp-1' } }, linkFound: true }).then();
+      given(created).when({ type: 'UpdateRecord', changes: { linkedTo: { id: 'opp-2' } }, linkFound: true }).thenFails('field_fixed');
+    });
   });
 
   describe('CompleteActivity', () => {

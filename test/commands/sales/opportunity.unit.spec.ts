@@ -61,6 +61,22 @@ describe('Opportunity decider', () => {
         given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: eur(100_000) }, config }).then();
       }
     });
+    it('merges a partial amount into the amount (RFC 7386): it keeps its currency and is reweighed', () => {
+      given(opened).when({ type: 'UpdateRecord', changes: { amount: { amount: 50_000 } }, config })
+        .then({ type: 'OpportunityUpdated', data: { changes: { amount: eur(50_000), weightedAmount: eur(5_000) } } });
+      given(opened).when({ type: 'UpdateRecord', changes: { amount: { currency: 'USD' } }, config })
+        .then({ type: 'OpportunityUpdated', data: { changes: { amount: usd(100_000), weightedAmount: usd(10_000) } } });
+    });
+    it('checks the merged amount: an unconfigured currency (422), a currency removed or missing (400), a change once closed (409)', () => {
+      given(opened).when({ type: 'UpdateRecord', changes: { amount: { currency: 'JPY' } }, config }).thenFails('invalid_currency');
+      given(opened).when({ type: 'UpdateRecord', changes: { amount: { currency: null } }, config }).thenFails('validation_failed');
+      const unpriced = { ...opened, data: { ...opened.data, fields: { ...opened.data.fields, amount: undefined, weightedAmount: undefined } } };
+      given(JSON.parse(JSON.stringify(unpriced))).when({ type: 'UpdateRecord', changes: { amount: { amount: 5 } }, config }).thenFails('validation_failed');
+      for (const closed of [won, lost]) {
+        given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: { currency: 'USD' } }, config }).thenFails('opportunity_closed');
+        given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: { amount: 100_000 } }, config }).then();
+      }
+    });
     it('still renames a closed opportunity', () => {
       given(opened, won).when({ type: 'UpdateRecord', changes: { name: 'Renamed', amount: eur(100_000) }, config })
         .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { patchWithDefaultCurrency, targetDecider, withDefaultCurrency } from '../../../src/commands/sales/target.js';
+import { patchWithDefaultCurrency, spelledOutPatch, targetDecider, withDefaultCurrency } from '../../../src/commands/sales/target.js';
 import { DEFAULT_SALES_CONFIG } from '../../../src/events/sales/config.js';
 import { targetKeyOf, targetKind } from '../../../src/events/sales/target.js';
 import { uniqueKeysOf } from '../../../src/projections/uniqueness.js';
@@ -68,6 +68,14 @@ describe('Target decider', () => {
       given(created).when(update({ period: 'Q4' })).thenFails('invalid_period');
       given(created).when(update({ currency: 'CHF' })).thenFails('invalid_currency');
     });
+    it('merges a partial assignee into the assignee (RFC 7386) and checks the merged one', () => {
+      given(created).when(update({ assignee: { id: 'u2' } })).then({ type: 'TargetUpdated', data: { changes: { assignee: { type: 'user', id: 'u2' } } } });
+      const teamed = { type: 'TargetUpdated', data: { changes: { assignee: team } } };
+      given(created, teamed).when(update({ assignee: { type: 'user', members: null } }))
+        .then({ type: 'TargetUpdated', data: { changes: { assignee: { type: 'user', id: 'emea' } } } });
+      given(created, teamed).when(update({ assignee: { type: 'user' } })).thenFails('members_not_applicable');
+      given(created).when(update({ assignee: { type: 'team' } })).thenFails('team_members_required');
+    });
     it('changes nothing when nothing changes', () => {
       given(created).when(update({ quota: 5_000_000 })).then();
     });
@@ -128,5 +136,15 @@ describe('Target unique key', () => {
       const spelled = patchWithDefaultCurrency({ ...stored, currency: 'USD' }, changes, config);
       expect(targetDecider.decide(update(spelled), state)).to.deep.equal(targetDecider.decide(update(changes), state));
     }
+  });
+  it('spells out every member of a patched assignee, so the key is read from the patch whole; the decider stores the same', () => {
+    const teamed = { ...stored, assignee: team };
+    const toUser = { assignee: { type: 'user', members: null } };
+    const spelled = spelledOutPatch(teamed, toUser, config);
+    expect(spelled).to.deep.equal({ assignee: { type: 'user', id: 'emea', members: null } });
+    expect(targetKeyOf({ ...teamed, ...spelled })).to.equal(key({ assignee: { type: 'user', id: 'emea' } }));
+    expect(spelledOutPatch(stored, { assignee: { id: 'u2' } }, config)).to.deep.equal({ assignee: { type: 'user', id: 'u2' } });
+    const state = [created, { type: 'TargetUpdated', data: { changes: { assignee: team } } }].reduce(targetDecider.evolve, targetDecider.initialState());
+    expect(targetDecider.decide(update(spelled), state)).to.deep.equal(targetDecider.decide(update(toUser), state));
   });
 });

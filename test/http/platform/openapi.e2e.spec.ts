@@ -74,6 +74,18 @@ describe('API documentation', () => {
       }
     });
 
+    it('describes PATCH of a record as a JSON Merge Patch, in application/merge-patch+json or application/json', () => {
+      for (const { kind, path } of RECORD_RESOURCES) {
+        const { requestBody } = doc.paths[`${path}/{id}`].patch;
+        const schema = { $ref: `#/components/schemas/${componentName(kind)}Patch` };
+        expect(requestBody.content).to.deep.equal({ 'application/merge-patch+json': { schema }, 'application/json': { schema } });
+        expect(requestBody.description, path).to.contain('RFC 7386');
+      }
+      const address = doc.components.schemas.SalesAccountPatch.properties.address.anyOf[0];
+      expect(address).to.not.have.property('required');
+      expect(address.properties.city).to.deep.equal({ anyOf: [{ type: 'string', maxLength: 100 }, { type: 'null' }] });
+    });
+
     it('describes the platform routes\' bodies with their ajv schemas', () => {
       expect(doc.paths['/api/superadmin/organizations'].post.requestBody.content['application/json'].schema).to.deep.equal({ $ref: '#/components/schemas/NewOrganization' });
       expect(doc.components.schemas.NewOrganization.required).to.deep.equal(['name', 'slug', 'admin']);

@@ -5,7 +5,7 @@ import { salesSession } from './session.js';
 const acme = { name: 'Acme Corp', domain: 'acme.example', industry: 'Manufacturing', size: '51-200', address: { city: 'Lyon', country: 'FR' } };
 
 describe('/sales/accounts', () => {
-  const { server, admin, globex, send, get } = salesSession();
+  const { server, admin, globex, send, get, head } = salesSession();
   const create = (body: unknown = acme, token = admin()) => send('POST', '/sales/accounts', body, token);
 
   describe('POST /sales/accounts', () => {
@@ -48,6 +48,35 @@ describe('/sales/accounts', () => {
       const stale = await send('PATCH', `/sales/accounts/${id}`, { employees: 130 }, admin(), { 'If-Match': '"0"' });
       expect(stale.status).to.equal(412);
       expect((await get(`/sales/accounts/${id}`)).body).to.include({ employees: 120, name: 'Acme Corp', revision: 1 });
+    });
+
+    it('merges a nested object (JSON Merge Patch, application/merge-patch+json): its other members stay, null removes one', async () => {
+      const { body: { id } } = await create({ name: 'Nested Co', address: { city: 'Paris', country: 'FR' } });
+      const mergePatch = { 'Content-Type': 'application/merge-patch+json' };
+      expect((await send('PATCH', `/sales/accounts/${id}`, { address: { city: 'Lyon' } }, admin(), mergePatch)).status).to.equal(200);
+      expect((await get(`/sales/accounts/${id}`)).body.address).to.deep.equal({ city: 'Lyon', country: 'FR' });
+      const lyon = await get(`/sales/accounts?filter=${encodeURIComponent(`address.city[eq]:"Lyon"`)}`);
+      expect(lyon.body.data.map((a: { id: string; address: object }) => [a.id, a.address])).to.deep.include([id, { city: 'Lyon', country: 'FR' }]);
+      expect((await send('PATCH', `/sales/accounts/${id}`, { address: { city: null, street: '1 rue de la Paix' } })).status).to.equal(200);
+      expect((await get(`/sales/accounts/${id}`)).body.address).to.deep.equal({ country: 'FR', street: '1 rue de la Paix' });
+      // The events carry the field whole: history and asOf read it as it was.
+      const history = (await get(`/sales/accounts/${id}/history`)).body.data;
+      expect(history.map((e: { data: { changes?: object } }) => e.data.changes).slice(1)).to.deep.equal([
+        { address: { city: 'Lyon', country: 'FR' } }, { address: { country: 'FR', street: '1 rue de la Paix' } },
+      ]);
+      expect((await get(`/sales/accounts/${id}?asOf=1`)).body.address).to.deep.equal({ city: 'Lyon', country: 'FR' });
+    });
+
+    it('refuses a nested member that is not valid or not known (400 with its pointer), appending nothing', async () => {
+      const { body: { id } } = await create({ name: 'Strict Co', address: { city: 'Paris', country: 'FR' } });
+      const before = await head();
+      for (const [address, pointer] of [[{ country: 'France' }, '/address/country'], [{ zip: '75001' }, '/address/zip']] as const) {
+        const res = await send('PATCH', `/sales/accounts/${id}`, { address });
+        expect([res.status, res.body.code], JSON.stringify(address)).to.deep.equal([400, 'validation_failed']);
+        expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include(pointer);
+      }
+      expect(await head()).to.equal(before);
+      expect((await get(`/sales/accounts/${id}`)).body.address).to.deep.equal({ city: 'Paris', country: 'FR' });
     });
   });
 

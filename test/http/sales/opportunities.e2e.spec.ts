@@ -50,6 +50,40 @@ describe('/sales/opportunities', () => {
       expect((await send('PATCH', `/sales/opportunities/${id}`, { stage: 'won' })).status).to.equal(422);
     });
 
+    it('merges a partial amount (JSON Merge Patch): the currency stays and the weighted amount follows', async () => {
+      const id = await create();
+      const res = await send('PATCH', `/sales/opportunities/${id}`, { amount: { amount: 50_000 } }, admin(), { 'Content-Type': 'application/merge-patch+json' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const read = (await get(`/sales/opportunities/${id}`)).body;
+      expect([read.amount, read.weightedAmount]).to.deep.equal([eur(50_000), eur(5_000)]);
+      const [, updated] = (await get(`/sales/opportunities/${id}/history`)).body.data;
+      expect(updated.data.changes).to.deep.equal({ amount: eur(50_000), weightedAmount: eur(5_000) });
+    });
+
+    it('refuses a currency removed, or a partial amount on a deal without one (400 pointing at /amount/currency), writing nothing', async () => {
+      const priced = await create();
+      const unpriced = (await send('POST', '/sales/opportunities', { name: 'No amount yet' })).body.id as string;
+      const before = await head();
+      for (const [id, amount] of [[priced, { currency: null }], [unpriced, { amount: 5 }]] as const) {
+        const res = await send('PATCH', `/sales/opportunities/${id}`, { amount });
+        expect([res.status, res.body.code], JSON.stringify(amount)).to.deep.equal([400, 'validation_failed']);
+        expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include('/amount/currency');
+      }
+      expect(await head()).to.equal(before);
+      expect((await get(`/sales/opportunities/${priced}`)).body.amount).to.deep.equal(eur(100_000));
+    });
+
+    it('refuses a partial amount changing a won deal\'s amount (409), and takes one repeating it', async () => {
+      const id = await create();
+      expect((await send('POST', `/sales/opportunities/${id}/win`, {})).status).to.equal(200);
+      const before = await head();
+      for (const amount of [{ amount: 1 }, { currency: 'USD' }]) {
+        expect((await send('PATCH', `/sales/opportunities/${id}`, { amount })).body.code, JSON.stringify(amount)).to.equal('opportunity_closed');
+      }
+      expect((await send('PATCH', `/sales/opportunities/${id}`, { amount: { amount: 100_000 } })).status).to.equal(200);
+      expect(await head()).to.equal(before);
+    });
+
     it('refuses a new amount or currency on a won or lost deal (409 opportunity_closed), writing nothing; its name still changes', async () => {
       for (const [close, body] of [['win', {}], ['lose', { reason: 'price' }]] as const) {
         const id = await create();

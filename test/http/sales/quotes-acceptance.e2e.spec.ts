@@ -51,6 +51,16 @@ describe('/sales/quotes: the deal an acceptance wins', () => {
       expect((await get(`/sales/opportunities/${opportunityId}`)).body).to.deep.include({ stage: 'qualification', amount: eur(500_000) });
     });
 
+    it('reads the deal\'s currency as merged: a patch of the currency alone ({ amount: { currency } }) makes the quote a mismatch (422)', async () => {
+      const opportunityId = await deal({ amount: eur(500_000) });
+      const id = await sent(opportunityId, eur(10_000));
+      expect((await send('PATCH', `/sales/opportunities/${opportunityId}`, { amount: { currency: 'USD' } })).status).to.equal(200);
+      const refused = await send('POST', `/sales/quotes/${id}/accept`);
+      expect([refused.status, refused.body.code]).to.deep.equal([422, 'currency_mismatch']);
+      expect(refused.body).to.include({ quoteCurrency: 'EUR', opportunityCurrency: 'USD' });
+      expect((await get(`/sales/opportunities/${opportunityId}`)).body.amount).to.deep.equal(usd(500_000));
+    });
+
     it('wins a deal without an amount at the quote\'s net total, in the quote\'s currency', async () => {
       const opportunityId = await deal();
       const id = await sent(opportunityId, usd(10_000));

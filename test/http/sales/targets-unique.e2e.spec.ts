@@ -101,6 +101,16 @@ describe('/sales/targets: one active target per assignee, period, metric and cur
       }
     });
 
+    it('refuses a patch naming some members of the assignee (a merge patch) that gives it another target\'s key, and accepts one that does not', async () => {
+      const first = await created(target('rep-merge-1'));
+      const second = await created(target('rep-merge-2'));
+      await refusedWithNothingWritten(() => s.send('PATCH', `/sales/targets/${second}`, { assignee: { id: 'rep-merge-1' } }), first);
+      const squad = await created(target('', { assignee: team('squad', ['rep-merge-1']) }));
+      await refusedWithNothingWritten(() => s.send('PATCH', `/sales/targets/${squad}`, { assignee: { type: 'user', id: 'rep-merge-1', members: null } }), first);
+      await ok('PATCH', `/sales/targets/${squad}`, { assignee: { type: 'user', id: 'rep-merge-3', members: null } });
+      expect((await s.get(`/sales/targets/${squad}`)).body.assignee).to.deep.equal(user('rep-merge-3'));
+    });
+
     it('refuses moving a team to the member set of another active team target', async () => {
       const first = await created(target('', { assignee: team('north', ['rep-n1', 'rep-n2']) }));
       const second = await created(target('', { assignee: team('south', ['rep-s1']) }));
