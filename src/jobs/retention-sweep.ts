@@ -15,11 +15,13 @@ import { completeErasure, type ErasureDeps } from '../commands/compliance/erasur
 import { before } from '../commands/compliance/duration.js';
 import { changeRetention } from '../commands/compliance/retention.js';
 import { commandIdFor } from '../commands/event-ids.js';
+import { linkedRecordOf } from '../commands/record-links.js';
 import type { CommandContext } from '../commands/handle.js';
 import { UnavailableError } from '../errors.js';
 import type { RecordKind } from '../events/catalogue.js';
 import type { PolicySweep, RetentionPolicy, SkippedRecord } from '../events/compliance/retention.js';
 import type { AffectedRecord } from '../events/compliance/subject.js';
+import { contactKind } from '../events/sales/contact.js';
 import { kindOf, retentionStateOf, selectExpired, type SelectedRecord } from '../queries/compliance/retention.js';
 import { defineJob } from './define.js';
 
@@ -49,13 +51,23 @@ const select = (deps: ComplianceJobDeps, request: SweepRequest, policy: Retentio
   return { policy, cutoff, records: selectExpired(deps.readDb, kindOf(deps.kinds, policy.recordType), request.tenantId, policy, cutoff) };
 };
 
-/** Asks the log once per subject; an erased subject has nothing left to share. */
+/** A contact merged into another lives on in the one that absorbed it: it holds nothing of its own to keep. */
+const isMergedAway = async (deps: ComplianceJobDeps, tenantId: string, record: AffectedRecord): Promise<boolean> =>
+  record.recordType === contactKind.type && (await linkedRecordOf(deps, tenantId, contactKind, record.id)).mergedInto !== undefined;
+
+/**
+ * Asks the log once per subject about everyone its erasure would reach (it, and those merged into
+ * its contacts: `completeErasure`'s default reach); an erased subject has nothing left to share.
+ */
 const sharedWithOutside = (deps: ComplianceJobDeps, tenantId: string, selections: Selection[]): SharedWith => {
   const selected = new Set(selections.flatMap((s) => s.records.map((r) => recordKey(s.policy.recordType, r.id))));
   const answers = new Map<string, Promise<AffectedRecord[]>>();
   const outside = async (subjectId: string): Promise<AffectedRecord[]> => {
     if (deps.keyStore.isErased(tenantId, subjectId)) return [];
-    return (await deps.erasure.recordsNaming(tenantId, [subjectId])).filter((r) => !selected.has(recordKey(r.recordType, r.id)));
+    const reached = (await deps.erasure.mergedSubjects(tenantId, subjectId, 'absorbed')).filter((s) => !deps.keyStore.isErased(tenantId, s));
+    const named = (await deps.erasure.recordsNaming(tenantId, [subjectId, ...reached])).filter((r) => !selected.has(recordKey(r.recordType, r.id)));
+    const kept = await Promise.all(named.map(async (r) => !(await isMergedAway(deps, tenantId, r))));
+    return named.filter((_, i) => kept[i]);
   };
   return (subjectId) => {
     if (!answers.has(subjectId)) answers.set(subjectId, outside(subjectId));

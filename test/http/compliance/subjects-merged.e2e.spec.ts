@@ -187,4 +187,17 @@ describe('the retention sweeper (contacts merged)', () => {
     expect([await erased(gone.loser), await erased(gone.survivor)]).to.deep.equal([true, false]);
     expect([await erased(expiring.survivor), await erased(expiring.loser)]).to.deep.equal([true, true]);
   });
+
+  it('keeps an expired contact, and whoever was merged into it, while a record of the merged person is outside every policy (skipped, nothing erased)', async () => {
+    const [survivor, loser] = [await session.person({ ...someone('Kept'), country: 'SK' }), await session.person({ ...someone('Dup'), country: 'LK' })];
+    const note = (await send('POST', '/sales/activities', { kind: 'note', subject: 'About the duplicate', linkedTo: { type: 'contact', id: loser.id } })).id;
+    await send('POST', `/sales/contacts/${survivor.id}/merge`, { loserId: loser.id });
+    await send('PUT', '/api/compliance/retention-policies/kept', { recordType: 'sales.contact', filter: 'country[eq]:"SK"', olderThan: 'P24M' });
+    const jobs = session.server().jobs;
+    await jobs.enqueue('compliance.retention-sweep', { tenantId: 'acme', sweepId: 'sweep-kept', now: new Date(Date.now() + 25 * MONTH).toISOString() }, { id: 'sweep-kept' });
+    for (let i = 0; i < 500 && (await jobs.get('compliance.retention-sweep', 'sweep-kept'))?.state !== 'completed'; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const kept = (await send('GET', '/api/compliance/retention-policies')).lastSweep.policies.find((p: { policyId: string }) => p.policyId === 'kept');
+    expect(kept.skipped.map((r: { id: string; reason: string }) => [r.id, r.reason])).to.deep.equal([[survivor.id, 'subject_shared']]);
+    expect([await erased(survivor), await erased(loser), (await send('GET', `/sales/activities/${note}`)).subject]).to.deep.equal([false, false, 'About the duplicate']);
+  });
 });
