@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { cursorKeyOf } from '../src/queries/cursor.js';
 import { listPage, type ListSpec } from '../src/queries/list.js';
 import { fmtInt, fmtRatio, machine, printTable, withTempDir } from './lib.js';
 
@@ -104,11 +105,13 @@ const timeEach = (runs: number, fn: (i: number) => void): number[] => {
   });
 };
 
+const cursorKey = cursorKeyOf(Buffer.alloc(32, 7));
+
 const cursorsOf = (db: Database.Database): string[] => {
   const cursors: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < CURSOR_DEPTH; page += 1) {
-    cursor = listPage(db, spec, { tenantId: 't1', filter: FILTER, sort: SORT, limit: LIMIT, cursor }).page.nextCursor ?? undefined;
+    cursor = listPage(db, spec, { tenantId: 't1', filter: FILTER, sort: SORT, limit: LIMIT, cursor }, cursorKey).page.nextCursor ?? undefined;
     if (cursor === undefined) break;
     cursors.push(cursor);
   }
@@ -121,13 +124,13 @@ const measure = (db: Database.Database): Pick<ListBenchResult, 'firstPage' | 'cu
   );
   const options = { tenantId: 't1', filter: FILTER, sort: SORT, limit: LIMIT };
   const expected = JSON.stringify(raw.all('t1', 'won', 100000, LIMIT));
-  const page = listPage(db, spec, options).data;
+  const page = listPage(db, spec, options, cursorKey).data;
   if (page.length !== LIMIT || JSON.stringify(page) !== expected) throw new Error('listPage and the raw query disagree');
   const cursors = cursorsOf(db);
   if (cursors.length !== CURSOR_DEPTH) throw new Error(`only ${cursors.length} cursor pages`);
   return {
-    firstPage: latency(timeEach(RUNS, () => listPage(db, spec, options))),
-    cursorPage: latency(timeEach(RUNS, (i) => listPage(db, spec, { ...options, cursor: cursors[i % cursors.length] }))),
+    firstPage: latency(timeEach(RUNS, () => listPage(db, spec, options, cursorKey))),
+    cursorPage: latency(timeEach(RUNS, (i) => listPage(db, spec, { ...options, cursor: cursors[i % cursors.length] }, cursorKey))),
     raw: latency(timeEach(RUNS, () => raw.all('t1', 'won', 100000, LIMIT + 1))),
   };
 };

@@ -36,6 +36,7 @@ import { openReadDb, type ReadDb } from './projections/read-db.js';
 import { startProjections, type ProjectionRunner } from './projections/runner.js';
 import { noneFailed } from './projections/status.js';
 import { readModelOf } from './http/read-model.js';
+import { cursorKeyOf } from './queries/cursor.js';
 import { erasureEffects } from './jobs/erasure-effects.js';
 import { scheduleRetentionSweeps } from './jobs/retention-schedule.js';
 import { watchRebuildRequests } from './projections/requests.js';
@@ -70,6 +71,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
 
 const startLocked = async (config: Config, logger: Logger, dataDirLock: DataDirLock): Promise<RunningServer> => {
   const masterKey = resolveMasterKey(config, logger);
+  const cursorKey = cursorKeyOf(masterKey);
   const platform = openHttpPlatform(config, RECORD_RESOURCES);
   const store = trackAppends(platform.metrics.timeAppends(await openEventStore(config)), RECORD_RESOURCES.flatMap((r) => claimingTypes(r.kind)));
   const keyStore = openKeyStore(join(config.dataDir, 'keys.db'), masterKey);
@@ -104,7 +106,7 @@ const startLocked = async (config: Config, logger: Logger, dataDirLock: DataDirL
       { name: 'projections', check: () => noneFailed(projections), degrades: true },
     ],
     jwks: () => signingKeys.jwks(),
-    api: apiRoutes({ store, keyStore, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, sessions: identity.sessions, erasure, jobs, limitClient: platform.perClient, uniquenessLock: platform.uniquenessLock }),
+    api: apiRoutes({ store, keyStore, cursorKey, clock: () => new Date(), verify, identityDb, readModel, projections, chain, directory: identity.directory, sessions: identity.sessions, erasure, jobs, limitClient: platform.perClient, uniquenessLock: platform.uniquenessLock }),
     oauth: identity.oauth,
     observe: platform.metrics.observe,
     edge: platform.edge,

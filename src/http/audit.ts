@@ -12,10 +12,11 @@ import { PLATFORM_TENANT } from '../events/log/stream-name.js';
 import { InvalidInputError } from '../errors.js';
 import { AUDIT_FILTERS, AUDIT_PARAMS, auditPage, exportAuditEvents, type Disclosure } from '../queries/audit.js';
 import type { ReadDeps } from '../queries/records.js';
+import type { CursorKey } from '../queries/cursor.js';
 import { principalOf } from './authenticate.js';
 import { queryOf } from './read-model.js';
 
-export type AuditRouteDeps = ReadDeps & { chain: ChainDb };
+export type AuditRouteDeps = ReadDeps & { chain: ChainDb; cursorKey: CursorKey };
 
 /** The chain spans every tenant: a tenant's auditor learns where it breaks, not another tenant's stream or event ids. */
 const redacted = (report: ChainReport, tenantId: string) => {

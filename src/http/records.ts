@@ -16,6 +16,7 @@ import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
 import { getRecord, parseAsOf, recordHistory, type AsOf, type RecordView } from '../queries/records.js';
 import { currentRecord, exportRecords, listRecords, type Reader } from '../queries/record-list.js';
+import type { CursorKey } from '../queries/cursor.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
 import { principalOf } from './authenticate.js';
@@ -59,6 +60,8 @@ export type ServedResource = { kind: RecordKind; path: string; routes: (deps: Ro
 
 export type RouteDeps = CommandDeps & {
   clock: Clock; readModel: ReadModel; jobs?: Pick<JobQueue, 'enqueue'>;
+  /** Seals and opens list cursors (`cursorKeyOf(masterKey)`: every replica's is the same). */
+  cursorKey: CursorKey;
   /** The lock over a unique value's check and write; default: this process's (see `uniqueness-lock.ts`). */
   uniquenessLock?: UniquenessLock;
 };
@@ -195,7 +198,7 @@ const list = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   await awaitConsistency(ctx, deps.readModel, r.kind.type);
   const { filter, sort, limit, cursor, q } = query;
   const key = JSON.stringify(['list', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, filter, sort, limit, cursor, q]);
-  sendJson(ctx, cachedAnswer(deps.readModel.db, key, () => answerOf(listRecords(deps.readModel.db, r.kind, reader, query))));
+  sendJson(ctx, cachedAnswer(deps.readModel.db, key, () => answerOf(listRecords({ db: deps.readModel.db, cursorKey: deps.cursorKey }, r.kind, reader, query))));
 };
 
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;

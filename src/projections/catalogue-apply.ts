@@ -8,10 +8,11 @@ import { unreachable } from '../commands/decider.js';
 import { effectOf, eventNameOf, type RecordKind } from '../events/catalogue.js';
 import type { JsonObject, JsonValue } from '../events/log/port.js';
 import { PERSONAL_DATA_ERASED } from '../events/personal-data/erased.js';
+import { normalizeEmail } from '../events/personal-data/keyed-hash.js';
 import { getParts, getPath } from '../events/personal-data/protect.js';
 import { parseStreamName } from '../events/log/stream-name.js';
 import { prepareCatalogue, type CatalogueStatements } from './catalogue-sql.js';
-import type { FieldColumn } from './catalogue-columns.js';
+import { collationKey, type FieldColumn } from './catalogue-columns.js';
 import type { ProjectedEvent, ProjectionTx } from './projector.js';
 
 /** A kind as its projection uses it: logical tables, field columns and search columns. */
@@ -39,6 +40,7 @@ const cellOf = (type: FieldColumn['type'], value: JsonValue | undefined): Cell =
   if (type === 'tags') return JSON.stringify(value);
   if (type === 'boolean') return value === true ? 1 : value === false ? 0 : null;
   if (type === 'datetime' && typeof value === 'string') return isoOrAsIs(value);
+  if (type === 'email' && typeof value === 'string') return normalizeEmail(value);
   return typeof value === 'object' ? JSON.stringify(value) : (value as string | number);
 };
 
@@ -49,9 +51,13 @@ const textOf = (value: JsonValue | undefined): string | null => {
 
 /** One reader per field column, its path split once (not per event): the column's cell in a record's fields. */
 export const cellReaders = (columns: readonly FieldColumn[]): Array<(fields: JsonObject) => Cell> =>
-  columns.map(({ type, path }) => {
+  columns.map(({ type, path, collation }) => {
     const parts = path.split('.');
-    return (fields) => cellOf(type, getParts(fields, parts));
+    if (!collation) return (fields) => cellOf(type, getParts(fields, parts));
+    return (fields) => {
+      const cell = cellOf(type, getParts(fields, parts));
+      return typeof cell === 'string' ? collationKey(cell) : cell;
+    };
   });
 
 /** Appends the field columns' cells to `params` (one array per statement: no spreading on the hot path). */

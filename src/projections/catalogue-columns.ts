@@ -3,19 +3,33 @@
  * declaration: one row per record with the common columns, one real column per filterable or
  * sortable field (`amount.amount` → `amount__amount`, `lastName` → `last_name`), and an FTS5 table
  * over the searchable fields. The list-query engine is pointed at it through `catalogueListSpec`.
+ *
+ * Text sorts by a collation key kept beside the value (`last_name__key`, see `collationKey`): SQLite
+ * compares text byte by byte (`durand` after `Smith`, `Émile` after `Zoe`), and it has no Unicode
+ * collation without the ICU extension. An email column holds the address normalized as its
+ * uniqueness is checked (`normalizeEmail`), and the list engine normalizes filter values alike.
  */
 import { InvalidInputError } from '../errors.js';
 import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject, JsonValue } from '../events/log/port.js';
 
 /** How a column is stored (the list engine's field types). */
-export type ColumnType = 'string' | 'number' | 'integer' | 'boolean' | 'datetime' | 'tags';
+export type ColumnType = 'string' | 'email' | 'number' | 'integer' | 'boolean' | 'datetime' | 'tags';
 
-/** Where an API field is stored, and as what. */
-export type CatalogueColumn = { column: string; type: ColumnType };
+/** Where an API field is stored, and as what; `sortColumn`: its collation key's column, which its sort reads. */
+export type CatalogueColumn = { column: string; type: ColumnType; sortColumn?: string };
 
-/** A field (dotted path inside the record's fields) stored in a column of its own. */
-export type FieldColumn = CatalogueColumn & { path: string; personal: boolean };
+/**
+ * A column of a field (dotted path inside the record's fields): its value, or with `collation`
+ * its collation key (a sortable text field has both).
+ */
+export type FieldColumn = { column: string; type: ColumnType; path: string; personal: boolean; collation?: true };
+
+/**
+ * The text a sort compares: lower-cased, compatibility-decomposed, without combining marks
+ * (`Émile` → `emile`, `ﬁn` → `fin`), so case and accents only count through the id tie-breaker.
+ */
+export const collationKey = (text: string): string => text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
 
 /** The columns every record row has, by API name. */
 export const COMMON_COLUMNS: Readonly<Record<string, CatalogueColumn>> = {
@@ -54,6 +68,7 @@ const schemaAt = (kind: RecordKind, path: string): JsonObject => {
 const typeOf = (kind: RecordKind, path: string): ColumnType => {
   const schema = schemaAt(kind, path);
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  if (type === 'string' && schema.format === 'email') return 'email';
   if (type === 'string') return schema.format === 'date-time' || schema.format === 'date' ? 'datetime' : 'string';
   if (type === 'integer' || type === 'number' || type === 'boolean') return type;
   if (type === 'array' && isObject(schema.items) && schema.items.type === 'string') return 'tags';
@@ -72,14 +87,16 @@ const checked = (kind: RecordKind, columns: FieldColumn[]): FieldColumn[] => {
   return columns;
 };
 
-/** The fields with a column of their own: every filterable and sortable one. */
+/** The columns of a field: its value's, and its collation key's when it is sortable text. */
+const columnsOf = (kind: RecordKind, path: string): FieldColumn[] => {
+  const value: FieldColumn = { path, column: columnOf(path), type: typeOf(kind, path), personal: isPersonal(kind, path) };
+  const collated = value.type === 'string' && kind.sortable.includes(path);
+  return collated ? [value, { ...value, column: `${value.column}__key`, collation: true }] : [value];
+};
+
+/** The field columns: every filterable and sortable field's, and the collation keys of sortable text. */
 export const fieldColumns = (kind: RecordKind): FieldColumn[] =>
-  checked(
-    kind,
-    [...new Set([...kind.filterable, ...kind.sortable])].map((path) => ({
-      path, column: columnOf(path), type: typeOf(kind, path), personal: isPersonal(kind, path),
-    })),
-  );
+  checked(kind, [...new Set([...kind.filterable, ...kind.sortable])].flatMap((path) => columnsOf(kind, path)));
 
 /** The searchable fields, as FTS5 columns. */
 export const searchColumns = (kind: RecordKind): Array<{ path: string; column: string; personal: boolean }> =>
@@ -91,10 +108,15 @@ export const searchColumns = (kind: RecordKind): Array<{ path: string; column: s
   });
 
 /** Every API field of a kind's list with its column and type: the common ones and the kind's own. */
-export const catalogueColumns = (kind: RecordKind): Record<string, CatalogueColumn> => ({
-  ...COMMON_COLUMNS,
-  ...Object.fromEntries(fieldColumns(kind).map(({ path, column, type }) => [path, { column, type }])),
-});
+export const catalogueColumns = (kind: RecordKind): Record<string, CatalogueColumn> => {
+  const columns = fieldColumns(kind);
+  const keyOf = (path: string) => columns.find((c) => c.collation && c.path === path)?.column;
+  const fields = columns.filter((c) => !c.collation).map(({ path, column, type }) => {
+    const sortColumn = keyOf(path);
+    return [path, { column, type, ...(sortColumn ? { sortColumn } : {}) }] as const;
+  });
+  return { ...COMMON_COLUMNS, ...Object.fromEntries(fields) };
+};
 
 /** The logical table names of a kind: `sales.contact` → `sales_contact`, and `sales_contact_search`. */
 export const catalogueTables = (kind: RecordKind): { records: string; search: string | undefined } => {

@@ -16,7 +16,8 @@ export { catalogueColumns, catalogueListSpec, catalogueTables } from './catalogu
 
 /** Bump when the code below changes what a row holds (the kind's own changes bump the version by themselves). */
 // 2: an erased value copied by an own event's effect (an activity's outcome) stays a null field when rebuilt.
-const CODE_VERSION = 2;
+// 3: sortable text sorts by a collation key column; an email column holds the normalized address.
+const CODE_VERSION = 3;
 
 const EVENT_NAMES = ['Created', 'Updated', 'Archived', 'Restored', 'OwnerAssigned', 'Tagged'] as const;
 
@@ -37,7 +38,10 @@ const recordsTable = (shape: CatalogueShape) => (t: Knex.CreateTableBuilder, phy
   t.index(['tenant_id', 'subject_id'], `${physical}__subject_id`);
 };
 
-/** The list indexes, `(tenant_id, column, id)` per sortable column (and the owner, for "my records"). */
+/**
+ * The list indexes, `(tenant_id, column, id)` per sortable field's column (and the owner, for "my
+ * records"): text has two, its collation key's for sorts and its value's for filters.
+ */
 const listIndexes = (shape: CatalogueShape) => (physical: string): string[] => {
   const sortable = shape.fields.filter((f) => shape.kind.sortable.includes(f.path)).map((f) => f.column);
   return ['created_at', 'updated_at', 'owner_id', ...sortable].map(

@@ -15,7 +15,7 @@ import { InvalidInputError, type FieldError } from '../errors.js';
 import type { RecordedEvent } from '../events/log/port.js';
 import { scanLog } from '../events/log/scan.js';
 import { readableEvent, withheldEvent, type ReadableEvent } from '../events/personal-data/read.js';
-import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type SortKey } from './cursor.js';
+import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type CursorKey, type SortKey } from './cursor.js';
 import { isoOf } from './list.js';
 import { historyEntryOf, occurredAt, type HistoryEntry, type ReadDeps } from './records.js';
 
@@ -80,8 +80,8 @@ const entryOf = (deps: ReadDeps, disclosure: Disclosure) => {
   };
 };
 
-const cursorPosition = (cursor: string, fingerprint: string): bigint => {
-  const [value] = decodeCursor(cursor, POSITION_KEY, fingerprint);
+const cursorPosition = (key: CursorKey, cursor: string, fingerprint: string): bigint => {
+  const [value] = decodeCursor(key, cursor, POSITION_KEY, fingerprint);
   if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) throw new InvalidInputError('invalid_cursor', 'Invalid cursor', [{ pointer: '/cursor', message: 'not a position' }]);
   return BigInt(value);
 };
@@ -90,11 +90,11 @@ const cursorPosition = (cursor: string, fingerprint: string): bigint => {
  * One page of the tenant's events matching the query, oldest first.
  * @throws InvalidInputError `invalid_query`, `invalid_limit` or `invalid_cursor` (400).
  */
-export const auditPage = async (deps: ReadDeps, tenantId: string, query: AuditQuery, disclosure: Disclosure): Promise<AuditPage> => {
+export const auditPage = async (deps: ReadDeps & { cursorKey: CursorKey }, tenantId: string, query: AuditQuery, disclosure: Disclosure): Promise<AuditPage> => {
   const filters = filtersOf(query);
   const limit = limitOf(query.limit);
   const fingerprint = fingerprintOf(['audit', tenantId, filters]);
-  const after = query.cursor ? cursorPosition(query.cursor, fingerprint) : 0n;
+  const after = query.cursor ? cursorPosition(deps.cursorKey, query.cursor, fingerprint) : 0n;
   const matches = matcher(tenantId, filters);
   const found: RecordedEvent[] = [];
   let [scanned, last] = [0, after];
@@ -102,7 +102,7 @@ export const auditPage = async (deps: ReadDeps, tenantId: string, query: AuditQu
     [scanned, last] = [scanned + 1, event.position];
     if (matches(event)) found.push(event);
     if (found.length === limit || scanned === SCAN_BUDGET) {
-      return { data: found.map(entryOf(deps, disclosure)), page: { nextCursor: encodeCursor([String(last)], fingerprint) } };
+      return { data: found.map(entryOf(deps, disclosure)), page: { nextCursor: encodeCursor(deps.cursorKey, [String(last)], fingerprint) } };
     }
   }
   return { data: found.map(entryOf(deps, disclosure)), page: { nextCursor: null } };

@@ -5,6 +5,7 @@
  */
 import { unreachable } from '../commands/decider.js';
 import { InvalidInputError } from '../errors.js';
+import { normalizeEmail } from '../events/personal-data/keyed-hash.js';
 import * as keyset from './cursor.js';
 import { filterError, ftsQuery, type Comparison, type FilterNode, type Operator, type Scalar } from './filter.js';
 import type { FieldSpec, FieldType, ListSpec } from './list.js';
@@ -12,9 +13,9 @@ import type { FieldSpec, FieldType, ListSpec } from './list.js';
 type Value = Exclude<Scalar, null>;
 
 const ORDERED: readonly Operator[] = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'is'];
+const TEXT: readonly Operator[] = [...ORDERED, 'like', 'startsWith'];
 const OPERATORS_OF: Record<FieldType, readonly Operator[]> = {
-  string: [...ORDERED, 'like', 'startsWith'], number: ORDERED, integer: ORDERED, datetime: ORDERED,
-  boolean: ['eq', 'neq', 'in', 'is'], tags: ['eq', 'in'],
+  string: TEXT, email: TEXT, number: ORDERED, integer: ORDERED, datetime: ORDERED, boolean: ['eq', 'neq', 'in', 'is'], tags: ['eq', 'in'],
 };
 const SQL_OPERATOR = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
@@ -32,6 +33,7 @@ export const isoOf = (text: string): string | undefined => {
 /** A filter value as the column stores it, or undefined when it does not fit the field's type. */
 const COERCE: Record<FieldType, (value: Value) => string | number | undefined> = {
   string: (v) => (typeof v === 'string' ? v : undefined),
+  email: (v) => (typeof v === 'string' ? normalizeEmail(v) : undefined),
   tags: (v) => (typeof v === 'string' ? v : undefined),
   number: (v) => (typeof v === 'number' ? v : undefined),
   integer: (v) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined),

@@ -2,16 +2,18 @@
  * Pagination for the list engine: the sort order, the page size, opaque cursors and the keyset
  * condition "rows after this position".
  *
- * A cursor is base64url JSON `{ f, v }`: `v` the last row's values of every sort key (the id
- * tie-breaker last), `f` a fingerprint of the query it came from, so a cursor replayed against
- * another sort, filter or search is refused. A cursor is not signed: it only names a position, and
- * every condition of the query (tenant, access policy, filter) still applies to the rows after it.
+ * A cursor holds the last row's values of every sort key (the id tie-breaker last): under
+ * `sort=lastName`, a person's name. It is sealed (AES-256-GCM under a key derived from the master
+ * key, base64url), so a URL in a log or a browser's history shows nothing of the row. The
+ * fingerprint of the query it came from (list, tenant, row scope, sort, filter, search) is its
+ * associated data: a cursor replayed against any other query, or altered, does not open (400
+ * `invalid_cursor`). Every condition of the query still applies to the rows after it.
  *
  * Order semantics are SQLite's: NULL is the smallest value, so NULLs come first ascending and last
  * descending; the keyset condition follows the same rule, so walking the pages yields exactly the
  * rows of `ORDER BY` once each, and rows inserted while paging never duplicate or hide others.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
 import type { ListSpec } from './list.js';
 
@@ -48,7 +50,8 @@ const sortKeyOf = (spec: ListSpec, name: string, notNull: ReadonlySet<string>): 
   const api = desc ? name.slice(1) : name;
   const field = spec.sortable.includes(api) && Object.hasOwn(spec.fields, api) ? spec.fields[api] : undefined;
   if (!field || field.type === 'tags') throw sortError(`unknown field ${JSON.stringify(api)} (sortable: ${spec.sortable.join(', ')})`);
-  return { column: field.column, desc, notNull: field.column === spec.idColumn || notNull.has(field.column) };
+  const column = field.sortColumn ?? field.column;
+  return { column, desc, notNull: column === spec.idColumn || notNull.has(column) };
 };
 
 /**
@@ -100,36 +103,56 @@ export const positionOf = (row: Readonly<Record<string, unknown>>, keys: readonl
     throw new Error(`Sort column ${column} holds a value a cursor cannot carry (${typeof value})`);
   });
 
-/** The opaque cursor for a position in the query with this fingerprint. */
-export const encodeCursor = (position: readonly CursorValue[], fingerprint: string): string =>
-  Buffer.from(JSON.stringify({ f: fingerprint, v: position })).toString('base64url');
+/**
+ * The keys sealing cursors, derived (HKDF) from the master key: a cursor outlives a restart and
+ * any replica opens another's; a master-key rotation invalidates them (`invalid_cursor`).
+ */
+export type CursorKey = { readonly cipher: Buffer; readonly nonce: Buffer };
 
-const parsed = (json: string): unknown => {
+export const cursorKeyOf = (masterKey: Buffer): CursorKey => {
+  const derive = (use: string) => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `crm list cursor v1\0${use}`, 32));
+  return { cipher: derive('cipher'), nonce: derive('nonce') };
+};
+
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * The opaque cursor for a position in the query with this fingerprint. The nonce is a MAC of the
+ * fingerprint and the position (a synthetic IV), not random: one key seals every cursor a
+ * deployment issues, beyond the 2^32 a random 96-bit nonce is safe for; it repeats only with its message.
+ */
+export const encodeCursor = (key: CursorKey, position: readonly CursorValue[], fingerprint: string): string => {
+  const plaintext = Buffer.from(JSON.stringify(position));
+  const ad = Buffer.from(fingerprint);
+  const nonce = createHmac('sha256', key.nonce).update(ad).update('\0').update(plaintext).digest().subarray(0, NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.cipher, nonce, { authTagLength: TAG_BYTES }).setAAD(ad);
+  return Buffer.concat([nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]).toString('base64url');
+};
+
+const opened = (key: CursorKey, sealed: Buffer, fingerprint: string): unknown => {
   try {
-    return JSON.parse(json);
+    const decipher = createDecipheriv('aes-256-gcm', key.cipher, sealed.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(fingerprint)).setAuthTag(sealed.subarray(-TAG_BYTES));
+    return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(NONCE_BYTES, -TAG_BYTES)), decipher.final()]).toString('utf8'));
   } catch {
     return undefined;
   }
 };
 
-const bodyOf = (cursor: string): { f: unknown; v: unknown } => {
-  const unrecognised = cursorError('not a cursor this list issued');
-  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw unrecognised;
-  const json = Buffer.from(cursor, 'base64url').toString('utf8');
-  // Buffer decoding is lenient (stray bits, invalid UTF-8): only the canonical encoding is ours.
-  if (Buffer.from(json).toString('base64url') !== cursor) throw unrecognised;
-  const body = parsed(json);
-  if (typeof body !== 'object' || body === null || Object.keys(body).sort().join() !== 'f,v') throw unrecognised;
-  return body as { f: unknown; v: unknown };
-};
-
 /**
  * The position a cursor holds, checked strictly against the query it is replayed with.
- * @throws InvalidInputError `invalid_cursor` when it is malformed, tampered with or from another query.
+ * @throws InvalidInputError `invalid_cursor` when it is malformed, altered, or from another query
+ *   (list, tenant, row scope, sort, filter or search) or another master key.
  */
-export const decodeCursor = (cursor: string, keys: readonly SortKey[], fingerprint: string): CursorValue[] => {
-  const { f, v } = bodyOf(cursor);
-  if (f !== fingerprint) throw cursorError('it belongs to another query (its sort, filter or search differ)');
+export const decodeCursor = (key: CursorKey, cursor: string, keys: readonly SortKey[], fingerprint: string): CursorValue[] => {
+  const refused = cursorError('not a cursor of this list and query (tenant, row scope, sort, filter and search), or altered');
+  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refused;
+  const sealed = Buffer.from(cursor, 'base64url');
+  // Buffer decoding is lenient (stray bits): only the canonical encoding is ours.
+  if (sealed.length < NONCE_BYTES + TAG_BYTES || sealed.toString('base64url') !== cursor) throw refused;
+  const v = opened(key, sealed, fingerprint);
+  if (v === undefined) throw refused;
   const fits =
     Array.isArray(v) &&
     v.length === keys.length &&

@@ -57,6 +57,7 @@ const fieldColumn = (spec: ListSpec, name: string): Column => {
     case 'boolean':
       return { header: name, value: (row) => (row[column] === null ? null : Boolean(row[column])) };
     case 'string':
+    case 'email':
     case 'number':
     case 'integer':
     case 'datetime':

@@ -20,14 +20,17 @@ export { isoOf } from './compile.js';
 /**
  * How a field is stored, and which operators apply to it:
  * - `string`: TEXT; all operators. `like` and `startsWith` ignore ASCII case (SQLite LIKE).
+ * - `email`: TEXT holding the address normalized as its uniqueness is checked (NFC, trimmed,
+ *   lower-cased: `normalizeEmail`); filter values are normalized alike, so every operator ignores case.
  * - `number`, `integer`: numeric; eq neq gt gte lt lte in is.
  * - `boolean`: INTEGER 0/1, filtered with true/false; eq neq in is.
  * - `datetime`: TEXT in `Date#toISOString()` form (UTC), so text order is time order; filter values
  *   are ISO 8601 dates or date-times with a zone, normalised to that form; eq neq gt gte lt lte in is.
  * - `tags`: a JSON array of strings as TEXT; `eq` (holds the tag), `in` (holds one of them). Not sortable.
  */
-export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'datetime' | 'tags';
-export type FieldSpec = { column: string; type: FieldType };
+export type FieldType = 'string' | 'email' | 'number' | 'integer' | 'boolean' | 'datetime' | 'tags';
+/** `sortColumn`: what the field sorts by when not `column` (a collation key the table keeps beside it). */
+export type FieldSpec = { column: string; type: FieldType; sortColumn?: string };
 
 /** One list endpoint, as plain data. */
 export type ListSpec = {
@@ -52,12 +55,14 @@ export type Row = Record<string, unknown>;
 /** A list request as the client sent it (plus the tenant and the access policy's row condition). */
 export type ListOptions = {
   tenantId: string;
+  /** Whose rows of the tenant the caller sees (the policy's row scope, e.g. an owner): a cursor is bound to it. */
+  scope?: string;
   filter?: string;
   sort?: string;
   limit?: number | string;
   cursor?: string;
   q?: string;
-  /** An extra row condition from the access policy, ANDed to everything else. */
+  /** An extra row condition (the access policy's, the server's), ANDed to everything else; not part of a cursor's fingerprint. */
   where?: { sql: string; bindings: unknown[] };
 };
 
@@ -75,21 +80,21 @@ const notNullColumns = (db: Db, table: string): ReadonlySet<string> =>
     return new Set(columns.filter((c) => c.notnull === 1).map((c) => c.name));
   });
 
-/** A list request, checked and compiled, ready to read pages from. */
+/** A list request, checked and compiled, ready to read pages from (its `cursor` is read by `listPage`). */
 export type PreparedList = {
   limit: number;
-  /** The position of the request's cursor, if it had one. */
-  start: keyset.CursorValue[] | undefined;
+  keys: keyset.SortKey[];
+  /** What a cursor of this query is bound to: the list, tenant, row scope, sort, filter and search. */
+  fingerprint: string;
   /** Up to `limit + 1` rows after `after` (the extra row tells whether there is a next page). */
   rowsAfter: (after: readonly keyset.CursorValue[] | undefined, limit: number) => Row[];
   positionOf: (row: Row) => keyset.CursorValue[];
-  cursorOf: (row: Row) => string;
 };
 
 /**
  * Checks and compiles a list request against its spec.
- * @throws InvalidInputError `invalid_filter`, `invalid_sort`, `invalid_limit`, `invalid_cursor`,
- *   `invalid_search` or `search_not_supported`.
+ * @throws InvalidInputError `invalid_filter`, `invalid_sort`, `invalid_limit`, `invalid_search`
+ *   or `search_not_supported`.
  */
 export const prepareList = (db: Db, spec: ListSpec, options: ListOptions): PreparedList => {
   const filter = options.filter?.trim() ?? '';
@@ -98,16 +103,15 @@ export const prepareList = (db: Db, spec: ListSpec, options: ListOptions): Prepa
   const limit = keyset.limitOf(options.limit);
   const q = options.q?.trim() ?? '';
   const search = q === '' ? undefined : searchCondition(spec, q);
-  const fingerprint = keyset.fingerprintOf([spec.name ?? spec.table, keys, filter, q]);
-  const start = options.cursor ? keyset.decodeCursor(options.cursor, keys, fingerprint) : undefined;
+  const fingerprint = keyset.fingerprintOf([spec.name ?? spec.table, options.tenantId, options.scope ?? null, keys, filter, q]);
   const conditions = [node && compileFilter(spec, node), search, options.where].filter((c) => c !== undefined);
   const read = (extra: keyset.Sql[], n: number): Row[] => readRows(db, spec, options.tenantId, [...conditions, ...extra], keys, n);
   return {
     limit,
-    start,
+    keys,
+    fingerprint,
     rowsAfter: (position, n) => (position ? readSegments(read, keyset.keysetSegments(spec.table, keys, position), n) : read([], n)),
     positionOf: (row) => keyset.positionOf(row, keys),
-    cursorOf: (row) => keyset.encodeCursor(keyset.positionOf(row, keys), fingerprint),
   };
 };
 
@@ -125,13 +129,15 @@ const readRows = (db: Db, spec: ListSpec, tenantId: string, conditions: keyset.S
 
 /**
  * One page of a list: rows of `options.tenantId` only, matching the filter, the search and the
- * policy's `where`, in the requested order, after the cursor's position.
- * @throws InvalidInputError (400) on any malformed parameter; see `prepareList`.
+ * policy's `where`, in the requested order, after the cursor's position; cursors sealed with `cursorKey`.
+ * @throws InvalidInputError (400) on any malformed parameter (see `prepareList`), `invalid_cursor`.
  */
-export const listPage = (db: Db, spec: ListSpec, options: ListOptions): ListPage => {
+export const listPage = (db: Db, spec: ListSpec, options: ListOptions, cursorKey: keyset.CursorKey): ListPage => {
   const list = prepareList(db, spec, options);
-  const rows = list.rowsAfter(list.start, list.limit);
+  const start = options.cursor ? keyset.decodeCursor(cursorKey, options.cursor, list.keys, list.fingerprint) : undefined;
+  const rows = list.rowsAfter(start, list.limit);
   const data = rows.slice(0, list.limit);
   const last = data.at(-1);
-  return { data, page: { nextCursor: rows.length > list.limit && last ? list.cursorOf(last) : null } };
+  const nextCursor = rows.length > list.limit && last ? keyset.encodeCursor(cursorKey, list.positionOf(last), list.fingerprint) : null;
+  return { data, page: { nextCursor } };
 };

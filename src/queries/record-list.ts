@@ -9,9 +9,9 @@ import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject } from '../events/log/port.js';
 import { catalogueListSpec, catalogueTables, type CatalogueListSpec } from '../projections/catalogue-columns.js';
 import { resolveTable } from '../projections/registry.js';
-import { joined, qualified, quoteIdent, type Sql } from './cursor.js';
+import { joined, qualified, quoteIdent, type CursorKey, type Sql } from './cursor.js';
 import { exportRows, type ExportColumn, type ExportFormat } from './export.js';
-import { listPage, type ListOptions, type Row } from './list.js';
+import { listPage, prepareList, type ListOptions, type Row } from './list.js';
 import type { RecordView } from './records.js';
 import { statementOf } from '../sqlite-memo.js';
 
@@ -20,6 +20,9 @@ export type Reader = { tenantId: string; ownerOnly?: string };
 
 /** The list parameters a client sends. */
 export type ListQuery = Pick<ListOptions, 'filter' | 'sort' | 'limit' | 'cursor' | 'q'>;
+
+/** Where a list page is read from, and the key its cursors are sealed with. */
+export type ListSource = { db: Database.Database; cursorKey: CursorKey };
 
 const specOf = (db: Database.Database, kind: RecordKind): CatalogueListSpec => {
   const { records, search } = catalogueTables(kind);
@@ -39,7 +42,8 @@ export type RowCondition = (spec: CatalogueListSpec) => Sql;
 const optionsOf = (spec: CatalogueListSpec, reader: Reader, query: ListQuery, condition?: RowCondition): ListOptions => {
   const owner = reader.ownerOnly === undefined ? [] : [{ sql: `${qualified(spec.table, 'owner_id')} = ?`, bindings: [reader.ownerOnly] }];
   const where = [...owner, ...(condition ? [condition(spec)] : [])];
-  return { ...query, tenantId: reader.tenantId, ...(where.length === 0 ? {} : { where: joined(where, 'AND') }) };
+  const scope = reader.ownerOnly === undefined ? {} : { scope: `owner:${reader.ownerOnly}` };
+  return { ...query, tenantId: reader.tenantId, ...scope, ...(where.length === 0 ? {} : { where: joined(where, 'AND') }) };
 };
 
 const fieldsOf = new WeakMap<Row, JsonObject>();
@@ -67,12 +71,35 @@ export const recordViewOf = (kind: RecordKind) => (row: Row): RecordView => {
 };
 
 /** One page of records, read in one snapshot (the table names and the rows agree). */
-export const listRecords = (db: Database.Database, kind: RecordKind, reader: Reader, query: ListQuery, condition?: RowCondition) =>
+export const listRecords = ({ db, cursorKey }: ListSource, kind: RecordKind, reader: Reader, query: ListQuery, condition?: RowCondition) =>
   db
     .transaction(() => {
       const spec = specOf(db, kind);
-      const page = listPage(db, spec, optionsOf(spec, reader, query, condition));
+      const page = listPage(db, spec, optionsOf(spec, reader, query, condition), cursorKey);
       return { data: page.data.map(recordViewOf(kind)), page: page.page };
+    })
+    .deferred();
+
+/** Checks a list request against the kind's list, reading no row. @throws InvalidInputError as a list does. */
+export const checkListQuery = (db: Database.Database, kind: RecordKind, query: Pick<ListQuery, 'filter' | 'sort'>): void =>
+  void prepareList(db, specOf(db, kind), { tenantId: '', ...query });
+
+const WALK_PAGE = 200;
+
+/**
+ * Every record the reader may see that the filter selects, in the sort's order, read in one
+ * snapshot a page of 200 at a time: the server's own walks (a retention sweep, a reactor), which
+ * need no cursor. @throws InvalidInputError as a list does, e.g. `invalid_filter`.
+ */
+export const everyRecord = (db: Database.Database, kind: RecordKind, reader: Reader, query: Pick<ListQuery, 'filter' | 'sort'>): RecordView[] =>
+  db
+    .transaction(() => {
+      const spec = specOf(db, kind);
+      const list = prepareList(db, spec, { ...optionsOf(spec, reader, query), limit: WALK_PAGE });
+      const rows: Row[] = [];
+      let page = list.rowsAfter(undefined, WALK_PAGE);
+      for (; page.length > WALK_PAGE; page = list.rowsAfter(list.positionOf(page[WALK_PAGE - 1]!), WALK_PAGE)) rows.push(...page.slice(0, WALK_PAGE));
+      return [...rows, ...page].map(recordViewOf(kind));
     })
     .deferred();
 

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type { RecordKind } from '../../src/events/catalogue.js';
+import { contactKind } from '../../src/events/sales/contact.js';
 import { catalogueColumns, catalogueListSpec, catalogueProjector, catalogueTables } from '../../src/projections/catalogue.js';
+import { collationKey } from '../../src/projections/catalogue-columns.js';
 import { thrown } from '../events/personal-data/support.js';
 import { dealKind } from './deal.js';
 
@@ -18,12 +20,29 @@ describe('projections: the catalogue shape of a record kind', () => {
       stage: { column: 'stage', type: 'string' },
       'amount.amount': { column: 'amount__amount', type: 'integer' },
       city: { column: 'city', type: 'string' },
-      lastName: { column: 'last_name', type: 'string' },
+      lastName: { column: 'last_name', type: 'string', sortColumn: 'last_name__key' },
       vip: { column: 'vip', type: 'boolean' },
       closeAt: { column: 'close_at', type: 'datetime' },
       labels: { column: 'labels', type: 'tags' },
       score: { column: 'score', type: 'number' },
     });
+  });
+
+  it('sorts text by a collation key column of its own, and keeps an email (format email) as a field of type email', () => {
+    const columns = catalogueColumns(contactKind);
+    expect(columns.email).to.deep.equal({ column: 'email', type: 'email' });
+    expect(columns.firstName).to.deep.equal({ column: 'first_name', type: 'string', sortColumn: 'first_name__key' });
+    expect(columns.jobTitle, 'filterable, not sortable').to.deep.equal({ column: 'job_title', type: 'string' });
+    const indexes = catalogueProjector(contactKind).indexes!.sales_contact!('t');
+    expect(indexes).to.include.members([
+      'CREATE INDEX IF NOT EXISTS "t__last_name__key" ON "t" (tenant_id, "last_name__key", id)',
+      'CREATE INDEX IF NOT EXISTS "t__last_name" ON "t" (tenant_id, "last_name", id)',
+    ]);
+  });
+
+  it('compares text without case, accents or compatibility forms: the collation key', () => {
+    const keys = { 'Émile': 'emile', 'DURAND': 'durand', 'Ölaf': 'olaf', 'ﬁne': 'fine', 'İnci': 'inci', 'Ångström': 'angstrom', '李': '李', 'a_b%c': 'a_b%c' };
+    for (const [text, key] of Object.entries(keys)) expect(collationKey(text), text).to.equal(key);
   });
 
   it('describes the list over the physical tables, with search through the FTS5 table', () => {

@@ -1,10 +1,12 @@
 /** The deals read model the list-engine specs query: schema, spec, generator and an independent sort. */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { AppError } from '../../src/errors.js';
+import { cursorKeyOf } from '../../src/queries/cursor.js';
 import { listPage, type ListOptions, type ListSpec } from '../../src/queries/list.js';
 
 export type Deal = {
@@ -41,6 +43,9 @@ export const spec: ListSpec = {
   defaultSort: '-createdAt',
   search: { ftsTable: 'deals_fts' },
 };
+
+/** The key these specs' cursors are sealed with (a server derives its own from the master key). */
+export const cursorKey = cursorKeyOf(randomBytes(32));
 
 /** A small deterministic generator, so failures reproduce. */
 export const random = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -101,14 +106,14 @@ export const useDeals = () => {
   };
   const rowsOf = (tenant: string): Deal[] => state.db.prepare('SELECT * FROM deals WHERE tenant_id = ?').all(tenant) as Deal[];
   const ids = (options: Partial<ListOptions>, tenantId = 'acme'): string[] =>
-    listPage(state.db, spec, { tenantId, limit: 200, ...options }).data.map((d) => d.id as string);
+    listPage(state.db, spec, { tenantId, limit: 200, ...options }, cursorKey).data.map((d) => d.id as string);
 
   /** Every id, page by page (7 a page), calling `between` after each page. */
   const walk = (options: Partial<ListOptions>, between?: () => void, tenantId = 'acme'): string[] => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 1000; page += 1) {
-      const result = listPage(state.db, spec, { tenantId, limit: 7, ...options, cursor });
+      const result = listPage(state.db, spec, { tenantId, limit: 7, ...options, cursor }, cursorKey);
       expect(result.data.length).to.be.at.most(7);
       seen.push(...result.data.map((d) => d.id as string));
       if (result.page.nextCursor === null) return seen;

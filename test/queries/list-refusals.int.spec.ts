@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { cursorKeyOf } from '../../src/queries/cursor.js';
 import { listPage, type ListOptions } from '../../src/queries/list.js';
-import { failure, ordered, spec, useDeals, type Deal } from './deals.js';
+import { cursorKey, failure, ordered, spec, useDeals, type Deal } from './deals.js';
 
 describe('listPage: refusals and search', () => {
   const { db, rowsOf, ids, walk } = useDeals();
@@ -46,7 +48,7 @@ describe('listPage: refusals and search', () => {
     for (const [name, options, code, position] of refusals) {
       it(name, () => {
         const before = snapshot();
-        const error = failure(() => listPage(db(), spec, { tenantId: 'acme', ...options }));
+        const error = failure(() => listPage(db(), spec, { tenantId: 'acme', ...options }, cursorKey));
         expect(error.code, error.message).to.equal(code);
         expect(error.status).to.equal(400);
         if (position !== undefined) expect(error.extra.position, error.message).to.equal(position);
@@ -54,28 +56,37 @@ describe('listPage: refusals and search', () => {
       });
     }
 
-    it('refuses a cursor that is tampered with, malformed or from another query', () => {
+    it('refuses a cursor that is tampered with, malformed, forged or from another query, tenant, scope or key', () => {
       const base = { tenantId: 'acme', sort: 'name', limit: 5 };
-      const cursor = listPage(db(), spec, base).page.nextCursor!;
-      const body = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { f: string; v: unknown[] };
+      const cursor = listPage(db(), spec, base, cursorKey).page.nextCursor!;
+      const sealed = Buffer.from(cursor, 'base64url');
+      const flipped = (i: number) => Buffer.from(sealed.map((byte, j) => (j === i ? byte ^ 1 : byte))).toString('base64url');
       const forge = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
       const tampered = [
         'not a cursor!',
         forge('hello').slice(0, -1),
-        Buffer.from('{"f":').toString('base64url'),
-        forge([body.f, body.v]),
-        forge({ ...body, extra: 1 }),
-        forge({ ...body, f: 'x'.repeat(22) }),
-        forge({ ...body, v: [{}, 'id'] }),
-        forge({ ...body, v: [body.v[0]] }),
-        forge({ ...body, v: [body.v[0], null] }),
+        forge({ f: 'x'.repeat(22), v: ['Acme Corp 1', 'id'] }),
+        forge(['Acme Corp 1', 'id']),
+        flipped(0),
+        flipped(14),
+        flipped(sealed.length - 1),
+        sealed.subarray(0, -1).toString('base64url'),
         `${cursor}A`,
       ];
-      const replays: Partial<ListOptions>[] = [{ sort: '-name' }, { filter: 'stage[eq]:"won"' }, { q: 'acme' }];
+      const replays: Partial<ListOptions>[] = [{ sort: '-name' }, { filter: 'stage[eq]:"won"' }, { q: 'acme' }, { tenantId: 'globex' }, { scope: 'owner:u1' }];
       for (const options of [...tampered.map((c) => ({ cursor: c })), ...replays.map((o) => ({ ...o, cursor }))]) {
-        expect(failure(() => listPage(db(), spec, { ...base, ...options })).code, JSON.stringify(options)).to.equal('invalid_cursor');
+        expect(failure(() => listPage(db(), spec, { ...base, ...options }, cursorKey)).code, JSON.stringify(options)).to.equal('invalid_cursor');
       }
-      expect(listPage(db(), spec, { ...base, cursor: forge(body) }).data).to.have.length(5);
+      expect(failure(() => listPage(db(), spec, { ...base, cursor }, cursorKeyOf(randomBytes(32)))).code).to.equal('invalid_cursor');
+      expect(listPage(db(), spec, { ...base, cursor }, cursorKey).data).to.have.length(5);
+    });
+
+    it('holds no sort value in plaintext', () => {
+      const cursor = listPage(db(), spec, { tenantId: 'acme', sort: 'name', limit: 5 }, cursorKey).page.nextCursor!;
+      const last = listPage(db(), spec, { tenantId: 'acme', sort: 'name', limit: 5 }, cursorKey).data.at(-1)!;
+      const decoded = Buffer.from(cursor, 'base64url').toString('latin1');
+      for (const value of [last.name, last.id] as string[]) expect(decoded).not.to.contain(value).and.not.to.contain(value.slice(0, 4));
+      expect(cursor).to.match(/^[A-Za-z0-9_-]+$/).and.to.have.length.below(120);
     });
   });
 
@@ -100,7 +111,7 @@ describe('listPage: refusals and search', () => {
 
     it('answers search_not_supported on a list without search', () => {
       const { search: _, ...plain } = spec;
-      const error = failure(() => listPage(db(), plain, { tenantId: 'acme', q: 'acme' }));
+      const error = failure(() => listPage(db(), plain, { tenantId: 'acme', q: 'acme' }, cursorKey));
       expect([error.code, error.status]).to.deep.equal(['search_not_supported', 400]);
     });
   });

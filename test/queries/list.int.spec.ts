@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { listPage } from '../../src/queries/list.js';
-import { makeDeal, ordered, spec, useDeals, type Deal } from './deals.js';
+import { cursorKey, failure, makeDeal, ordered, spec, useDeals, type Deal } from './deals.js';
 
 describe('listPage: the list-query engine', () => {
   const { db, insert, rowsOf, ids, walk, r } = useDeals();
@@ -16,11 +16,11 @@ describe('listPage: the list-query engine', () => {
     });
 
     it('answers 50 rows by default, and no cursor when the last page is exactly full', () => {
-      const first = listPage(db(), spec, { tenantId: 'acme' });
+      const first = listPage(db(), spec, { tenantId: 'acme' }, cursorKey);
       expect(first.data).to.have.length(50);
       expect(first.page.nextCursor).to.be.a('string');
       const won = rowsOf('acme').filter((d) => d.stage === 'won').length;
-      expect(listPage(db(), spec, { tenantId: 'acme', filter: 'stage[eq]:"won"', limit: String(won) }).page.nextCursor).to.equal(null);
+      expect(listPage(db(), spec, { tenantId: 'acme', filter: 'stage[eq]:"won"', limit: String(won) }, cursorKey).page.nextCursor).to.equal(null);
     });
 
     it('never duplicates or skips an existing row when rows are inserted while paging', () => {
@@ -83,8 +83,10 @@ describe('listPage: the list-query engine', () => {
       const acme = ordered(rowsOf('acme'), 'name');
       expect(walk({ sort: 'name', filter: 'or(stage[eq]:"won",stage[neq]:"won")' })).to.deep.equal(acme);
       expect(walk({ sort: 'name', where: { sql: 'stage = ? OR 1 = 1', bindings: ['won'] } })).to.deep.equal(acme);
-      const acmeCursor = listPage(db(), spec, { tenantId: 'acme', sort: 'name', limit: 3 }).page.nextCursor!;
-      const globex = listPage(db(), spec, { tenantId: 'globex', sort: 'name', limit: 200, cursor: acmeCursor }).data;
+      const acmeCursor = listPage(db(), spec, { tenantId: 'acme', sort: 'name', limit: 3 }, cursorKey).page.nextCursor!;
+      const foreign = failure(() => listPage(db(), spec, { tenantId: 'globex', sort: 'name', limit: 200, cursor: acmeCursor }, cursorKey));
+      expect([foreign.code, foreign.status]).to.deep.equal(['invalid_cursor', 400]);
+      const globex = listPage(db(), spec, { tenantId: 'globex', sort: 'name', limit: 200 }, cursorKey).data;
       expect(globex.map((d) => d.tenant_id)).to.satisfy((t: string[]) => t.length > 0 && t.every((x) => x === 'globex'));
     });
 

@@ -10,6 +10,7 @@ import { authorize } from '../../access/policy.js';
 import { createOrganization, setOrganizationStatus, type AccountDeps } from '../../commands/identity/accounts.js';
 import type { Principal } from '../../access/principal.js';
 import { NotFoundError } from '../../errors.js';
+import type { CursorKey } from '../../queries/cursor.js';
 import { ORGANIZATION_AGGREGATE, PLATFORM_TENANT } from '../../events/identity/organization.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite, commandContext, type Clock } from '../command-context.js';
@@ -18,7 +19,7 @@ import { organizationBody, reasonBody } from './schemas.js';
 import { putModules } from './modules.js';
 import { historyRoute } from './history.js';
 
-export type IdentityRouteDeps = AccountDeps & { clock: Clock };
+export type IdentityRouteDeps = AccountDeps & { clock: Clock; cursorKey: CursorKey };
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body;
 

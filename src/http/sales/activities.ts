@@ -55,7 +55,7 @@ const overdue = (deps: RouteDeps) => async (ctx: Context) => {
   const { ownerId = principal.actorId, ...query } = overdueQuery(queryOf(ctx, ['ownerId', 'filter', 'limit', 'cursor']));
   authorize(principal, 'sales.activities:read', { ownerId });
   await awaitConsistency(ctx, deps.readModel, activityKind.type);
-  ctx.body = overdueActivities(deps.readModel.db, { tenantId: principal.tenantId, ownerId, now: deps.clock() }, query);
+  ctx.body = overdueActivities({ db: deps.readModel.db, cursorKey: deps.cursorKey }, { tenantId: principal.tenantId, ownerId, now: deps.clock() }, query);
 };
 
 const activityRules = (router: Router, deps: RouteDeps): void => {

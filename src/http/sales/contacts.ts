@@ -58,7 +58,7 @@ export const accountContactsRoute = (deps: RouteDeps) => async (ctx: Context) =>
   if (first === undefined) throw new NotFoundError('No such account', { accountId });
   for (const projection of [contactKind.type, CONTACT_LINKS_PROJECTION]) await awaitConsistency(ctx, deps.readModel, projection);
   const own = rowScope(principal, 'sales.contacts:read') === 'own' ? principal.actorId : undefined;
-  ctx.body = accountContacts(deps.readModel.db, principal.tenantId, accountId, own, queryOf(ctx, ['limit', 'cursor']));
+  ctx.body = accountContacts({ db: deps.readModel.db, cursorKey: deps.cursorKey }, principal.tenantId, accountId, own, queryOf(ctx, ['limit', 'cursor']));
 };
 
 export const mergeBody = validator<{ loserId: string }>({

@@ -17,7 +17,7 @@ import type { DealFacts } from '../../commands/sales/quote.js';
 import { streamName } from '../../events/log/stream-name.js';
 import { OPPORTUNITY_REOPENED } from '../../events/sales/opportunity.js';
 import { QUOTE_ACCEPTED, quoteKind } from '../../events/sales/quote.js';
-import { listRecords } from '../../queries/record-list.js';
+import { everyRecord } from '../../queries/record-list.js';
 import { principalOf } from '../authenticate.js';
 import type { RouteDeps } from '../records.js';
 import { processLock } from '../uniqueness-lock.js';
@@ -59,8 +59,7 @@ const acceptedAt = async (deps: RouteDeps, tenantId: string, quoteId: string): P
 const acceptedSiblingOf = async (deps: RouteDeps, tenantId: string, quoteId: string, opportunityId: string, reopenedAt: bigint) => {
   await deps.readModel.waitFor(await deps.store.headPosition(), quoteKind.type);
   const filter = `and(opportunityId[eq]:${JSON.stringify(opportunityId)},quoteStatus[eq]:"accepted")`;
-  const { data } = listRecords(deps.readModel.db, quoteKind, { tenantId }, { filter, limit: '50' });
-  for (const { id } of data) if (id !== quoteId && (await acceptedAt(deps, tenantId, id)) > reopenedAt) return id;
+  for (const { id } of everyRecord(deps.readModel.db, quoteKind, { tenantId }, { filter })) if (id !== quoteId && (await acceptedAt(deps, tenantId, id)) > reopenedAt) return id;
   return null;
 };
 

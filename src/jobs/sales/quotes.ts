@@ -19,7 +19,7 @@ import { AppError, UnavailableError } from '../../errors.js';
 import type { Money } from '../../events/sales/money.js';
 import { parseStreamName } from '../../events/log/stream-name.js';
 import { QUOTE_ACCEPTED, QUOTE_SENT, quoteKind } from '../../events/sales/quote.js';
-import { listRecords } from '../../queries/record-list.js';
+import { everyRecord } from '../../queries/record-list.js';
 import { defineJob, type JobDeps } from '../define.js';
 import type { JobQueue } from '../port.js';
 import type { Reaction } from '../reactions.js';
@@ -80,13 +80,7 @@ export const quoteExpiryJob = defineJob<ExpiryData>({
 const openSiblings = async (deps: JobDeps, { tenantId, quoteId, opportunityId, position }: AcceptedData): Promise<string[]> => {
   await deps.readModel?.waitFor(BigInt(position), quoteKind.type);
   const filter = `and(opportunityId[eq]:${JSON.stringify(opportunityId)},quoteStatus[in]:["draft","sent"])`;
-  const ids: string[] = [];
-  for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
-    const { data, page } = listRecords(storesOf(deps).readDb, quoteKind, { tenantId }, { filter, limit: '200', ...(cursor ? { cursor } : {}) });
-    ids.push(...data.map((r) => r.id));
-    cursor = page.nextCursor;
-  }
-  return ids.filter((id) => id !== quoteId);
+  return everyRecord(storesOf(deps).readDb, quoteKind, { tenantId }, { filter }).map((r) => r.id).filter((id) => id !== quoteId);
 };
 
 /**

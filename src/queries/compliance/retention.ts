@@ -9,7 +9,7 @@ import type { RecordKind } from '../../events/catalogue.js';
 import { RETENTION_STREAM_ID, retentionFold, type RetentionPolicy, type RetentionState } from '../../events/compliance/retention.js';
 import { streamState } from '../../events/compliance/stream-state.js';
 import { parseFilter, type FilterNode } from '../filter.js';
-import { listRecords } from '../record-list.js';
+import { checkListQuery, everyRecord } from '../record-list.js';
 import type { ReadDeps } from '../records.js';
 
 export const retentionStateOf = (deps: Pick<ReadDeps, 'store'>, tenantId: string): Promise<RetentionState> =>
@@ -43,20 +43,13 @@ export const checkPolicy = (
   db: Database.Database, kinds: readonly RecordKind[], tenantId: string, policy: RetentionPolicy,
 ): { personal: readonly string[]; filterFields: string[] } => {
   const kind = kindOf(kinds, policy.recordType);
-  listRecords(db, kind, { tenantId }, { filter: sweepFilter(policy, new Date()), limit: 1 });
+  checkListQuery(db, kind, { filter: sweepFilter(policy, new Date()) });
   return { personal: kind.personal, filterFields: fieldsOf(parseFilter(policy.filter)) };
 };
 
 export type SelectedRecord = { id: string; subjectId: string | null };
 
 /** Every record of the tenant the policy selects at `cutoff`, oldest change first. */
-export const selectExpired = (db: Database.Database, kind: RecordKind, tenantId: string, policy: RetentionPolicy, cutoff: Date): SelectedRecord[] => {
-  const selected: SelectedRecord[] = [];
-  const query = { filter: sweepFilter(policy, cutoff), sort: 'updatedAt', limit: 200 };
-  for (let cursor: string | undefined; ; ) {
-    const page = listRecords(db, kind, { tenantId }, { ...query, ...(cursor ? { cursor } : {}) });
-    selected.push(...page.data.map((r) => ({ id: r.id, subjectId: typeof r.subjectId === 'string' ? r.subjectId : null })));
-    if (!page.page.nextCursor) return selected;
-    cursor = page.page.nextCursor;
-  }
-};
+export const selectExpired = (db: Database.Database, kind: RecordKind, tenantId: string, policy: RetentionPolicy, cutoff: Date): SelectedRecord[] =>
+  everyRecord(db, kind, { tenantId }, { filter: sweepFilter(policy, cutoff), sort: 'updatedAt' })
+    .map((r) => ({ id: r.id, subjectId: typeof r.subjectId === 'string' ? r.subjectId : null }));

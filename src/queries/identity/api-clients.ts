@@ -8,6 +8,7 @@ import { apiClientDecider } from '../../commands/identity/api-client.js';
 import { NotFoundError } from '../../errors.js';
 import { API_CLIENT_AGGREGATE, type ApiClientEvent } from '../../events/identity/api-client.js';
 import { aggregateEvents, occurredAt, type ReadDeps } from '../records.js';
+import type { CursorKey } from '../cursor.js';
 import { pageById, type IdPage, type IdPageQuery } from './pages.js';
 
 export type ApiClientView = { id: string; name: string; roles: string[]; status: string; createdAt: string; updatedAt: string; revision: number };
@@ -25,5 +26,5 @@ export const getApiClient = async (deps: ReadDeps, tenantId: string, id: string)
 };
 
 /** A page of the tenant's integration clients by id. */
-export const listApiClients = (deps: ReadDeps & { directory: Directory }, tenantId: string, query: IdPageQuery): Promise<IdPage<ApiClientView>> =>
-  pageById(query, API_CLIENT_AGGREGATE, tenantId, (after, limit) => deps.directory.clientIdsOf(tenantId, after, limit), (id) => getApiClient(deps, tenantId, id));
+export const listApiClients = (deps: ReadDeps & { directory: Directory; cursorKey: CursorKey }, tenantId: string, query: IdPageQuery): Promise<IdPage<ApiClientView>> =>
+  pageById(deps.cursorKey, query, API_CLIENT_AGGREGATE, tenantId, (after, limit) => deps.directory.clientIdsOf(tenantId, after, limit), (id) => getApiClient(deps, tenantId, id));

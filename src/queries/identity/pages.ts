@@ -3,7 +3,7 @@
  * order), each record is then folded from its own stream (bounded by the page size, at most 200).
  */
 import { NotFoundError } from '../../errors.js';
-import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type SortKey } from '../cursor.js';
+import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type CursorKey, type SortKey } from '../cursor.js';
 
 const ID_KEY: readonly SortKey[] = [{ column: 'id', desc: false, notNull: true }];
 
@@ -22,18 +22,18 @@ const presentOrNone = async <T>(view: () => Promise<T>): Promise<T | undefined> 
 
 /**
  * One page of `list` (a name for the cursor's fingerprint) in `tenantId`: `idsAfter` answers up to
- * `limit` ids after an id, `view` reads one record.
+ * `limit` ids after an id, `view` reads one record; cursors sealed with `cursorKey`.
  * @throws InvalidInputError `invalid_limit` or `invalid_cursor` (400).
  */
 export const pageById = async <T>(
-  query: IdPageQuery, list: string, tenantId: string,
+  cursorKey: CursorKey, query: IdPageQuery, list: string, tenantId: string,
   idsAfter: (afterId: string, limit: number) => string[], view: (id: string) => Promise<T>,
 ): Promise<IdPage<T>> => {
   const limit = limitOf(query.limit);
   const fingerprint = fingerprintOf([list, tenantId]);
-  const [after] = query.cursor ? decodeCursor(query.cursor, ID_KEY, fingerprint) : [''];
+  const [after] = query.cursor ? decodeCursor(cursorKey, query.cursor, ID_KEY, fingerprint) : [''];
   const ids = idsAfter(String(after), limit + 1);
   const views = await Promise.all(ids.slice(0, limit).map((id) => presentOrNone(() => view(id))));
-  const nextCursor = ids.length > limit ? encodeCursor([ids[limit - 1]!], fingerprint) : null;
+  const nextCursor = ids.length > limit ? encodeCursor(cursorKey, [ids[limit - 1]!], fingerprint) : null;
   return { data: views.filter((v): v is Awaited<T> => v !== undefined), page: { nextCursor } };
 };

@@ -11,6 +11,7 @@ import { NotFoundError } from '../../errors.js';
 import { USER_AGGREGATE, type UserEvent } from '../../events/identity/user.js';
 import type { ReadableEvent } from '../../events/personal-data/read.js';
 import { aggregateEvents, occurredAt, type ReadDeps } from '../records.js';
+import type { CursorKey } from '../cursor.js';
 import { pageById, type IdPage, type IdPageQuery } from './pages.js';
 
 export type UserView = {
@@ -39,5 +40,5 @@ export const getUser = async (deps: ReadDeps, tenantId: string, id: string): Pro
 };
 
 /** A page of the tenant's users by id. */
-export const listUsers = (deps: ReadDeps & { directory: Directory }, tenantId: string, query: IdPageQuery): Promise<IdPage<UserView>> =>
-  pageById(query, USER_AGGREGATE, tenantId, (after, limit) => deps.directory.userIdsOf(tenantId, after, limit), (id) => getUser(deps, tenantId, id));
+export const listUsers = (deps: ReadDeps & { directory: Directory; cursorKey: CursorKey }, tenantId: string, query: IdPageQuery): Promise<IdPage<UserView>> =>
+  pageById(deps.cursorKey, query, USER_AGGREGATE, tenantId, (after, limit) => deps.directory.userIdsOf(tenantId, after, limit), (id) => getUser(deps, tenantId, id));

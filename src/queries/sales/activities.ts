@@ -4,10 +4,9 @@
  * first, paged like every list. `now` is the request's time; it is a condition of the server's own
  * rather than part of the filter, so the next page's cursor stays valid a moment later.
  */
-import type Database from 'better-sqlite3';
 import { activityKind } from '../../events/sales/activity.js';
 import { qualified } from '../cursor.js';
-import { listRecords, type ListQuery, type RowCondition } from '../record-list.js';
+import { listRecords, type ListQuery, type ListSource, type RowCondition } from '../record-list.js';
 
 // The view's own conditions, in SQL beside the caller's filter (wrapping that filter in the view's
 // would report a syntax error's position in the wrapper, not in what the caller wrote).
@@ -21,8 +20,8 @@ const openAndDueBefore = (now: Date): RowCondition => (spec) => {
 
 /** `query.filter` narrows the view further (e.g. `kind[eq]:"call"`). */
 export const overdueActivities = (
-  db: Database.Database, view: { tenantId: string; ownerId: string; now: Date }, query: Pick<ListQuery, 'filter' | 'limit' | 'cursor'>,
+  source: ListSource, view: { tenantId: string; ownerId: string; now: Date }, query: Pick<ListQuery, 'filter' | 'limit' | 'cursor'>,
 ) => {
   const reader = { tenantId: view.tenantId, ownerOnly: view.ownerId };
-  return listRecords(db, activityKind, reader, { ...query, sort: 'dueTime' }, openAndDueBefore(view.now));
+  return listRecords(source, activityKind, reader, { ...query, sort: 'dueTime' }, openAndDueBefore(view.now));
 };

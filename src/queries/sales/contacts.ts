@@ -7,11 +7,11 @@
  * read in one read transaction, so a rebuild's swap cannot fall between them.
  * Pages like every list: `limit` and an opaque keyset `cursor` by contact id.
  */
-import type Database from 'better-sqlite3';
 import { contactKind } from '../../events/sales/contact.js';
 import { catalogueTables } from '../../projections/catalogue-columns.js';
 import { resolveTable } from '../../projections/registry.js';
 import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type SortKey } from '../cursor.js';
+import type { ListSource } from '../record-list.js';
 import { CONTACT_LINKS_PROJECTION, CONTACT_LINKS_TABLE } from '../../projections/sales/contacts.js';
 
 export type AccountContact = { contactId: string; firstName: string | null; lastName: string | null; roles: string[]; primary: boolean };
@@ -35,11 +35,11 @@ const contactOf = (row: Row): AccountContact => {
  * change); only `ownerOnly`'s when given. @throws InvalidInputError `invalid_limit`, `invalid_cursor`.
  */
 export const accountContacts = (
-  db: Database.Database, tenantId: string, accountId: string, ownerOnly: string | undefined, query: AccountContactsQuery = {},
+  { db, cursorKey }: ListSource, tenantId: string, accountId: string, ownerOnly: string | undefined, query: AccountContactsQuery = {},
 ): AccountContactsPage => {
   const limit = limitOf(query.limit);
   const fingerprint = fingerprintOf(['account-contacts', tenantId, accountId, ownerOnly ?? null]);
-  const after = query.cursor ? String(decodeCursor(query.cursor, KEY, fingerprint)[0]) : '';
+  const after = query.cursor ? String(decodeCursor(cursorKey, query.cursor, KEY, fingerprint)[0]) : '';
   const owner = ownerOnly === undefined ? '' : 'AND c.owner_id = ?';
   const owners = ownerOnly === undefined ? [] : [ownerOnly];
   const rows = db.transaction(() => {
@@ -59,6 +59,6 @@ export const accountContacts = (
     ).all(tenantId, accountId, after, ...owners, tenantId, accountId, after, ...owners, limit + 1) as Row[];
   })();
   const data = rows.slice(0, limit).map(contactOf);
-  const nextCursor = rows.length > limit ? encodeCursor([data.at(-1)!.contactId], fingerprint) : null;
+  const nextCursor = rows.length > limit ? encodeCursor(cursorKey, [data.at(-1)!.contactId], fingerprint) : null;
   return { data, page: { nextCursor } };
 };

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import { DEFAULT_SALES_CONFIG } from '../../../src/events/sales/config.js';
 import { accountContacts } from '../../../src/queries/sales/contacts.js';
+import { cursorKeyOf } from '../../../src/queries/cursor.js';
 import { tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
 
 let people = 0;
 const someone = (extra: Record<string, string> = {}) => ({ firstName: 'Grace', lastName: 'Hopper', email: `grace.links.${(people += 1)}@example.org`, ...extra });
+/** The read model's connection, with a cursor key of the test's own (no cursor crosses the HTTP API here). */
+const sourceOf = (session: ReturnType<typeof salesSession>) => ({ db: session.server().readDb.db, cursorKey: cursorKeyOf(Buffer.alloc(32)) });
 
 describe('POST /sales/contacts/:id/accounts', () => {
   const s = salesSession();
@@ -126,7 +129,7 @@ describe('POST /sales/contacts/:id/accounts', () => {
       const listed = (await s.get(`/sales/accounts/${a1}/contacts`, rep)).body.data.map((c: { contactId: string }) => c.contactId);
       expect(listed).to.have.members([mine, notMine]);
       // A sales rep reads every contact; a grant of own-scoped reads (a custom role) narrows the query to the owner's.
-      expect(accountContacts(s.server().readDb.db, 'acme', a1, 'rep-7').data.map((c) => c.contactId)).to.deep.equal([mine]);
+      expect(accountContacts(sourceOf(s), 'acme', a1, 'rep-7').data.map((c) => c.contactId)).to.deep.equal([mine]);
     });
   });
 });
@@ -213,7 +216,7 @@ describe('GET /sales/accounts/:id/contacts: linked contacts and those whose acco
     await s.send('POST', `/sales/contacts/${survivor}/merge`, { loserId: loser });
     expect(ids((await listed(a1)).data)).to.have.members([kept, survivor, mine]);
     await s.reachedHead();
-    expect(ids(accountContacts(s.server().readDb.db, 'acme', a1, 'rep-9').data)).to.deep.equal([mine]);
+    expect(ids(accountContacts(sourceOf(s), 'acme', a1, 'rep-9').data)).to.deep.equal([mine]);
   });
 
   it('shows another tenant nothing: 404 for the account, and no contact of theirs through their accountId', async () => {
@@ -224,8 +227,8 @@ describe('GET /sales/accounts/:id/contacts: linked contacts and those whose acco
     const theirContact = await contact(someone({ accountId: theirs }), s.globex());
     expect(ids((await listed(theirs, '', s.globex())).data)).to.deep.equal([theirContact]);
     expect((await s.get(`/sales/accounts/${theirs}/contacts`)).status).to.equal(404);
-    expect(accountContacts(s.server().readDb.db, 'acme', theirs, undefined).data).to.deep.equal([]);
-    expect(accountContacts(s.server().readDb.db, 'globex', a1, undefined).data).to.deep.equal([]);
+    expect(accountContacts(sourceOf(s), 'acme', theirs, undefined).data).to.deep.equal([]);
+    expect(accountContacts(sourceOf(s), 'globex', a1, undefined).data).to.deep.equal([]);
   });
 });
 

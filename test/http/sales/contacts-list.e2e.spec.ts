@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
 import { contactKind } from '../../../src/events/sales/contact.js';
+import { cursorKeyOf } from '../../../src/queries/cursor.js';
 import { listRecords } from '../../../src/queries/record-list.js';
 
 const people = [
@@ -95,9 +96,10 @@ describe('GET /sales/contacts', () => {
   });
 
   it('limits a reader whose grant is for their own records to those (row scope from the policy)', () => {
-    const own = listRecords(server.readDb.db, contactKind, { tenantId: 'acme', ownerOnly: 'nobody' }, {});
+    const source = { db: server.readDb.db, cursorKey: cursorKeyOf(Buffer.alloc(32)) };
+    const own = listRecords(source, contactKind, { tenantId: 'acme', ownerOnly: 'nobody' }, {});
     expect(own.data).to.deep.equal([]);
-    const mine = listRecords(server.readDb.db, contactKind, { tenantId: 'acme', ownerOnly: 'user-admin' }, { limit: '2' });
+    const mine = listRecords(source, contactKind, { tenantId: 'acme', ownerOnly: 'user-admin' }, { limit: '2' });
     expect(mine.data).to.have.length(2);
     expect(mine.data.every((c) => c.ownerId === 'user-admin')).to.equal(true);
   });
