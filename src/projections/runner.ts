@@ -22,7 +22,7 @@ import { sharedReads, sharedReveals } from './shared-reads.js';
 import { loadRun, prepareRun } from './runs.js';
 import { statusOf, type ProjectionStatus } from './status.js';
 import { DEFAULT_BACKOFF, turnBudget, type Backoff } from './timing.js';
-import { isFrozen, runWorker, type Run, type WorkerContext } from './worker.js';
+import { failureOf, isFrozen, runWorker, type Run, type WorkerContext } from './worker.js';
 import { settleMovedTicket, ticketFor, type RebuildTicket, type Ticket } from './tickets.js';
 
 /** What the runner works with, and its tuning (every number has a default). */
@@ -60,6 +60,8 @@ export type ProjectionRunner = {
   physicalTable(projection: string, logical: string): string;
   /** Whether the projection's live tables are being kept up (not failed, not frozen behind a version change). */
   isHealthy(projection: string): boolean;
+  /** The projectors failing now (backing off on an event, live tables or a rebuild): no read of the log, unlike `status`. */
+  failed(): string[];
   /** How far the projection's live tables have applied the log, when healthy (see `isHealthy`). */
   checkpointOf?(projection: string): bigint | undefined;
   close(): Promise<void>;
@@ -241,6 +243,7 @@ const runnerApi = (r: Runner, ring: () => void, stop: () => Promise<void>): Proj
       const run = runOf(r, projection);
       return run.live.failure === undefined && !isFrozen(run);
     },
+    failed: () => [...r.runs.values()].filter((run) => failureOf(run) !== undefined).map((run) => run.projector.name),
     checkpointOf: (projection) => {
       const run = r.runs.get(projection);
       return run && run.live.failure === undefined && !isFrozen(run) ? run.live.checkpoint : undefined;
