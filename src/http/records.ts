@@ -45,7 +45,7 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   /** Its link fields, each with the kind of record it names: looked up in the caller's tenant before `prepare` (which keeps them: `{ ...command }`), refused by the decider. */
   links?: LinkFields;
   /** The aggregate's command for a generic one (e.g. with the tenant's configuration); required when `C` adds inputs. */
-  prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string) => Promise<C>;
+  prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string, id?: string) => Promise<C>;
   /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added before the generic `/:id` ones. */
   routes?: (router: Router, deps: RouteDeps) => void;
   /** What follows a create in the same request (a quote's numbering); answers the request's last result. */
@@ -102,7 +102,7 @@ export const sendCommand = <S extends GuardState, C>(deps: RouteDeps, aggregate:
 const prepared = async <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>, deps: RouteDeps, ctx: Context, command: RecordCommand) => {
   const { tenantId } = principalOf(ctx.state);
   const checked = r.links ? await withCheckedLinks(deps, tenantId, r.links, command) : command;
-  return r.prepare ? r.prepare(checked, deps, tenantId) : (checked as C);
+  return r.prepare ? r.prepare(checked, deps, tenantId, ctx.params.id) : (checked as C);
 };
 
 const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {

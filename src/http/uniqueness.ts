@@ -40,7 +40,11 @@ import { keyClaimsFor, keyHolder, recordTurnKeyOf, type KeyClaim } from './uniqu
 import { processLock, type UniquenessLock } from './uniqueness-lock.js';
 
 /** One guarded write: the record it targets, the generic command it carries (and its command id), who must be allowed it. */
-export type UniqueWrite = { kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand; commandId: string };
+export type UniqueWrite = {
+  kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand; commandId: string;
+  /** Who may learn the other holder's id: by default the read permission of `permission`'s resource. */
+  readPermission?: string;
+};
 
 const hashed = (deps: RouteDeps, kind: RecordKind, tenantId: string, values: JsonObject): Claim[] =>
   (kind.unique ?? [])
@@ -94,7 +98,7 @@ const claimsFor = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Pro
 /** Whether the caller may read the record `id` (its kind's read permission, on it when the grant is to their own). */
 const mayRead = async (deps: RouteDeps, w: UniqueWrite, id: string): Promise<boolean> => {
   const principal = principalOf(w.ctx.state);
-  const scope = rowScope(principal, `${w.permission.split(':')[0]}:read`);
+  const scope = rowScope(principal, w.readPermission ?? `${w.permission.split(':')[0]}:read`);
   if (scope !== 'own') return scope === 'all';
   const holder = await getRecord(deps, w.kind, principal.tenantId, id).catch(() => undefined);
   return holder !== undefined && holder.ownerId === principal.actorId;

@@ -29,8 +29,11 @@ export type LeadState =
   | ({ status: 'disqualified'; reason: string } & LiveBody)
   | ({ status: 'converted'; conversion: Conversion } & LiveBody);
 
-/** A generic command with the tenant's sales configuration (its scoring rules) it is decided against. */
-export type ConfiguredLeadCommand = RecordCommand & { config: SalesConfig };
+/**
+ * A generic command with the tenant's sales configuration (its scoring rules) it is decided against;
+ * `restricted`: the person's processing is restricted, so an update rectifies without scoring again.
+ */
+export type ConfiguredLeadCommand = RecordCommand & { config: SalesConfig; restricted?: boolean };
 
 export type LeadCommand =
   | ConfiguredLeadCommand
@@ -118,11 +121,12 @@ const rescoredChanges = (fields: JsonObject, changes: JsonObject, config: SalesC
   return touched ? { ...changes, ...scoreFields(scoreOf(next, scoring)) } : changes;
 };
 
-/** Generic commands: refused once converted; a create starts the lead's status at `new`; both score it. */
-const decideGeneric = ({ config, ...command }: ConfiguredLeadCommand, state: LeadState): DomainEvent[] => {
+/** Generic commands: refused once converted; a create starts the lead's status at `new`; both score it (an update not while restricted). */
+const decideGeneric = ({ config, restricted, ...command }: ConfiguredLeadCommand, state: LeadState): DomainEvent[] => {
   if (state.status === 'converted') unconverted(state);
   if (command.type === 'UpdateRecord' && state.status !== 'none') {
-    return generic.decide({ ...command, changes: rescoredChanges(state.fields, command.changes, config) }, bodyOf(state));
+    const changes = restricted === true ? command.changes : rescoredChanges(state.fields, command.changes, config);
+    return generic.decide({ ...command, changes }, bodyOf(state));
   }
   if (command.type !== 'CreateRecord') return generic.decide(command, bodyOf(state));
   const fields = { ...command.fields, leadStatus: 'new', ...scoreFields(scoreOf(command.fields, scoringOf(config))) };

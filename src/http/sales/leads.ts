@@ -78,7 +78,8 @@ const uniqueConversion = async <T>(deps: RouteDeps, ctx: Context, request: LeadR
   assertMayCreate(ctx, contact, bodyOf(ctx));
   const pinned = { ...request, ifMatch: request.ifMatch ?? contact.leadRevision };
   const command = { type: 'CreateRecord' as const, fields: contact.fields, ownerId: null, tags: [] };
-  const unique = { kind: contactKind, ctx, permission: UPDATE, id: contact.id, command, commandId: contact.commandId };
+  // The other holder is a contact: named only to a caller who may read it.
+  const unique = { kind: contactKind, ctx, permission: UPDATE, readPermission: 'sales.contacts:read', id: contact.id, command, commandId: contact.commandId };
   try {
     return await uniquely(deps, unique, () => convert(pinned));
   } catch (error) {
@@ -130,6 +131,10 @@ export const leadsResource: RecordResource<LeadState, ConfiguredLeadCommand> = {
   aggregate: leadAggregate,
   permission: 'sales.leads',
   path: '/sales/leads',
-  prepare: async (command, deps, tenantId) => ({ ...command, config: (await salesConfigOf(deps, tenantId)).config }),
+  prepare: async (command, deps, tenantId, id) => ({
+    ...command,
+    config: (await salesConfigOf(deps, tenantId)).config,
+    ...(command.type === 'UpdateRecord' && id !== undefined ? { restricted: await leadRestricted(deps, tenantId, id) } : {}),
+  }),
   routes: leadRules,
 };

@@ -55,6 +55,10 @@ describe('Lead scoring', () => {
       given(open).when({ type: 'UpdateRecord', changes: { company: null }, config })
         .then({ type: 'LeadUpdated', data: { subjectId: 's-1', changes: { company: null, score: 0, scoreReasons: [] } } });
     });
+    it('rectifies without scoring again while the person\'s processing is restricted', () => {
+      given(open).when({ type: 'UpdateRecord', changes: { phone: '+1 555 0100' }, config, restricted: true })
+        .then({ type: 'LeadUpdated', data: { subjectId: 's-1', changes: { phone: '+1 555 0100' } } });
+    });
     it('leaves the score alone when no field the rules read changes', () => {
       given(open).when({ type: 'UpdateRecord', changes: { lastName: 'Byron', company: 'Engines' }, config: withRules() })
         .then({ type: 'LeadUpdated', data: { subjectId: 's-1', changes: { lastName: 'Byron' } } });

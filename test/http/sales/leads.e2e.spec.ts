@@ -227,6 +227,20 @@ describe('/sales/leads', () => {
       expect(await head()).to.equal(before);
     });
 
+    it('names the contact holding the email (409 duplicate_email, existingId) only to a caller who may read that contact', async () => {
+      const grants = [
+        ...['read', 'update', 'create'].map((action) => ({ permission: `sales.leads:${action}`, scope: 'all' })),
+        { permission: 'sales.contacts:create', scope: 'all' }, { permission: 'sales.contacts:read', scope: 'own' },
+      ];
+      expect((await post('/api/admin/roles', { name: 'lead_converter', grants })).status).to.equal(201);
+      const converter = await tokenFor(server(), { tenantId: 'acme', actorId: 'converter-1', roles: ['lead_converter'] });
+      const other = await post('/sales/contacts', { firstName: 'Grace', lastName: 'Hopper', email: 'grace.secret@navy.example' });
+      const lead = await post('/sales/leads', { firstName: 'G', lastName: 'H', email: 'grace.secret@navy.example' }, converter);
+      const refused = await post(`/sales/leads/${lead.body.id}/convert`, {}, converter);
+      expect([refused.status, refused.body.code, refused.body.existingId]).to.deep.equal([409, 'duplicate_email', undefined]);
+      expect(JSON.stringify(refused.body)).not.to.contain(other.body.id);
+    });
+
     it('creates nothing twice when retried with the same Idempotency-Key', async () => {
       const id = await newLead();
       const headers = { 'Idempotency-Key': `convert-${id}` };
@@ -288,9 +302,10 @@ describe('/sales/leads', () => {
   });
 
   describe('a lead whose person\'s processing is restricted (GDPR art. 18)', () => {
-    it('is neither scored again nor converted (409 processing_restricted), writing nothing; once the restriction is lifted it is', async () => {
+    it('is neither scored again nor converted (409 processing_restricted), writing nothing; a PATCH rectifies it without scoring it; once the restriction is lifted it is', async () => {
       const id = await newLead();
-      const { subjectId } = (await get(`/sales/leads/${id}`)).body;
+      const scored = (await get(`/sales/leads/${id}`)).body;
+      const { subjectId } = scored;
       const restriction = (restricted: boolean) => post(`/api/compliance/subjects/${subjectId}/restriction`, restricted ? { restricted, ground: 'accuracy_contested' } : { restricted });
       expect((await restriction(true)).status).to.equal(200);
       const before = await head();
@@ -299,6 +314,10 @@ describe('/sales/leads', () => {
         [409, 'processing_restricted', undefined], [409, 'processing_restricted', 'accuracy_contested'],
       ]);
       expect(await head()).to.equal(before);
+      const patched = await patch(`/sales/leads/${id}`, { email: 'ada.restricted@gmail.com', phone: '+44 20 7946 0000' });
+      expect(patched.status, 'rectifying goes on').to.equal(200);
+      const after = (await get(`/sales/leads/${id}`)).body;
+      expect([after.email, after.score, after.scoreReasons], 'not profiled again').to.deep.equal(['ada.restricted@gmail.com', scored.score, scored.scoreReasons]);
       expect((await restriction(false)).status).to.equal(200);
       expect((await post(`/sales/leads/${id}/rescore`)).status).to.equal(200);
       expect((await post(`/sales/leads/${id}/convert`)).status).to.equal(200);
