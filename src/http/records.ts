@@ -15,11 +15,12 @@ import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, t
 import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
 import { getRecord, parseAsOf, recordHistory, type AsOf, type RecordView } from '../queries/records.js';
-import { currentRecord, exportRecords, listRecords, type Reader } from '../queries/record-list.js';
+import { currentRecord, exportRecords, listRecords, withheldFrom, type Reader } from '../queries/record-list.js';
 import type { CursorKey } from '../queries/cursor.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
 import { principalOf } from './authenticate.js';
+import type { Principal } from '../access/principal.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
 import { validator } from '../commands/validate.js';
 import { isAggregateId } from '../events/log/stream-name.js';
@@ -46,6 +47,8 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   links?: LinkFields;
   /** The aggregate's command for a generic one (e.g. with the tenant's configuration); required when `C` adds inputs. */
   prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string, id?: string) => Promise<C>;
+  /** The fields of its reads withheld from `principal` (absent): computed ones that name records they may not read. */
+  withheldFrom?: (principal: Principal) => string[];
   /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added before the generic `/:id` ones. */
   routes?: (router: Router, deps: RouteDeps) => void;
   /** What follows a create in the same request (a quote's numbering); answers the request's last result. */
@@ -53,7 +56,7 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
 };
 
 /** What the read routes need of a resource. */
-type Described = Pick<RecordResource, 'kind' | 'permission'>;
+type Described = Pick<RecordResource, 'kind' | 'permission' | 'withheldFrom'>;
 
 /** A resource whatever its state and commands: what the API's list of resources holds. */
 export type ServedResource = { kind: RecordKind; path: string; routes: (deps: RouteDeps) => Router };
@@ -159,11 +162,11 @@ const answerFor = (record: RecordView): CachedAnswer => answerOf(record, `"${rec
 /** The present from the read model when it holds every acknowledged write, else from the log. */
 const presentRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: string): Promise<CachedAnswer> => {
   if (!(await deps.readModel.isCurrent(r.kind.type))) return answerFor(visible(reader, await getRecord(deps, r.kind, reader.tenantId, id)));
-  const key = JSON.stringify(['record', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, id]);
+  const key = JSON.stringify(['record', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, reader.withheld ?? null, id]);
   return cachedAnswer(deps.readModel.db, key, () => {
     const record = currentRecord(deps.readModel.db, r.kind, reader.tenantId, id);
     if (!record) throw new NotFoundError('No such record');
-    return answerFor(visible(reader, record));
+    return answerFor(withheldFrom(reader, visible(reader, record)));
   });
 };
 
@@ -187,7 +190,8 @@ const readerOf = (ctx: Context, r: Described): Reader => {
   const principal = principalOf(ctx.state);
   authorize(principal, `${r.permission}:read`);
   const own = rowScope(principal, `${r.permission}:read`) === 'own';
-  return { tenantId: principal.tenantId, ...(own ? { ownerOnly: principal.actorId } : {}) };
+  const withheld = r.withheldFrom?.(principal) ?? [];
+  return { tenantId: principal.tenantId, ...(own ? { ownerOnly: principal.actorId } : {}), ...(withheld.length > 0 ? { withheld } : {}) };
 };
 
 const LIST_PARAMS = ['filter', 'sort', 'limit', 'cursor', 'q'] as const;
@@ -197,7 +201,7 @@ const list = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   const query = queryOf(ctx, LIST_PARAMS);
   await awaitConsistency(ctx, deps.readModel, r.kind.type);
   const { filter, sort, limit, cursor, q } = query;
-  const key = JSON.stringify(['list', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, filter, sort, limit, cursor, q]);
+  const key = JSON.stringify(['list', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, reader.withheld ?? null, filter, sort, limit, cursor, q]);
   sendJson(ctx, cachedAnswer(deps.readModel.db, key, () => answerOf(listRecords({ db: deps.readModel.db, cursorKey: deps.cursorKey }, r.kind, reader, query))));
 };
 

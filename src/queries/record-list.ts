@@ -16,7 +16,16 @@ import type { RecordView } from './records.js';
 import { statementOf } from '../sqlite-memo.js';
 
 /** Whose rows a reader sees: a tenant's, and only the actor's own when the policy says `own`. */
-export type Reader = { tenantId: string; ownerOnly?: string };
+/** Who reads: their tenant, their own records only (`ownerOnly`), and the fields withheld from them (absent from what they read). */
+export type Reader = { tenantId: string; ownerOnly?: string; withheld?: readonly string[] };
+
+/** `view` without the fields withheld from the reader. */
+export const withheldFrom = <V extends object>(reader: Reader, view: V): V => {
+  if (!reader.withheld?.length) return view;
+  const shown = { ...view } as Record<string, unknown>;
+  for (const name of reader.withheld) delete shown[name];
+  return shown as V;
+};
 
 /** The list parameters a client sends. */
 export type ListQuery = Pick<ListOptions, 'filter' | 'sort' | 'limit' | 'cursor' | 'q'>;
@@ -76,7 +85,7 @@ export const listRecords = ({ db, cursorKey }: ListSource, kind: RecordKind, rea
     .transaction(() => {
       const spec = specOf(db, kind);
       const page = listPage(db, spec, optionsOf(spec, reader, query, condition), cursorKey);
-      return { data: page.data.map(recordViewOf(kind)), page: page.page };
+      return { data: page.data.map(recordViewOf(kind)).map((view) => withheldFrom(reader, view)), page: page.page };
     })
     .deferred();
 
@@ -134,5 +143,6 @@ const exportColumns = (kind: RecordKind): ExportColumn[] => {
  */
 export const exportRecords = (db: Database.Database, kind: RecordKind, reader: Reader, query: ListQuery, format: ExportFormat): Readable => {
   const spec = specOf(db, kind);
-  return exportRows(db, spec, optionsOf(spec, reader, query), format, exportColumns(kind));
+  const columns = exportColumns(kind).filter((c) => typeof c === 'string' || !reader.withheld?.includes(c.header));
+  return exportRows(db, spec, optionsOf(spec, reader, query), format, columns);
 };

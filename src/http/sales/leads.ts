@@ -21,7 +21,7 @@ import { principalOf } from '../authenticate.js';
 import { emptyBody, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 import { uniquely } from '../uniqueness.js';
 import { ConflictError, PreconditionFailedError } from '../../errors.js';
-import { authorize } from '../../access/policy.js';
+import { authorize, rowScope } from '../../access/policy.js';
 
 // Qualify's reason is optional: "" and "   " are a 400 at /reason (leave it out instead). Disqualify's
 // is required by the rule: missing, "" or "   " is the decider's 422 `reason_required`.
@@ -137,4 +137,7 @@ export const leadsResource: RecordResource<LeadState, ConfiguredLeadCommand> = {
     ...(command.type === 'UpdateRecord' && id !== undefined ? { restricted: await leadRestricted(deps, tenantId, id) } : {}),
   }),
   routes: leadRules,
+  // The possible duplicates name contacts and leads of anyone: shown to who may read them all (the `duplicate` flag to all, as a 409 would tell).
+  withheldFrom: (principal) =>
+    (rowScope(principal, 'sales.contacts:read') === 'all' && rowScope(principal, 'sales.leads:read') === 'all' ? [] : ['possibleDuplicates']),
 };

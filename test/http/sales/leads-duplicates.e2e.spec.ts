@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call } from '../../support/http.js';
+import { call, tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
 
 const person = (email: string, extra: object = {}) => ({ firstName: 'Grace', lastName: 'Hopper', email, ...extra });
@@ -18,6 +18,24 @@ describe('/sales/leads: possible duplicates, warned and never refused', () => {
   const duplicatesOf = async (id: string) => (await read(id)).possibleDuplicates;
   const emailsTable = () => s.server().projections.physicalTable('sales.lead', 'sales_lead_emails');
   const emailRows = () => s.server().readDb.db.prepare(`SELECT * FROM "${emailsTable()}" ORDER BY record_kind, id`).all() as Array<Record<string, unknown>>;
+
+  describe('GET /sales/leads for a caller who may not read every contact and lead', () => {
+    it('withholds possibleDuplicates (absent from the read, the list and the export), keeping the duplicate flag', async () => {
+      const grants = ['sales.leads:read', 'sales.leads:create', 'sales.contacts:read'].map((permission) => ({ permission, scope: 'own' }));
+      expect((await s.send('POST', '/api/admin/roles', { name: 'own_leads', grants })).status).to.equal(201);
+      const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'own-leads', roles: ['own_leads'] });
+      const theirs = await contact('secret@dup-withheld.example');
+      const mine = await lead('secret@dup-withheld.example', {}, rep);
+      const own = await read(mine, rep);
+      expect(own).to.include({ duplicate: true }).and.not.to.have.property('possibleDuplicates');
+      const listed = (await s.get(`/sales/leads?filter=${encodeURIComponent('duplicate[eq]:true')}`, rep)).body.data;
+      expect(listed.map((l: { id: string }) => l.id)).to.deep.equal([mine]);
+      expect(listed[0]).not.to.have.property('possibleDuplicates');
+      const exported = await fetch(`${s.server().url}/sales/leads/export?format=jsonl`, { headers: { Authorization: `Bearer ${rep}` } });
+      expect(await exported.text()).not.to.contain(theirs);
+      expect((await read(mine)).possibleDuplicates).to.deep.equal([{ kind: 'contact', id: theirs }]);
+    });
+  });
 
   describe('GET /sales/leads/:id', () => {
     it("lists the tenant's active contact holding the lead's email, compared normalized; a lead of its own email lists none", async () => {
