@@ -133,7 +133,7 @@ export type Request<C, S = never> = {
   fresh?: boolean;
 };
 
-// 1. load and recognise a retried command; 2. check If-Match; 3. fold and decide; 4. append.
+// 1. load and recognise a retried command; 2. fold and guard (the policy); 3. check If-Match and decide; 4. append.
 const attemptOnce = async <C, E extends DomainEvent, S>(
   { store, keyStore }: CommandDeps,
   aggregate: Aggregate<C, E, S>,
@@ -147,11 +147,12 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
   if (replayed) return replayed;
   const current = lastOf(loaded)?.revision;
   const stale = request.ifMatch !== undefined && request.ifMatch !== current;
-  // A record that is not there answers as it would without If-Match (404; RFC 9110 §13.2.1).
-  if (stale && current !== undefined) throw preconditionFailed(request.ifMatch!, current);
   const read = readableEvent(keyStore, aggregate.upcasters);
   const state = fold(aggregate.decider, loaded.map((e) => ({ type: e.type, data: read(e).data }) as E));
+  // The policy first: a caller who may not touch the record learns nothing of its revision.
   request.guard?.(state);
+  // A record that is not there answers as it would without If-Match (404; RFC 9110 §13.2.1).
+  if (stale && current !== undefined) throw preconditionFailed(request.ifMatch!, current);
   const decided = aggregate.decider.decide(request.command, state);
   if (stale) throw preconditionFailed(request.ifMatch!, current);
   if (decided.length === 0) {

@@ -30,6 +30,7 @@ const verify = (deps: AuditRouteDeps) => {
   let running: Promise<ChainReport> | undefined;
   const once = () => (running ??= verifyChain(deps.store, deps.chain).finally(() => (running = undefined)));
   return async (ctx: Context) => {
+    queryOf(ctx, []); // before walking the whole chain, not after
     const principal = principalOf(ctx.state);
     authorize(principal, 'audit.chain:read');
     ctx.body = redacted(await once(), principal.tenantId);

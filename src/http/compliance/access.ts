@@ -14,6 +14,7 @@ import { USER_CLASSIFICATION } from '../../events/identity/user.js';
 import type { ReadDeps } from '../../queries/records.js';
 import { subjectExport } from '../../queries/subject-access.js';
 import { principalOf } from '../authenticate.js';
+import { queryOf } from '../read-model.js';
 
 const IDENTITY_RECORDS = [USER_CLASSIFICATION, API_CLIENT_CLASSIFICATION, ORGANIZATION_CLASSIFICATION];
 
@@ -27,6 +28,7 @@ const classification = (kinds: readonly RecordKind[]) => {
 };
 
 const exportSubject = (deps: ReadDeps, kinds: readonly RecordKind[]) => async (ctx: Context) => {
+  queryOf(ctx, []); // before scanning the log, not after
   const principal = principalOf(ctx.state);
   authorize(principal, 'compliance.subjects:read');
   ctx.body = await subjectExport(deps, kinds, principal.tenantId, ctx.params.subjectId!);

@@ -215,6 +215,8 @@ describe('/sales/contacts', () => {
       expect((await call(server, 'PATCH', `/sales/contacts/${mine}`, { token: rep, body: { city: 'Rome' } })).status).to.equal(200);
       const refused = await call(server, 'PATCH', `/sales/contacts/${theirs}`, { token: rep, body: { city: 'Rome' } });
       expect(refused.status).to.equal(403);
+      const staleTag = await call(server, 'PATCH', `/sales/contacts/${theirs}`, { token: rep, body: { city: 'Rome' }, headers: { 'If-Match': '"7"' } });
+      expect([staleTag.status, staleTag.body.currentRevision], 'the policy before If-Match: no revision told').to.deep.equal([403, undefined]);
       expect((await call(server, 'GET', `/sales/contacts/${theirs}`, { token: rep })).body.city).to.equal('London');
       expect((await call(server, 'PATCH', `/sales/contacts/${mine}`, { token: auditor, body: { city: 'Oslo' } })).status).to.equal(403);
     });
