@@ -5,7 +5,7 @@
  * same transaction as the rebuild's last batch, so a reader sees the old tables or the new ones.
  */
 import type Database from 'better-sqlite3';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../errors.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS projection_state (
@@ -119,20 +119,31 @@ export const tablesOf = (registry: Registry, name: string, role: Role): Record<s
 
 const resolvers = new WeakMap<Database.Database, Database.Statement>();
 
+type Resolved = { physical: string; version: number | bigint; next_version: number | bigint | null };
+
 /**
  * The live physical table behind a projection's logical table, read from the registry of `db`
  * (any connection to read.db). Resolve and query inside one read transaction when the swap may
- * happen between the two (another process runs the projections).
+ * happen between the two (another process runs the projections). While the projection rebuilds
+ * for another version of its code, its live tables are the old version's, whose columns the
+ * queries of this code may not find: 503 `read_model_rebuilding` until the swap (a rebuild of the
+ * same version keeps answering).
  */
 export const resolveTable = (db: Database.Database, projection: string, logical: string): string => {
   let statement = resolvers.get(db);
   if (!statement) {
-    statement = db.prepare("SELECT physical FROM projection_tables WHERE projection = ? AND logical = ? AND role = 'live'").pluck();
+    statement = db.prepare(
+      `SELECT t.physical, s.version, s.next_version FROM projection_tables t LEFT JOIN projection_state s ON s.name = t.projection
+       WHERE t.projection = ? AND t.logical = ? AND t.role = 'live'`,
+    );
     resolvers.set(db, statement);
   }
-  const physical = statement.get(projection, logical) as string | undefined;
-  if (physical === undefined) throw new NotFoundError(`No table ${logical} in projection ${projection}`);
-  return physical;
+  const row = statement.get(projection, logical) as Resolved | undefined;
+  if (row === undefined) throw new NotFoundError(`No table ${logical} in projection ${projection}`);
+  if (row.next_version !== null && row.next_version !== undefined && Number(row.next_version) !== Number(row.version)) {
+    throw new UnavailableError('read_model_rebuilding', `${projection} is being rebuilt for a new version; retry shortly`, { retryAfter: 1, projection });
+  }
+  return row.physical;
 };
 
 /** A checkpoint that someone else moved (another runner on the same read.db): the batch rolls back. */

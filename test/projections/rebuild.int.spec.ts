@@ -8,6 +8,15 @@ const NAME = 'test.counters';
 const TOTALS = 'test_counters_totals';
 const LOG = 'test_counters_log';
 
+const caughtSync = (run: () => unknown): unknown => {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
+
 describe('projections: zero-downtime rebuilds', () => {
   const env = useProjectionEnv('crm-rebuild-');
 
@@ -118,11 +127,15 @@ describe('projections: zero-downtime rebuilds', () => {
     expect(v2.physicalTable(NAME, TOTALS)).to.equal(oldTable);
     const ticket = await v2.rebuild(NAME);
     expect(ticket).to.include({ version: 2 });
+    // The API's readers (resolveTable) are not served the v1 layout while v2 rebuilds: 503, retry shortly.
+    const refused = caughtSync(() => resolveTable(env.readDb.db, NAME, TOTALS));
+    expect(refused).to.include({ code: 'read_model_rebuilding', status: 503 });
     const sums = new Set<number>();
     await readWhile(ticket.done, () => sums.add(readThrough(v2).rows.sum));
     expect([...sums][0], 'the first read: the v1 tables').to.equal(40 * 1225);
     expect([...sums].every((sum) => sum === 40 * 1225 || sum === 40 * 12250), 'never a mixed table').to.equal(true);
     expect(v2.physicalTable(NAME, TOTALS)).to.match(/__v2_\d+$/);
+    expect(resolveTable(env.readDb.db, NAME, TOTALS)).to.equal(v2.physicalTable(NAME, TOTALS));
     expect(readThrough(v2).rows).to.deep.equal({ n: 40, sum: 40 * 12250 });
     expect(stateOf(openRegistry(env.readDb.db), NAME)).to.deep.include({ version: 2, checkpoint: head, next: undefined });
     await until(() => !tableExists(env.readDb, oldTable), 2_000, 'the v1 table dropped');
