@@ -161,7 +161,7 @@ const answerFor = (record: RecordView): CachedAnswer => answerOf(record, `"${rec
 
 /** The present from the read model when it holds every acknowledged write, else from the log. */
 const presentRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: string): Promise<CachedAnswer> => {
-  if (!(await deps.readModel.isCurrent(r.kind.type))) return answerFor(visible(reader, await getRecord(deps, r.kind, reader.tenantId, id)));
+  if (!(await deps.readModel.isCurrent(r.kind.type))) return answerFor(withheldFrom(reader, visible(reader, await getRecord(deps, r.kind, reader.tenantId, id))));
   const key = JSON.stringify(['record', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, reader.withheld ?? null, id]);
   return cachedAnswer(deps.readModel.db, key, () => {
     const record = currentRecord(deps.readModel.db, r.kind, reader.tenantId, id);
@@ -176,7 +176,7 @@ const readRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: str
     const present = await presentRecord(deps, r, reader, id);
     if (asOf === undefined) return present;
   }
-  return answerFor(await getRecord(deps, r.kind, reader.tenantId, id, asOf));
+  return answerFor(withheldFrom(reader, await getRecord(deps, r.kind, reader.tenantId, id, asOf)));
 };
 
 const read = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
