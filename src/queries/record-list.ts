@@ -43,15 +43,17 @@ const specOf = (db: Database.Database, kind: RecordKind): CatalogueListSpec => {
 
 /**
  * A row condition the server adds to a list (e.g. "due before the request's time"), built on the
- * physical table. Unlike the client's filter it is not part of the cursor's fingerprint, so a
- * condition that moves from page to page (a time) keeps the cursor valid.
+ * physical table, under the name of the view it makes. Its SQL is not part of the cursor's
+ * fingerprint, so a condition that moves from page to page (a time) keeps the cursor valid; its
+ * view's name is, so a cursor of the view is no cursor of the plain list, nor the reverse.
  */
-export type RowCondition = (spec: CatalogueListSpec) => Sql;
+export type RowCondition = { view: string; where: (spec: CatalogueListSpec) => Sql };
 
 const optionsOf = (spec: CatalogueListSpec, reader: Reader, query: ListQuery, condition?: RowCondition): ListOptions => {
   const owner = reader.ownerOnly === undefined ? [] : [{ sql: `${qualified(spec.table, 'owner_id')} = ?`, bindings: [reader.ownerOnly] }];
-  const where = [...owner, ...(condition ? [condition(spec)] : [])];
-  const scope = reader.ownerOnly === undefined ? {} : { scope: `owner:${reader.ownerOnly}` };
+  const where = [...owner, ...(condition ? [condition.where(spec)] : [])];
+  const scopes = [...(reader.ownerOnly === undefined ? [] : [`owner:${reader.ownerOnly}`]), ...(condition ? [`view:${condition.view}`] : [])];
+  const scope = scopes.length === 0 ? {} : { scope: scopes.join(' ') };
   return { ...query, tenantId: reader.tenantId, ...scope, ...(where.length === 0 ? {} : { where: joined(where, 'AND') }) };
 };
 

@@ -10,13 +10,16 @@ import { listRecords, type ListQuery, type ListSource, type RowCondition } from 
 
 // The view's own conditions, in SQL beside the caller's filter (wrapping that filter in the view's
 // would report a syntax error's position in the wrapper, not in what the caller wrote).
-const openAndDueBefore = (now: Date): RowCondition => (spec) => {
-  const column = (field: string) => qualified(spec.table, spec.fields[field]!.column);
-  return {
-    sql: `${column('status')} = 'active' AND ${column('activityStatus')} = 'open' AND ${column('dueTime')} < ?`,
-    bindings: [now.toISOString()],
-  };
-};
+const openAndDueBefore = (now: Date): RowCondition => ({
+  view: 'overdue',
+  where: (spec) => {
+    const column = (field: string) => qualified(spec.table, spec.fields[field]!.column);
+    return {
+      sql: `${column('status')} = 'active' AND ${column('activityStatus')} = 'open' AND ${column('dueTime')} < ?`,
+      bindings: [now.toISOString()],
+    };
+  },
+});
 
 /** `query.filter` narrows the view further (e.g. `kind[eq]:"call"`). */
 export const overdueActivities = (

@@ -278,6 +278,13 @@ describe('GET /sales/activities/overdue', () => {
     expect(theirs.body.data.map((a: { id: string }) => a.id)).to.deep.equal([others]);
     const calls = await get(`/sales/activities/overdue?filter=${encodeURIComponent('kind[eq]:"call"')}`, rep);
     expect(calls.body.data.map((a: { id: string }) => a.id)).to.deep.equal([call]);
+    // A cursor of the view is none of the plain list, even for a reader of their own (same owner, sort and filter).
+    const grants = ['sales.activities:read'].map((permission) => ({ permission, scope: 'own' }));
+    expect((await send('POST', '/api/admin/roles', { name: 'own_activities', grants }, rep)).status).to.equal(201);
+    const own = await tokenFor(server(), { tenantId: 'initech', actorId: 'rep-1', roles: ['own_activities'] });
+    const viewCursor = (await get('/sales/activities/overdue?limit=1', own)).body.page.nextCursor;
+    const crossed = await get(`/sales/activities?sort=dueTime&limit=1&cursor=${viewCursor}`, own);
+    expect([crossed.status, crossed.body.code]).to.deep.equal([400, 'invalid_cursor']);
   });
 
   it('shows a sales rep their own by default; a role without the read permission gets 403, unknown parameters 400', async () => {
