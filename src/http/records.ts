@@ -15,7 +15,7 @@ import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, t
 import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
 import { getRecord, parseAsOf, recordHistory, type AsOf, type RecordView } from '../queries/records.js';
-import { currentRecord, exportRecords, listRecords, withheldFrom, type Reader } from '../queries/record-list.js';
+import { currentRecord, exportRecords, listRecords, withoutWithheld, type Reader } from '../queries/record-list.js';
 import type { CursorKey } from '../queries/cursor.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
@@ -161,12 +161,12 @@ const answerFor = (record: RecordView): CachedAnswer => answerOf(record, `"${rec
 
 /** The present from the read model when it holds every acknowledged write, else from the log. */
 const presentRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: string): Promise<CachedAnswer> => {
-  if (!(await deps.readModel.isCurrent(r.kind.type))) return answerFor(withheldFrom(reader, visible(reader, await getRecord(deps, r.kind, reader.tenantId, id))));
+  if (!(await deps.readModel.isCurrent(r.kind.type))) return answerFor(withoutWithheld(reader, visible(reader, await getRecord(deps, r.kind, reader.tenantId, id))));
   const key = JSON.stringify(['record', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, reader.withheld ?? null, id]);
   return cachedAnswer(deps.readModel.db, key, () => {
     const record = currentRecord(deps.readModel.db, r.kind, reader.tenantId, id);
     if (!record) throw new NotFoundError('No such record');
-    return answerFor(withheldFrom(reader, visible(reader, record)));
+    return answerFor(withoutWithheld(reader, visible(reader, record)));
   });
 };
 
@@ -176,7 +176,7 @@ const readRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: str
     const present = await presentRecord(deps, r, reader, id);
     if (asOf === undefined) return present;
   }
-  return answerFor(withheldFrom(reader, await getRecord(deps, r.kind, reader.tenantId, id, asOf)));
+  return answerFor(withoutWithheld(reader, await getRecord(deps, r.kind, reader.tenantId, id, asOf)));
 };
 
 const read = (deps: RouteDeps, r: Described) => async (ctx: Context) => {

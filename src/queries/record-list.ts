@@ -20,7 +20,7 @@ import { statementOf } from '../sqlite-memo.js';
 export type Reader = { tenantId: string; ownerOnly?: string; withheld?: readonly string[] };
 
 /** `view` without the fields withheld from the reader. */
-export const withheldFrom = <V extends object>(reader: Reader, view: V): V => {
+export const withoutWithheld = <V extends object>(reader: Reader, view: V): V => {
   if (!reader.withheld?.length) return view;
   const shown = { ...view } as Record<string, unknown>;
   for (const name of reader.withheld) delete shown[name];
@@ -87,7 +87,7 @@ export const listRecords = ({ db, cursorKey }: ListSource, kind: RecordKind, rea
     .transaction(() => {
       const spec = specOf(db, kind);
       const page = listPage(db, spec, optionsOf(spec, reader, query, condition), cursorKey);
-      return { data: page.data.map(recordViewOf(kind)).map((view) => withheldFrom(reader, view)), page: page.page };
+      return { data: page.data.map(recordViewOf(kind)).map((view) => withoutWithheld(reader, view)), page: page.page };
     })
     .deferred();
 

@@ -3,19 +3,11 @@ import { openReadDatabase, openReadDb } from '../../src/projections/read-db.js';
 import { openRegistry, resolveTable, stateOf } from '../../src/projections/registry.js';
 import { startProjections, type ProjectionRunner } from '../../src/projections/runner.js';
 import { count, counterProjector, rowsOf, start, tableExists, until, useProjectionEnv } from './support.js';
+import { thrown } from '../events/personal-data/support.js';
 
 const NAME = 'test.counters';
 const TOTALS = 'test_counters_totals';
 const LOG = 'test_counters_log';
-
-const caughtSync = (run: () => unknown): unknown => {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-};
 
 describe('projections: zero-downtime rebuilds', () => {
   const env = useProjectionEnv('crm-rebuild-');
@@ -128,7 +120,7 @@ describe('projections: zero-downtime rebuilds', () => {
     const ticket = await v2.rebuild(NAME);
     expect(ticket).to.include({ version: 2 });
     // The API's readers (resolveTable) are not served the v1 layout while v2 rebuilds: 503, retry shortly.
-    const refused = caughtSync(() => resolveTable(env.readDb.db, NAME, TOTALS));
+    const refused = thrown(() => resolveTable(env.readDb.db, NAME, TOTALS));
     expect(refused).to.include({ code: 'read_model_rebuilding', status: 503 });
     const sums = new Set<number>();
     await readWhile(ticket.done, () => sums.add(readThrough(v2).rows.sum));

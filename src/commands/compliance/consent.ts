@@ -145,9 +145,15 @@ export const adoptMergedConsents = async (
  */
 export const assertUnrestricted = async (deps: CommandDeps, tenantId: string, subjectId: string | undefined, doing: string): Promise<void> => {
   if (subjectId === undefined) return;
-  const state = await streamState(deps.store, tenantId, subjectId, consentFold);
-  if (state.status !== 'restricted') return;
-  throw new ConflictError('processing_restricted', `The person's processing is restricted (${state.ground}): no ${doing} until the restriction is lifted`, {
-    subjectId, ground: state.ground,
+  const ground = await restrictionOf(deps, tenantId, subjectId);
+  if (ground === undefined) return;
+  throw new ConflictError('processing_restricted', `The person's processing is restricted (${ground}): no ${doing} until the restriction is lifted`, {
+    subjectId, ground,
   });
+};
+
+/** The ground of the subject's restriction of processing, if it is restricted. */
+export const restrictionOf = async (deps: CommandDeps, tenantId: string, subjectId: string): Promise<RestrictionGround | undefined> => {
+  const state = await streamState(deps.store, tenantId, subjectId, consentFold);
+  return state.status === 'restricted' ? state.ground : undefined;
 };

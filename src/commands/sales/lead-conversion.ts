@@ -11,17 +11,16 @@
 import { fold, type DomainEvent } from '../decider.js';
 import { childCommandIdFor, recordIdFor } from '../event-ids.js';
 import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../handle.js';
-import { consentFold } from '../../events/compliance/consent.js';
-import { streamState } from '../../events/compliance/stream-state.js';
 import { isAggregateId, streamName } from '../../events/log/stream-name.js';
 import { SubjectErasedError } from '../../events/personal-data/errors.js';
 import { readableEvent } from '../../events/personal-data/read.js';
 import type { JsonObject } from '../../events/log/port.js';
 import type { SalesConfig } from '../../events/sales/config.js';
 import { hasText } from '../../events/catalogue.js';
-import type { Conversion } from '../../events/sales/lead.js';
+import { leadKind, type Conversion } from '../../events/sales/lead.js';
 import type { Money } from '../../events/sales/money.js';
-import { assertUnrestricted } from '../compliance/consent.js';
+import { assertUnrestricted, restrictionOf } from '../compliance/consent.js';
+import { linkedRecordOf } from '../record-links.js';
 import { accountAggregate } from './account.js';
 import { contactAggregate } from './contact.js';
 import { leadAggregate, type LeadCommand, type LeadState } from './lead.js';
@@ -91,9 +90,9 @@ export const conversionContact = async (deps: CommandDeps, request: ConvertLeadI
 /** Whether the person of the lead `id` (a well-formed id) has their processing restricted; false for no such lead. */
 export const leadRestricted = async (deps: CommandDeps, tenantId: string, id: string): Promise<boolean> => {
   if (!isAggregateId(id)) return false;
-  const lead = await leadState(deps, tenantId, id);
-  if (lead.status === 'none' || !lead.subjectId) return false;
-  return (await streamState(deps.store, tenantId, lead.subjectId, consentFold)).status === 'restricted';
+  // The lead's subject is in its first event: no need to fold the lead (the command handler does).
+  const { subjectId } = await linkedRecordOf(deps, tenantId, leadKind, id);
+  return subjectId !== undefined && (await restrictionOf(deps, tenantId, subjectId)) !== undefined;
 };
 
 /** An erased person is not made a contact (it would be one without a name or an email, under their erased subject). */

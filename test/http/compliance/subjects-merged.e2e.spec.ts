@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { eraseSubject, subjectAggregate } from '../../../src/commands/compliance/subject.js';
 import { handleCommand } from '../../../src/commands/handle.js';
 import { call } from '../../support/http.js';
 import { complianceSession, type Person } from './session.js';
+import { bytesOfFiles } from '../../support/data-files.js';
 
 type Values = { firstName: string; lastName: string; email: string; phone: string };
 
@@ -18,8 +17,7 @@ const someone = (name: string): Values => {
 };
 
 /** The bytes of the log's and the read model's files (their WAL and shared memory included). */
-const storedBytes = (dataDir: string): Buffer =>
-  Buffer.concat(readdirSync(dataDir).filter((f) => /^(events|read)\.db/.test(f)).map((f) => readFileSync(join(dataDir, f))));
+const storedBytes = (dataDir: string): Buffer => bytesOfFiles(dataDir, (name) => /^(events|read)\.db/.test(name));
 
 describe('POST /api/compliance/subjects/:subjectId/erase (contacts merged)', () => {
   const session = complianceSession();

@@ -1,18 +1,16 @@
 import { expect } from 'chai';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
 import { complianceSession } from './session.js';
+import { filesUnder } from '../../support/data-files.js';
 
 const grace = { firstName: 'Gracelyn', lastName: 'Hopperstein', email: 'gracelyn.h@example.org', phone: '+1 555 0100 777', city: 'Arlington' };
 /** Facts that are not about the person: they stay after the erasure. */
 const facts = { country: 'US', tags: ['fleet-reserve'] };
 const HOUR = 3_600_000;
 
-/** Every file under `dir`, subdirectories included. */
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 
 describe('POST /api/compliance/subjects/:subjectId/erase', () => {
   let server: TestServer;

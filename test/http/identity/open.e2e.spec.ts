@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from '../../support/http.js';
 import { CALLBACK, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { createTenant, createUserIn, PASSWORD } from '../../support/tenant.js';
+import { filesUnder } from '../../support/data-files.js';
 
 /**
  * A user signs in through the authorization server in every way that leaves OAuth entries behind:
@@ -37,8 +38,6 @@ const erase = async (server: TestServer, admin: string, userId: string) => {
   expect(erased.status, JSON.stringify(erased.body)).to.equal(200);
 };
 
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 
 describe('POST /api/compliance/subjects/:userId/erase of a user who signed in', function () {
   this.timeout(30_000);

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { streamName } from '../../../src/events/log/stream-name.js';
 import { isCiphertext } from '../../../src/events/personal-data/cipher.js';
 import { salesSession } from './session.js';
+import { bytesOfFiles } from '../../support/data-files.js';
 
 const tamsin = { firstName: 'Tamsinelle', lastName: 'Oakhurst', email: 'tamsinelle@example.org', company: 'Oakhurst Ferries', jobTitle: 'Chief Lighthouse Keeper' };
 
@@ -11,10 +10,7 @@ describe('POST /sales/leads/:id/convert: the job title is personal data', () => 
   const session = salesSession();
   const { server, send, get, reachedHead } = session;
   /** Every byte of the files under DATA_DIR whose name starts with `prefix` (`-wal` and `-shm` included). */
-  const bytesOf = (prefix: string): Buffer => {
-    const dir = server().dataDir;
-    return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith(prefix)).map((name) => readFileSync(join(dir, name))));
-  };
+  const bytesOf = (prefix: string): Buffer => bytesOfFiles(server().dataDir, (name) => name.startsWith(prefix));
   let leadId: string;
   let contactId: string;
   let subjectId: string;
