@@ -5,6 +5,7 @@
  * registry to the new tables in that same transaction.
  */
 import type Database from 'better-sqlite3';
+import { AppError } from '../errors.js';
 import type { RecordedEvent } from '../events/log/port.js';
 import { PERSONAL_DATA_ERASED } from '../events/personal-data/erased.js';
 import type { ProjectedEvent, ProjectionTx, Projector } from './projector.js';
@@ -18,7 +19,15 @@ export type Slot = {
   role: Role;
   version: number;
   generation: number;
+  /** How far the log has been applied, including pages that held nothing for this projector. */
   checkpoint: bigint;
+  /**
+   * The checkpoint as this runner last saved it in the registry: a page holding no event the
+   * projector handles moves `checkpoint` alone (`passed` counts its events), saved with the next
+   * batch that writes, or when that count reaches a batch, or when the runner closes.
+   */
+  saved: bigint;
+  passed: number;
   tables: Readonly<Record<string, string>>;
   tx: ProjectionTx;
   failure?: Failure;
@@ -48,7 +57,7 @@ const write = (ctx: BatchContext, batch: Batch, at: { position: bigint }, to: bi
   const read = slot.role === 'next' ? ctx.readAlone : ctx.read;
   // The checkpoint first: if another process (a CLI rebuild's runner) applied these events already,
   // this is a stale checkpoint to reload from, not their rows' unique keys failing as a projector bug.
-  saveCheckpoint(ctx.registry, slot.role, { name: projector.name, generation: slot.generation, from: slot.checkpoint, to: slot.checkpoint });
+  saveCheckpoint(ctx.registry, slot.role, { name: projector.name, generation: slot.generation, from: slot.saved, to: slot.saved });
   let erasures = 0;
   for (const event of page) {
     at.position = event.position;
@@ -56,7 +65,7 @@ const write = (ctx: BatchContext, batch: Batch, at: { position: bigint }, to: bi
     projector.apply(slot.tx, read(event));
     if (event.type === PERSONAL_DATA_ERASED) erasures += 1;
   }
-  const move = { name: projector.name, generation: slot.generation, from: slot.checkpoint, to };
+  const move = { name: projector.name, generation: slot.generation, from: slot.saved, to };
   if (batch.swap) swapGenerations(ctx.registry, move, new Date().toISOString());
   else saveCheckpoint(ctx.registry, slot.role, move);
   return erasures;
@@ -75,4 +84,21 @@ export const applyBatch = (ctx: BatchContext, batch: Batch): BatchResult => {
   } catch (error) {
     return { ok: false, position: at.position, error };
   }
+};
+
+/**
+ * Saves a live checkpoint moved past pages with nothing to apply (see `Slot.saved`); false when
+ * another runner moved it meanwhile (its next batch then reloads, as after any stale checkpoint).
+ */
+export const savePassed = (ctx: Pick<BatchContext, 'db' | 'registry'>, name: string, slot: Slot): boolean => {
+  if (slot.role !== 'live' || slot.checkpoint === slot.saved) return true;
+  const move = { name, generation: slot.generation, from: slot.saved, to: slot.checkpoint };
+  try {
+    ctx.db.transaction(() => saveCheckpoint(ctx.registry, 'live', move)).immediate();
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'stale_checkpoint') return false;
+    throw error;
+  }
+  Object.assign(slot, { saved: slot.checkpoint, passed: 0 });
+  return true;
 };

@@ -23,6 +23,7 @@ import { loadRun, prepareRun } from './runs.js';
 import { statusOf, type ProjectionStatus } from './status.js';
 import { DEFAULT_BACKOFF, turnBudget, type Backoff } from './timing.js';
 import { failureOf, isFrozen, runWorker, type Run, type WorkerContext } from './worker.js';
+import { savePassed } from './batch.js';
 import { settleMovedTicket, ticketFor, type RebuildTicket, type Ticket } from './tickets.js';
 
 /** What the runner works with, and its tuning (every number has a default). */
@@ -153,6 +154,7 @@ const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell
     signal,
     bell,
     committed: committed(r),
+    passed: () => r.waiters.check(),
     reload: (run) => {
       Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter, lookupHashOf(keyStore)));
       settleMovedTicket(r.tickets, run);
@@ -188,9 +190,16 @@ const physicalTable = (r: Runner, projection: string, logical: string): string =
   return physical;
 };
 
-// 1. stop the workers (each finishes its batch); 2. settle waiters and tickets; 3. drop retired tables.
+// 1. stop the workers (each finishes its batch); 2. save passed checkpoints; 3. settle waiters and tickets; 4. drop retired tables.
 const closeRunner = async (r: Runner, stop: () => Promise<void>): Promise<void> => {
   await stop();
+  for (const run of r.runs.values()) {
+    try {
+      if (!isFrozen(run)) savePassed({ db: r.options.readDb.db, registry: r.registry }, run.projector.name, run.live);
+    } catch (err) {
+      r.options.logger?.warn({ err, projection: run.projector.name }, 'could not save the checkpoint at close (its events are read again)');
+    }
+  }
   r.waiters.closeAll();
   for (const ticket of r.tickets.values()) ticket.settle('closed');
   for (const timer of r.timers) clearTimeout(timer);

@@ -14,7 +14,7 @@ export const loadRun = (readDb: ReadDb, registry: Registry, projector: Projector
   if (!state) throw new NotFoundError(`Projection ${projector.name} is not registered`);
   const slot = (role: Role, version: number, generation: number, checkpoint: bigint): Slot => {
     const tables = tablesOf(registry, projector.name, role);
-    return { role, version, generation, checkpoint, tables, tx: projectionTx(readDb.db, tables, lookupHash) };
+    return { role, version, generation, checkpoint, saved: checkpoint, passed: 0, tables, tx: projectionTx(readDb.db, tables, lookupHash) };
   };
   const { next } = state;
   return {

@@ -42,6 +42,8 @@ export type WorkerContext = BatchContext & {
   turn: TurnBudget;
   /** After each committed batch (waiters, WAL checkpoint after an erasure, old tables after a swap). */
   committed: (run: Run, result: Extract<BatchResult, { ok: true }>) => void;
+  /** After a page passed without a batch (waiters). */
+  passed: (run: Run) => void;
   /** Another runner moved the checkpoint: re-read the registry. */
   reload: (run: Run) => void;
   failed: (run: Run, slot: Slot, error: unknown) => void;
@@ -62,7 +64,7 @@ const isCurrent = (run: Run, slot: Slot): boolean => run.live === slot || run.ne
 const activeSlots = (run: Run): Slot[] => [isFrozen(run) ? undefined : run.live, run.next].filter((s): s is Slot => s !== undefined);
 
 const advance = (run: Run, slot: Slot, result: Extract<BatchResult, { ok: true }>, count: number): void => {
-  slot.checkpoint = result.to;
+  Object.assign(slot, { checkpoint: result.to, saved: result.to, passed: 0 });
   run.meter.add(count);
   if (!result.swapped) return;
   run.live = { ...slot, role: 'live' };
@@ -76,7 +78,7 @@ const advance = (run: Run, slot: Slot, result: Extract<BatchResult, { ok: true }
 const registryMoved = (ctx: WorkerContext, run: Run): boolean => {
   const state = stateOf(ctx.registry, run.projector.name);
   if (state === undefined || state.generation !== run.live.generation || state.next?.generation !== run.next?.generation) return true;
-  return state.checkpoint !== run.live.checkpoint || (run.next !== undefined && state.next?.checkpoint !== run.next.checkpoint);
+  return state.checkpoint !== run.live.saved || (run.next !== undefined && state.next?.checkpoint !== run.next.saved);
 };
 
 const fail = (ctx: WorkerContext, run: Run, slot: Slot, position: bigint, error: unknown): Outcome => {
@@ -107,6 +109,20 @@ const batchSizeOf = (ctx: WorkerContext, run: Run, slot: Slot): number => {
   return Math.max(MIN_LIVE_BATCH, Math.min(ctx.batchSize, fits));
 };
 
+/**
+ * A live page holding no event this projector handles moves its checkpoint in memory only (most
+ * projectors handle few of the log's event types: a transaction each would cost every write
+ * as many commits), until a batch's worth of such events is due to be saved.
+ */
+const passes = (ctx: WorkerContext, run: Run, slot: Slot, page: readonly RecordedEvent[]): boolean => {
+  if (slot.role !== 'live' || page.length === 0 || slot.passed + page.length >= ctx.batchSize) return false;
+  if (page.some((event) => run.handled.has(event.type))) return false;
+  Object.assign(slot, { checkpoint: page[page.length - 1]!.position, passed: slot.passed + page.length });
+  run.meter.add(page.length);
+  ctx.passed(run);
+  return true;
+};
+
 const commit = (ctx: WorkerContext, run: Run, slot: Slot, page: RecordedEvent[], swap: boolean): Outcome | undefined => {
   const started = performance.now();
   const result = applyBatch(ctx, { projector: run.projector, handled: run.handled, slot, page, swap });
@@ -120,6 +136,9 @@ const commit = (ctx: WorkerContext, run: Run, slot: Slot, page: RecordedEvent[],
   ctx.committed(run, result);
   return undefined;
 };
+
+const commitAny = (ctx: WorkerContext, run: Run, slot: Slot, page: RecordedEvent[], swap: boolean): Outcome | undefined =>
+  page.length > 0 || swap ? commit(ctx, run, slot, page, swap) : undefined;
 
 /** A rebuild's rows are loaded: build its deferred indexes, one per turn of the event loop. */
 const buildIndexes = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<Outcome> => {
@@ -150,7 +169,7 @@ const stepSlot = async (ctx: WorkerContext, run: Run, slot: Slot): Promise<Outco
   const caughtUp = page.length < maxCount;
   const finishing = slot.role === 'next' && caughtUp;
   const swap = finishing && slot.indexed === true;
-  const failed = page.length > 0 || swap ? commit(ctx, run, slot, page, swap) : undefined;
+  const failed = swap || !passes(ctx, run, slot, page) ? commitAny(ctx, run, slot, page, swap) : undefined;
   if (failed) return failed;
   slot.failure = undefined;
   if (finishing && !swap) return buildIndexes(ctx, run, slot);

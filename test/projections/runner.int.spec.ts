@@ -121,6 +121,34 @@ describe('projections: the runner', () => {
     expect(seen.map((e) => e.erased)).to.deep.equal([[], ['email']]);
   });
 
+  it('passes pages with nothing to apply without a transaction: saved with the next batch, after a batch of them, and at close', async () => {
+    const saved = () => stateOf(openRegistry(env.readDb.db), 'test.counters')!.checkpoint;
+    const ignored = async (n: number) => {
+      const events = Array.from({ length: n }, () => ({ id: randomUUID(), type: 'Ignored', schemaVersion: 1, data: {}, metadata: { tenantId: 'acme' } }));
+      return (await env.store.append(streamName('acme', 'test.other', randomUUID()), events)).position;
+    };
+    const runner = await start(env, { projectors: [counterProjector()], batchSize: 5 });
+    const counted = await count(env.store, 'acme', 'a', [1]);
+    await runner.waitForPosition(counted, 2_000);
+    expect(saved()).to.equal(counted);
+    const passed = await ignored(2);
+    await runner.waitForPosition(passed, 2_000);
+    expect((await statusOf('test.counters')).checkpoint).to.equal(passed);
+    expect(saved()).to.equal(counted);
+    const next = await count(env.store, 'acme', 'a', [2]);
+    await runner.waitForPosition(next, 2_000);
+    expect(saved()).to.equal(next);
+    await ignored(3);
+    const fifth = await ignored(2);
+    await until(() => saved() === fifth, 2_000, 'a batch of passed events saved');
+    const last = await ignored(1);
+    await runner.waitForPosition(last, 2_000);
+    expect(saved()).to.equal(fifth);
+    await runner.close();
+    expect(saved()).to.equal(last);
+    expect(totals()).to.deep.equal([{ tenant_id: 'acme', id: 'a', total: 3 }]);
+  });
+
   it('keeps tenants apart: the same id in two tenants is two rows', async () => {
     const runner = await start(env, { projectors: [counterProjector()] });
     await count(env.store, 'acme', 'x', [1]);
