@@ -26,7 +26,7 @@ import type { Context } from 'koa';
 import { authorize, rowScope } from '../access/policy.js';
 import type { RecordCommand } from '../commands/catalogue.js';
 import { unreachable } from '../commands/decider.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject } from '../events/log/port.js';
 import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
@@ -36,7 +36,7 @@ import { activeHolder, claimsOf, type Claim } from '../queries/uniqueness.js';
 import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
 import { trackerOf } from './uniqueness-claims.js';
-import { keyClaimsFor, keyHolder, recordTurnKeyOf, type KeyClaim } from './uniqueness-keys.js';
+import { keyClaimsFor, keyHolder, recordNow, recordTurnKeyOf, type KeyClaim } from './uniqueness-keys.js';
 import { processLock, type UniquenessLock } from './uniqueness-lock.js';
 
 /** One guarded write: the record it targets, the generic command it carries (and its command id), who must be allowed it. */
@@ -159,7 +159,20 @@ export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => 
   }
 };
 
-/** `uniquely` once the caller may write: the claims, their locks, the check, the write. */
+/**
+ * The policy's guard on the record a command changes, as the log holds it now, before any value is
+ * checked: a caller who may not change the record (another's, under a grant to their own) learns
+ * nothing of who holds a value, as with If-Match; a record that is not there is a 404, as its
+ * decider answers. The handler guards again when it decides. A create was authorized for its owner.
+ */
+const guardRecord = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Promise<void> => {
+  if (w.command.type === 'CreateRecord') return;
+  const state = await recordNow(deps, w.kind, tenantId, w.id);
+  if (state.status === 'none') throw new NotFoundError('No such record');
+  authorize(principalOf(w.ctx.state), w.permission, { ownerId: state.ownerId });
+};
+
+/** `uniquely` once the caller may write: the claims, the guard on the record, their locks, the check, the write. */
 const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, lock: UniquenessLock, write: () => Promise<T>): Promise<T> => {
   const claims = await claimsFor(deps, w, tenantId);
   const keys = claims.map((c) => keyOf(w, tenantId, c));
@@ -168,6 +181,7 @@ const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, loc
   const command = { tenantId, commandId: w.commandId };
   const reserving = () => (tracker ? tracker.reserving(command, keys.map((key) => ({ key, recordId: w.id })), write) : write());
   if (claims.length === 0) return reserving();
+  await guardRecord(deps, w, tenantId);
   const release = await lock(keys);
   try {
     if (!(await clearWithoutWaiting(deps, w, tenantId, claims))) {

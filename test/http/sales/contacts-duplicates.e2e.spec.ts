@@ -82,6 +82,32 @@ describe('/sales/contacts: email unique among the tenant\'s active contacts', ()
     });
   });
 
+  describe('the policy before the check', () => {
+    it('answers an own-scoped caller who may not change the contact 403, not 409: a PATCH or restore tells them nothing of who holds an email', async () => {
+      const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-guarded', roles: ['sales_rep'] });
+      const taken = await create('held@guard.example');
+      const theirs = await create('theirs@guard.example');
+      const archived = await create('back@guard.example');
+      await s.send('POST', `/sales/contacts/${archived.body.id}/archive`, {});
+      await create('back@guard.example');
+      const before = await s.head();
+      const patch = await s.send('PATCH', `/sales/contacts/${theirs.body.id}`, { email: 'held@guard.example' }, rep);
+      const restore = await s.send('POST', `/sales/contacts/${archived.body.id}/restore`, {}, rep);
+      expect([[patch.status, patch.body.code], [restore.status, restore.body.code]]).to.deep.equal([[403, 'forbidden'], [403, 'forbidden']]);
+      expect(JSON.stringify([patch.body, restore.body])).not.to.contain(taken.body.id);
+      expect(await s.head()).to.equal(before);
+      const mine = await create('mine@guard.example', rep);
+      const own = await s.send('PATCH', `/sales/contacts/${mine.body.id}`, { email: 'held@guard.example' }, rep);
+      expect([own.status, own.body.code]).to.deep.equal([409, 'duplicate_email']);
+    });
+
+    it('answers a PATCH of a contact that is not there 404, whatever email it sends', async () => {
+      await create('absent@guard.example');
+      const res = await s.send('PATCH', '/sales/contacts/00000000-0000-0000-0000-000000000000', { email: 'absent@guard.example' });
+      expect([res.status, res.body.code]).to.deep.equal([404, 'not_found']);
+    });
+  });
+
   describe('after erasure', () => {
     it('no longer matches the erased person\'s email: their rows of the index are deleted', async () => {
       const first = await create('erase.me@example.org');

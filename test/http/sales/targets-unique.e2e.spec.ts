@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
 
 describe('/sales/targets: one active target per assignee, period, metric and currency', () => {
@@ -109,6 +110,18 @@ describe('/sales/targets: one active target per assignee, period, metric and cur
       await refusedWithNothingWritten(() => s.send('PATCH', `/sales/targets/${squad}`, { assignee: { type: 'user', id: 'rep-merge-1', members: null } }), first);
       await ok('PATCH', `/sales/targets/${squad}`, { assignee: { type: 'user', id: 'rep-merge-3', members: null } });
       expect((await s.get(`/sales/targets/${squad}`)).body.assignee).to.deep.equal(user('rep-merge-3'));
+    });
+
+    it('answers an own-scoped caller patching another\'s target 403, not 409: the key is checked after the policy', async () => {
+      const grants = ['sales.targets:read', 'sales.targets:update'].map((permission) => ({ permission, scope: 'own' }));
+      expect((await s.send('POST', '/api/admin/roles', { name: 'own_targets', grants })).status).to.equal(201);
+      const keeper = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'target-keeper', roles: ['own_targets'] });
+      await created(target('rep-guarded'));
+      const theirs = await created(target('rep-guarded', { period: '2026-Q3' }));
+      const before = await s.head();
+      const res = await s.send('PATCH', `/sales/targets/${theirs}`, { period: '2026-Q4' }, keeper);
+      expect([res.status, res.body.code]).to.deep.equal([403, 'forbidden']);
+      expect(await s.head()).to.equal(before);
     });
 
     it('refuses moving a team to the member set of another active team target', async () => {
