@@ -53,10 +53,10 @@ export class InvalidInputError extends AppError {
   }
 }
 
-/** 422: well-formed input that breaks a rule. */
+/** 422: well-formed input that breaks a rule; `errors` point at the fields that break it. */
 export class RuleViolationError extends AppError {
-  constructor(code: string, message: string, extra?: Record<string, unknown>) {
-    super(code, 422, message, { extra });
+  constructor(code: string, message: string, extra?: Record<string, unknown>, errors?: FieldError[]) {
+    super(code, 422, message, { extra, errors });
   }
 }
 

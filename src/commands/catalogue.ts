@@ -18,16 +18,22 @@ import {
 import { canonicalJson } from '../events/log/canonical-json.js';
 import type { JsonObject, JsonValue } from '../events/log/port.js';
 import { unreachable, type Decider, type DomainEvent } from './decider.js';
+import type { LinkedUser } from './record-links.js';
+import { assertMayOwn } from './record-owner.js';
 import { isJsonObject, mergePatch, patchSchemaOf } from './merge-patch.js';
 import { validator } from './validate.js';
 
+/**
+ * `ownerFinding`: what the tenant's log holds of an owner the caller gave, looked up before deciding
+ * (`record-owner.ts`); absent, the owner is not checked (the caller themself, or one the server carries).
+ */
 export type RecordCommand =
-  | { type: 'CreateRecord'; fields: JsonObject; ownerId: string | null; tags: string[]; subjectId?: string }
+  | { type: 'CreateRecord'; fields: JsonObject; ownerId: string | null; tags: string[]; subjectId?: string; ownerFinding?: LinkedUser }
   /** `changes`: a merge patch of the fields (RFC 7386, see `patchedFields`). */
   | { type: 'UpdateRecord'; changes: JsonObject }
   | { type: 'ArchiveRecord'; reason: string | null }
   | { type: 'RestoreRecord' }
-  | { type: 'AssignOwner'; ownerId: string }
+  | { type: 'AssignOwner'; ownerId: string; ownerFinding?: LinkedUser }
   | { type: 'TagRecord'; add: string[]; remove: string[] };
 
 type Live = Extract<RecordState, RecordBody>;
@@ -106,7 +112,9 @@ const decideOnLive = (kind: RecordKind, command: Exclude<RecordCommand, { type: 
     case 'RestoreRecord':
       return state.status === 'active' ? [] : [{ type: 'Restored', data: {} }];
     case 'AssignOwner':
-      return state.ownerId === command.ownerId ? [] : [{ type: 'OwnerAssigned', data: { ownerId: command.ownerId } }];
+      if (state.ownerId === command.ownerId) return [];
+      assertMayOwn(command.ownerId, command.ownerFinding);
+      return [{ type: 'OwnerAssigned', data: { ownerId: command.ownerId } }];
     case 'TagRecord': {
       const added = [...new Set(command.add)].filter((t) => !state.tags.includes(t));
       const removed = [...new Set(command.remove)].filter((t) => state.tags.includes(t) && !command.add.includes(t));
@@ -121,6 +129,7 @@ const decideRecord = (kind: RecordKind, command: RecordCommand, state: RecordSta
   if (command.type !== 'CreateRecord') return decideOnLive(kind, command, live(state, command));
   if (state.status !== 'none') throw new ConflictError('already_exists', 'A record with this id exists');
   const { fields, ownerId, tags, subjectId } = command;
+  assertMayOwn(ownerId, command.ownerFinding);
   const subject = withSubject(subjectFor(kind, fields, subjectId));
   return [{ type: 'Created', data: { ...subject, fields, ownerId, tags: [...new Set(tags)] } }];
 };

@@ -4,11 +4,13 @@
  * not one merged into another. The log is read before deciding, as for an activity's link: the
  * stream name carries the tenant, so another tenant's record is not found, like a missing one.
  * The findings reach the decider as an input, and the decider refuses, so deciders stay pure.
+ * A user named by a record (an attendee, an owner) is read the same way, from their own stream.
  */
 import { RuleViolationError } from '../errors.js';
 import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject } from '../events/log/port.js';
-import { streamName } from '../events/log/stream-name.js';
+import { isAggregateId, streamName } from '../events/log/stream-name.js';
+import { USER_AGGREGATE, evolveUser, initialUserState, type UserEvent } from '../events/identity/user.js';
 import type { RecordCommand } from './catalogue.js';
 import type { CommandDeps } from './handle.js';
 
@@ -42,6 +44,22 @@ export const linkedRecordOf = async (deps: CommandDeps, tenantId: string, kind: 
   const subjectId = first.data.subjectId;
   const into = last.find((e) => e.type === merged)?.data.into;
   return { found: true, ...(typeof subjectId === 'string' ? { subjectId } : {}), ...(typeof into === 'string' ? { mergedInto: into } : {}) };
+};
+
+/** A user as the log holds them in a tenant: none, or their status (`erased`: their personal data was erased, which closed their account). */
+export type LinkedUser = { found: false } | { found: true; status: 'invited' | 'active' | 'deactivated' | 'erased' };
+
+/**
+ * The user `id` in the tenant, folded from their stream (a short one: enrolment, roles, password
+ * and status changes). A user id that cannot name a stream (free text, an email) names no user: it
+ * is not found, not malformed. Another tenant's user is not found either (the stream name carries the tenant).
+ */
+export const linkedUserOf = async (deps: CommandDeps, tenantId: string, id: string): Promise<LinkedUser> => {
+  if (!isAggregateId(id)) return { found: false };
+  const events = await deps.store.readStream(streamName(tenantId, USER_AGGREGATE, id));
+  const state = events.map((e) => ({ type: e.type, data: e.data }) as UserEvent).reduce(evolveUser, initialUserState());
+  if (state.status === 'none') return { found: false };
+  return { found: true, status: deps.keyStore.isErased(tenantId, state.subjectId) ? 'erased' : state.status };
 };
 
 /** The link fields a create gives or a patch sets, with their ids (a cleared link names nothing). */

@@ -11,6 +11,7 @@ import { createCommand, recordValidators, type CreateBody, type RecordCommand } 
 import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
 import { withCheckedLinks, type LinkFields } from '../commands/record-links.js';
+import { withCheckedOwner } from '../commands/record-owner.js';
 import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../commands/handle.js';
 import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
@@ -102,9 +103,11 @@ const sendRequest = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggreg
 export const sendCommand = <S extends GuardState, C>(deps: RouteDeps, aggregate: Aggregate<C, DomainEvent, S>, permission: string, ctx: Context, command: C) =>
   sendRequest(deps, aggregate, ctx, recordRequest<S>(deps, ctx, permission), command);
 
+/** The command with the findings its decider refuses by: the owner it gives, its links, and the kind's own (`prepare`). */
 const prepared = async <S extends GuardState, C extends RecordCommand>(r: RecordResource<S, C>, deps: RouteDeps, ctx: Context, command: RecordCommand) => {
-  const { tenantId } = principalOf(ctx.state);
-  const checked = r.links ? await withCheckedLinks(deps, tenantId, r.links, command) : command;
+  const { tenantId, actorId } = principalOf(ctx.state);
+  const owned = await withCheckedOwner(deps, tenantId, actorId, command);
+  const checked = r.links ? await withCheckedLinks(deps, tenantId, r.links, owned) : owned;
   return r.prepare ? r.prepare(checked, deps, tenantId, ctx.params.id) : (checked as C);
 };
 

@@ -4,6 +4,7 @@ import { fold, type DomainEvent } from '../../src/commands/decider.js';
 import { InvalidInputError } from '../../src/errors.js';
 import type { RecordKind } from '../../src/events/catalogue.js';
 import type { JsonObject } from '../../src/events/log/port.js';
+import type { LinkedUser } from '../../src/commands/record-links.js';
 import { specFor } from '../support/decider.js';
 
 const partner: RecordKind = {
@@ -80,6 +81,19 @@ describe('catalogue records: the generic decider', () => {
   it('assigns an owner only when it changes', () => {
     given(created).when({ type: 'AssignOwner', ownerId: 'u2' }).then({ type: 'PartnerOwnerAssigned', data: { ownerId: 'u2' } });
     given(created).when({ type: 'AssignOwner', ownerId: 'u1' }).then();
+  });
+
+  it('refuses an owner the caller gave whom the log does not hold as a user who may own records (422), and keeps the owner a command leaves', () => {
+    const fields = { name: 'Acme', tier: 'gold' };
+    const create = (ownerFinding: LinkedUser) => ({ type: 'CreateRecord' as const, fields, ownerId: 'u2', tags: [], ownerFinding });
+    given().when(create({ found: false })).thenFails('owner_not_found');
+    for (const status of ['deactivated', 'erased'] as const) {
+      given().when(create({ found: true, status })).thenFails('owner_not_active');
+      given(created).when({ type: 'AssignOwner', ownerId: 'u2', ownerFinding: { found: true, status } }).thenFails('owner_not_active');
+      given(created).when({ type: 'AssignOwner', ownerId: 'u1', ownerFinding: { found: true, status } }).then();
+    }
+    given().when(create({ found: true, status: 'invited' })).then({ type: 'PartnerCreated', data: { fields, ownerId: 'u2', tags: [] } });
+    given(created).when({ type: 'AssignOwner', ownerId: 'u2', ownerFinding: { found: false } }).thenFails('owner_not_found');
   });
 
   it('tags with the effective difference only', () => {

@@ -5,15 +5,14 @@
  * is (`../record-links.ts`), and whom it is about. A contact's or lead's activity shares that
  * person's data subject, so erasing the person erases the activity's free text too; any other
  * activity keeps the subject of its own minted at create. Each attendee a create or patch gives is
- * looked up the same way: a contact or lead as a link, a user by the first event of their stream.
+ * looked up the same way: a contact or lead as a link, a user by their stream (any status).
  */
 import { fold } from '../decider.js';
 import type { CommandDeps } from '../handle.js';
 import type { RecordCommand } from '../catalogue.js';
 import type { JsonValue } from '../../events/log/port.js';
-import { isAggregateId, streamName } from '../../events/log/stream-name.js';
+import { streamName } from '../../events/log/stream-name.js';
 import type { RecordKind } from '../../events/catalogue.js';
-import { USER_AGGREGATE } from '../../events/identity/user.js';
 import type { Attendee, LinkableType, LinkedTo } from '../../events/sales/activity.js';
 import { accountKind } from '../../events/sales/account.js';
 import { contactKind } from '../../events/sales/contact.js';
@@ -22,18 +21,14 @@ import { opportunityKind } from '../../events/sales/opportunity.js';
 import { quoteKind } from '../../events/sales/quote.js';
 import { activityAggregate, type ActivityState, type LinkCheckedCommand } from './activity.js';
 import type { AttendeeFinding } from './activity-attendees.js';
-import { linkedRecordOf } from '../record-links.js';
+import { linkedRecordOf, linkedUserOf } from '../record-links.js';
 
 const LINKABLE_KINDS: Record<LinkableType, RecordKind> = {
   contact: contactKind, account: accountKind, lead: leadKind, opportunity: opportunityKind, quote: quoteKind,
 };
 
-// A user id that cannot name a stream (free text) names no user: it is not found, not malformed.
-const userFound = async (deps: CommandDeps, tenantId: string, id: string): Promise<boolean> =>
-  isAggregateId(id) && (await deps.store.readStream(streamName(tenantId, USER_AGGREGATE, id), { maxCount: 1 })).length > 0;
-
 const findingOf = (deps: CommandDeps, tenantId: string) => async (attendee: Attendee): Promise<AttendeeFinding> => {
-  if (attendee.type === 'user') return { ...attendee, found: await userFound(deps, tenantId, attendee.id) };
+  if (attendee.type === 'user') return { ...attendee, found: (await linkedUserOf(deps, tenantId, attendee.id)).found };
   const { found, mergedInto } = await linkedRecordOf(deps, tenantId, LINKABLE_KINDS[attendee.type], attendee.id);
   return { ...attendee, found, ...(mergedInto === undefined ? {} : { mergedInto }) };
 };

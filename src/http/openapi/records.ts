@@ -97,13 +97,16 @@ const mergePatchBody = (schema: Schema) => ({
   required: true, description: MERGE_PATCH, content: { 'application/merge-patch+json': { schema }, 'application/json': { schema } },
 });
 
+const OWNER_REFUSALS = 'An `ownerId` other than the caller\'s own id must name an active or invited user of the tenant: '
+  + '422 `owner_not_found` (no user of the tenant) or `owner_not_active` (deactivated or erased), with an error at `/ownerId`; nothing written.';
+
 /** The operations of a resource, keyed `METHOD /koa/path/:param` as its router mounts them. */
 export const recordOperations = ({ kind, path }: DocumentedResource): Record<string, Operation> => {
   const name = componentName(kind);
   const write = (summary: string, schema?: string, required = true) =>
     operation(summary, { parameters: [ID, IF_MATCH], ...(schema ? { requestBody: body(ref(schema), required) } : {}), responses: { 200: json(ref('WriteResult')) } });
   return {
-    [`POST ${path}`]: operation(`Create a ${name}`, { requestBody: body(ref(`${name}Create`)), responses: { 201: created(ref('WriteResult')) } }),
+    [`POST ${path}`]: operation(`Create a ${name}`, { description: OWNER_REFUSALS, requestBody: body(ref(`${name}Create`)), responses: { 201: created(ref('WriteResult')) } }),
     [`GET ${path}`]: operation(`List ${name} records`, { parameters: listParameters(kind, true), responses: { 200: json(pageOf(ref(name))) } }),
     [`GET ${path}/export`]: operation(`Export ${name} records`, { parameters: [EXPORT_FORMAT, ...listParameters(kind, false)], responses: { 200: { description: 'The records', content: EXPORT_BODY } } }),
     [`GET ${path}/:id`]: operation(`Read a ${name}`, {
@@ -116,7 +119,7 @@ export const recordOperations = ({ kind, path }: DocumentedResource): Record<str
     }),
     [`POST ${path}/:id/archive`]: write(`Archive a ${name}`, 'ArchiveBody', false),
     [`POST ${path}/:id/restore`]: write(`Restore an archived ${name}`),
-    [`PUT ${path}/:id/owner`]: write(`Assign the owner of a ${name}`, 'OwnerBody'),
+    [`PUT ${path}/:id/owner`]: { ...write(`Assign the owner of a ${name}`, 'OwnerBody'), description: `${OWNER_REFUSALS} The current owner sent again changes nothing.` },
     [`POST ${path}/:id/tags`]: write(`Add or remove tags of a ${name}`, `${name}Tags`),
   };
 };

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { tokenFor } from '../../support/http.js';
+import { createUserIn } from '../../support/tenant.js';
 import { expectReasonRequired, salesSession, type SalesSession } from './session.js';
 
 const YEAR = new Date().getUTCFullYear();
@@ -117,13 +118,14 @@ describe('/sales/activities', () => {
     });
 
     it('changes the owner and tags of a completed or cancelled activity, archives and restores it; its fields, schedule and state stay closed (409)', async () => {
+      const colleague = await createUserIn(server(), admin(), 'colleague@activities.example', ['sales_rep']);
       const [done, dropped] = [(await task()).body.id, (await task()).body.id];
       await send('POST', `/sales/activities/${done}/complete`, {});
       await send('POST', `/sales/activities/${dropped}/cancel`, { reason: 'Deal lost' });
       for (const id of [done, dropped]) {
-        expect((await send('PUT', `/sales/activities/${id}/owner`, { ownerId: 'rep-2' })).status).to.equal(200);
+        expect((await send('PUT', `/sales/activities/${id}/owner`, { ownerId: colleague })).status).to.equal(200);
         expect((await send('POST', `/sales/activities/${id}/tags`, { add: ['reviewed'] })).status).to.equal(200);
-        expect((await get(`/sales/activities/${id}`)).body).to.deep.include({ ownerId: 'rep-2', tags: ['reviewed'] });
+        expect((await get(`/sales/activities/${id}`)).body).to.deep.include({ ownerId: colleague, tags: ['reviewed'] });
         expect((await send('POST', `/sales/activities/${id}/archive`, {})).status).to.equal(200);
         expect((await send('POST', `/sales/activities/${id}/restore`, {})).status).to.equal(200);
         const before = await head();
@@ -247,6 +249,7 @@ describe('GET /sales/activities/overdue', () => {
   const session = salesSession();
   const { server, send, get } = session;
   let rep = '';
+  let other = '';
   let linkedTo = {};
   const PAST = (day: string) => `2020-01-${day}T09:00:00.000Z`;
   const create = async (body: object, owner = 'rep-1') =>
@@ -255,6 +258,8 @@ describe('GET /sales/activities/overdue', () => {
   before(async () => {
     rep = await tokenFor(server(), { tenantId: 'initech', actorId: 'rep-1', roles: ['tenant_admin'] });
     linkedTo = { type: 'opportunity', id: (await send('POST', '/sales/opportunities', { name: 'Deal' }, rep)).body.id };
+    // Another owner, a user of the tenant (an owner given is one).
+    other = await createUserIn(server(), rep, 'other@initech.example', ['sales_rep']);
   });
 
   it('lists the owner\'s open activities due before now, earliest first, paged; not future, closed, archived or others\'', async () => {
@@ -268,13 +273,13 @@ describe('GET /sales/activities/overdue', () => {
     await send('POST', `/sales/activities/${done}/complete`, {}, rep);
     const archived = await create({ dueAt: PAST('02') });
     await send('POST', `/sales/activities/${archived}/archive`, {}, rep);
-    const others = await create({ dueAt: PAST('03') }, 'rep-2');
+    const others = await create({ dueAt: PAST('03') }, other);
     const first = await get('/sales/activities/overdue?limit=2', rep);
     expect(first.status).to.equal(200);
     expect(first.body.data.map((a: { id: string }) => a.id)).to.deep.equal([call, late]);
     const second = await get(`/sales/activities/overdue?limit=2&cursor=${first.body.page.nextCursor}`, rep);
     expect([second.body.data.map((a: { id: string }) => a.id), second.body.page.nextCursor]).to.deep.equal([[lateToo], null]);
-    const theirs = await get('/sales/activities/overdue?ownerId=rep-2', rep);
+    const theirs = await get(`/sales/activities/overdue?ownerId=${other}`, rep);
     expect(theirs.body.data.map((a: { id: string }) => a.id)).to.deep.equal([others]);
     const calls = await get(`/sales/activities/overdue?filter=${encodeURIComponent('kind[eq]:"call"')}`, rep);
     expect(calls.body.data.map((a: { id: string }) => a.id)).to.deep.equal([call]);
@@ -288,7 +293,7 @@ describe('GET /sales/activities/overdue', () => {
   });
 
   it('shows a sales rep their own by default; a role without the read permission gets 403, unknown parameters 400', async () => {
-    const salesRep = await tokenFor(server(), { tenantId: 'initech', actorId: 'rep-2', roles: ['sales_rep'] });
+    const salesRep = await tokenFor(server(), { tenantId: 'initech', actorId: other, roles: ['sales_rep'] });
     expect((await get('/sales/activities/overdue', salesRep)).body.data).to.have.length(1);
     const agent = await tokenFor(server(), { tenantId: 'initech', actorId: 'agent', roles: ['support_agent'] });
     expect((await get('/sales/activities/overdue', agent)).status).to.equal(403);

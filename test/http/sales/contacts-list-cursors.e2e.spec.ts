@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, tokenFor } from '../../support/http.js';
 import { startTestServer } from '../../support/server.js';
+import { createUserIn } from '../../support/tenant.js';
 import { salesSession } from './session.js';
 
 const person = (lastName: string, country: string, extra: Record<string, string> = {}) =>
@@ -45,8 +46,9 @@ describe('GET /sales/contacts?cursor=', () => {
   it("refuses an own-scoped reader's cursor to an all-scope reader, and the reverse", async () => {
     const grants = [{ permission: 'sales.contacts:read', scope: 'own' }];
     expect((await s.send('POST', '/api/admin/roles', { name: 'own_contact_reader', grants })).status).to.equal(201);
-    const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'reader-1', roles: ['own_contact_reader'] });
-    for (const lastName of LAST_NAMES) await s.send('POST', '/sales/contacts', person(lastName, 'IS', { ownerId: 'reader-1' }));
+    const readerId = await createUserIn(s.server(), s.admin(), 'reader@cursors.example', ['own_contact_reader']);
+    const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: readerId, roles: ['own_contact_reader'] });
+    for (const lastName of LAST_NAMES) await s.send('POST', '/sales/contacts', person(lastName, 'IS', { ownerId: readerId }));
     const query = `filter=${encodeURIComponent('country[eq]:"IS"')}&sort=lastName&limit=2`;
     const own = await page(query, reader);
     expect(lastNames(own.body)).to.deep.equal(LAST_NAMES.slice(0, 2));

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
+import { createUserIn } from '../../support/tenant.js';
 
 // Each test has its own Ada: emails are unique among a tenant's active contacts.
 let ada = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', phone: '+44 20 7946 0000', city: 'London' };
@@ -234,10 +235,11 @@ describe('/sales/contacts', () => {
         expect([odd.status, odd.body.code]).to.deep.equal([400, 'validation_failed']);
       }
       expect((await call(server, 'POST', `${path}/restore`, { token: admin })).status).to.equal(200);
-      expect((await call(server, 'PUT', `${path}/owner`, { token: admin, body: { ownerId: 'rep-2' } })).status).to.equal(200);
+      const colleague = await createUserIn(server, admin, 'colleague@contacts.example', ['sales_rep']);
+      expect((await call(server, 'PUT', `${path}/owner`, { token: admin, body: { ownerId: colleague } })).status).to.equal(200);
       expect((await call(server, 'POST', `${path}/tags`, { token: admin, body: { add: ['vip'] } })).status).to.equal(200);
       const record = (await call(server, 'GET', path, { token: admin })).body;
-      expect(record).to.include({ status: 'active', ownerId: 'rep-2', revision: 4 });
+      expect(record).to.include({ status: 'active', ownerId: colleague, revision: 4 });
       expect(record.tags).to.deep.equal(['vip']);
     });
   });

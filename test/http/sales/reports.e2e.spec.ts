@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { awayFromMonthEnd } from '../../support/calendar.js';
 import { periodKeyOf } from '../../../src/events/sales/period.js';
 import { call, tokenFor } from '../../support/http.js';
+import { createUserIn } from '../../support/tenant.js';
 import { salesSession } from './session.js';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
@@ -31,6 +32,9 @@ describe('/sales/reports and /sales/targets', () => {
     return res.body;
   };
   let targetId = '';
+  const users: Record<string, string> = {};
+  /** The id of the tenant's user called `name`, created at first use: an owner given is a user of the tenant. */
+  const userNamed = async (name: string): Promise<string> => (users[name] ??= await createUserIn(s.server(), s.admin(), `${name}@reports.example`, ['sales_rep']));
 
   before(async () => {
     const today = now().slice(0, 10);
@@ -41,7 +45,7 @@ describe('/sales/reports and /sales/targets', () => {
     const lost = await created('/sales/opportunities', { name: 'Lost EUR', amount: eur(20_000) });
     await ok('POST', `/sales/opportunities/${lost}/lose`, { reason: 'budget' });
     const usdDeal = await created('/sales/opportunities', { name: 'Open USD', amount: usd(30_000), stage: 'negotiation', expectedCloseDate: today });
-    await created('/sales/opportunities', { name: 'Rep win', amount: eur(25_000), ownerId: 'rep-1' }).then((id) => ok('POST', `/sales/opportunities/${id}/win`, {}));
+    await created('/sales/opportunities', { name: 'Rep win', amount: eur(25_000), ownerId: await userNamed('rep-1') }).then((id) => ok('POST', `/sales/opportunities/${id}/win`, {}));
     const person = (n: number) => ({ firstName: `Lead${n}`, lastName: 'Person', email: `lead${n}@example.org` });
     await created('/sales/leads', person(1)).then((id) => ok('POST', `/sales/leads/${id}/convert`, {}));
     await created('/sales/leads', person(2));
@@ -73,18 +77,19 @@ describe('/sales/reports and /sales/targets', () => {
       expect(await s.head()).to.equal(head);
     });
     it('is refused (403) to a sales rep, their own quota included, who still reads targets; nothing appended', async () => {
-      const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-quota', roles: ['sales_rep'] });
+      const repQuota = await userNamed('rep-quota');
+      const rep = await tokenFor(s.server(), { tenantId: 'acme', actorId: repQuota, roles: ['sales_rep'] });
       const later = periodKeyOf(new Date(Date.now() + 1_200 * 86_400_000).toISOString(), 'quarter'); // out of every other spec's range
-      const own = await created('/sales/targets', { assignee: { type: 'user', id: 'rep-quota' }, period: later, metric: 'won_deals', quota: 3, ownerId: 'rep-quota' });
+      const own = await created('/sales/targets', { assignee: { type: 'user', id: repQuota }, period: later, metric: 'won_deals', quota: 3, ownerId: repQuota });
       const head = await s.head();
       const refusals = [
-        await s.send('POST', '/sales/targets', { assignee: { type: 'user', id: 'rep-quota' }, period: month(), metric: 'won_deals', quota: 1 }, rep),
+        await s.send('POST', '/sales/targets', { assignee: { type: 'user', id: repQuota }, period: month(), metric: 'won_deals', quota: 1 }, rep),
         await s.send('PATCH', `/sales/targets/${own}`, { quota: 1 }, rep, { 'If-Match': '"0"' }),
         await s.send('POST', `/sales/targets/${own}/archive`, {}, rep),
       ];
       expect(refusals.map((r) => [r.status, r.body.code])).to.deep.equal([[403, 'forbidden'], [403, 'forbidden'], [403, 'forbidden']]);
       expect(await s.head()).to.equal(head);
-      expect((await s.get(`/sales/targets/${own}`, rep)).body).to.include({ quota: 3, ownerId: 'rep-quota' });
+      expect((await s.get(`/sales/targets/${own}`, rep)).body).to.include({ quota: 3, ownerId: repQuota });
     });
     it('answers 412 to a stale If-Match on PATCH', async () => {
       const res = await s.send('PATCH', `/sales/targets/${targetId}`, { quota: 1 }, undefined, { 'If-Match': '"7"' });
@@ -121,10 +126,11 @@ describe('/sales/reports and /sales/targets', () => {
       const grants = ['sales.targets:read', 'sales.reports:read'].map((permission) => ({ permission, scope: 'own' }));
       const defined = await s.send('POST', '/api/admin/roles', { name: 'own_figures', grants });
       expect(defined.status, JSON.stringify(defined.body)).to.equal(201);
-      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'own-reader', roles: ['own_figures'] });
+      const ownReader = await userNamed('own-reader');
+      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: ownReader, roles: ['own_figures'] });
       const period = periodKeyOf(new Date(Date.now() + 400 * 86_400_000).toISOString(), 'quarter'); // out of the other specs' range
-      const theirs = await created('/sales/targets', { assignee: { type: 'user', id: 'user-admin' }, ownerId: 'own-reader', period, metric: 'won_deals', quota: 3 });
-      const mine = await created('/sales/targets', { assignee: { type: 'user', id: 'own-reader' }, ownerId: 'own-reader', period, metric: 'won_deals', quota: 3 });
+      const theirs = await created('/sales/targets', { assignee: { type: 'user', id: 'user-admin' }, ownerId: ownReader, period, metric: 'won_deals', quota: 3 });
+      const mine = await created('/sales/targets', { assignee: { type: 'user', id: ownReader }, ownerId: ownReader, period, metric: 'won_deals', quota: 3 });
       const refused = await s.get(`/sales/targets/${theirs}/attainment`, reader);
       expect([refused.status, refused.body.code]).to.deep.equal([403, 'forbidden']);
       expect((await s.get(`/sales/targets/${mine}/attainment`, reader)).status).to.equal(200);
@@ -146,10 +152,10 @@ describe('/sales/reports and /sales/targets', () => {
       expect(cycle.total).to.deep.equal({ won: { deals: 2, averageDays: 0 }, lost: { deals: 1, averageDays: 0 }, all: { deals: 3, averageDays: 0 } });
       expect(await report('revenue', '?currency=EUR')).to.deep.equal({
         report: 'revenue',
-        data: [{ period: month(), ownerId: 'rep-1', deals: 1, amount: eur(25_000) }, { period: month(), ownerId: 'user-admin', deals: 1, amount: eur(50_000) }],
+        data: [{ period: month(), ownerId: users['rep-1'], deals: 1, amount: eur(25_000) }, { period: month(), ownerId: 'user-admin', deals: 1, amount: eur(50_000) }],
         total: [{ deals: 2, amount: eur(75_000) }],
       });
-      expect((await report('revenue', '?owner=rep-1&interval=year')).data).to.deep.equal([{ period: month().slice(0, 4), ownerId: 'rep-1', deals: 1, amount: eur(25_000) }]);
+      expect((await report('revenue', `?owner=${users['rep-1']}&interval=year`)).data).to.deep.equal([{ period: month().slice(0, 4), ownerId: users['rep-1'], deals: 1, amount: eur(25_000) }]);
     });
     it('lead-conversion, activity-counts and forecast-vs-target', async () => {
       expect((await report('lead-conversion')).data).to.deep.equal([{ period: month(), created: 2, converted: 1, conversionRate: 0.5 }]);
@@ -178,13 +184,14 @@ describe('/sales/reports and /sales/targets', () => {
     it('forecast-vs-target: a reader limited to their own figures sees only targets of theirs alone, and only targets they may read', async () => {
       const grants = ['sales.targets:read', 'sales.reports:read'].map((permission) => ({ permission, scope: 'own' }));
       expect((await s.send('POST', '/api/admin/roles', { name: 'own_forecast', grants })).status).to.equal(201);
-      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'forecast-reader', roles: ['own_forecast'] });
+      const forecastReader = await userNamed('forecast-reader');
+      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: forecastReader, roles: ['own_forecast'] });
       const period = periodKeyOf(new Date(Date.now() + 800 * 86_400_000).toISOString(), 'quarter'); // out of the other specs' range
       const target = (assignee: object, ownerId: string, metric = 'won_deals') => created('/sales/targets', { assignee, ownerId, period, metric, quota: 3 });
-      const alone = await target({ type: 'user', id: 'forecast-reader' }, 'forecast-reader');
-      const team = await target({ type: 'team', id: 'mixed', members: ['forecast-reader', 'rep-1'] }, 'forecast-reader');
+      const alone = await target({ type: 'user', id: forecastReader }, forecastReader);
+      const team = await target({ type: 'team', id: 'mixed', members: [forecastReader, users['rep-1']] }, forecastReader);
       // Another metric: the same one would duplicate `alone` (409 duplicate_target).
-      const notTheirs = await target({ type: 'user', id: 'forecast-reader' }, 'user-admin', 'activities_completed');
+      const notTheirs = await target({ type: 'user', id: forecastReader }, 'user-admin', 'activities_completed');
       const ids = async (token?: string) => (await report('forecast-vs-target', `?from=${period}&to=${period}`, token)).data.map((t: { targetId: string }) => t.targetId);
       expect(await ids(reader)).to.deep.equal([alone]);
       expect(await ids()).to.have.members([alone, team, notTheirs]);
