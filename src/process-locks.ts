@@ -1,7 +1,19 @@
-/** Locks within one process, by key: a promise chain per key. */
+/** Locks by key, and what a holder of keys gets: within one process, a promise chain per key. */
+import type { EventStore } from './events/log/port.js';
 
-/** Takes every key (in a fixed order, so two holders never wait for each other); answers the release. */
-export type KeyedLock = (keys: readonly string[]) => Promise<() => Promise<void>>;
+/** Keys taken by one holder. */
+export type Hold = {
+  /** Gives the keys back. */
+  release(): Promise<void>;
+  /**
+   * Resolves while every key is still this holder's, else rejects with a retryable error: a lock
+   * shared through Redis loses a key whose time to live ran out. Absent where keys cannot be lost.
+   */
+  confirm?: () => Promise<void>;
+};
+
+/** Takes every key (in a fixed order, so two holders never wait for each other); answers the hold. */
+export type KeyedLock = (keys: readonly string[]) => Promise<Hold>;
 
 /** The keys without repeats, in the one order every holder takes them. */
 export const ordered = (keys: readonly string[]): string[] => [...new Set(keys)].sort();
@@ -23,6 +35,22 @@ export const processLocks = (): KeyedLock => {
   return async (keys) => {
     const releases: Array<() => void> = [];
     for (const key of ordered(keys)) releases.push(await one(key));
-    return async () => releases.reverse().forEach((release) => release());
+    return { release: async () => releases.reverse().forEach((release) => release()) };
   };
+};
+
+/**
+ * `deps` whose store appends only once every hold is confirmed, just before each append: a write
+ * under a lock that may lose its keys (Redis) appends nothing after losing one (the confirmation's
+ * error instead). The same `deps` when no hold can be lost.
+ */
+export const fencedBy = <D extends { store: EventStore }>(deps: D, ...holds: Array<Hold | undefined>): D => {
+  const confirms = holds.flatMap((hold) => (hold?.confirm ? [hold.confirm] : []));
+  if (confirms.length === 0) return deps;
+  const { store } = deps;
+  const append: EventStore['append'] = async (stream, events, options) => {
+    for (const confirm of confirms) await confirm();
+    return store.append(stream, events, options);
+  };
+  return { ...deps, store: { ...store, append } };
 };

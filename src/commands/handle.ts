@@ -176,11 +176,11 @@ export const handleCommand = async <C, E extends DomainEvent, S>(
 ): Promise<CommandResult> => {
   const stream = streamName(request.context.tenantId, aggregate.type, request.id);
   // Commands of this process on one record take turns (a create's new stream has nobody to wait for).
-  const release = request.fresh ? undefined : await streamTurns([stream]);
+  const turn = request.fresh ? undefined : await streamTurns([stream]);
   try {
     return await handleWithRetries(deps, aggregate, request, stream);
   } finally {
-    await release?.();
+    await turn?.release();
   }
 };
 

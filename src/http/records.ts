@@ -114,7 +114,7 @@ const prepared = async <S extends GuardState, C extends RecordCommand>(r: Record
 const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {
   const permission = `${r.permission}:${action}`;
   const request = recordRequest<S>(deps, ctx, permission);
-  const write = async () => sendRequest(deps, r.aggregate, ctx, request, await prepared(r, deps, ctx, command));
+  const write = async (locked: RouteDeps) => sendRequest(locked, r.aggregate, ctx, request, await prepared(r, deps, ctx, command));
   return uniquely(deps, { kind: r.kind, ctx, permission, id: ctx.params.id!, command, commandId: request.context.commandId }, write);
 };
 
@@ -133,7 +133,7 @@ export const createRecord = async <S extends GuardState, C extends RecordCommand
   const subjectId = r.kind.subject === 'self' ? await deps.keyStore.newSubjectId(principal.tenantId) : undefined;
   const command = await prepared(r, deps, ctx, createCommand(body, principal.actorId, subjectId));
   const unique = { kind: r.kind, ctx, permission: `${r.permission}:create`, id, command, commandId: context.commandId };
-  const result = await uniquely(deps, unique, () => handleCommand(deps, r.aggregate, { id, command, context, fresh: true }));
+  const result = await uniquely(deps, unique, (locked) => handleCommand(locked, r.aggregate, { id, command, context, fresh: true }));
   return r.created ? r.created(deps, id, context, result) : result;
 };
 

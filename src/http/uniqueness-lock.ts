@@ -10,13 +10,23 @@
  * A holder renews its keys every third of `ttlMs` while it holds them (a slow append must not lose
  * them halfway); one that dies leaves them to expire after `ttlMs`. While Redis cannot be reached, a
  * write claiming a unique value answers 503 `uniqueness_lock_unavailable` rather than risk a duplicate.
+ *
+ * A living holder can lose a key too: its renewals failed (Redis or the network away) for a whole
+ * `ttlMs`, or the key was deleted. So the holder fences itself: its writes append through
+ * `fencedBy` (`process-locks.ts`), which confirms the keys just before each append, by the script
+ * that renews them, finding the holder's token there. A token still there proves that nobody else
+ * held the key since it was taken (tokens are never reused; a key is only taken when absent), so a
+ * renewal that failed in between does not matter; a key found gone or another's refuses the append
+ * with 503 `uniqueness_lock_lost`, an unreachable Redis with 503 `uniqueness_lock_unavailable`:
+ * nothing appended, retry. Left open: an append still running `ttlMs` after its confirmation while
+ * every renewal fails.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors.js';
-import { ordered, processLocks, type KeyedLock } from '../process-locks.js';
+import { ordered, processLocks, type Hold, type KeyedLock } from '../process-locks.js';
 
-/** Takes every key (in a fixed order, so two writers never wait for each other); answers the release. */
+/** Takes every key (in a fixed order, so two writers never wait for each other); answers the hold. */
 export type UniquenessLock = KeyedLock;
 
 export type RedisLockOptions = {
@@ -41,6 +51,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 const unavailable = (): UnavailableError =>
   new UnavailableError('uniqueness_lock_unavailable', 'Unique values cannot be checked while Redis is unreachable; retry shortly', { retryAfter: 1 });
+
+const lost = (): UnavailableError =>
+  new UnavailableError('uniqueness_lock_lost', 'The lock over this write ran out before it was appended; nothing was written, retry shortly', { retryAfter: 1 });
 
 /** A connection still being made (the server just started, or Redis just came back) is worth a short wait. */
 const connected = async (redis: Redis, deadline: number): Promise<void> => {
@@ -73,13 +86,29 @@ const releaseInRedis = async (redis: Redis, keys: readonly string[], token: stri
   await Promise.all(keys.map((key) => redis.eval(RELEASE, 1, key, token).catch(() => undefined)));
 };
 
-/** Renews the held keys every third of their time to live until the answered stop is called. */
-const keepAlive = (redis: Redis, keys: readonly string[], token: string, ttlMs: number): (() => void) => {
-  // A renewal that fails leaves the key to expire, as for a holder that died.
-  const renew = () => keys.forEach((key) => void redis.eval(RENEW, 1, key, token, ttlMs).catch(() => undefined));
-  const timer = setInterval(renew, Math.max(10, Math.floor(ttlMs / 3)));
+/** The keys taken in Redis: renewed every third of their time to live until released, and confirmed before each append. */
+const heldInRedis = (redis: Redis, keys: readonly string[], token: string, ttlMs: number, releaseLocal: () => Promise<void>): Hold => {
+  let gone = false; // a renewal found a key no longer this holder's
+  const renew = async (): Promise<boolean> =>
+    (await Promise.all(keys.map((key) => redis.eval(RENEW, 1, key, token, ttlMs)))).every((answer) => answer === 1);
+  // A renewal that fails tells nothing: the confirmation asks Redis again.
+  const renewNow = () => void renew().then((ours) => (gone ||= !ours), () => undefined);
+  const timer = setInterval(renewNow, Math.max(10, Math.floor(ttlMs / 3)));
   timer.unref();
-  return () => clearInterval(timer);
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await releaseInRedis(redis, keys, token);
+      await releaseLocal();
+    },
+    confirm: async () => {
+      if (gone) throw lost();
+      const ours = await renew().catch(() => {
+        throw unavailable();
+      });
+      if (!ours) throw lost();
+    },
+  };
 };
 
 /** A lock of its own in this process, then the same keys in Redis, shared by every process using that Redis. */
@@ -87,7 +116,7 @@ export const redisLock = (redis: Redis, options: RedisLockOptions = {}): Uniquen
   const { ttlMs = 30_000, waitMs = 10_000 } = options;
   const local = processLocks();
   return async (keys) => {
-    const releaseLocal = await local(keys);
+    const { release: releaseLocal } = await local(keys);
     const token = randomUUID();
     const taken: string[] = [];
     try {
@@ -101,11 +130,6 @@ export const redisLock = (redis: Redis, options: RedisLockOptions = {}): Uniquen
       await releaseLocal();
       throw error;
     }
-    const stopRenewing = keepAlive(redis, taken, token, ttlMs);
-    return async () => {
-      stopRenewing();
-      await releaseInRedis(redis, taken, token);
-      await releaseLocal();
-    };
+    return taken.length === 0 ? { release: releaseLocal } : heldInRedis(redis, taken, token, ttlMs, releaseLocal);
   };
 };

@@ -13,8 +13,9 @@
  * has applied the log's head and checks the index alone. Across several API processes sharing one
  * log (EventStoreDB replicas) the lock is also taken in Redis when `REDIS_URL` is set
  * (`uniqueness-lock.ts`): the second writer checks after the first one's append, waiting for the
- * head, so it sees it. Without Redis the lock is this process's only: run one API process then.
- * A lead's conversion is checked as the creation of its contact (`http/sales/leads.ts`).
+ * head, so it sees it; a first writer whose key ran out before its append appends nothing (503).
+ * Without Redis the lock is this process's only: run one API process then. A lead's conversion is
+ * checked as the creation of its contact (`http/sales/leads.ts`).
  *
  * A kind's unique keys (`uniqueKeys`: a key computed from several fields, e.g. a target's) are
  * claimed and checked the same way, as `duplicate_<name>`, against the kind's record table rather
@@ -37,6 +38,7 @@ import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
 import { trackerOf } from './uniqueness-claims.js';
 import { keyClaimsFor, keyHolder, recordNow, recordTurnKeyOf, type KeyClaim } from './uniqueness-keys.js';
+import { fencedBy, type Hold } from '../process-locks.js';
 import { processLock, type UniquenessLock } from './uniqueness-lock.js';
 
 /** One guarded write: the record it targets, the generic command it carries (and its command id), who must be allowed it. */
@@ -143,19 +145,23 @@ const clearWithoutWaiting = async (deps: RouteDeps, w: UniqueWrite, tenantId: st
   });
 };
 
-/** Runs `write` unless it would duplicate a unique value of another active record (then 409, nothing written). */
-export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: () => Promise<T>): Promise<T> => {
-  if (!hasUniqueness(w.kind)) return write();
+/**
+ * Runs `write` unless it would duplicate a unique value of another active record (then 409, nothing
+ * written). `write` appends through the deps it is given: their store appends only while the locks
+ * taken here are held (503 `uniqueness_lock_lost` once one ran out, nothing appended).
+ */
+export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: (deps: RouteDeps) => Promise<T>): Promise<T> => {
+  if (!hasUniqueness(w.kind)) return write(deps);
   const principal = principalOf(w.ctx.state);
   authorize(principal, w.permission);
   const lock = deps.uniquenessLock ?? processLock;
   // A patch's keys are computed from the record's fields: this record's patches take turns over that read and their write.
-  const turn = uniqueKeysOf(w.kind).length > 0 && w.command.type === 'UpdateRecord';
-  const releaseTurn = turn ? await lock([recordTurnKeyOf(principal.tenantId, w.kind.type, w.id)]) : undefined;
+  const turns = uniqueKeysOf(w.kind).length > 0 && w.command.type === 'UpdateRecord';
+  const turn = turns ? await lock([recordTurnKeyOf(principal.tenantId, w.kind.type, w.id)]) : undefined;
   try {
-    return await checked(deps, w, principal.tenantId, lock, write);
+    return await checked(deps, w, principal.tenantId, lock, (claimed) => write(fencedBy(deps, turn, claimed)));
   } finally {
-    await releaseTurn?.();
+    await turn?.release();
   }
 };
 
@@ -172,24 +178,27 @@ const guardRecord = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): P
   authorize(principalOf(w.ctx.state), w.permission, { ownerId: state.ownerId });
 };
 
-/** `uniquely` once the caller may write: the claims, the guard on the record, their locks, the check, the write. */
-const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, lock: UniquenessLock, write: () => Promise<T>): Promise<T> => {
+/** `uniquely` once the caller may write: the claims, the guard on the record, their locks, the check, the write (under the claims' hold, if any). */
+const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, lock: UniquenessLock, write: (claimed?: Hold) => Promise<T>): Promise<T> => {
   const claims = await claimsFor(deps, w, tenantId);
   const keys = claims.map((c) => keyOf(w, tenantId, c));
   const tracker = trackerOf(deps.store);
   // Every write checked here is accounted for: it reserves exactly what it claims (maybe nothing).
   const command = { tenantId, commandId: w.commandId };
-  const reserving = () => (tracker ? tracker.reserving(command, keys.map((key) => ({ key, recordId: w.id })), write) : write());
+  const reserving = (hold?: Hold) => {
+    const run = () => write(hold);
+    return tracker ? tracker.reserving(command, keys.map((key) => ({ key, recordId: w.id })), run) : run();
+  };
   if (claims.length === 0) return reserving();
   await guardRecord(deps, w, tenantId);
-  const release = await lock(keys);
+  const hold = await lock(keys);
   try {
     if (!(await clearWithoutWaiting(deps, w, tenantId, claims))) {
       await indexesReachedHead(deps, claims.map((claim) => projectionOf(w.kind, claim)));
       await refuseTaken(deps, w, tenantId, claims);
     }
-    return await reserving();
+    return await reserving(hold);
   } finally {
-    await release();
+    await hold.release();
   }
 };

@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { tenantLookupHash } from '../../src/events/personal-data/keyed-hash.js';
 import { RECORD_RESOURCES } from '../../src/http/api.js';
 import { uniquenessKeyOf } from '../../src/http/uniqueness.js';
+import { keyClaimsFor, recordTurnKeyOf } from '../../src/http/uniqueness-keys.js';
+import { targetKind } from '../../src/events/sales/target.js';
 import { processLocks } from '../../src/process-locks.js';
 import { redisKeyOf, redisLock } from '../../src/http/uniqueness-lock.js';
 import { AppError } from '../../src/errors.js';
@@ -34,14 +36,14 @@ describe('uniqueness lock', () => {
       const t = timeline();
       const lock = processLocks();
       const first = await lock(['a', 'b']);
-      const second = lock(['b']).then((release) => (t.mark('second took b'), release));
+      const second = lock(['b']).then((hold) => (t.mark('second took b'), hold));
       const other = await lock(['c']);
       t.mark('other took c');
       await sleep(20);
       t.mark('first releases');
-      await first();
-      await (await second)();
-      await other();
+      await first.release();
+      await (await second).release();
+      await other.release();
       expect(t.steps).to.deep.equal(['other took c', 'first releases', 'second took b']);
     });
   });
@@ -64,13 +66,13 @@ describe('uniqueness lock', () => {
       const t = timeline();
       const first = await redisLock(one)([k]);
       expect(await one.get(redisKeyOf(k))).to.be.a('string');
-      const second = redisLock(two)([k]).then((release) => (t.mark('two took it'), release));
+      const second = redisLock(two)([k]).then((hold) => (t.mark('two took it'), hold));
       await sleep(100);
       t.mark('one releases');
-      await first();
-      const release = await second;
+      await first.release();
+      const hold = await second;
       expect(t.steps).to.deep.equal(['one releases', 'two took it']);
-      await release();
+      await hold.release();
       expect(await one.exists(redisKeyOf(k))).to.equal(0);
     });
 
@@ -80,8 +82,8 @@ describe('uniqueness lock', () => {
       const error = await refusal(redisLock(two, { waitMs: 100 })([free, k]));
       expect(error).to.include({ code: 'uniqueness_busy', status: 503 });
       expect(await two.exists(redisKeyOf(free))).to.equal(0); // taken before the busy one, given back
-      await held();
-      await (await redisLock(two, { waitMs: 100 })([free, k]))();
+      await held.release();
+      await (await redisLock(two, { waitMs: 100 })([free, k])).release();
     });
 
     it('renews the keys it holds past their time to live, until it releases them', async () => {
@@ -91,8 +93,8 @@ describe('uniqueness lock', () => {
       const error = await refusal(redisLock(two, { waitMs: 100 })([k]));
       expect(error).to.include({ code: 'uniqueness_busy', status: 503 });
       expect(await one.pttl(redisKeyOf(k))).to.be.within(1, 150);
-      await slow();
-      await (await redisLock(two, { waitMs: 100 })([k]))();
+      await slow.release();
+      await (await redisLock(two, { waitMs: 100 })([k])).release();
     });
 
     it('never releases a key that expired and was taken by another holder', async () => {
@@ -100,9 +102,54 @@ describe('uniqueness lock', () => {
       const late = await redisLock(one, { ttlMs: 50 })([k]);
       await one.del(redisKeyOf(k)); // as when it expired (a holder whose renewals failed)
       const current = await redisLock(two)([k]);
-      await late();
+      await late.release();
       expect(await two.get(redisKeyOf(k))).to.be.a('string');
-      await current();
+      await current.release();
+    });
+
+    it('confirms keys still its own, renewing them to their full time to live', async () => {
+      const k = key();
+      const hold = await redisLock(one, { ttlMs: 5_000 })([k]);
+      await one.pexpire(redisKeyOf(k), 100);
+      await hold.confirm!();
+      expect(await one.pttl(redisKeyOf(k))).to.be.above(4_000);
+      await hold.release();
+    });
+
+    it('refuses to confirm a key deleted or overwritten while held: 503 uniqueness_lock_lost, and releases only its own', async () => {
+      const [deleted, overwritten] = [key(), key()];
+      const gone = await redisLock(one)([deleted]);
+      await two.del(redisKeyOf(deleted));
+      const error = await refusal(gone.confirm!());
+      expect(error).to.include({ code: 'uniqueness_lock_lost', status: 503 });
+      expect(error.extra).to.include({ retryAfter: 1 });
+      expect(await two.exists(redisKeyOf(deleted))).to.equal(0); // refused without taking it again
+      await gone.release();
+      const taken = await redisLock(one)([key(), overwritten]);
+      await two.set(redisKeyOf(overwritten), 'another-process');
+      expect((await refusal(taken.confirm!())).code).to.equal('uniqueness_lock_lost');
+      await taken.release();
+      expect(await two.get(redisKeyOf(overwritten))).to.equal('another-process');
+      await two.del(redisKeyOf(overwritten));
+    });
+
+    it('refuses to confirm once its renewals failed and the key ran out and went to another holder, though Redis answers again', async () => {
+      const k = key();
+      const cut = new Redis(REDIS_URL!);
+      try {
+        const late = await redisLock(cut, { ttlMs: 150 })([k]);
+        cut.disconnect(); // its renewals fail from here on
+        await sleep(400);
+        const current = await redisLock(two)([k]);
+        expect((await refusal(late.confirm!())).code).to.equal('uniqueness_lock_unavailable'); // while it cannot ask
+        await cut.connect();
+        expect(await refusal(late.confirm!())).to.include({ code: 'uniqueness_lock_lost', status: 503 });
+        await late.release();
+        await current.confirm!(); // the other holder's key is intact
+        await current.release();
+      } finally {
+        cut.disconnect();
+      }
     });
 
     it('keeps personal data out of Redis: the key is a digest of tenant, type, field and keyed hash', () => {
@@ -128,7 +175,7 @@ describe('uniqueness lock', () => {
     });
   });
 
-  (REDIS_URL ? describe : describe.skip)('POST /sales/contacts with REDIS_URL', () => {
+  (REDIS_URL ? describe : describe.skip)('the API with REDIS_URL', () => {
     let server: TestServer;
     let redis: Redis;
     before(async () => {
@@ -140,7 +187,7 @@ describe('uniqueness lock', () => {
       await redis.quit();
     });
 
-    it('waits while another process holds the email\'s lock, then checks and creates', async () => {
+    it('POST /sales/contacts waits while another process holds the email\'s lock, then checks and creates', async () => {
       const token = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
       const type = RECORD_RESOURCES.find((r) => r.path === '/sales/contacts')!.kind.type;
       const hash = tenantLookupHash(server.keyStore, 'acme', 'email', 'held@example.org');
@@ -159,6 +206,56 @@ describe('uniqueness lock', () => {
       const again = await call(server, 'POST', '/sales/contacts', { token, body: { firstName: 'Ada', lastName: 'Again', email: 'held@example.org' } });
       expect(again.status).to.equal(409);
       expect(again.body.code).to.equal('duplicate_email');
+    });
+
+    it('PATCH /sales/targets/:id appends nothing when the record\'s turn ran out and went to another process during its check: 503 uniqueness_lock_lost, Retry-After', async () => {
+      const token = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
+      const body = { assignee: { type: 'user', id: 'rep-fence' }, period: '2026-Q4', metric: 'won_revenue', currency: 'EUR', quota: 1_000 };
+      const created = await call(server, 'POST', '/sales/targets', { token, body });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      const { id } = created.body;
+      const changes = { period: '2027-Q1' };
+      const [claim] = await keyClaimsFor(server, targetKind, 'acme', id, { type: 'UpdateRecord', changes });
+      const claimKey = redisKeyOf(uniquenessKeyOf('acme', targetKind.type, claim!.field, claim!.hash));
+      const turnKey = redisKeyOf(recordTurnKeyOf('acme', targetKind.type, id));
+      // Another process holds the key the patch claims: the patch takes the record's turn, then waits.
+      expect(await redis.set(claimKey, 'another-process', 'PX', 10_000, 'NX')).to.equal('OK');
+      const head = await server.store.headPosition();
+      const patch = call(server, 'PATCH', `/sales/targets/${id}`, { token, body: changes });
+      while ((await redis.exists(turnKey)) === 0) await sleep(5);
+      // Its turn runs out meanwhile (as when its renewals fail) and another process takes it.
+      await redis.set(turnKey, 'another-process', 'PX', 10_000);
+      await redis.del(claimKey);
+      const res = await patch;
+      expect(res.status, JSON.stringify(res.body)).to.equal(503);
+      expect(res.body.code).to.equal('uniqueness_lock_lost');
+      expect(res.headers.get('retry-after')).to.equal('1');
+      expect(await server.store.headPosition()).to.equal(head);
+      expect(await redis.get(turnKey)).to.equal('another-process'); // not released by the loser
+      await redis.del(turnKey);
+      const again = await call(server, 'PATCH', `/sales/targets/${id}`, { token, body: changes });
+      expect(again.status, JSON.stringify(again.body)).to.equal(200);
+      expect(await redis.exists(claimKey, turnKey)).to.equal(0);
+    });
+
+    it('POST /sales/contacts/:id/merge appends nothing when its lock on one contact went to another process while it waited for the other\'s: 503 uniqueness_lock_lost', async () => {
+      const token = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
+      const contact = async (email: string) => (await call(server, 'POST', '/sales/contacts', { token, body: { firstName: 'Ada', lastName: 'Merge', email } })).body.id as string;
+      const [winnerId, loserId] = [await contact('merge-a@example.org'), await contact('merge-b@example.org')];
+      // The merge takes its two keys in order: another process holds the second, so it holds the first and waits.
+      const [first, second] = [winnerId, loserId].map((id) => `acme/contact-merge/${id}`).sort().map(redisKeyOf);
+      expect(await redis.set(second!, 'another-process', 'PX', 10_000, 'NX')).to.equal('OK');
+      const head = await server.store.headPosition();
+      const merge = call(server, 'POST', `/sales/contacts/${winnerId}/merge`, { token, body: { loserId } });
+      while ((await redis.exists(first!)) === 0) await sleep(5);
+      await redis.set(first!, 'another-process', 'PX', 10_000);
+      await redis.del(second!);
+      const res = await merge;
+      expect(res.status, JSON.stringify(res.body)).to.equal(503);
+      expect(res.body.code).to.equal('uniqueness_lock_lost');
+      expect(await server.store.headPosition()).to.equal(head);
+      await redis.del(first!);
+      expect((await call(server, 'POST', `/sales/contacts/${winnerId}/merge`, { token, body: { loserId } })).status).to.equal(200);
     });
   });
 });

@@ -17,7 +17,7 @@ import { fold } from '../decider.js';
 import { childCommandIdFor } from '../event-ids.js';
 import { handleCommand, type CommandDeps, type CommandResult, type Request } from '../handle.js';
 import { bodyOf } from '../rule-record.js';
-import { processLocks, type KeyedLock } from '../../process-locks.js';
+import { fencedBy, processLocks, type KeyedLock } from '../../process-locks.js';
 import { contactAggregate, type ContactCommand, type ContactState } from './contact.js';
 
 export type MergeContactsInput = {
@@ -26,7 +26,7 @@ export type MergeContactsInput = {
   loserId: string;
   /** The policy's check of the loser (which the merge changes and archives). */
   loserGuard?: (state: ContactState) => void;
-  /** Held on both contacts for the whole merge (shared by the API processes when it is Redis's); default this process's. */
+  /** Held on both contacts for the whole merge (shared by the API processes when it is Redis's; each step appends only while it holds); default this process's. */
   lock?: KeyedLock;
 };
 
@@ -74,11 +74,11 @@ export const mergeContacts = async (deps: CommandDeps, input: MergeContactsInput
   const { request, loserId } = input;
   if (loserId === request.id) throw new RuleViolationError('merge_into_itself', 'A contact cannot be merged into itself', { loserId });
   const keys = [request.id, loserId].map((id) => `${request.context.tenantId}/contact-merge/${id}`);
-  const release = await (input.lock ?? mergeLocks)(keys);
+  const hold = await (input.lock ?? mergeLocks)(keys);
   try {
-    return await mergeLocked(deps, input);
+    return await mergeLocked(fencedBy(deps, hold), input);
   } finally {
-    await release();
+    await hold.release();
   }
 };
 

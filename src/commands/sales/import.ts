@@ -162,13 +162,13 @@ const startRow = (run: Run, record: CsvRecord): Promise<void> => {
 
 /** `skipped` when the row's record exists: an earlier import of this row (even if archived or erased since). */
 const createOnce = async (plan: ImportPlan, row: ImportRow): Promise<'created' | 'skipped'> => {
-  const release = await plan.lock?.([`${plan.tenantId}\0import\0${row.id}`]);
+  const turn = await plan.lock?.([`${plan.tenantId}\0import\0${row.id}`]);
   try {
     const existing = await plan.store.readStream(streamName(plan.tenantId, plan.kind.type, row.id), { maxCount: 1 });
     if (existing.length > 0) return 'skipped';
     return (await plan.create(row))?.replayed ? 'skipped' : 'created';
   } finally {
-    await release?.();
+    await turn?.release();
   }
 };
 

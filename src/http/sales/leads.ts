@@ -72,16 +72,16 @@ const explained = async (deps: RouteDeps, request: LeadRequest, error: unknown):
  * The conversion, checked and locked as the creation of its contact (the email rule), when it
  * would create one: of the lead's revision whose email was checked, and no other.
  */
-const uniqueConversion = async <T>(deps: RouteDeps, ctx: Context, request: LeadRequest, convert: (pinned: LeadRequest) => Promise<T>): Promise<T> => {
+const uniqueConversion = async <T>(deps: RouteDeps, ctx: Context, request: LeadRequest, convert: (locked: RouteDeps, pinned: LeadRequest) => Promise<T>): Promise<T> => {
   const contact = await conversionContact(deps, request);
-  if (!contact) return convert(request);
+  if (!contact) return convert(deps, request);
   assertMayCreate(ctx, contact, bodyOf(ctx));
   const pinned = { ...request, ifMatch: request.ifMatch ?? contact.leadRevision };
   const command = { type: 'CreateRecord' as const, fields: contact.fields, ownerId: null, tags: [] };
   // The other holder is a contact: named only to a caller who may read it.
   const unique = { kind: contactKind, ctx, permission: UPDATE, readPermission: 'sales.contacts:read', id: contact.id, command, commandId: contact.commandId };
   try {
-    return await uniquely(deps, unique, () => convert(pinned));
+    return await uniquely(deps, unique, (locked) => convert(locked, pinned));
   } catch (error) {
     throw await explained(deps, request, error);
   }
@@ -92,7 +92,7 @@ const convert = (deps: RouteDeps) => async (ctx: Context) => {
   const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
   const request = recordRequest<LeadState>(deps, ctx, UPDATE);
   const result = await uniqueConversion(deps, ctx, request,
-    (pinned) => convertLead(deps, { request: pinned, config, ...(opportunity ? { opportunity } : {}) }));
+    (locked, pinned) => convertLead(locked, { request: pinned, config, ...(opportunity ? { opportunity } : {}) }));
   ctx.set('ETag', `"${result.revision}"`);
   // The answer's shape is the public contract (design §8); the lead's new revision goes in the ETag.
   ctx.body = {

@@ -31,18 +31,18 @@ const opportunityRules = (router: Router, deps: RouteDeps): void => {
     return sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'WinOpportunity' });
   });
   // Losing and reopening change what a quote's acceptance is decided on: they wait for one in progress.
-  const dealLocked = (ctx: Context, work: () => Promise<void>) => underDealLock(deps, principalOf(ctx.state).tenantId, ctx.params.id!, work);
+  const dealLocked = (ctx: Context, work: (locked: RouteDeps) => Promise<void>) => underDealLock(deps, principalOf(ctx.state).tenantId, ctx.params.id!, work);
   router.post('/:id/lose', (ctx) => {
     const { reason } = loseBody(bodyOf(ctx));
-    return dealLocked(ctx, async () => {
-      const acceptedQuote = await acceptedQuoteOf(deps, principalOf(ctx.state).tenantId, ctx.params.id!);
-      await sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'LoseOpportunity', reason, acceptedQuote });
+    return dealLocked(ctx, async (locked) => {
+      const acceptedQuote = await acceptedQuoteOf(locked, principalOf(ctx.state).tenantId, ctx.params.id!);
+      await sendCommand(locked, opportunityAggregate, UPDATE, ctx, { type: 'LoseOpportunity', reason, acceptedQuote });
     });
   });
   router.post('/:id/reopen', async (ctx) => {
     const { stage } = reopenBody(bodyOf(ctx));
     const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
-    return dealLocked(ctx, () => sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'ReopenOpportunity', stage, config }));
+    return dealLocked(ctx, (locked) => sendCommand(locked, opportunityAggregate, UPDATE, ctx, { type: 'ReopenOpportunity', stage, config }));
   });
 };
 

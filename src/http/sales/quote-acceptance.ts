@@ -20,15 +20,19 @@ import { QUOTE_ACCEPTED, quoteKind } from '../../events/sales/quote.js';
 import { everyRecord } from '../../queries/record-list.js';
 import { principalOf } from '../authenticate.js';
 import type { RouteDeps } from '../records.js';
+import { fencedBy } from '../../process-locks.js';
 import { processLock } from '../uniqueness-lock.js';
 
-/** Runs `work` holding the opportunity's acceptance lock (nothing to hold without an opportunity). */
-export const underDealLock = async <T>(deps: RouteDeps, tenantId: string, opportunityId: string | undefined, work: () => Promise<T>): Promise<T> => {
-  const release = await (deps.uniquenessLock ?? processLock)(opportunityId ? [`${tenantId}\0quote-acceptance\0${opportunityId}`] : []);
+/**
+ * Runs `work` holding the opportunity's acceptance lock (nothing to hold without an opportunity),
+ * with deps whose store appends only while the lock is held (`fencedBy`).
+ */
+export const underDealLock = async <T>(deps: RouteDeps, tenantId: string, opportunityId: string | undefined, work: (deps: RouteDeps) => Promise<T>): Promise<T> => {
+  const hold = await (deps.uniquenessLock ?? processLock)(opportunityId ? [`${tenantId}\0quote-acceptance\0${opportunityId}`] : []);
   try {
-    return await work();
+    return await work(fencedBy(deps, hold));
   } finally {
-    await release();
+    await hold.release();
   }
 };
 

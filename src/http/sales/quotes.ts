@@ -70,9 +70,9 @@ const accept = (deps: RouteDeps) => async (ctx: Context) => {
   emptyBody(bodyOf(ctx));
   const [tenantId, quoteId] = [principalOf(ctx.state).tenantId, ctx.params.id!];
   const opportunityId = await opportunityOf(deps, tenantId, quoteId);
-  await underDealLock(deps, tenantId, opportunityId, async () => {
-    const facts = await acceptanceFacts(deps, ctx, quoteId, opportunityId);
-    const { result, quote } = await rule(deps, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10), ...facts });
+  await underDealLock(deps, tenantId, opportunityId, async (locked) => {
+    const facts = await acceptanceFacts(locked, ctx, quoteId, opportunityId);
+    const { result, quote } = await rule(locked, ctx, { type: 'AcceptQuote', today: deps.clock().toISOString().slice(0, 10), ...facts });
     if (quote.status === 'accepted' && opportunityId && deps.jobs) {
       await reactToAcceptance(deps.jobs, { tenantId, quoteId, opportunityId, position: Number(result.position) });
     }
