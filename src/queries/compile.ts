@@ -1,11 +1,14 @@
 /**
  * Compiling a parsed filter and a search into SQL conditions against a `ListSpec`: only declared
  * fields, only the operators their type allows, every value coerced to the column's
- * representation and bound, never spliced into the SQL text.
+ * representation and bound, never spliced into the SQL text. A range (`gt gte lt lte`) on text
+ * that sorts by a collation key compares that key, as the sort does, so a range and a page of the
+ * sort agree on which values come before which (and the range uses the sort's index).
  */
 import { unreachable } from '../commands/decider.js';
 import { InvalidInputError } from '../errors.js';
 import { normalizeEmail } from '../events/personal-data/keyed-hash.js';
+import { collationKey } from '../projections/catalogue-columns.js';
 import * as keyset from './cursor.js';
 import { filterError, ftsQuery, type Comparison, type FilterNode, type Operator, type Scalar } from './filter.js';
 import type { FieldSpec, FieldType, ListSpec } from './list.js';
@@ -66,6 +69,14 @@ const binder = (field: FieldSpec, node: Comparison) => (value: Value): string | 
   throw filterError(`'${node.field}' is a ${field.type} field; ${JSON.stringify(value)} does not fit it`, node.valuePosition);
 };
 
+/** `col op value`; on text sorted by its collation key, `key op collationKey(value)`. */
+const range = (spec: ListSpec, field: FieldSpec, op: keyof typeof SQL_OPERATOR, value: string | number): keyset.Sql => {
+  if (typeof value === 'string' && field.sortColumn !== undefined) {
+    return { sql: `${keyset.qualified(spec.table, field.sortColumn)} ${SQL_OPERATOR[op]} ?`, bindings: [collationKey(value)] };
+  }
+  return { sql: `${keyset.qualified(spec.table, field.column)} ${SQL_OPERATOR[op]} ?`, bindings: [value] };
+};
+
 const compileComparison = (spec: ListSpec, node: Comparison): keyset.Sql => {
   const field = filterableField(spec, node);
   const col = keyset.qualified(spec.table, field.column);
@@ -83,7 +94,7 @@ const compileComparison = (spec: ListSpec, node: Comparison): keyset.Sql => {
     case 'gte':
     case 'lt':
     case 'lte':
-      return { sql: `${col} ${SQL_OPERATOR[node.op]} ?`, bindings: [bind(node.value)] };
+      return range(spec, field, node.op, bind(node.value));
     case 'like':
       return { sql: `${col} LIKE ? ESCAPE '\\'`, bindings: [escapeLike(String(bind(node.value))).replaceAll('*', '%')] };
     case 'startsWith':

@@ -19,7 +19,8 @@ export { isoOf } from './compile.js';
 
 /**
  * How a field is stored, and which operators apply to it:
- * - `string`: TEXT; all operators. `like` and `startsWith` ignore ASCII case (SQLite LIKE).
+ * - `string`: TEXT; all operators. `like` and `startsWith` ignore ASCII case (SQLite LIKE); with a
+ *   `sortColumn`, `gt gte lt lte` compare it with the value's `collationKey`, as the sort does.
  * - `email`: TEXT holding the address normalized as its uniqueness is checked (NFC, trimmed,
  *   lower-cased: `normalizeEmail`); filter values are normalized alike, so every operator ignores case.
  * - `number`, `integer`: numeric; eq neq gt gte lt lte in is.
@@ -29,7 +30,7 @@ export { isoOf } from './compile.js';
  * - `tags`: a JSON array of strings as TEXT; `eq` (holds the tag), `in` (holds one of them). Not sortable.
  */
 export type FieldType = 'string' | 'email' | 'number' | 'integer' | 'boolean' | 'datetime' | 'tags';
-/** `sortColumn`: what the field sorts by when not `column` (a collation key the table keeps beside it). */
+/** `sortColumn`: what the field sorts by when not `column`: its `collationKey`, which the table keeps beside it. */
 export type FieldSpec = { column: string; type: FieldType; sortColumn?: string };
 
 /** One list endpoint, as plain data. */

@@ -61,6 +61,53 @@ describe('GET /sales/contacts?sort=: text sorts ignore case and accents', () => 
     }
   });
 
+  describe('filter=lastName[gte]:…: text ranges compare as the sort does', () => {
+    const inRange = (filter: string) => `filter=${encodeURIComponent(`and(country[eq]:"PT",${filter})`)}`;
+    const ranged = async (filter: string) => named((await s.get(`/sales/contacts?${inRange(filter)}&sort=lastName&limit=50`)).body.data);
+    const from = (first: string) => ascendingByLastName().slice(ascendingByLastName().indexOf(first));
+    const before = (first: string) => ascendingByLastName().slice(0, ascendingByLastName().indexOf(first));
+
+    it('keeps the rows sorted from the bound on, whatever the case and accents of either', async () => {
+      const fromD = from(inOrder(['émile durand', 'Émile Durand'])[0]!);
+      expect(await ranged('lastName[gte]:"d"')).to.deep.equal(fromD);
+      expect(await ranged('lastName[gte]:"D"')).to.deep.equal(fromD);
+      expect(await ranged('lastName[gt]:"DURAND"')).to.deep.equal(from('Olga ebbe')); // both Durands equal the bound
+      expect(await ranged('lastName[gte]:"Ébbe"')).to.deep.equal(from('Olga ebbe'));
+      expect(await ranged('lastName[lt]:"zola"')).to.deep.equal(before('Ziggy Zola'));
+      expect(await ranged('lastName[lte]:"ZOLA"')).to.deep.equal(before('Ölaf 李'));
+      expect(await ranged('and(lastName[gte]:"Durand",lastName[lt]:"smith")')).to.deep.equal(before('Ada Smith-Jones').filter((n) => fromD.includes(n)));
+    });
+
+    it('leaves eq exact: case and accents count there', async () => {
+      expect(await ranged('lastName[eq]:"durand"')).to.deep.equal(['émile durand']);
+    });
+
+    it('pages through a range by cursor, either way, each contact once and none missing', async () => {
+      const fromD = from(inOrder(['émile durand', 'Émile Durand'])[0]!);
+      for (const limit of [1, 2, 3]) {
+        expect(named(await walk(s, '/sales/contacts', `${inRange('lastName[gte]:"D"')}&sort=lastName`, limit)), `limit ${limit}`).to.deep.equal(fromD);
+        expect(named(await walk(s, '/sales/contacts', `${inRange('lastName[gte]:"D"')}&sort=-lastName`, limit)), `limit ${limit}`).to.deep.equal([...fromD].reverse());
+      }
+    });
+
+    it('reads a range from the index the sort reads', async () => {
+      const { db } = s.server().readDb;
+      const seen: string[] = [];
+      const prepare = db.prepare;
+      db.prepare = ((sql: string) => (seen.push(sql), prepare.call(db, sql))) as typeof db.prepare;
+      try {
+        const res = await s.get(`/sales/contacts?filter=${encodeURIComponent('and(lastName[gte]:"m",lastName[lt]:"t")')}&sort=lastName`);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      } finally {
+        db.prepare = prepare;
+      }
+      const sql = seen.find((q) => q.includes('"last_name__key" >= ?'));
+      expect(sql, seen.join('\n')).to.be.a('string');
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...sql!.split('?').slice(1).map(() => 'm')) as { detail: string }[];
+      expect(plan.map((p) => p.detail).join('\n')).to.match(/SEARCH \S+ USING (COVERING )?INDEX \S+__last_name__key \(tenant_id=\? AND last_name__key>\? AND last_name__key<\?\)/);
+    });
+  });
+
   it('keeps the values as written in every read', async () => {
     const listed = (await s.get(`/sales/contacts?${BY_COUNTRY}&sort=lastName&limit=1`)).body.data[0] as Listed;
     expect([listed.firstName, listed.lastName]).to.deep.equal(['emma', 'a_b%c']);
