@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { streamName } from '../../../src/events/log/stream-name.js';
 import { isCiphertext } from '../../../src/events/personal-data/cipher.js';
-import { call, tokenFor } from '../../support/http.js';
+import { rebuildProjections } from '../../support/projections.js';
 import { appendAsStored, storedFixtures } from '../../events/personal-data/support.js';
 import { salesSession } from '../sales/session.js';
 
@@ -16,17 +16,6 @@ describe('POST /api/compliance/subjects/:subjectId/erase: people stored while th
   const { server, send, get, reachedHead } = session;
   let converted: string;
   const rows = async () => [(await get('/sales/contacts?sort=createdAt&limit=200')).body.data, (await get('/sales/leads?sort=createdAt&limit=200')).body.data];
-  const rebuildAll = async () => {
-    const operator = await tokenFor(server(), { tenantId: 'platform', actorId: 'op-1', roles: ['platform_admin'] });
-    const names = (await call(server(), 'GET', '/api/superadmin/projections', { token: operator })).body.data.map((p: { name: string }) => p.name);
-    for (const name of names) expect((await call(server(), 'POST', `/api/superadmin/projections/${name}/rebuild`, { token: operator })).status).to.equal(202);
-    for (let i = 0; i < 500; i += 1) {
-      const statuses = (await call(server(), 'GET', '/api/superadmin/projections', { token: operator })).body.data;
-      if (statuses.every((s: { status: string; rebuild?: unknown }) => s.status === 'live' && !s.rebuild)) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error('the rebuilds did not finish');
-  };
   before(async () => {
     await appendAsStored(server().store, server().keyStore, fixtures);
     await send('POST', '/sales/contacts', { firstName: 'Wendeline', lastName: 'Marsh', email: 'wendeline@example.org', city: 'Flensburg', jobTitle: 'Harbour Pilot' });
@@ -66,7 +55,7 @@ describe('POST /api/compliance/subjects/:subjectId/erase: people stored while th
     ]);
     expect((await get(filtered('/sales/contacts', 'city[eq]:"Flensburg"'))).body.data).to.have.length(1);
     const before = await rows();
-    await rebuildAll();
+    await rebuildProjections(server());
     expect(await rows()).to.deep.equal(before);
   });
 });

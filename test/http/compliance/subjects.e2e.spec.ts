@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
+import { rebuildProjections } from '../../support/projections.js';
 import { complianceSession } from './session.js';
 import { filesUnder } from '../../support/data-files.js';
 
@@ -140,21 +141,10 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
   });
 
   describe('acceptance (issue 7)', () => {
-    const operatorOf = () => tokenFor(server, { tenantId: 'platform', actorId: 'op-1', roles: ['platform_admin'] });
     const nonPersonal = async () =>
       (await call(server, 'GET', '/sales/contacts?sort=createdAt&limit=200', { token: admin })).body.data.map(
         (c: Record<string, unknown>) => [c.id, c.city, c.jobTitle, c.country, c.tags, c.revision, c.firstName, c.erasedFields],
       );
-    const rebuildAll = async (operator: string) => {
-      const names: string[] = (await call(server, 'GET', '/api/superadmin/projections', { token: operator })).body.data.map((p: { name: string }) => p.name);
-      for (const name of names) expect((await call(server, 'POST', `/api/superadmin/projections/${name}/rebuild`, { token: operator })).status).to.equal(202);
-      for (let i = 0; i < 500; i += 1) {
-        const statuses = (await call(server, 'GET', '/api/superadmin/projections', { token: operator })).body.data;
-        if (statuses.every((s: { status: string; rebuild?: unknown }) => s.status === 'live' && !s.rebuild)) return names;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error('the rebuilds did not finish');
-    };
 
     it('leaves none of the person\'s values in any file under DATA_DIR (logs included), and a full rebuild gives the same results', async () => {
       // Every contact of the suite holds the same person's values: erase them all.
@@ -162,7 +152,7 @@ describe('POST /api/compliance/subjects/:subjectId/erase', () => {
       for (const contact of all) await call(server, 'POST', `/api/compliance/subjects/${contact.subjectId}/erase`, { token: admin, body: { reason: 'GDPR art. 17' } });
       const before = await nonPersonal();
       writeFileSync(join(server.dataDir, 'server.log'), server.logs.join(''));
-      const names = await rebuildAll(await operatorOf());
+      const names = await rebuildProjections(server);
       expect(names).to.include('sales.contact');
       expect(await nonPersonal()).to.deep.equal(before);
       const files = filesUnder(server.dataDir);
