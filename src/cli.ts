@@ -36,7 +36,7 @@ const auditAnswer = (report: ChainReport): number => {
 
 const asStored = (why: string): OfflineReader => {
   process.stderr.write(`${why}: personal fields are printed as stored (ciphertext)\n`);
-  return { decrypts: false, read: (event) => event, close: () => undefined };
+  return { decrypts: false, read: async (_store, events) => events, close: () => undefined };
 };
 
 /** Decrypts when it can; as stored otherwise, a master key that did not wrap the key store included (docs/audit.md). */
@@ -79,7 +79,7 @@ const commands: Record<string, Command> = {
       return withStore(config, async (store) => {
         const reader = openReader(config);
         try {
-          for (const event of await store.readStream(stream)) process.stdout.write(`${toJson(reader.read(event))}\n`);
+          for (const event of await reader.read(store, await store.readStream(stream))) process.stdout.write(`${toJson(event)}\n`);
         } finally {
           reader.close();
         }

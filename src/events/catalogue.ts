@@ -51,6 +51,12 @@ export type RecordKind = {
    * each as the field changes it makes: the generic state, record views and projection follow them.
    */
   effects?: Readonly<Record<string, (data: JsonObject) => JsonObject>>;
+  /**
+   * The personal values of the kind's own events, by name after the prefix (`Qualified`): each data
+   * path and the `personal` field its effect copies it to (a lead's `{ reason: 'statusReason' }`).
+   * Such an event carries the record's `subjectId`, whose key encrypts them.
+   */
+  personalEffects?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +143,13 @@ export const evolveRecord = (state: RecordState, event: RecordEvent): RecordStat
 // Personal data
 // ---------------------------------------------------------------------------------------------
 
+/** The specs of the kind's own events with personal values, by stored type: the values whose field `holds` (default: all). */
+const ownSpecs = (kind: RecordKind, holds: (field: string) => boolean = () => true): Array<[string, PersonalDataSpec]> =>
+  Object.entries(kind.personalEffects ?? {}).flatMap(([name, paths]): Array<[string, PersonalDataSpec]> => {
+    const fields = Object.keys(paths).filter((path) => holds(paths[path]!));
+    return fields.length === 0 ? [] : [[`${kind.eventPrefix}${name}`, { subjectField: 'subjectId', fields }]];
+  });
+
 /**
  * Which fields of the kind's events are personal, under the `subjectId` the events carry.
  * @throws ClassificationError when the kind's classification disagrees with its encrypted fields.
@@ -147,17 +160,29 @@ export const personalDataOf = (kind: RecordKind): Record<string, PersonalDataSpe
   return {
     [eventTypeOf(kind, 'Created')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `fields.${f}`) },
     [eventTypeOf(kind, 'Updated')]: { subjectField: 'subjectId', fields: kind.personal.map((f) => `changes.${f}`) },
+    ...Object.fromEntries(ownSpecs(kind)),
   };
 };
 
-/** Where the kind's events stored before `legacyPlaintext` was declared personal hold those values, by event type. */
+/**
+ * Where the kind's events stored before `legacyPlaintext` was declared personal hold those values,
+ * by event type: its generic events, and its own events whose personal values go to those fields.
+ */
 export const legacyPlaintextOf = (kind: RecordKind): Array<[string, PersonalDataSpec]> => {
   const names = kind.legacyPlaintext ?? [];
   if (names.length === 0) return [];
   return [
     [eventTypeOf(kind, 'Created'), { subjectField: 'subjectId', fields: names.map((f) => `fields.${f}`) }],
     [eventTypeOf(kind, 'Updated'), { subjectField: 'subjectId', fields: names.map((f) => `changes.${f}`) }],
+    ...ownSpecs(kind, (field) => names.includes(field)),
   ];
+};
+
+/** The field an own event's personal value at `path` goes to (`reason` of `LeadQualified`: `statusReason`), or the path itself. */
+export const effectFieldOf = (kind: RecordKind, type: string, path: string): string => {
+  const name = type.startsWith(kind.eventPrefix) ? type.slice(kind.eventPrefix.length) : '';
+  const paths = kind.personalEffects && Object.hasOwn(kind.personalEffects, name) ? kind.personalEffects[name]! : {};
+  return Object.hasOwn(paths, path) ? paths[path]! : path;
 };
 
 const TEXT = /\S/u;

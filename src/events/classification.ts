@@ -52,6 +52,8 @@ export const assertClassified = (kind: RecordKind): void => {
   const problems = [
     ...problemsOf(Object.keys(kind.fields), kind.classification, kind.personal),
     ...(kind.legacyPlaintext ?? []).filter((name) => !kind.personal.includes(name)).map((name) => `field ${name} is legacy plaintext but not encrypted`),
+    ...Object.entries(kind.personalEffects ?? {}).flatMap(([name, paths]) =>
+      Object.values(paths).filter((field) => !kind.personal.includes(field)).map((field) => `${name}'s personal value goes to ${field}, which is not encrypted`)),
   ];
   if (problems.length > 0) throw new ClassificationError(kind.type, problems);
 };

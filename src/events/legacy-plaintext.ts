@@ -5,7 +5,8 @@
  */
 import { legacyPlaintextOf } from './catalogue.js';
 import type { LegacyPlaintext } from './personal-data/legacy.js';
+import { activityKind } from './sales/activity.js';
 import { contactKind } from './sales/contact.js';
 import { leadKind } from './sales/lead.js';
 
-export const LEGACY_PLAINTEXT: LegacyPlaintext = new Map([contactKind, leadKind].flatMap(legacyPlaintextOf));
+export const LEGACY_PLAINTEXT: LegacyPlaintext = new Map([contactKind, leadKind, activityKind].flatMap(legacyPlaintextOf));

@@ -5,7 +5,7 @@
  * the erasure are the same.
  */
 import { unreachable } from '../commands/decider.js';
-import { effectOf, eventNameOf, type RecordKind } from '../events/catalogue.js';
+import { effectFieldOf, effectOf, eventNameOf, type RecordKind } from '../events/catalogue.js';
 import type { JsonObject, JsonValue } from '../events/log/port.js';
 import { PERSONAL_DATA_ERASED } from '../events/personal-data/erased.js';
 import { normalizeEmail } from '../events/personal-data/keyed-hash.js';
@@ -116,10 +116,11 @@ const recordEvent = (t: Target, event: ProjectedEvent): void => {
   const { data } = event;
   switch (name) {
     case undefined: {
-      // An own event's effect copies its personal values under their own names (`outcome`): an
-      // erased one arrives as null and stays a null field, as the scrub of a live row leaves it.
+      // An own event's effect copies its personal values to their fields (`reason` to `statusReason`):
+      // an erased one arrives as null and stays a null field, as the scrub of a live row leaves it.
       const changes = effectOf(t.shape.kind, event.type, data);
-      return changes ? updated(t, { changes }, event.erased.map((path) => `changes.${path}`)) : undefined;
+      const erased = event.erased.map((path) => `changes.${effectFieldOf(t.shape.kind, event.type, path)}`);
+      return changes ? updated(t, { changes }, erased) : undefined;
     }
     case 'Created':
       return created(t, data);

@@ -11,6 +11,7 @@ import type { EventStore } from '../events/log/port.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
 import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
 import { readableEvent } from '../events/personal-data/read.js';
+import { learningStreamSubjects } from '../events/personal-data/stream-subjects.js';
 import { noUpcasters, type Upcasters } from '../events/upcasting.js';
 import { consistencyWaiters } from './consistency.js';
 import { openDoorbell } from './doorbell.js';
@@ -140,13 +141,15 @@ const LIVE_MS_PER_TURN = 8;
 
 const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell']): WorkerContext => {
   const { store, keyStore, readDb, upcasters, logger } = r.options;
+  // Old events that name no subject are revealed under their stream's, looked up as pages are read.
+  const { store: learning, streamSubjects } = learningStreamSubjects(store);
   return {
     db: readDb.db,
     registry: r.registry,
-    read: sharedReveals(readableEvent(keyStore, upcasters ?? noUpcasters)),
-    readAlone: readableEvent(keyStore, upcasters ?? noUpcasters),
-    store: sharedReads(store),
-    log: store,
+    read: sharedReveals(readableEvent(keyStore, upcasters ?? noUpcasters, { streamSubjects })),
+    readAlone: readableEvent(keyStore, upcasters ?? noUpcasters, { streamSubjects }),
+    store: sharedReads(learning),
+    log: learning,
     batchSize: r.options.batchSize ?? 1_000,
     pollMs: r.options.pollMs ?? 1_000,
     turn: turnBudget(LIVE_MS_PER_TURN),

@@ -15,6 +15,7 @@ import { InvalidInputError, type FieldError } from '../errors.js';
 import type { RecordedEvent } from '../events/log/port.js';
 import { scanLog } from '../events/log/scan.js';
 import { readableEvent, withheldEvent, type ReadableEvent } from '../events/personal-data/read.js';
+import { learnStreamSubjects, streamSubjectMemo, type StreamSubjectMemo, type StreamSubjects } from '../events/personal-data/stream-subjects.js';
 import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type CursorKey, type SortKey } from './cursor.js';
 import { isoOf } from './list.js';
 import { historyEntryOf, occurredAt, type HistoryEntry, type ReadDeps } from './records.js';
@@ -70,9 +71,14 @@ const matcher = (tenantId: string, f: Filters) => (e: RecordedEvent): boolean =>
   );
 };
 
-const entryOf = (deps: ReadDeps, disclosure: Disclosure) => {
+/** The subjects of the streams of old events that name none, for a reader who sees personal values (`stream-subjects.ts`). */
+const subjectsFor = <M extends StreamSubjectMemo>(deps: ReadDeps, disclosure: Disclosure, events: readonly RecordedEvent[], memo: M): Promise<M> =>
+  disclosure === 'personal' ? learnStreamSubjects(deps.store, events, memo) : Promise.resolve(memo);
+
+/** `streamSubjects`: learned for the events read (`learnStreamSubjects`), so that old plaintext of an erased subject reads null. */
+const entryOf = (deps: ReadDeps, disclosure: Disclosure, streamSubjects?: StreamSubjects) => {
   const read: (e: RecordedEvent) => ReadableEvent & { withheld?: string[] } =
-    disclosure === 'personal' ? readableEvent(deps.keyStore) : withheldEvent();
+    disclosure === 'personal' ? readableEvent(deps.keyStore, undefined, { streamSubjects }) : withheldEvent();
   return (e: RecordedEvent): AuditEntry => {
     const [, recordType = '', recordId = ''] = e.stream.split('/');
     const event = read(e);
@@ -97,15 +103,16 @@ export const auditPage = async (deps: ReadDeps & { cursorKey: CursorKey }, tenan
   const after = query.cursor ? cursorPosition(deps.cursorKey, query.cursor, fingerprint) : 0n;
   const matches = matcher(tenantId, filters);
   const found: RecordedEvent[] = [];
+  const entries = async () => found.map(entryOf(deps, disclosure, await subjectsFor(deps, disclosure, found, new Map<string, string>())));
   let [scanned, last] = [0, after];
   for await (const event of scanLog(deps.store, after)) {
     [scanned, last] = [scanned + 1, event.position];
     if (matches(event)) found.push(event);
     if (found.length === limit || scanned === SCAN_BUDGET) {
-      return { data: found.map(entryOf(deps, disclosure)), page: { nextCursor: encodeCursor(deps.cursorKey, [String(last)], fingerprint) } };
+      return { data: await entries(), page: { nextCursor: encodeCursor(deps.cursorKey, [String(last)], fingerprint) } };
     }
   }
-  return { data: found.map(entryOf(deps, disclosure)), page: { nextCursor: null } };
+  return { data: await entries(), page: { nextCursor: null } };
 };
 
 /**
@@ -116,9 +123,14 @@ export const exportAuditEvents = (
   deps: ReadDeps, tenantId: string, query: Omit<AuditQuery, 'limit' | 'cursor'>, disclosure: Disclosure,
 ): Readable => {
   const matches = matcher(tenantId, filtersOf(query));
-  const entry = entryOf(deps, disclosure);
+  const streamSubjects = streamSubjectMemo();
+  const entry = entryOf(deps, disclosure, streamSubjects);
   const lines = async function* (): AsyncGenerator<string> {
-    for await (const event of scanLog(deps.store)) if (matches(event)) yield `${JSON.stringify(entry(event))}\n`;
+    for await (const event of scanLog(deps.store)) {
+      if (!matches(event)) continue;
+      await subjectsFor(deps, disclosure, [event], streamSubjects);
+      yield `${JSON.stringify(entry(event))}\n`;
+    }
   };
   return Readable.from(lines(), { objectMode: false });
 };

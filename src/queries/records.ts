@@ -6,11 +6,12 @@
 import { catalogueDecider } from '../commands/catalogue.js';
 import { fold } from '../commands/decider.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { RecordKind, RecordState } from '../events/catalogue.js';
+import { effectFieldOf, type RecordKind, type RecordState } from '../events/catalogue.js';
 import type { EventStore, JsonObject, RecordedEvent } from '../events/log/port.js';
 import { streamName } from '../events/log/stream-name.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
-import { readableEvent, withheldEvent, type ReadableEvent } from '../events/personal-data/read.js';
+import { withheldEvent, type ReadableEvent } from '../events/personal-data/read.js';
+import { readableEvents } from '../events/personal-data/stream-subjects.js';
 import type { Disclosure } from './audit.js';
 
 export type ReadDeps = { store: EventStore; keyStore: KeyStore };
@@ -45,10 +46,9 @@ export const aggregateEvents = async <E extends ReadableEvent = ReadableEvent>(
   deps: ReadDeps, aggregateType: string, tenantId: string, id: string, read?: (event: RecordedEvent) => E,
 ): Promise<E[]> => {
   if (!ID.test(id)) throw new NotFoundError('No such record');
-  const reading = read ?? (readableEvent(deps.keyStore) as (event: RecordedEvent) => E);
-  const events = (await deps.store.readStream(streamName(tenantId, aggregateType, id))).map(reading);
-  if (events.length === 0) throw new NotFoundError('No such record');
-  return events;
+  const recorded = await deps.store.readStream(streamName(tenantId, aggregateType, id));
+  if (recorded.length === 0) throw new NotFoundError('No such record');
+  return read ? recorded.map(read) : ((await readableEvents(deps.store, deps.keyStore, recorded)) as E[]);
 };
 
 /** The record's events (revealed, upcast); 404 when the id is malformed or the record does not exist. */
@@ -58,11 +58,11 @@ export const recordEvents = (deps: ReadDeps, kind: RecordKind, tenantId: string,
 export type RecordView = JsonObject & { id: string; revision: number; status: string };
 
 /** The field names whose values were erased (a `null` left by erasure folds like a cleared field). */
-const erasedFieldsOf = (events: ReadableEvent[]): string[] =>
-  [...new Set(events.flatMap((e) => e.erased.map((path) => path.replace(/^(fields|changes)\./, ''))))];
+const erasedFieldsOf = (kind: RecordKind, events: ReadableEvent[]): string[] =>
+  [...new Set(events.flatMap((e) => e.erased.map((path) => effectFieldOf(kind, e.type, path.replace(/^(fields|changes)\./, '')))))];
 
 const viewOf = (kind: RecordKind, id: string, events: ReadableEvent[], state: Exclude<RecordState, { status: 'none' }>): RecordView => ({
-  ...Object.fromEntries(erasedFieldsOf(events).map((field) => [field, null])),
+  ...Object.fromEntries(erasedFieldsOf(kind, events).map((field) => [field, null])),
   ...state.fields,
   id,
   ...(kind.subject !== undefined ? { subjectId: state.subjectId } : {}),
@@ -72,7 +72,7 @@ const viewOf = (kind: RecordKind, id: string, events: ReadableEvent[], state: Ex
   revision: Number(events[events.length - 1]!.revision),
   createdAt: occurredAt(events[0]!),
   updatedAt: occurredAt(events[events.length - 1]!),
-  erasedFields: erasedFieldsOf(events),
+  erasedFields: erasedFieldsOf(kind, events),
 });
 
 /** The record as of now (or `asOf`); 404 when it did not exist yet at that point. */

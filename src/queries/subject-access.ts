@@ -19,7 +19,7 @@ import { scanLog } from '../events/log/scan.js';
 import { parseStreamName, streamName } from '../events/log/stream-name.js';
 import { isPersonalDataErased, SUBJECT_AGGREGATE } from '../events/personal-data/erased.js';
 import { descriptorOf } from '../events/personal-data/protect.js';
-import { readableEvent } from '../events/personal-data/read.js';
+import { readableEvents } from '../events/personal-data/stream-subjects.js';
 import { getRecord, historyEntryOf, type HistoryEntry, type ReadDeps, type RecordView } from './records.js';
 import { attendanceScan, attendedActivityOf, type AttendedActivity } from './subject-attended.js';
 import { mergedSubjectsOf } from './subject-merges.js';
@@ -64,7 +64,7 @@ export const subjectStreams = async (
 
 const recordOf = (deps: ReadDeps, kinds: readonly RecordKind[], tenantId: string) => async (stream: string): Promise<SubjectRecord> => {
   const { aggregateType, id } = parseStreamName(stream);
-  const events = (await deps.store.readStream(stream)).map(readableEvent(deps.keyStore)).map(historyEntryOf);
+  const events = (await readableEvents(deps.store, deps.keyStore, await deps.store.readStream(stream))).map(historyEntryOf);
   const kind = kinds.find((k) => k.type === aggregateType);
   return { recordType: aggregateType, id, state: kind ? await getRecord(deps, kind, tenantId, id) : null, events };
 };

@@ -45,6 +45,11 @@ describe('data classification of record kinds', () => {
     expect(() => assertClassified(kind({ legacyPlaintext: ['health'] }))).not.to.throw();
   });
 
+  it('refuses an own event whose personal value goes to a field that is not encrypted', async () => {
+    expect(await problemsOf(kind({ personalEffects: { Moved: { to: 'city' } } }))).to.deep.equal(['Moved\'s personal value goes to city, which is not encrypted']);
+    expect(() => assertClassified(kind({ personalEffects: { Diagnosed: { finding: 'health' } } }))).not.to.throw();
+  });
+
   it('is checked when the kind\'s encryption specs are derived, so a misdeclared kind cannot start', () => {
     expect(() => personalDataOf(kind({ personal: ['name'] }))).to.throw(ClassificationError);
   });

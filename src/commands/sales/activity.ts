@@ -136,8 +136,8 @@ const reschedule = (state: ActivityState, requested: Partial<Schedule>): Activit
 
 const cancel = (state: ActivityState, reason: string | undefined): ActivityOwnEvent[] => {
   if (!hasText(reason)) throw new RuleViolationError('reason_required', 'Cancelling an activity needs a reason');
-  open(state);
-  return [{ type: ACTIVITY_CANCELLED, data: { reason } }];
+  const { subjectId } = open(state);
+  return [{ type: ACTIVITY_CANCELLED, data: { subjectId, reason } }];
 };
 
 /** The reminder of `remindAt`, unless the activity is gone, closed, archived, rescheduled or reminded already. */
@@ -169,5 +169,5 @@ export const activityDecider: Decider<ActivityCommand, DomainEvent, ActivityStat
 export const activityAggregate: Aggregate<ActivityCommand, DomainEvent, ActivityState> = {
   type: activityKind.type,
   decider: activityDecider,
-  personalData: { ...personalDataOf(activityKind), [ACTIVITY_COMPLETED]: { subjectField: 'subjectId', fields: ['outcome'] } },
+  personalData: personalDataOf(activityKind),
 };

@@ -90,14 +90,14 @@ const changeStatus = (state: LeadState, status: string, config: SalesConfig): Le
 const qualify = (state: LeadState, reason: string | null): LeadOwnEvent[] => {
   const lead = unconverted(state);
   const unchanged = lead.status === 'qualified' && (reason === null || reason === lead.reason);
-  return unchanged ? [] : [{ type: LEAD_QUALIFIED, data: { reason } }];
+  return unchanged ? [] : [{ type: LEAD_QUALIFIED, data: { subjectId: lead.subjectId, reason } }];
 };
 
 /** Disqualifies the lead, or records a new reason for it; again with the same reason, nothing. */
 const disqualify = (state: LeadState, reason: string | undefined): LeadOwnEvent[] => {
   if (!hasText(reason)) throw new RuleViolationError('reason_required', 'Disqualifying a lead needs a reason');
   const lead = unconverted(state);
-  return lead.status === 'disqualified' && lead.reason === reason ? [] : [{ type: LEAD_DISQUALIFIED, data: { reason } }];
+  return lead.status === 'disqualified' && lead.reason === reason ? [] : [{ type: LEAD_DISQUALIFIED, data: { subjectId: lead.subjectId, reason } }];
 };
 
 const convert = (state: LeadState, { ids, withOpportunity }: Extract<LeadCommand, { type: 'ConvertLead' }>): LeadOwnEvent[] => {

@@ -4,7 +4,9 @@
  * keep them as written; readers treat them as the personal values they are: shown while the subject
  * has a key, `null` and listed as erased once the subject is erased, withheld from readers not
  * allowed to see personal values. Never an exception. Erasure cannot remove them from the log's
- * files (only from the read models, which scrub every personal field).
+ * files (only from the read models, which scrub every personal field). An old event of a record's
+ * own that names no subject (a lead qualified before its reason was personal) is about its
+ * stream's subject, which its reader looks up (`stream-subjects.ts`).
  */
 import type { JsonObject } from '../log/port.js';
 import { isCiphertext } from './cipher.js';
@@ -26,17 +28,22 @@ const plaintextPaths = (spec: PersonalDataSpec, descriptor: PersonalDataDescript
 
 const nulled = (data: JsonObject, paths: readonly string[]): JsonObject => withValues(data, paths.map((path) => [path, null] as const));
 
-/** The revealed event with its legacy plaintext values `null` and listed as erased when its subject was erased. */
+/**
+ * The revealed event with its legacy plaintext values `null` and listed as erased when its subject
+ * (the one its data names, else `streamSubject`) was erased.
+ */
 export const revealLegacy = (
   keyStore: KeyStore,
   tenant: string,
   spec: PersonalDataSpec,
   descriptor: PersonalDataDescriptor | undefined,
   revealed: Revealed,
+  streamSubject?: string,
 ): Revealed => {
   const paths = plaintextPaths(spec, descriptor, revealed.data);
-  const subject = getPath(revealed.data, spec.subjectField);
-  if (paths.length === 0 || typeof subject !== 'string' || keyStore.existingKey(tenant, subject) !== 'erased') return revealed;
+  const named = getPath(revealed.data, spec.subjectField);
+  const subject = typeof named === 'string' ? named : streamSubject;
+  if (paths.length === 0 || subject === undefined || keyStore.existingKey(tenant, subject) !== 'erased') return revealed;
   return { data: nulled(revealed.data, paths), erased: [...revealed.erased, ...paths] };
 };
 

@@ -10,6 +10,7 @@ import { parseStreamName } from '../log/stream-name.js';
 import { noUpcasters, type Upcasters } from '../upcasting.js';
 import type { KeyStore } from './key-store.js';
 import { revealLegacy, withholdLegacy, type LegacyPlaintext } from './legacy.js';
+import type { StreamSubjects } from './stream-subjects.js';
 import { descriptorOf, reveal, withhold } from './protect.js';
 
 /** A recorded event with plaintext personal data, and the paths that read `null` because erased. */
@@ -32,10 +33,18 @@ const readable = (event: RecordedEvent, schemaVersion: number, data: JsonObject,
   erased,
 });
 
+/**
+ * How legacy plaintext is read: which fields (default `LEGACY_PLAINTEXT`), and the subjects of the
+ * streams whose old events name none (`stream-subjects.ts`; without it such values read as written).
+ */
+export type LegacyReading = { legacy?: LegacyPlaintext; streamSubjects?: StreamSubjects };
+
 /** Reveals and upcasts one recorded event; the tenant comes from its stream name, never from data. */
-export const readableEvent = (keyStore: KeyStore, upcasters: Upcasters = noUpcasters, legacy: LegacyPlaintext = LEGACY_PLAINTEXT) => (
-  event: RecordedEvent,
-): ReadableEvent => {
+export const readableEvent = (
+  keyStore: KeyStore,
+  upcasters: Upcasters = noUpcasters,
+  { legacy = LEGACY_PLAINTEXT, streamSubjects }: LegacyReading = {},
+) => (event: RecordedEvent): ReadableEvent => {
   const descriptor = descriptorOf(event.metadata);
   const formerlyPlain = legacy.get(event.type);
   // The common case (no personal data, the type's current version) copies the event and nothing else.
@@ -44,7 +53,9 @@ export const readableEvent = (keyStore: KeyStore, upcasters: Upcasters = noUpcas
   }
   const tenant = parseStreamName(event.stream).tenantId;
   const decrypted = descriptor ? reveal(keyStore, tenant, descriptor, event.data) : { data: event.data as JsonObject, erased: [] };
-  const revealed = formerlyPlain ? revealLegacy(keyStore, tenant, formerlyPlain, descriptor, decrypted) : decrypted;
+  const revealed = formerlyPlain
+    ? revealLegacy(keyStore, tenant, formerlyPlain, descriptor, decrypted, streamSubjects?.get(event.stream))
+    : decrypted;
   const upcast = upcasters.upcast({ type: event.type, schemaVersion: event.schemaVersion, data: revealed.data });
   return readable(event, upcast.schemaVersion, upcast.data, revealed.erased);
 };

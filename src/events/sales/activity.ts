@@ -3,8 +3,8 @@
  * account, lead, opportunity or quote). A task is due at `dueAt`; a meeting or call starts at
  * `startsAt` (and may end at `endsAt`); a note has no schedule. `dueTime` (the due or start time)
  * is what the overdue view sorts on. An activity is about a person: the linked contact's or lead's
- * data subject, or one of its own otherwise, so its free text (subject, notes, outcome) is
- * encrypted and erased with that person. Completing, rescheduling, cancelling and reminding are
+ * data subject, or one of its own otherwise, so its free text (subject, notes, outcome, cancel
+ * reason) is encrypted and erased with that person; cancel reasons were stored in plaintext before (`legacyPlaintext`). Completing, rescheduling, cancelling and reminding are
  * its own events. A meeting or call may list its attendees (users, contacts, leads of the tenant) by id only.
  */
 import type { RecordKind } from '../catalogue.js';
@@ -21,7 +21,7 @@ export type Schedule = { dueAt: string | null; startsAt: string | null; endsAt: 
 export type ActivityOwnEvent =
   | { type: typeof ACTIVITY_COMPLETED; data: { subjectId: string | null; completedAt: string; outcome: string | null } }
   | { type: typeof ACTIVITY_RESCHEDULED; data: Schedule & { dueTime: string | null } }
-  | { type: typeof ACTIVITY_CANCELLED; data: { reason: string } }
+  | { type: typeof ACTIVITY_CANCELLED; data: { subjectId: string | null; reason: string } }
   | { type: typeof ACTIVITY_REMINDER_SENT; data: { remindAt: string; dueTime: string | null } };
 
 export const ACTIVITY_KINDS = ['task', 'meeting', 'call', 'note'] as const;
@@ -86,12 +86,13 @@ export const activityKind: RecordKind = {
     reminderSentFor: TIME,
   },
   required: ['kind', 'subject', 'linkedTo'],
-  personal: ['subject', 'notes', 'outcome'],
+  personal: ['subject', 'notes', 'outcome', 'cancelledReason'],
+  legacyPlaintext: ['cancelledReason'],
   classification: {
     kind: 'internal', subject: 'personal', notes: 'personal', priority: 'internal', linkedTo: 'internal',
     attendees: 'internal', attendeeIds: 'internal',
     dueAt: 'internal', startsAt: 'internal', endsAt: 'internal', remindAt: 'internal', dueTime: 'internal',
-    activityStatus: 'internal', completedAt: 'internal', outcome: 'personal', cancelledReason: 'internal', reminderSentFor: 'internal',
+    activityStatus: 'internal', completedAt: 'internal', outcome: 'personal', cancelledReason: 'personal', reminderSentFor: 'internal',
   },
   subject: 'self',
   filterable: ['kind', 'activityStatus', 'priority', 'linkedTo.type', 'linkedTo.id', 'attendeeIds', 'dueTime', 'dueAt', 'startsAt', 'completedAt'],
@@ -108,4 +109,5 @@ export const activityKind: RecordKind = {
     Cancelled: (data: JsonObject) => ({ activityStatus: 'cancelled', cancelledReason: data.reason ?? null }),
     ReminderSent: (data: JsonObject) => ({ reminderSentFor: data.remindAt ?? null }),
   },
+  personalEffects: { Completed: { outcome: 'outcome' }, Cancelled: { reason: 'cancelledReason' } },
 };

@@ -1,8 +1,8 @@
 /**
  * Leads (Sales): people who might buy, before they are qualified and converted. A lead is about a
  * person of their own (`subject: 'self'`); the contact it converts into keeps that subject id, so
- * one erasure covers the person everywhere; its job title was stored in plaintext before
- * (`legacyPlaintext`). Beside the generic events (`LeadCreated`…) a lead has its own (status
+ * one erasure covers the person everywhere; its job title and its qualify and disqualify reasons
+ * (`statusReason`: free text that may name the person) were stored in plaintext before (`legacyPlaintext`). Beside the generic events (`LeadCreated`…) a lead has its own (status
  * changed, qualified, disqualified, converted, scored), whose effects on the read side are declared here.
  * Its `score` and `scoreReasons` are the server's (see `lead-scoring.ts`); old leads keep a client-given score until rescored.
  * Its `possibleDuplicates` and `duplicate` no event carries: the leads projection computes them (`projections/sales/lead-duplicates.ts`).
@@ -23,8 +23,8 @@ export const RULED_LEAD_STATUSES: readonly string[] = ['qualified', 'disqualifie
 export type Conversion = { contactId: string; accountId: string | null; opportunityId: string | null };
 
 export type LeadOwnEvent =
-  | { type: typeof LEAD_QUALIFIED; data: { reason: string | null } }
-  | { type: typeof LEAD_DISQUALIFIED; data: { reason: string } }
+  | { type: typeof LEAD_QUALIFIED; data: { subjectId: string | null; reason: string | null } }
+  | { type: typeof LEAD_DISQUALIFIED; data: { subjectId: string | null; reason: string } }
   | { type: typeof LEAD_CONVERTED; data: Conversion }
   | { type: typeof LEAD_STATUS_CHANGED; data: { status: string } };
 
@@ -76,13 +76,13 @@ export const leadKind: RecordKind = {
     duplicate: { type: 'boolean', description: 'Whether `possibleDuplicates` lists any record (filter `duplicate[eq]:true`)' },
   },
   required: ['firstName', 'lastName', 'email'],
-  personal: ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'message'],
-  legacyPlaintext: ['jobTitle'],
+  personal: ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'message', 'statusReason'],
+  legacyPlaintext: ['jobTitle', 'statusReason'],
   classification: {
     firstName: 'personal', lastName: 'personal', email: 'personal', phone: 'personal', jobTitle: 'personal', message: 'personal',
     utmSource: 'internal', utmMedium: 'internal', utmCampaign: 'internal', utmTerm: 'internal', utmContent: 'internal',
     company: 'internal', source: 'internal', score: 'internal', scoreReasons: 'internal', leadStatus: 'internal',
-    statusReason: 'internal', convertedContactId: 'internal', convertedAccountId: 'internal', convertedOpportunityId: 'internal',
+    statusReason: 'personal', convertedContactId: 'internal', convertedAccountId: 'internal', convertedOpportunityId: 'internal',
     possibleDuplicates: 'internal', duplicate: 'internal',
   },
   subject: 'self',
@@ -104,4 +104,5 @@ export const leadKind: RecordKind = {
       convertedOpportunityId: data.opportunityId ?? null,
     }),
   },
+  personalEffects: { Qualified: { reason: 'statusReason' }, Disqualified: { reason: 'statusReason' } },
 };

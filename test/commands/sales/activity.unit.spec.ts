@@ -31,7 +31,7 @@ const meeting = {
 };
 const note = { type: 'ActivityCreated', data: { subjectId: 'subj-1', ownerId: 'u1', tags: [], fields: { kind: 'note', subject: 'Met at fair', linkedTo, activityStatus: 'open' } } };
 const completed = { type: 'ActivityCompleted', data: { subjectId: 'subj-1', completedAt: '2026-12-01T12:00:00.000Z', outcome: 'Sent' } };
-const cancelled = { type: 'ActivityCancelled', data: { reason: 'Deal lost' } };
+const cancelled = { type: 'ActivityCancelled', data: { subjectId: 'subj-1', reason: 'Deal lost' } };
 const archived = { type: 'ActivityArchived', data: { reason: null } };
 const reminded = { type: 'ActivityReminderSent', data: { remindAt: '2026-12-01T08:00:00.000Z', dueTime: '2026-12-01T09:00:00.000Z' } };
 const rescheduled = {

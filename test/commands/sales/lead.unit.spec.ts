@@ -11,8 +11,8 @@ const fields = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org
 const config = DEFAULT_SALES_CONFIG;
 const scored = { score: 20, scoreReasons: ['company_given'] };
 const created = { type: 'LeadCreated', data: { subjectId: 's-1', fields: { ...fields, leadStatus: 'new', ...scored }, ownerId: 'u1', tags: [] } };
-const qualified = { type: 'LeadQualified', data: { reason: 'budget confirmed' } };
-const disqualified = { type: 'LeadDisqualified', data: { reason: 'no budget' } };
+const qualified = { type: 'LeadQualified', data: { subjectId: 's-1', reason: 'budget confirmed' } };
+const disqualified = { type: 'LeadDisqualified', data: { subjectId: 's-1', reason: 'no budget' } };
 const archived = { type: 'LeadArchived', data: { reason: null } };
 const ids = { contactId: 'c-1', accountId: 'a-1', opportunityId: 'o-1' };
 const converted = { type: 'LeadConverted', data: { contactId: 'c-1', accountId: 'a-1', opportunityId: null } };
@@ -44,7 +44,7 @@ describe('Lead decider', () => {
   describe('QualifyLead', () => {
     it('qualifies an open lead, with or without a reason', () => {
       given(created).when({ type: 'QualifyLead', reason: 'budget confirmed' }).then(qualified);
-      given(created, disqualified).when({ type: 'QualifyLead', reason: null }).then({ type: 'LeadQualified', data: { reason: null } });
+      given(created, disqualified).when({ type: 'QualifyLead', reason: null }).then({ type: 'LeadQualified', data: { subjectId: 's-1', reason: null } });
     });
     it('changes nothing when already qualified, with the same reason or none', () => {
       given(created, qualified).when({ type: 'QualifyLead', reason: null }).then();
@@ -52,8 +52,8 @@ describe('Lead decider', () => {
     });
     it('records a different reason on a lead already qualified', () => {
       given(created, qualified).when({ type: 'QualifyLead', reason: 'champion found' })
-        .then({ type: 'LeadQualified', data: { reason: 'champion found' } });
-      given(created, { type: 'LeadQualified', data: { reason: null } }).when({ type: 'QualifyLead', reason: 'budget confirmed' }).then(qualified);
+        .then({ type: 'LeadQualified', data: { subjectId: 's-1', reason: 'champion found' } });
+      given(created, { type: 'LeadQualified', data: { subjectId: 's-1', reason: null } }).when({ type: 'QualifyLead', reason: 'budget confirmed' }).then(qualified);
     });
     it('refuses a missing (404), archived (409) or converted (409) lead', () => {
       given().when({ type: 'QualifyLead', reason: null }).thenFails('not_found');
@@ -76,7 +76,7 @@ describe('Lead decider', () => {
     });
     it('records a different reason on a lead already disqualified', () => {
       given(created, disqualified).when({ type: 'DisqualifyLead', reason: 'went with a competitor' })
-        .then({ type: 'LeadDisqualified', data: { reason: 'went with a competitor' } });
+        .then({ type: 'LeadDisqualified', data: { subjectId: 's-1', reason: 'went with a competitor' } });
     });
   });
 

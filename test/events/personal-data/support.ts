@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../../src/errors.js';
 import type { EventStore, JsonObject } from '../../../src/events/log/port.js';
-import { streamName } from '../../../src/events/log/stream-name.js';
+import { parseStreamName, streamName } from '../../../src/events/log/stream-name.js';
 import type { KeyStore } from '../../../src/events/personal-data/key-store.js';
 import { descriptorOf, protect } from '../../../src/events/personal-data/protect.js';
 
@@ -59,3 +59,19 @@ export const appendAsStored = async (store: EventStore, keyStore: KeyStore, fixt
 /** The stored events of `test/events/fixtures/<name>.json`. */
 export const storedFixtures = (name: string): StoredFixture[] =>
   JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8')) as StoredFixture[];
+
+/**
+ * Appends one event at the end of `stream` as the code of a day before its values were personal
+ * wrote it: `data` as given (plaintext, no subject id), no personal-data descriptor. Answers its position.
+ */
+export const appendAsOldVersion = async (store: EventStore, stream: string, type: string, data: JsonObject): Promise<number> => {
+  const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+  const { tenantId, aggregateType, id } = parseStreamName(stream);
+  const commandId = randomUUID();
+  const metadata = {
+    tenantId, actorId: 'user-admin', commandId, correlationId: commandId, causationId: commandId,
+    occurredAt: new Date().toISOString(), aggregateType, aggregateId: id,
+  };
+  const event = { id: randomUUID(), type, schemaVersion: 1, data, metadata };
+  return Number((await store.append(stream, [event], { expectedRevision: last?.revision ?? 'no_stream' })).position);
+};
