@@ -96,9 +96,9 @@ describe('data classification of record types outside the catalogue (declaredCla
     expect(problemsOfDeclared(declared({ encrypted: ['email', 'secretHash'] }))).to.deep.equal(['field secretHash is encrypted but not personal or sensitive']);
   });
 
-  it('classes a user\'s email and name personal: exactly the fields the user\'s events encrypt', () => {
+  it('classes a user\'s email, name and deactivation reason personal: exactly the fields the user\'s events encrypt', () => {
     const { fields } = declaredClassificationOf(USER_CLASSIFICATION);
-    expect(fields.filter((f) => f.encrypted).map((f) => f.field)).to.have.members(['email', 'name']);
-    expect(USER_CLASSIFICATION.encrypted).to.have.members(['email', 'name']);
+    expect(fields.filter((f) => f.encrypted).map((f) => f.field)).to.have.members(['email', 'name', 'reason']);
+    expect(USER_CLASSIFICATION.encrypted).to.have.members(['email', 'name', 'reason']);
   });
 });

@@ -53,6 +53,13 @@ const assignRoles = (command: Extract<UserCommand, { type: 'AssignRoles' }>, sta
   return [{ type: 'UserRolesAssigned', data: { roles: command.roles, assignedAt: command.at } }];
 };
 
+/** The reason is about the user: it is encrypted under their subject (`UserDeactivated` names it). */
+const deactivate = (command: Extract<UserCommand, { type: 'DeactivateUser' }>, state: UserState): UserEvent[] => {
+  const user = existing(state, 'user');
+  if (user.status === 'deactivated') return [];
+  return [{ type: 'UserDeactivated', data: { subjectId: user.subjectId, reason: command.reason, deactivatedAt: command.at } }];
+};
+
 const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
     case 'CreateUser':
@@ -70,7 +77,7 @@ const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       inStatus(state, 'active', 'user_not_active');
       return [{ type: 'PasswordChanged', data: { changedAt: command.at } }];
     case 'DeactivateUser':
-      return existing(state, 'user').status === 'deactivated' ? [] : [{ type: 'UserDeactivated', data: { reason: command.reason, deactivatedAt: command.at } }];
+      return deactivate(command, state);
     case 'ReactivateUser':
       return existing(state, 'user').status === 'active' ? [] : [{ type: 'UserReactivated', data: { reactivatedAt: command.at } }];
     default:

@@ -1,17 +1,18 @@
 /**
- * A user of one tenant, as the stream `<tenant>/admin.user/<userId>`. The email and name are
- * personal data, encrypted under the user's subject key; the password hash never enters the log
+ * A user of one tenant, as the stream `<tenant>/admin.user/<userId>`. The email and name, and the
+ * reason a user was deactivated (`reason`: it may say why about the person), are personal data,
+ * encrypted under the user's subject key; the password hash never enters the log
  * (it lives in `identity.db` beside the login lookup).
  */
 import { unreachable } from '../../commands/decider.js';
 import { encryptedFieldsOf, type DeclaredClassification } from '../classification.js';
-import type { PersonalDataSpecs } from '../personal-data/protect.js';
+import type { PersonalDataSpec, PersonalDataSpecs } from '../personal-data/protect.js';
 
 export const USER_AGGREGATE = 'admin.user';
 
 export type UserEvent =
   | { type: 'UserCreated'; data: { userId: string; subjectId: string; email: string; name: string; roles: string[]; createdAt: string } }
-  | { type: 'UserDeactivated'; data: { reason: string; deactivatedAt: string } }
+  | { type: 'UserDeactivated'; data: { subjectId: string; reason: string; deactivatedAt: string } }
   | { type: 'UserReactivated'; data: { reactivatedAt: string } }
   | { type: 'UserInvited'; data: { userId: string; subjectId: string; email: string; name: string; roles: string[]; invitedAt: string; expiresAt: string } }
   | { type: 'InvitationAccepted'; data: { acceptedAt: string } }
@@ -55,17 +56,26 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
   }
 };
 
+const DEACTIVATION_REASON: PersonalDataSpec = { subjectField: 'subjectId', fields: ['reason'] };
+
 export const USER_PERSONAL_DATA: Readonly<Record<string, PersonalDataSpecs>> = {
   UserCreated: { subjectField: 'subjectId', fields: ['email', 'name'] },
   UserInvited: { subjectField: 'subjectId', fields: ['email', 'name'] },
+  UserDeactivated: DEACTIVATION_REASON,
 };
 
-/** A user's fields as an admin reads them, and the password hash kept in `identity.db` (never logged nor answered). */
+/** Deactivation reasons were stored in plaintext, without the user's subject id, before they were personal. */
+export const USER_LEGACY_PLAINTEXT: ReadonlyArray<[string, PersonalDataSpec]> = [['UserDeactivated', DEACTIVATION_REASON]];
+
+/**
+ * A user's fields as an admin reads them (`reason`: why they were deactivated, in their history), and
+ * the password hash kept in `identity.db` (never logged nor answered).
+ */
 export const USER_CLASSIFICATION: DeclaredClassification = {
   recordType: USER_AGGREGATE,
   classes: {
     id: 'internal', status: 'internal', revision: 'internal', createdAt: 'internal', updatedAt: 'internal',
-    email: 'personal', name: 'personal', roles: 'internal', passwordHash: 'confidential',
+    email: 'personal', name: 'personal', roles: 'internal', passwordHash: 'confidential', reason: 'personal',
   },
   encrypted: encryptedFieldsOf(USER_PERSONAL_DATA),
 };

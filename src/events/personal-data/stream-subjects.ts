@@ -1,6 +1,6 @@
 /**
  * Events of a record's own stored before their values were personal (a lead qualified, an activity
- * cancelled, each with a plaintext reason) carry no `subjectId`: their legacy
+ * cancelled, a user deactivated, each with a plaintext reason) carry no `subjectId`: their legacy
  * plaintext is about the record's subject, which the stream's first event names (these records keep
  * the subject of their create). A reader of such events learns those subjects first, then reveals
  * with them (`readableEvent`'s `streamSubjects`); events that name their subject need no lookup.

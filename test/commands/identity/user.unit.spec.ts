@@ -18,8 +18,8 @@ describe('the user decider', () => {
 
   it('refuses to create a user twice (409 user_exists)', () => given(created).when(create).thenFails('user_exists'));
 
-  it('DeactivateUser records UserDeactivated once', () => {
-    const deactivated = { type: 'UserDeactivated' as const, data: { reason: 'left', deactivatedAt: at } };
+  it('DeactivateUser records UserDeactivated once, naming the user\'s subject (the reason is encrypted under it)', () => {
+    const deactivated = { type: 'UserDeactivated' as const, data: { subjectId: 'u1', reason: 'left', deactivatedAt: at } };
     given(created).when({ type: 'DeactivateUser', reason: 'left', at }).then(deactivated);
     given(created, deactivated).when({ type: 'DeactivateUser', reason: 'left', at }).then();
   });
