@@ -87,7 +87,7 @@ const startLocked = async (config: Config, logger: Logger, dataDirLock: DataDirL
   const sealer = startChainSealer(store, chain, logger);
   const rebuildRequests = await watchRebuildRequests(store, projections, logger);
   const readModel = readModelOf(store, readDb, projections);
-  const verify = tokenVerifier(signingKeys, { issuer: config.publicUrl });
+  const verify = tokenVerifier(signingKeys, { issuer: config.publicUrl }, identity.grantRevoked);
   // Jobs: without Redis they all run here; with Redis the worker runs them, but for those the API hosts.
   const jobs = await openJobQueue(config, logger);
   const erasure = erasureEffects({ store, keyStore, projections, projectors: PROJECTORS, queue: jobs, forgetAccount: identity.forgetAccount });

@@ -1,4 +1,6 @@
 /** The authorization code + PKCE flow as a browser and a client app run it, for end-to-end tests. */
+import { expect } from 'chai';
+import { call } from './http.js';
 import type { TestServer } from './server.js';
 import { newBrowser, pkcePair, type Page } from './browser.js';
 
@@ -39,4 +41,16 @@ export const logIn = async (server: TestServer, email: string, password: string)
 export const decodeJwt = (jwt: string) => {
   const [header, payload] = jwt.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
   return { header, payload };
+};
+
+/** The API's answer to a read with `token`: 200 while it is valid. */
+export const apiStatus = async (server: TestServer, token: string | undefined): Promise<number> =>
+  (await call(server, 'GET', '/sales/contacts', { token })).status;
+
+/** Asserts the API refuses `token` as a revoked one: 401 `invalid_token` problem with `WWW-Authenticate`. */
+export const expectRevoked = async (server: TestServer, token: string | undefined): Promise<void> => {
+  const res = await call(server, 'GET', '/sales/contacts', { token });
+  expect([res.status, res.headers.get('content-type'), res.body?.code]).to.deep.equal([401, 'application/problem+json', 'invalid_token']);
+  expect(res.headers.get('www-authenticate')).to.match(/^Bearer realm="crm", error="invalid_token"/);
+  expect(res.body.detail).to.equal('The token has been revoked');
 };

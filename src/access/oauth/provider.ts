@@ -3,13 +3,14 @@
  * (S256 only, always required), exact redirect matching (loopback ports excepted for the native
  * client `crm-web`), single-use codes living 60 s, rotating refresh tokens (a reused one revokes
  * its whole grant), client credentials, revocation. Access tokens are the API's JWTs: ES256 with
- * our signing key, `typ` at+jwt, `aud` crm-api, and the claims `tid` and `roles` added here.
+ * our signing key, `typ` at+jwt, `aud` crm-api, and the claims `tid`, `roles` and (for a user's
+ * token) `grant_id` added here: the API refuses the tokens of a revoked grant (`revoked-grants.ts`).
  */
 import { hkdfSync } from 'node:crypto';
 import type { JWK } from 'jose';
 import Provider, { interactionPolicy, type AdapterFactory, type Configuration, type KoaContextWithOIDC, type RefreshToken } from 'oidc-provider';
 import type { Directory } from '../directory.js';
-import { ACCESS_TOKEN_TTL_SECONDS, API_AUDIENCE } from '../tokens.js';
+import { ACCESS_TOKEN_TTL_SECONDS, API_AUDIENCE, GRANT_CLAIM } from '../tokens.js';
 import { SIGNING_ALGORITHM } from '../signing-keys.js';
 import { integrationClients } from './integration-clients.js';
 import { errorPage, logoutPage, signedOutPage } from './pages.js';
@@ -51,11 +52,14 @@ const refreshTtl = (_ctx: KoaContextWithOIDC, token: RefreshToken): number => {
   return Math.max(1, Math.min(REFRESH_IDLE_SECONDS, REFRESH_ABSOLUTE_SECONDS - (Number.isFinite(used) ? used : 0)));
 };
 
-/** `tid` and `roles` of whom the token is for: the user, or the integration client. */
-const tokenClaims = (directory: Directory) => async (_ctx: KoaContextWithOIDC, token: { accountId?: string; clientId?: string }) => {
+/**
+ * `tid` and `roles` of whom the token is for: the user, or the integration client. A user's token
+ * names its grant (a random id, nothing personal); a client's has none (client credentials).
+ */
+const tokenClaims = (directory: Directory) => async (_ctx: KoaContextWithOIDC, token: { accountId?: string; clientId?: string; grantId?: string }) => {
   if (token.accountId) {
     const user = directory.userById(token.accountId);
-    return user ? { tid: user.tenantId, roles: user.roles } : undefined;
+    return user ? { tid: user.tenantId, roles: user.roles, ...(token.grantId ? { [GRANT_CLAIM]: token.grantId } : {}) } : undefined;
   }
   const client = token.clientId ? directory.client(token.clientId) : undefined;
   return client ? { tid: client.tenantId, roles: client.roles } : undefined;

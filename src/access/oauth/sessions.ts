@@ -3,7 +3,8 @@
  * client, the family of its refresh tokens) with when it began and when its refresh token last
  * rotated. Read by scanning the provider's storage (SQLite or Redis): fine for an admin screen,
  * linear in the platform's live grants. Revoking deletes the grant, its tokens and the browser
- * sessions holding it, so its refresh token fails at once (access tokens expire on their own).
+ * sessions holding it, so its refresh token fails at once; the storage records the grant revoked,
+ * so its access tokens are refused at once too (`revoked-grants.ts`).
  * An erased user's account is forgotten: every entry naming it, or carrying their email as a
  * sign-in's `login_hint`, is deleted, expired ones included.
  */

@@ -2,7 +2,8 @@
  * Composition of identity for the server: the directory, the OAuth storage (Redis when
  * `REDIS_URL` is set, else `identity.db`), the provider with its login interaction, and the
  * platform super admin from `CRM_ADMIN_EMAIL`/`CRM_ADMIN_PASSWORD` on first start; the sessions
- * view over the OAuth storage and the public invitation and reset routes.
+ * view over the OAuth storage, the revoked grants beside it (whose access tokens the API refuses)
+ * and the public invitation and reset routes.
  */
 import type Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
@@ -13,6 +14,9 @@ import { loginBackoff } from '../../access/login-backoff.js';
 import { createOAuthProvider } from '../../access/oauth/provider.js';
 import { redisAdapter } from '../../access/oauth/redis-adapter.js';
 import { sqliteAdapter, sweepExpiredEvery } from '../../access/oauth/sqlite-adapter.js';
+import { recordingRevocations, sqliteRevokedGrants } from '../../access/oauth/revoked-grants.js';
+import { redisRevokedGrants } from '../../access/oauth/revoked-grants-redis.js';
+import type { GrantRevoked } from '../../access/tokens.js';
 import { checkpointIdentityDb } from '../../access/identity-db.js';
 import { currentPrivateJwk, type SigningKeys } from '../../access/signing-keys.js';
 import { emailHashOf, ensurePlatformAdmin } from '../../commands/identity/accounts.js';
@@ -33,6 +37,8 @@ export type Identity = {
   directory: Directory; oauth: Middleware[]; close: () => Promise<void>;
   /** The OAuth sessions (grants) in the provider's storage, for `/api/admin/sessions`. */
   sessions: OAuthSessions;
+  /** Whether a grant was revoked (by any process sharing the storage): its access tokens are refused. */
+  grantRevoked: GrantRevoked;
   /** Invitation acceptance and password resets (`/api/public/…`). */
   publicRoutes: Router;
   /**
@@ -42,17 +48,29 @@ export type Identity = {
   forgetAccount: (tenantId: string, subjectId: string) => Promise<void>;
 };
 
-/** The provider's storage: Redis when configured, else identity.db, its expired entries swept by a timer. */
-const openOAuthStorage = (deps: IdentityDeps) => {
-  const { config, identityDb } = deps;
+/**
+ * The provider's storage: Redis when configured, else identity.db, its expired entries swept by a
+ * timer. Every revocation of a grant through it is recorded in the revoked grants beside it.
+ */
+const openOAuthStorage = async (deps: IdentityDeps) => {
+  const { config, identityDb, logger } = deps;
   if (config.redisUrl) {
     const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-    const storage = redisAdapter(redis);
-    return { storage, sessions: oauthSessions(storage, redisEntries(redis)), close: async () => void (await redis.quit()) };
+    const revoked = await redisRevokedGrants({
+      redis, subscriber: redis.duplicate(),
+      onLost: (err) => logger.warn({ err }, 'revoked OAuth grants: subscription lost; known revocations still refused, others once it is back'),
+    });
+    const storage = recordingRevocations(redisAdapter(redis), revoked);
+    const close = async () => {
+      await revoked.close();
+      await redis.quit();
+    };
+    return { storage, revoked, sessions: oauthSessions(storage, redisEntries(redis)), close };
   }
-  const storage = sqliteAdapter(identityDb);
-  const stopSweeps = sweepExpiredEvery(identityDb, SWEEP_EVERY_MS, (err) => deps.logger.error({ err }, 'expired OAuth entries not swept'));
-  return { storage, sessions: oauthSessions(storage, sqliteEntries(identityDb)), close: async () => stopSweeps() };
+  const revoked = sqliteRevokedGrants(identityDb);
+  const storage = recordingRevocations(sqliteAdapter(identityDb), revoked);
+  const stopSweeps = sweepExpiredEvery(identityDb, SWEEP_EVERY_MS, (err) => logger.error({ err }, 'expired OAuth entries not swept'));
+  return { storage, revoked, sessions: oauthSessions(storage, sqliteEntries(identityDb)), close: async () => stopSweeps() };
 };
 
 const accountForgetter = (deps: IdentityDeps, directory: Directory, sessions: OAuthSessions): Identity['forgetAccount'] =>
@@ -70,7 +88,7 @@ const accountForgetter = (deps: IdentityDeps, directory: Directory, sessions: OA
 export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   const { config, identityDb, keyStore, masterKey } = deps;
   const directory = openDirectory(identityDb);
-  const { storage, sessions, close } = openOAuthStorage(deps);
+  const { storage, revoked, sessions, close } = await openOAuthStorage(deps);
   const provider = createOAuthProvider({
     issuer: config.publicUrl,
     webRedirectUris: config.webRedirectUris,
@@ -89,6 +107,7 @@ export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
     directory,
     oauth: oauthRoutes({ provider, login, jwks: () => deps.signingKeys.jwks() }),
     sessions,
+    grantRevoked: revoked.isRevoked,
     publicRoutes: publicIdentityRoutes({ ...deps, directory, clock: () => new Date(), revokeSessionsOf: sessions.revokeAccount }),
     forgetAccount: accountForgetter(deps, directory, sessions),
     close,

@@ -38,6 +38,7 @@ describe('/api/admin/clients and POST /oauth/token (client_credentials)', () => 
     expect(header).to.include({ alg: 'ES256', typ: 'at+jwt' });
     expect(payload).to.include({ sub: clientId, client_id: clientId, tid: 'acme', aud: 'crm-api' });
     expect(payload.roles).to.deep.equal(['sales_rep']);
+    expect(payload, 'a client\'s token is under no grant').not.to.have.property('grant_id');
     const res = await call(server, 'POST', '/sales/contacts', { token: token.body.access_token, body: { firstName: 'I', lastName: 'Ntegration', email: 'i@example.org' } });
     expect(res.status).to.equal(201);
   });

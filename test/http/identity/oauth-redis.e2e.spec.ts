@@ -1,8 +1,14 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { call } from '../../support/http.js';
-import { logIn, tokenRequest } from '../../support/oauth.js';
+import { apiStatus, expectRevoked, logIn, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { createTenant, PASSWORD } from '../../support/tenant.js';
 
 const ROOT = { email: 'redis-root@example.com', password: 'correct horse battery staple' };
 
@@ -28,5 +34,63 @@ describe('OAuth 2.0 authorization server with REDIS_URL (sessions and tokens in 
     expect(rotated.status).to.equal(200);
     expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! })).body.error).to.equal('invalid_grant');
     expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token! })).status).to.equal(400);
+  });
+});
+
+/**
+ * A second API replica of `server` on Redis: its own DATA_DIR, seeded with a copy of the first's
+ * identity.db (its signing key and directory), as replicas share keys and accounts.
+ */
+const replicaOf = async (server: TestServer, env: Record<string, string>): Promise<TestServer> => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'crm-replica-'));
+  const source = new Database(join(server.dataDir, 'identity.db'), { readonly: true });
+  try {
+    await source.backup(join(dataDir, 'identity.db'));
+  } finally {
+    source.close();
+  }
+  const replica = await startTestServer({ ...env, DATA_DIR: dataDir });
+  return { ...replica, dispose: async () => (await replica.dispose(), rmSync(dataDir, { recursive: true, force: true })) };
+};
+
+describe('access tokens of a revoked grant, with REDIS_URL (two API replicas sharing Redis)', () => {
+  let first: TestServer;
+  let second: TestServer;
+  let env: Record<string, string>;
+  before(async function () {
+    if (!process.env.REDIS_URL) return this.skip();
+    env = { REDIS_URL: process.env.REDIS_URL, CRM_MASTER_KEY: randomBytes(32).toString('base64') };
+    first = await startTestServer(env);
+    await createTenant(first, 'acme');
+    second = await replicaOf(first, env);
+  });
+  after(async () => {
+    await second?.dispose();
+    await first?.dispose();
+  });
+
+  it('are refused by the other replica from its next request on', async () => {
+    const revoked = await logIn(first, 'admin@acme.example', PASSWORD);
+    const kept = await logIn(first, 'admin@acme.example', PASSWORD);
+    expect(await apiStatus(second, revoked.body.access_token)).to.equal(200);
+    const res = await fetch(`${first.url}/oauth/token/revocation`, {
+      method: 'POST', body: new URLSearchParams({ client_id: 'crm-web', token: revoked.body.refresh_token!, token_type_hint: 'refresh_token' }),
+    });
+    expect(res.status).to.equal(200);
+    await expectRevoked(second, revoked.body.access_token);
+    await expectRevoked(first, revoked.body.access_token);
+    expect(await apiStatus(second, kept.body.access_token), 'another grant').to.equal(200);
+  });
+
+  it('are refused by a replica started after the revocation', async () => {
+    const { body } = await logIn(first, 'admin@acme.example', PASSWORD);
+    const rotated = await tokenRequest(first, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
+    expect((await tokenRequest(first, { grant_type: 'refresh_token', refresh_token: body.refresh_token! })).body.error).to.equal('invalid_grant');
+    const late = await replicaOf(first, env);
+    try {
+      await expectRevoked(late, rotated.body.access_token);
+    } finally {
+      await late.dispose();
+    }
   });
 });

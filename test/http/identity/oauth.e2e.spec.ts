@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { call, tokenFor } from '../../support/http.js';
-import { CALLBACK, decodeJwt, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
+import { apiStatus, CALLBACK, decodeJwt, expectRevoked, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const ROOT = { email: 'root@example.com', password: 'correct horse battery staple' };
@@ -99,6 +99,7 @@ describe('OAuth 2.0 authorization server', () => {
       expect(header).to.include({ alg: 'ES256', typ: 'at+jwt' });
       expect(payload).to.include({ iss: server.config.publicUrl, aud: 'crm-api', tid: 'acme', client_id: 'crm-web' });
       expect(payload.roles).to.deep.equal(['tenant_admin']);
+      expect(payload.grant_id, 'the grant it was issued under').to.be.a('string').with.length.greaterThan(10);
       const body = { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.org' };
       const created = await call(server, 'POST', '/sales/contacts', { token: tokens.body.access_token, body });
       expect(created.status).to.equal(201);
@@ -139,15 +140,19 @@ describe('OAuth 2.0 authorization server', () => {
       expect(res.body.error).to.equal('invalid_grant');
     });
 
-    it('refuses a code redeemed twice, and the second redemption revokes what the first issued', async () => {
+    it('refuses a code redeemed twice, and the second redemption revokes what the first issued, its access token included', async () => {
       const first = await logIn(server, ADMIN.email, ADMIN.password);
+      const other = await logIn(server, ADMIN.email, ADMIN.password);
       expect(first.status).to.equal(200);
+      expect(await apiStatus(server, first.body.access_token)).to.equal(200);
       const again = await tokenRequest(server, { grant_type: 'authorization_code', code: first.code, redirect_uri: CALLBACK, code_verifier: first.verifier });
       expect(again.status).to.equal(400);
       expect(again.body.error).to.equal('invalid_grant');
       const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token! });
       expect(refresh.status).to.equal(400);
       expect(refresh.body.error).to.equal('invalid_grant');
+      await expectRevoked(server, first.body.access_token);
+      expect(await apiStatus(server, other.body.access_token), 'another grant').to.equal(200);
     });
   });
 
@@ -165,8 +170,9 @@ describe('OAuth 2.0 authorization server', () => {
   });
 
   describe('POST /oauth/token (refresh_token)', () => {
-    it('rotates the refresh token; reusing an old one revokes the whole family', async () => {
+    it('rotates the refresh token; reusing an old one revokes the whole family, access tokens included', async () => {
       const { body } = await logIn(server, ADMIN.email, ADMIN.password);
+      const other = await logIn(server, ADMIN.email, ADMIN.password);
       const rotated = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
       expect(rotated.status).to.equal(200);
       expect(rotated.body.refresh_token).to.be.a('string').and.not.equal(body.refresh_token);
@@ -176,18 +182,25 @@ describe('OAuth 2.0 authorization server', () => {
       expect(reused.body.error).to.equal('invalid_grant');
       const successor = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token! });
       expect(successor.status).to.equal(400);
+      await expectRevoked(server, body.access_token);
+      await expectRevoked(server, rotated.body.access_token);
+      expect(await apiStatus(server, other.body.access_token), 'another grant').to.equal(200);
     });
   });
 
   describe('POST /oauth/token/revocation', () => {
-    it('revokes a refresh token (RFC 7009)', async () => {
+    it('revokes a refresh token (RFC 7009), and with it its grant\'s access tokens', async () => {
       const { body } = await logIn(server, ADMIN.email, ADMIN.password);
+      const other = await logIn(server, ADMIN.email, ADMIN.password);
+      expect(await apiStatus(server, body.access_token)).to.equal(200);
       const res = await fetch(`${server.url}/oauth/token/revocation`, {
         method: 'POST', body: new URLSearchParams({ client_id: 'crm-web', token: body.refresh_token!, token_type_hint: 'refresh_token' }),
       });
       expect(res.status).to.equal(200);
       const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
       expect(refresh.body.error).to.equal('invalid_grant');
+      await expectRevoked(server, body.access_token);
+      expect(await apiStatus(server, other.body.access_token), 'another grant').to.equal(200);
     });
   });
 

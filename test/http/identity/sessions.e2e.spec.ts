@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { OAuthSession } from '../../../src/access/oauth/sessions.js';
 import { call, tokenFor } from '../../support/http.js';
-import { logIn, tokenRequest } from '../../support/oauth.js';
+import { apiStatus, expectRevoked, logIn, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { createTenant, createUserIn, PASSWORD } from '../../support/tenant.js';
 
@@ -38,11 +38,13 @@ for (const storage of storages) {
       expect((await list(other)).map((s) => s.userId)).not.to.include(userId);
     });
 
-    it('revokes a session (204): its refresh token then fails; another tenant\'s admin gets 404, a sales rep 403', async () => {
+    it('revokes a session (204): its refresh and access tokens then fail; another tenant\'s admin gets 404, a sales rep 403', async () => {
       const earlier = new Set((await list()).map((s) => s.id));
       const signedIn = await logIn(server, 'erin@acme.example', PASSWORD);
       const newest = (await list()).find((s) => !earlier.has(s.id))!;
+      const second = await logIn(server, 'erin@acme.example', PASSWORD);
       expect(newest.userId).to.equal(userId);
+      expect(await apiStatus(server, signedIn.body.access_token)).to.equal(200);
       const other = await tokenFor(server, { tenantId: 'initech', actorId: 'boss', roles: ['tenant_admin'] });
       expect((await call(server, 'DELETE', `/api/admin/sessions/${newest.id}`, { token: other })).status).to.equal(404);
       const rep = await tokenFor(server, { tenantId: 'acme', actorId: 'rep', roles: ['sales_rep'] });
@@ -50,6 +52,8 @@ for (const storage of storages) {
       expect((await call(server, 'DELETE', `/api/admin/sessions/${newest.id}`, { token: admin })).status).to.equal(204);
       const refused = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: signedIn.body.refresh_token! });
       expect([refused.status, refused.body.error]).to.deep.equal([400, 'invalid_grant']);
+      await expectRevoked(server, signedIn.body.access_token);
+      expect(await apiStatus(server, second.body.access_token), 'the user\'s other session').to.equal(200);
       expect((await list()).map((s) => s.id)).not.to.include(newest.id);
     });
   });

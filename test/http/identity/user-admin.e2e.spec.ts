@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { call, tokenFor } from '../../support/http.js';
-import { logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
+import { apiStatus, expectRevoked, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { createTenant, createUserIn, PASSWORD } from '../../support/tenant.js';
 
@@ -55,9 +55,10 @@ describe('invitations and password resets', () => {
   });
 
   describe('POST /api/admin/users/:id/reset-password and POST /api/public/password-resets/:token', () => {
-    it('sets a new password from a single-use token and ends the user\'s sessions and refresh tokens', async () => {
+    it('sets a new password from a single-use token and ends the user\'s sessions, refresh and access tokens', async () => {
       const userId = await createUserIn(server, admin, 'heidi@acme.example', ['sales_rep']);
       const before = await logIn(server, 'heidi@acme.example', PASSWORD);
+      expect(await apiStatus(server, before.body.access_token)).to.equal(200);
       const odd = await post(`/api/admin/users/${userId}/reset-password`, { password: 'chosen by the admin' }, admin);
       expect([odd.status, odd.body.code]).to.deep.equal([400, 'validation_failed']);
       const issued = await post(`/api/admin/users/${userId}/reset-password`, undefined, admin);
@@ -66,7 +67,10 @@ describe('invitations and password resets', () => {
       expect((await post(issued.body.path, { password: 'a brand new password' })).status).to.equal(204);
       const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: before.body.refresh_token! });
       expect([refresh.status, refresh.body.error]).to.deep.equal([400, 'invalid_grant']);
-      expect((await logIn(server, 'heidi@acme.example', 'a brand new password')).status).to.equal(200);
+      await expectRevoked(server, before.body.access_token);
+      expect(await apiStatus(server, admin), 'another user\'s grant').to.equal(200);
+      const after = await logIn(server, 'heidi@acme.example', 'a brand new password');
+      expect([after.status, await apiStatus(server, after.body.access_token)]).to.deep.equal([200, 200]);
       expect((await post(issued.body.path, { password: 'yet another password' })).body.code).to.equal('token_invalid');
       expect(await signInStatus('heidi@acme.example', PASSWORD)).to.equal(401);
     });

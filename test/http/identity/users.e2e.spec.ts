@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { call, tokenFor } from '../../support/http.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
+import { apiStatus, expectRevoked, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { createTenant, createUserIn, PASSWORD } from '../../support/tenant.js';
 
 describe('GET /api/admin/users', () => {
@@ -79,15 +79,18 @@ describe('GET /api/admin/users', () => {
       expect(listed).to.include({ email: null, name: null, status: 'deactivated', erased: true });
     });
 
-    it('closes an erased user\'s account: no sign-in with their email and password, their sessions ended, the email free for a new user', async () => {
+    it('closes an erased user\'s account: no sign-in with their email and password, their sessions ended and access tokens refused, the email free for a new user', async () => {
       const before = await logIn(server, 'dee@acme.example', PASSWORD);
-      expect(before.status).to.equal(200);
+      expect([before.status, await apiStatus(server, before.body.access_token)]).to.deep.equal([200, 200]);
       const erased = await call(server, 'POST', `/api/compliance/subjects/${ids[3]}/erase`, { token: admin, body: { reason: 'art. 17 request' } });
       expect(erased.status, JSON.stringify(erased.body)).to.equal(200);
       expect((await signIn(await startAuthorization(server), 'dee@acme.example', PASSWORD)).status).to.equal(401);
       expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: before.body.refresh_token! })).status).to.equal(400);
-      const api = await call(server, 'GET', '/sales/contacts', { token: before.body.access_token });
-      expect([api.status, api.body.code]).to.deep.equal([403, 'user_deactivated']);
+      await expectRevoked(server, before.body.access_token);
+      expect(await apiStatus(server, admin), 'another user\'s grant').to.equal(200);
+      const grantless = await tokenFor(server, { tenantId: 'acme', actorId: ids[3]!, roles: ['sales_rep'] });
+      const gated = await call(server, 'GET', '/sales/contacts', { token: grantless });
+      expect([gated.status, gated.body.code], 'a token of no grant meets the account gate').to.deep.equal([403, 'user_deactivated']);
       await createUserIn(server, admin, 'dee@acme.example', ['sales_rep']);
     });
   });
