@@ -22,8 +22,11 @@ const upsert = (redis: Redis, model: string) => async (id: string, payload: Adap
   if (expiresIn) multi.set(key, JSON.stringify(payload), 'EX', expiresIn);
   else multi.set(key, JSON.stringify(payload));
   if (GRANTABLE.has(model) && payload.grantId) {
-    multi.sadd(grantKey(payload.grantId), key);
-    if (expiresIn) multi.expire(grantKey(payload.grantId), expiresIn, 'GT');
+    const members = grantKey(payload.grantId);
+    multi.sadd(members, key);
+    // The set lives as long as its longest-lived member: GT alone never sets a first expiry (a key without one counts as infinite).
+    if (expiresIn) multi.expire(members, expiresIn, 'NX').expire(members, expiresIn, 'GT');
+    else multi.persist(members);
   }
   if (payload.uid) multi.set(uidKey(payload.uid), id, 'EX', expiresIn || 3600);
   if (payload.userCode) multi.set(userCodeKey(payload.userCode), id, 'EX', expiresIn || 3600);

@@ -1,3 +1,5 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redisAdapter } from '../../../src/access/oauth/redis-adapter.js';
 import { adapterContract } from './adapter-contract.js';
@@ -15,4 +17,14 @@ describe('OAuth storage in Redis (redisAdapter)', function () {
     await redis.quit();
   });
   adapterContract(() => redisAdapter(redis));
+
+  it('lets a grant\'s index of entries expire with its longest-lived entry', async () => {
+    const grantId = randomUUID();
+    const adapter = redisAdapter(redis);
+    await adapter('AuthorizationCode').upsert(randomUUID(), { grantId }, 60);
+    expect(await redis.ttl(`crm:oauth:grant:${grantId}`)).to.be.within(1, 60);
+    await adapter('RefreshToken').upsert(randomUUID(), { grantId }, 3600);
+    await adapter('AuthorizationCode').upsert(randomUUID(), { grantId }, 60);
+    expect(await redis.ttl(`crm:oauth:grant:${grantId}`)).to.be.within(3500, 3600);
+  });
 });
