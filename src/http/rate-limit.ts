@@ -32,13 +32,14 @@ export const limiterOf = (redis: Redis | undefined, name: string, points: number
   };
 };
 
-const LOGIN_POST = new RegExp(`^${OAUTH_PATH}/interaction/[^/]+/login$`);
+const LOGIN_POST = new RegExp(`^${OAUTH_PATH}/interaction/[^/]+/login/?$`);
 const IDENTITY_LINK_POST = /^\/api\/public\/(invitations|password-resets)\//;
 
 /**
  * The token endpoint (with revocation and introspection), the sign-in form's post, and the
- * invitation and reset links. Compared lowercased: the provider and the routers match paths
- * whatever their case, so `/oauth/Token` must count as the token endpoint too.
+ * invitation and reset links. Compared as the provider and the routers match paths: whatever
+ * their case and with or without a trailing slash, so `/oauth/Token` is the token endpoint too
+ * and `…/login/` the sign-in post.
  */
 export const isCredentialEndpoint = (method: string, path: string): boolean => {
   if (method !== 'POST') return false;

@@ -53,9 +53,11 @@ const MODULE_PREFIX = new RegExp(`^/(${MODULES.join('|')})(?:/|$)`);
 /** Routes of a module that live outside its prefix: the sales web forms' administration. */
 const MODULE_ROUTES: ReadonlyArray<[RegExp, ModuleName]> = [[/^\/api\/admin\/forms(?:\/|$)/, 'sales']];
 
-/** The module a path belongs to, if any. */
-export const moduleOfPath = (path: string): ModuleName | undefined =>
-  (MODULE_PREFIX.exec(path)?.[1] as ModuleName | undefined) ?? MODULE_ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+/** The module a path belongs to, if any: compared lowercased, as the routers match `/SALES/contacts` too. */
+export const moduleOfPath = (path: string): ModuleName | undefined => {
+  const lower = path.toLowerCase();
+  return (MODULE_PREFIX.exec(lower)?.[1] as ModuleName | undefined) ?? MODULE_ROUTES.find(([pattern]) => pattern.test(lower))?.[1];
+};
 
 /** Throws 403 `module_disabled` unless the tenant's organization has the module enabled. */
 export const assertModuleEnabled = (directory: Pick<Directory, 'modulesOf'>, tenantId: string, module: ModuleName): void => {

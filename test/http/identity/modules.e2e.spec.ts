@@ -33,6 +33,17 @@ describe('PUT /api/superadmin/organizations/:id/modules', () => {
     expect((await call(server, 'GET', '/sales/contacts', { token: await manager('initech') })).status).to.equal(200);
   });
 
+  it('refuses the disabled module whatever the case of the path (the routers match it whatever its case)', async () => {
+    const token = await manager('acme');
+    const answers = [
+      await call(server, 'GET', '/SALES/contacts', { token }),
+      await call(server, 'POST', '/Sales/leads', { token, body: { firstName: 'A', lastName: 'B', email: 'a@b.example' } }),
+      await call(server, 'GET', '/Sales/Reports/win-rate', { token }),
+      await call(server, 'POST', '/API/ADMIN/FORMS', { token, body: { name: 'f' } }),
+    ];
+    expect(answers.map((a) => [a.status, a.body.code])).to.deep.equal(Array(4).fill([403, 'module_disabled']));
+  });
+
   it('enables it again, changing only the modules named', async () => {
     const res = await put('acme', { sales: true });
     expect(res.body.modules).to.deep.equal({ sales: true, marketing: false, support: true });

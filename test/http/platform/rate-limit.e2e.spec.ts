@@ -21,17 +21,20 @@ describe('rate limits', () => {
   describe('in memory (no REDIS_URL)', () => {
     let server: TestServer;
     before(async () => {
-      server = await startTestServer({ RATE_LIMIT_PER_IP: '12', RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_AUTH_PER_IP: '2', RATE_LIMIT_PER_CLIENT: '3' });
+      server = await startTestServer({ RATE_LIMIT_PER_IP: '15', RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_AUTH_PER_IP: '2', RATE_LIMIT_PER_CLIENT: '3' });
     });
     after(async () => server.dispose());
 
-    it('answers the token endpoint and the sign-in post 429 with Retry-After past their stricter limit', async () => {
+    it('answers the token endpoint and the sign-in post 429 with Retry-After past their stricter limit, whatever the case or trailing slash of the path', async () => {
       expect((await tokenRequest(server)).status).to.equal(400);
       expect((await tokenRequest(server)).status).to.equal(400);
       expectRateLimited(await tokenRequest(server));
       expectRateLimited(await tokenRequest(server, '/oauth/Token'));
       expectRateLimited(await call(server, 'POST', '/oauth/interaction/some-uid/login', { body: {} }));
       expectRateLimited(await call(server, 'POST', '/oauth/interaction/some-uid/LOGIN', { body: {} }));
+      expectRateLimited(await call(server, 'POST', '/oauth/interaction/some-uid/login/', { body: {} }));
+      expectRateLimited(await tokenRequest(server, '/oauth/token/'));
+      expectRateLimited(await call(server, 'POST', '/api/public/invitations/x/accept/', { body: {} }));
       expectRateLimited(await call(server, 'POST', '/API/Public/password-resets/x', { body: {} }));
       expect((await call(server, 'GET', '/health/live')).status).to.equal(200);
     });
@@ -46,7 +49,7 @@ describe('rate limits', () => {
 
     it('limits every request of one IP, public routes included, but not the health probes', async () => {
       let last = await call(server, 'GET', '/.well-known/jwks.json');
-      for (let i = 0; i < 12 && last.status === 200; i += 1) last = await call(server, 'GET', '/.well-known/jwks.json');
+      for (let i = 0; i < 15 && last.status === 200; i += 1) last = await call(server, 'GET', '/.well-known/jwks.json');
       expectRateLimited(last);
       expect((await call(server, 'GET', '/health/live')).status).to.equal(200);
       expect((await call(server, 'GET', '/health/ready')).status).to.equal(200);
