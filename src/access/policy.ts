@@ -34,9 +34,13 @@ const matches = (pattern: string, permission: string): boolean => {
   return have.length === want.length && have.every((part, i) => part === '*' || part === want[i]);
 };
 
+/** `record[key]` if the record holds it itself: a role name is input, and `constructor` must not find `Object`. */
+const ownEntry = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+  (record && Object.hasOwn(record, key) ? record[key] : undefined);
+
 /** A built-in role's grants, else the tenant's custom role's (resolved per request, see `http/identity/access-gates.ts`). */
 const roleGrants = (principal: Principal, role: string): readonly Grant[] =>
-  (Object.hasOwn(ROLES, role) ? ROLES[role] : principal.customRoles?.[role]) ?? [];
+  ownEntry(ROLES, role) ?? ownEntry(principal.customRoles, role) ?? [];
 
 const grantsOf = (principal: Principal, permission: string): Grant[] =>
   principal.roles.flatMap((role) => roleGrants(principal, role)).filter((g) => matches(g.pattern, permission));

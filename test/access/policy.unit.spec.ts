@@ -16,6 +16,8 @@ describe('the access policy with custom roles', () => {
   it('denies by default: a role name it cannot resolve grants nothing', () => {
     expect(rowScope(principal(['clerk']), 'sales.contacts:read')).to.equal('none');
     expect(rowScope(principal(['toString']), 'sales.contacts:read')).to.equal('none');
+    expect(rowScope(principal(['constructor'], {}), 'sales.contacts:read')).to.equal('none');
+    expect(rowScope(principal(['constructor', 'clerk'], { clerk: [] }), 'sales.contacts:read')).to.equal('none');
   });
 });
 

@@ -15,14 +15,12 @@ import { principalOf } from '../authenticate.js';
 /** A custom role's grant (as the catalogue names it) as the policy reads it. */
 export const grantOf = (g: { permission: string; scope: Grant['scope'] }): Grant => ({ pattern: g.permission, scope: g.scope });
 
-const customGrants = (directory: Directory, principal: Principal): Record<string, Grant[]> => {
-  const grants: Record<string, Grant[]> = {};
-  for (const role of principal.roles.filter((r) => !Object.hasOwn(ROLES, r))) {
+/** Own properties only (`Object.fromEntries`), whatever the role's name. */
+const customGrants = (directory: Directory, principal: Principal): Record<string, Grant[]> =>
+  Object.fromEntries(principal.roles.filter((r) => !Object.hasOwn(ROLES, r)).flatMap((role) => {
     const custom = directory.customRole(principal.tenantId, role);
-    if (custom) grants[role] = custom.grants.map(grantOf);
-  }
-  return grants;
-};
+    return custom ? [[role, custom.grants.map(grantOf)]] : [];
+  }));
 
 /** The grants of the tenant's roles named (built-in or custom; an unknown name has none: its command refuses it). */
 export const grantsOfRoles = (directory: Directory, tenantId: string, roles: readonly string[]): Grant[] =>

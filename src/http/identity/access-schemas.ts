@@ -5,6 +5,8 @@ import type { NewRole, RoleChange } from '../../commands/identity/roles.js';
 import type { LicensedModules } from '../../events/identity/licence.js';
 
 const ROLE_NAME = '^[a-z][a-z0-9_]{1,39}$';
+/** Role names are looked up as keys: none may be a property every object or function has (`__proto__` fails the pattern). */
+const RESERVED_ROLE_NAMES = ['constructor', 'prototype'];
 const description = { type: 'string', maxLength: 500 };
 const grants = {
   type: 'array', maxItems: 200,
@@ -22,7 +24,7 @@ export const assignableRoles = {
 
 export const roleBody = validator<NewRole>({
   type: 'object', additionalProperties: false, required: ['name', 'grants'],
-  properties: { name: { type: 'string', pattern: ROLE_NAME }, description, grants: { ...grants, minItems: 1 } },
+  properties: { name: { type: 'string', pattern: ROLE_NAME, not: { enum: RESERVED_ROLE_NAMES } }, description, grants: { ...grants, minItems: 1 } },
 });
 
 export const roleChangeBody = validator<RoleChange>({

@@ -80,7 +80,7 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
       expect((await call(server, 'GET', '/sales/leads', { token: elsewhere })).status).to.equal(403);
     });
 
-    it('refuses a built-in name (409), a platform or unknown permission (422), an unknown field (400) and a non-admin (403)', async () => {
+    it('refuses a built-in name (409), a platform or unknown permission (422), an unknown field or a reserved name (400) and a non-admin (403)', async () => {
       const grants = [{ permission: 'sales.contacts:read', scope: 'all' }];
       expect((await defineRole({ name: 'sales_rep', grants })).body.code).to.equal('role_exists');
       const platform = await defineRole({ name: 'sneaky', grants: [{ permission: 'platform.organizations:create', scope: 'all' }] });
@@ -90,6 +90,10 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
         expect([wildcard.status, wildcard.body.code], permission).to.deep.equal([422, 'unknown_permission']);
       }
       expect((await defineRole({ name: 'extra', grants, admin: true })).status).to.equal(400);
+      for (const name of ['constructor', 'prototype']) {
+        const reserved = await defineRole({ name, grants });
+        expect([reserved.status, reserved.body.errors?.[0]?.pointer], name).to.deep.equal([400, '/name']);
+      }
       expect((await defineRole({ name: 'nope', grants }, await as(['sales_manager']))).status).to.equal(403);
       expect((await call(server, 'DELETE', '/api/admin/roles/never_defined', { token: admin })).status).to.equal(404);
     });
