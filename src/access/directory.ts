@@ -143,8 +143,26 @@ const deepFreeze = <T>(value: T): T => {
   return value;
 };
 
+/**
+ * A user who leaves (deactivated, or erased: see `forgetUser`) takes their outstanding invitation and
+ * reset links along, so a link cannot reopen the account or set a password on it.
+ */
+const linksLeavingWith = (db: Database.Database, users: ReturnType<typeof userDirectory>, tokens: OneTimeTokens) => ({
+  setUserStatus: db.transaction((userId: string, next: UserStatus) => {
+    users.setUserStatus(userId, next);
+    if (next === 'deactivated') tokens.dropTokensOf(userId);
+  }),
+  forgetUser: db.transaction((userId: string) => {
+    users.forgetUser(userId);
+    tokens.dropTokensOf(userId);
+  }),
+});
+
 /** Opens (creating when needed) the directory tables in `identity.db`. */
 export const openDirectory = (db: Database.Database): Directory => {
   db.exec(SCHEMA);
-  return memoized(db, { ...userDirectory(db), ...tenantDirectory(db), ...clientDirectory(db), ...openAccessDirectory(db), ...openOneTimeTokens(db) });
+  const users = userDirectory(db);
+  const tokens = openOneTimeTokens(db);
+  const directory = { ...users, ...tenantDirectory(db), ...clientDirectory(db), ...openAccessDirectory(db), ...tokens };
+  return memoized(db, { ...directory, ...linksLeavingWith(db, users, tokens) });
 };

@@ -29,6 +29,7 @@ export const openOneTimeTokens = (db: Database.Database) => {
   const redeem = db.prepare(`UPDATE directory_tokens SET used_at = ? WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
     RETURNING user_id`);
   const dropOthers = db.prepare('DELETE FROM directory_tokens WHERE user_id = ? AND purpose = ? AND used_at IS NULL');
+  const dropAll = db.prepare('DELETE FROM directory_tokens WHERE user_id = ?');
   const password = db.prepare('UPDATE directory_users SET password_hash = ? WHERE user_id = ?');
   return {
     /** Stores a token's hash; earlier unused tokens of the same user and purpose stop working. */
@@ -39,6 +40,8 @@ export const openOneTimeTokens = (db: Database.Database) => {
     /** The user the token was issued for, once; `undefined` when unknown, used, expired or for another purpose. */
     redeemToken: (token: string, purpose: TokenPurpose, now: Date): string | undefined =>
       (redeem.get(now.getTime(), hashOf(token), purpose, now.getTime()) as { user_id: string } | undefined)?.user_id,
+    /** Every token of the user stops working (they were deactivated or erased). */
+    dropTokensOf: (userId: string): void => void dropAll.run(userId),
     setPasswordHash: (userId: string, passwordHash: string): void => void password.run(passwordHash, userId),
   };
 };

@@ -4,6 +4,7 @@
  * token is the credential, and the event is recorded as the user's own act.
  */
 import { randomUUID } from 'node:crypto';
+import type { UserStatus } from '../../access/directory.js';
 import { newOneTimeToken, type TokenPurpose } from '../../access/one-time-tokens.js';
 import { hashPassword } from '../../access/passwords.js';
 import { AppError, NotFoundError } from '../../errors.js';
@@ -48,10 +49,13 @@ export const issuePasswordReset = async (deps: AccountDeps, userId: string, cont
   return { ...result, ...issueToken(deps, 'password_reset', userId, expiresAt) };
 };
 
+/** The status a user must be in for a link of each purpose to work: a deactivated or erased user's links are dead. */
+const REDEEMABLE_BY: Readonly<Record<TokenPurpose, UserStatus>> = { invitation: 'invited', password_reset: 'active' };
+
 const redeemed = (deps: AccountDeps, token: string, purpose: TokenPurpose, now: Date) => {
   const userId = deps.directory.redeemToken(token, purpose, now);
   const entry = userId === undefined ? undefined : deps.directory.userById(userId);
-  if (!entry) throw new AppError('token_invalid', 400, 'This link is unknown, already used or expired; ask your administrator for a new one');
+  if (entry?.status !== REDEEMABLE_BY[purpose]) throw new AppError('token_invalid', 400, 'This link is unknown, already used or expired; ask your administrator for a new one');
   return entry;
 };
 

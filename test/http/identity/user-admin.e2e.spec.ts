@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import { join } from 'node:path';
 import { call, tokenFor } from '../../support/http.js';
 import { apiStatus, expectRevoked, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -79,6 +81,53 @@ describe('invitations and password resets', () => {
       const userId = await createUserIn(server, admin, 'ivan@acme.example', ['sales_rep']);
       const other = await tokenFor(server, { tenantId: 'initech', actorId: 'boss', roles: ['tenant_admin'] });
       expect((await post(`/api/admin/users/${userId}/reset-password`, undefined, other)).status).to.equal(404);
+    });
+  });
+
+  describe('the links of a user who leaves (deactivated or erased)', () => {
+    const invite = async (email: string) => (await post('/api/admin/users/invite', { email, name: 'Leaving', roles: ['sales_rep'] }, admin)).body;
+    const resetLinkOf = async (email: string) => {
+      const userId = await createUserIn(server, admin, email, ['sales_rep']);
+      return { id: userId, path: (await post(`/api/admin/users/${userId}/reset-password`, undefined, admin)).body.path as string };
+    };
+    const eventsOf = async (userId: string) => (await server.store.readStream(`acme/admin.user/${userId}`)).length;
+    const directoryRow = (userId: string) => {
+      const db = new Database(join(server.dataDir, 'identity.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT status, password_hash AS passwordHash FROM directory_users WHERE user_id = ?').get(userId);
+      } finally {
+        db.close();
+      }
+    };
+    /** Posts each link: each is refused as a used link would be, and appends nothing to its user. */
+    const expectDead = async (links: Array<{ id: string; path: string }>) => {
+      for (const link of links) {
+        const before = await eventsOf(link.id);
+        const res = await post(link.path, { password: 'a password of my own' });
+        expect([res.status, res.body.code], link.path).to.deep.equal([400, 'token_invalid']);
+        expect(await eventsOf(link.id)).to.equal(before);
+      }
+    };
+
+    it('refuses an erased user\'s invitation and reset links as used ones, leaving the account closed and without a password', async () => {
+      const invited = await invite('ivy@acme.example');
+      const reset = await resetLinkOf('jules@acme.example');
+      for (const id of [invited.id, reset.id]) {
+        expect((await post(`/api/compliance/subjects/${id}/erase`, { reason: 'asked to be forgotten' }, admin)).status).to.equal(200);
+      }
+      await expectDead([invited, reset]);
+      expect(directoryRow(invited.id)).to.deep.equal({ status: 'deactivated', passwordHash: '' });
+      expect(directoryRow(reset.id)).to.deep.equal({ status: 'deactivated', passwordHash: '' });
+    });
+
+    it('refuses a deactivated user\'s invitation and reset links as used ones', async () => {
+      const invited = await invite('kim@acme.example');
+      const reset = await resetLinkOf('leo@acme.example');
+      for (const id of [invited.id, reset.id]) {
+        expect((await post(`/api/admin/users/${id}/deactivate`, { reason: 'left the company' }, admin)).status).to.equal(200);
+      }
+      await expectDead([invited, reset]);
+      expect(directoryRow(invited.id)).to.include({ status: 'deactivated' });
     });
   });
 

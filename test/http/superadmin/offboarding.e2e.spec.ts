@@ -52,6 +52,19 @@ describe('POST /api/superadmin/organizations/:id/offboard', () => {
     expect(kept.body).to.deep.equal(first.body.certificate);
   });
 
+  it('kills the outstanding invitation and reset links of the organization\'s users: each is refused as a used link', async () => {
+    const created = await call(session.server(), 'POST', '/api/superadmin/organizations', { token: session.platform(), body: org('cyberdyne') });
+    const admin = await tokenFor(session.server(), { tenantId: 'cyberdyne', actorId: 'cyberdyne-admin', roles: ['tenant_admin'] });
+    const invited = await call(session.server(), 'POST', '/api/admin/users/invite', { token: admin, body: { email: 'miles@cyberdyne.example', name: 'Miles', roles: ['sales_rep'] } });
+    const reset = await call(session.server(), 'POST', `/api/admin/users/${created.body.adminUserId}/reset-password`, { token: admin });
+    expect([invited.status, reset.status]).to.deep.equal([201, 201]);
+    await offboard('cyberdyne');
+    for (const path of [invited.body.path, reset.body.path]) {
+      const res = await call(session.server(), 'POST', path, { body: { password: 'a password of my own' } });
+      expect([res.status, res.body.code], path).to.deep.equal([400, 'token_invalid']);
+    }
+  });
+
   it('refuses tenant admins (403), an unknown organization (404) and a missing reason (400)', async () => {
     const { admin } = await seed('hooli', 0);
     expect((await offboard('hooli', admin)).status).to.equal(403);
