@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Directory, UserStatus } from '../../access/directory.js';
 import { hashPassword } from '../../access/passwords.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
+import { offboardingFold } from '../../events/compliance/offboarding.js';
+import { streamState } from '../../events/compliance/stream-state.js';
 import { PLATFORM_TENANT } from '../../events/identity/organization.js';
 import { tenantLookupHash } from '../../events/personal-data/keyed-hash.js';
 import type { KeyStore } from '../../events/personal-data/key-store.js';
@@ -74,12 +76,16 @@ export const createOrganization = async (deps: AccountDeps, input: NewOrganizati
   return { ...created, adminUserId: adminUser.id, position: adminUser.position };
 };
 
-/** Suspends (its users are refused at login and by the API) or reactivates an organization. */
+const wasOffboarded = async (deps: AccountDeps, slug: string): Promise<boolean> =>
+  (await streamState(deps.store, PLATFORM_TENANT, slug, offboardingFold)).status === 'offboarded';
+
+/** Suspends (its users are refused at login and by the API) or reactivates an organization (never an offboarded one). */
 export const setOrganizationStatus = async (
   deps: AccountDeps, slug: string, change: { suspend: true; reason: string } | { suspend: false }, context: CommandContext,
 ): Promise<CommandResult> => {
   const at = context.now.toISOString();
-  const command = change.suspend ? { type: 'SuspendOrganization' as const, reason: change.reason, at } : { type: 'ReactivateOrganization' as const, at };
+  const command = change.suspend ? { type: 'SuspendOrganization' as const, reason: change.reason, at }
+    : { type: 'ReactivateOrganization' as const, offboarded: await wasOffboarded(deps, slug), at };
   const result = await handleCommand(deps, organizationAggregate, { id: slug, command, context: { ...context, tenantId: PLATFORM_TENANT } });
   deps.directory.setTenantStatus(slug, change.suspend ? 'suspended' : 'active');
   return result;

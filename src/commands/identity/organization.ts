@@ -1,4 +1,4 @@
-/** Organizations (tenants): create, suspend (its users are refused), reactivate. */
+/** Organizations (tenants): create, suspend (its users are refused), reactivate (unless offboarded). */
 import { ConflictError } from '../../errors.js';
 import {
   ORGANIZATION_AGGREGATE,
@@ -14,7 +14,8 @@ import type { Aggregate } from '../handle.js';
 export type OrganizationCommand =
   | { type: 'CreateOrganization'; organizationId: string; name: string; slug: string; at: string }
   | { type: 'SuspendOrganization'; reason: string; at: string }
-  | { type: 'ReactivateOrganization'; at: string };
+  /** `offboarded`: whether the organization was offboarded (its data erased), from the log's offboarding stream. */
+  | { type: 'ReactivateOrganization'; offboarded: boolean; at: string };
 
 const decide = (command: OrganizationCommand, state: OrganizationState): OrganizationEvent[] => {
   switch (command.type) {
@@ -26,7 +27,9 @@ const decide = (command: OrganizationCommand, state: OrganizationState): Organiz
     case 'SuspendOrganization':
       return existing(state, 'organization').status === 'suspended' ? [] : [{ type: 'OrganizationSuspended', data: { reason: command.reason, suspendedAt: command.at } }];
     case 'ReactivateOrganization':
-      return existing(state, 'organization').status === 'active' ? [] : [{ type: 'OrganizationReactivated', data: { reactivatedAt: command.at } }];
+      if (existing(state, 'organization').status === 'active') return [];
+      if (command.offboarded) throw new ConflictError('organization_offboarded', 'This organization was offboarded (its data is erased): it cannot be reactivated');
+      return [{ type: 'OrganizationReactivated', data: { reactivatedAt: command.at } }];
     default:
       return unreachable(command);
   }

@@ -18,8 +18,12 @@ describe('the organization decider', () => {
   });
 
   it('ReactivateOrganization records OrganizationReactivated only when suspended', () => {
-    given(created, suspended).when({ type: 'ReactivateOrganization', at }).then({ type: 'OrganizationReactivated', data: { reactivatedAt: at } });
-    given(created).when({ type: 'ReactivateOrganization', at }).then();
+    given(created, suspended).when({ type: 'ReactivateOrganization', offboarded: false, at }).then({ type: 'OrganizationReactivated', data: { reactivatedAt: at } });
+    given(created).when({ type: 'ReactivateOrganization', offboarded: false, at }).then();
+  });
+
+  it('refuses to reactivate an offboarded organization (409 organization_offboarded)', () => {
+    given(created, suspended).when({ type: 'ReactivateOrganization', offboarded: true, at }).thenFails('organization_offboarded');
   });
 
   it('refuses to suspend an organization that does not exist (404)', () => {

@@ -52,6 +52,15 @@ describe('POST /api/superadmin/organizations/:id/offboard', () => {
     expect(kept.body).to.deep.equal(first.body.certificate);
   });
 
+  it('leaves the organization closed for good: a reactivation is a 409 organization_offboarded and it stays suspended', async () => {
+    await seed('umbrella', 1);
+    await offboard('umbrella');
+    const reactivated = await call(session.server(), 'POST', '/api/superadmin/organizations/umbrella/reactivate', { token: session.platform() });
+    expect([reactivated.status, reactivated.body.code]).to.deep.equal([409, 'organization_offboarded']);
+    expect((await call(session.server(), 'GET', '/api/superadmin/organizations/umbrella', { token: session.platform() })).body.status).to.equal('suspended');
+    expect((await session.server().store.readStream('platform/admin.organization/umbrella')).map((e) => e.type)).to.not.include('OrganizationReactivated');
+  });
+
   it('kills the outstanding invitation and reset links of the organization\'s users: each is refused as a used link', async () => {
     const created = await call(session.server(), 'POST', '/api/superadmin/organizations', { token: session.platform(), body: org('cyberdyne') });
     const admin = await tokenFor(session.server(), { tenantId: 'cyberdyne', actorId: 'cyberdyne-admin', roles: ['tenant_admin'] });
