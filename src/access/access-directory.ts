@@ -31,6 +31,8 @@ const roleTables = (db: Database.Database) => {
   const one = db.prepare('SELECT name, grants FROM directory_roles WHERE tenant_id = ? AND name = ?');
   const all = db.prepare('SELECT name, grants FROM directory_roles WHERE tenant_id = ? ORDER BY name');
   const userRoles = db.prepare('UPDATE directory_users SET roles = ? WHERE user_id = ?');
+  const holders = db.prepare(`SELECT user_id FROM directory_users WHERE tenant_id = ? AND status = 'active'
+    AND EXISTS (SELECT 1 FROM json_each(directory_users.roles) WHERE value = ?)`).pluck();
   return {
     putRole: (tenantId: string, role: CustomRole): void => void put.run(tenantId, role.name, JSON.stringify(role.grants)),
     dropRole: (tenantId: string, name: string): void => void drop.run(tenantId, name),
@@ -41,6 +43,8 @@ const roleTables = (db: Database.Database) => {
     customRoles: (tenantId: string): CustomRole[] => (all.all(tenantId) as RoleRow[]).map(roleOf),
     /** Takes effect from the user's next access token (tokens carry role names). */
     setUserRoles: (userId: string, roles: readonly string[]): void => void userRoles.run(JSON.stringify(roles), userId),
+    /** The ids of the tenant's active users holding `role` (scans the tenant's users: asked before a demotion or deactivation only). */
+    activeHoldersOf: (tenantId: string, role: string): string[] => holders.all(tenantId, role) as string[],
   };
 };
 

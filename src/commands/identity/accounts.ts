@@ -16,7 +16,7 @@ import type { KeyStore } from '../../events/personal-data/key-store.js';
 import { recordIdFor } from '../event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps, type CommandResult } from '../handle.js';
 import { organizationAggregate } from './organization.js';
-import { userAggregate, type UserCommand } from './user.js';
+import { TENANT_ADMIN, userAggregate, type UserCommand } from './user.js';
 
 export type AccountDeps = CommandDeps & { directory: Directory };
 
@@ -53,6 +53,10 @@ export const enrolUser = async (deps: AccountDeps, command: Enrolment, passwordH
 /** The names of a tenant's custom roles (what a user of it may hold besides the built-in ones). */
 export const customRoleNames = (deps: AccountDeps, tenantId: string): string[] => deps.directory.customRoles(tenantId).map((r) => r.name);
 
+/** How many active users of the tenant besides `userId` hold `tenant_admin` (the user decider keeps one). */
+export const otherTenantAdmins = (deps: AccountDeps, tenantId: string, userId: string): number =>
+  deps.directory.activeHoldersOf(tenantId, TENANT_ADMIN).filter((id) => id !== userId).length;
+
 /** Creates a user of `tenantId`; the user id (also their data subject id) derives from the command id. */
 export const createUser = async (deps: AccountDeps, tenantId: string, user: NewUser, context: CommandContext): Promise<CommandResult> => {
   const userId = recordIdFor(context.commandId);
@@ -72,7 +76,7 @@ export const createOrganization = async (deps: AccountDeps, input: NewOrganizati
   const command = { type: 'CreateOrganization' as const, organizationId: slug, name, slug, at };
   const created = await handleCommand(deps, organizationAggregate, { id: slug, command, context: { ...context, tenantId: PLATFORM_TENANT } });
   deps.directory.putTenant({ tenantId: slug, name, status: 'active', createdAt: at });
-  const adminUser = await createUser(deps, slug, { ...admin, roles: ['tenant_admin'] }, context);
+  const adminUser = await createUser(deps, slug, { ...admin, roles: [TENANT_ADMIN] }, context);
   return { ...created, adminUserId: adminUser.id, position: adminUser.position };
 };
 
@@ -96,7 +100,7 @@ export const deactivateUser = async (deps: AccountDeps, userId: string, reason: 
   const entry = deps.directory.userById(userId);
   if (!entry || entry.tenantId !== context.tenantId) throw new NotFoundError('No such user');
   if (userId === context.actorId) throw new ForbiddenError('self_deactivation', 'You cannot deactivate yourself');
-  const command = { type: 'DeactivateUser' as const, reason, at: context.now.toISOString() };
+  const command = { type: 'DeactivateUser' as const, reason, otherTenantAdmins: otherTenantAdmins(deps, context.tenantId, userId), at: context.now.toISOString() };
   const result = await handleCommand(deps, userAggregate, { id: userId, command, context });
   deps.directory.setUserStatus(userId, 'deactivated');
   return result;

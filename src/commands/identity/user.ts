@@ -14,15 +14,18 @@ import { unreachable, type Decider } from '../decider.js';
 import { existing } from './existing.js';
 import type { Aggregate } from '../handle.js';
 
-/** `customRoles`: the names of the tenant's custom roles (configuration, from the caller). */
+/**
+ * `customRoles`: the names of the tenant's custom roles (configuration, from the caller);
+ * `otherTenantAdmins`: how many active users of the tenant besides this one hold `tenant_admin` (from the directory).
+ */
 export type UserCommand =
   | { type: 'CreateUser'; userId: string; subjectId: string; email: string; name: string; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string }
   | { type: 'InviteUser'; userId: string; subjectId: string; email: string; name: string; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string; expiresAt: string }
   | { type: 'AcceptInvitation'; at: string }
-  | { type: 'AssignRoles'; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string }
+  | { type: 'AssignRoles'; roles: string[]; tenantId: string; customRoles: readonly string[]; otherTenantAdmins: number; at: string }
   | { type: 'IssuePasswordReset'; at: string; expiresAt: string }
   | { type: 'ChangePassword'; at: string }
-  | { type: 'DeactivateUser'; reason: string; at: string }
+  | { type: 'DeactivateUser'; reason: string; otherTenantAdmins: number; at: string }
   | { type: 'ReactivateUser'; at: string };
 
 /** Built-in or the tenant's custom roles; only the platform tenant may hold platform admins, and only it. */
@@ -38,6 +41,15 @@ const inStatus = (state: UserState, status: 'invited' | 'active', code: string):
   if (existing(state, 'user').status !== status) throw new ConflictError(code, `The user is not ${status}`);
 };
 
+export const TENANT_ADMIN = 'tenant_admin';
+
+/** An organization keeps an active tenant admin: its last one is neither demoted nor deactivated. */
+const assertNotLastAdmin = (user: Exclude<UserState, { status: 'none' }>, otherTenantAdmins: number): void => {
+  if (user.status === 'active' && user.roles.includes(TENANT_ADMIN) && otherTenantAdmins === 0) {
+    throw new ConflictError('last_tenant_admin', 'This is the organization\'s last active tenant admin: make another user tenant admin first');
+  }
+};
+
 const enrol = (command: Extract<UserCommand, { type: 'CreateUser' | 'InviteUser' }>, state: UserState): UserEvent[] => {
   if (state.status !== 'none') throw new ConflictError('user_exists', 'This user exists');
   checkRoles(command.roles, command.tenantId, command.customRoles);
@@ -50,6 +62,7 @@ const assignRoles = (command: Extract<UserCommand, { type: 'AssignRoles' }>, sta
   const current = existing(state, 'user');
   checkRoles(command.roles, command.tenantId, command.customRoles);
   if (JSON.stringify([...current.roles].sort()) === JSON.stringify([...command.roles].sort())) return [];
+  if (!command.roles.includes(TENANT_ADMIN)) assertNotLastAdmin(current, command.otherTenantAdmins);
   return [{ type: 'UserRolesAssigned', data: { roles: command.roles, assignedAt: command.at } }];
 };
 
@@ -57,6 +70,7 @@ const assignRoles = (command: Extract<UserCommand, { type: 'AssignRoles' }>, sta
 const deactivate = (command: Extract<UserCommand, { type: 'DeactivateUser' }>, state: UserState): UserEvent[] => {
   const user = existing(state, 'user');
   if (user.status === 'deactivated') return [];
+  assertNotLastAdmin(user, command.otherTenantAdmins);
   return [{ type: 'UserDeactivated', data: { subjectId: user.subjectId, reason: command.reason, deactivatedAt: command.at } }];
 };
 

@@ -20,8 +20,8 @@ describe('the user decider', () => {
 
   it('DeactivateUser records UserDeactivated once, naming the user\'s subject (the reason is encrypted under it)', () => {
     const deactivated = { type: 'UserDeactivated' as const, data: { subjectId: 'u1', reason: 'left', deactivatedAt: at } };
-    given(created).when({ type: 'DeactivateUser', reason: 'left', at }).then(deactivated);
-    given(created, deactivated).when({ type: 'DeactivateUser', reason: 'left', at }).then();
+    given(created).when({ type: 'DeactivateUser', reason: 'left', otherTenantAdmins: 0, at }).then(deactivated);
+    given(created, deactivated).when({ type: 'DeactivateUser', reason: 'left', otherTenantAdmins: 0, at }).then();
   });
 
   const invite = { ...create, type: 'InviteUser' as const, expiresAt: '2026-11-30T10:00:00.000Z' };
@@ -34,10 +34,23 @@ describe('the user decider', () => {
   });
 
   it('AssignRoles accepts the tenant\'s custom roles, records only a change, and refuses unknown ones', () => {
-    const assign = { type: 'AssignRoles' as const, roles: ['quote_clerk'], tenantId: 'acme', customRoles: ['quote_clerk'], at };
+    const assign = { type: 'AssignRoles' as const, roles: ['quote_clerk'], tenantId: 'acme', customRoles: ['quote_clerk'], otherTenantAdmins: 0, at };
     given(created).when(assign).then({ type: 'UserRolesAssigned', data: { roles: ['quote_clerk'], assignedAt: at } });
     given(created).when({ ...assign, roles: ['sales_rep'] }).then();
     given(created).when({ ...assign, customRoles: [] }).thenFails('unknown_role');
+  });
+
+  it('keeps the organization an active tenant admin: refuses to demote or deactivate the last one (409 last_tenant_admin)', () => {
+    const admin = { ...created, data: { ...created.data, roles: ['tenant_admin'] } };
+    const demote = { type: 'AssignRoles' as const, roles: ['sales_rep'], tenantId: 'acme', customRoles: [], otherTenantAdmins: 0, at };
+    const deactivate = { type: 'DeactivateUser' as const, reason: 'left', otherTenantAdmins: 0, at };
+    given(admin).when(demote).thenFails('last_tenant_admin');
+    given(admin).when(deactivate).thenFails('last_tenant_admin');
+    given(admin).when({ ...demote, roles: ['tenant_admin', 'sales_rep'] }).then({ type: 'UserRolesAssigned', data: { roles: ['tenant_admin', 'sales_rep'], assignedAt: at } });
+    given(admin).when({ ...demote, otherTenantAdmins: 1 }).then({ type: 'UserRolesAssigned', data: { roles: ['sales_rep'], assignedAt: at } });
+    given(admin).when({ ...deactivate, otherTenantAdmins: 1 }).then({ type: 'UserDeactivated', data: { subjectId: 'u1', reason: 'left', deactivatedAt: at } });
+    const invitedAdmin = { ...invited, data: { ...invited.data, roles: ['tenant_admin'] } };
+    given(invitedAdmin).when(deactivate).then({ type: 'UserDeactivated', data: { subjectId: invitedAdmin.data.subjectId, reason: 'left', deactivatedAt: at } });
   });
 
   it('issues a password reset and changes the password of active users only', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, tokenFor } from '../../support/http.js';
-import { logIn, signIn, startAuthorization } from '../../support/oauth.js';
+import { decodeJwt, logIn, signIn, startAuthorization } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const org = (slug: string, email: string) => ({ name: `Org ${slug}`, slug, admin: { email, password: 'long enough password', name: 'Zebedee Quux' } });
@@ -93,6 +93,21 @@ describe('/api/superadmin/organizations', () => {
       expect(refused.body.code).to.equal('user_deactivated');
       const login = await signIn(await startAuthorization(server), user.email, user.password);
       expect(login.status).to.equal(401);
+    });
+
+    it('refuses to deactivate the organization\'s last active tenant admin (409 last_tenant_admin), and deactivates one when another remains', async () => {
+      expect((await create(org('wayne', 'bruce@wayne.example'))).status).to.equal(201);
+      const bruce = (await logIn(server, 'bruce@wayne.example', 'long enough password')).body.access_token!;
+      const bruceId = decodeJwt(bruce).payload.sub as string;
+      const integration = await tokenFor(server, { tenantId: 'wayne', actorId: 'integration', roles: ['tenant_admin'] });
+      const deactivate = (userId: string) => call(server, 'POST', `/api/admin/users/${userId}/deactivate`, { token: integration, body: { reason: 'left' } });
+      const refused = await deactivate(bruceId);
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'last_tenant_admin']);
+      expect((await call(server, 'GET', '/api/admin/users', { token: bruce })).status).to.equal(200);
+      const alfred = await call(server, 'POST', '/api/admin/users', { token: bruce, body: { email: 'alfred@wayne.example', password: 'long enough password', name: 'Alfred', roles: ['tenant_admin'] } });
+      expect((await deactivate(bruceId)).status).to.equal(200);
+      const last = await deactivate(alfred.body.id);
+      expect([last.status, last.body.code]).to.deep.equal([409, 'last_tenant_admin']);
     });
 
     it('refuses a duplicate email (409), a platform role (400) and a caller without admin rights (403)', async () => {

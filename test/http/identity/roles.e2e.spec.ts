@@ -143,6 +143,19 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
       expect((await call(server, 'GET', '/sales/leads', { token })).status).to.equal(403);
     });
 
+    it('refuses to demote the organization\'s last active tenant admin, themselves included (409 last_tenant_admin), changing nothing', async () => {
+      const solo = await createTenant(server, 'solo');
+      const soloId = decodeJwt(solo).payload.sub as string;
+      const demote = (userId: string, token: string) => call(server, 'PUT', `/api/admin/users/${userId}/roles`, { token, body: { roles: ['sales_rep'] } });
+      const refused = await demote(soloId, solo);
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'last_tenant_admin']);
+      expect((await call(server, 'GET', `/api/admin/users/${soloId}`, { token: solo })).body.roles).to.deep.equal(['tenant_admin']);
+      const second = await createUserIn(server, solo, 'second@solo.example', ['tenant_admin']);
+      expect((await demote(soloId, solo)).status).to.equal(200);
+      const last = await demote(second, await as(['tenant_admin'], 'integration', 'solo'));
+      expect([last.status, last.body.code]).to.deep.equal([409, 'last_tenant_admin']);
+    });
+
     it('refuses an unknown role (422), the platform role (400), and another tenant\'s user (404)', async () => {
       const userId = await createUserIn(server, admin, 'dave@acme.example', ['sales_rep']);
       const put = (roles: string[], token = admin) => call(server, 'PUT', `/api/admin/users/${userId}/roles`, { token, body: { roles } });
