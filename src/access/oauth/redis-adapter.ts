@@ -4,7 +4,7 @@
  * members are kept in a set so `revokeByGrantId` deletes them all.
  */
 import type { Redis } from 'ioredis';
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 
 export const PREFIX = 'crm:oauth:';
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
@@ -33,6 +33,36 @@ const upsert = (redis: Redis, model: string) => async (id: string, payload: Adap
   await multi.exec();
 };
 
+/**
+ * Marks the entry consumed unless it already is, as one step: 1 when this call consumed it, 0 when
+ * another had, -1 when it is gone. The JSON is extended as text (cjson would re-encode `[]` as `{}`).
+ */
+const CONSUME = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return -1 end
+if cjson.decode(raw).consumed ~= nil then return 0 end
+local sep = raw == '{}' and '' or ','
+redis.call('SET', KEYS[1], string.sub(raw, 1, -2) .. sep .. '"consumed":' .. ARGV[1] .. '}', 'KEEPTTL')
+return 1`;
+
+/**
+ * oidc-provider checks `consumed` and consumes in separate steps: of requests that arrive together
+ * with one code or refresh token, all but the first to consume it are reuse, refused as the
+ * provider refuses a reuse, revoking the grant (every token of it, and the grant itself).
+ */
+const consumeOnce = (redis: Redis, model: string) => async (id: string): Promise<void> => {
+  const outcome = await redis.eval(CONSUME, 1, keyOf(model, id), Math.floor(Date.now() / 1000));
+  if (outcome === 1) return;
+  if (outcome === -1) throw new errors.InvalidGrant(`${model} not found`);
+  const grantId = parse(await redis.get(keyOf(model, id)))?.grantId;
+  if (grantId) {
+    const adapter = redisAdapter(redis);
+    await Promise.all([...GRANTABLE].map((member) => adapter(member).revokeByGrantId(grantId)));
+    await redis.del(keyOf('Grant', grantId));
+  }
+  throw new errors.InvalidGrant(`${model} already consumed`);
+};
+
 /** The adapter factory for the provider's `adapter` setting, on an open ioredis connection. */
 export const redisAdapter = (redis: Redis): AdapterFactory => (model: string): Adapter => {
   const find = async (id: string) => parse(await redis.get(keyOf(model, id)));
@@ -45,13 +75,7 @@ export const redisAdapter = (redis: Redis): AdapterFactory => (model: string): A
     find,
     findByUid: (uid) => findVia(uidKey(uid)),
     findByUserCode: (userCode) => findVia(userCodeKey(userCode)),
-    consume: async (id) => {
-      const entry = await find(id);
-      if (!entry) return;
-      const ttl = await redis.ttl(keyOf(model, id));
-      const value = JSON.stringify({ ...entry, consumed: Math.floor(Date.now() / 1000) });
-      await (ttl > 0 ? redis.set(keyOf(model, id), value, 'EX', ttl) : redis.set(keyOf(model, id), value));
-    },
+    consume: consumeOnce(redis, model),
     destroy: async (id) => void (await redis.del(keyOf(model, id))),
     revokeByGrantId: async (grantId) => {
       const members = await redis.smembers(grantKey(grantId));

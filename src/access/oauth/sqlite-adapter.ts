@@ -5,7 +5,7 @@
  * are swept by a timer (`sweepExpiredEvery`) and now and then on writes.
  */
 import type Database from 'better-sqlite3';
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS oauth_entries (
@@ -30,7 +30,9 @@ const statements = (db: Database.Database) => ({
   find: db.prepare('SELECT payload FROM oauth_entries WHERE model = ? AND id = ? AND (expires_at IS NULL OR expires_at > ?)'),
   findBy: (column: 'uid' | 'user_code') =>
     db.prepare(`SELECT payload FROM oauth_entries WHERE model = ? AND ${column} = ? AND (expires_at IS NULL OR expires_at > ?)`),
-  consume: db.prepare("UPDATE oauth_entries SET payload = json_set(payload, '$.consumed', ?) WHERE model = ? AND id = ?"),
+  consume: db.prepare(`UPDATE oauth_entries SET payload = json_set(payload, '$.consumed', @now)
+    WHERE model = @model AND id = @id AND json_type(payload, '$.consumed') IS NULL AND (expires_at IS NULL OR expires_at > @now)`),
+  revokeGrant: db.prepare("DELETE FROM oauth_entries WHERE grant_id = @grantId OR (model = 'Grant' AND id = @grantId)"),
   destroy: db.prepare('DELETE FROM oauth_entries WHERE model = ? AND id = ?'),
   revoke: db.prepare('DELETE FROM oauth_entries WHERE model = ? AND grant_id = ?'),
   sweep: db.prepare('DELETE FROM oauth_entries WHERE expires_at IS NOT NULL AND expires_at <= ?'),
@@ -58,6 +60,18 @@ export const sweepExpiredEvery = (db: Database.Database, everyMs: number, onErro
   return () => clearInterval(timer);
 };
 
+/**
+ * Consumes an entry once, as the Redis adapter does: consuming it again is reuse (oidc-provider
+ * checks `consumed` and consumes in separate steps), refused with its grant revoked.
+ */
+const consumeOnce = (sql: ReturnType<typeof statements>, model: string) => async (id: string): Promise<void> => {
+  if (sql.consume.run({ now: now(), model, id }).changes === 1) return;
+  const entry = parse(sql.find.get(model, id, now()) as Row | undefined);
+  if (!entry) throw new errors.InvalidGrant(`${model} not found`);
+  if (entry.grantId) sql.revokeGrant.run({ grantId: entry.grantId });
+  throw new errors.InvalidGrant(`${model} already consumed`);
+};
+
 /** The adapter factory for the provider's `adapter` setting; expired entries are swept on writes now and then. */
 export const sqliteAdapter = (db: Database.Database): AdapterFactory => {
   db.exec(SCHEMA);
@@ -76,7 +90,7 @@ export const sqliteAdapter = (db: Database.Database): AdapterFactory => {
     find: async (id) => parse(sql.find.get(model, id, now()) as Row | undefined),
     findByUid: async (uid) => parse(byUid.get(model, uid, now()) as Row | undefined),
     findByUserCode: async (userCode) => parse(byUserCode.get(model, userCode, now()) as Row | undefined),
-    consume: async (id) => void sql.consume.run(now(), model, id),
+    consume: consumeOnce(sql, model),
     destroy: async (id) => void sql.destroy.run(model, id),
     revokeByGrantId: async (grantId) => void sql.revoke.run(model, grantId),
   });

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { AdapterFactory } from 'oidc-provider';
+import { caught } from '../../support/caught.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,6 +27,26 @@ export const adapterContract = (open: () => AdapterFactory) => {
     const code = await adapter('AuthorizationCode').find(id);
     expect(code).to.deep.include({ grantId: 'g', accountId: 'u1' });
     expect(code!.consumed).to.be.a('number');
+  });
+
+  it('consumes an entry once: consuming it again is reuse, refused with invalid_grant, and revokes its grant', async () => {
+    const [grant, other] = [randomUUID(), randomUUID()];
+    await adapter('Grant').upsert(grant, { accountId: 'u1' }, 60);
+    await adapter('AuthorizationCode').upsert('c2', { grantId: grant }, 60);
+    await adapter('RefreshToken').upsert('r4', { grantId: grant }, 60);
+    await adapter('RefreshToken').upsert('r5', { grantId: other }, 60);
+    await adapter('AuthorizationCode').consume('c2');
+    const again = await caught(adapter('AuthorizationCode').consume('c2'));
+    expect(again).to.include({ error: 'invalid_grant', status: 400 });
+    expect(await adapter('RefreshToken').find('r4')).to.equal(undefined);
+    expect(await adapter('AuthorizationCode').find('c2')).to.equal(undefined);
+    expect(await adapter('Grant').find(grant)).to.equal(undefined);
+    expect(await adapter('RefreshToken').find('r5')).to.deep.include({ grantId: other });
+  });
+
+  it('refuses to consume an entry that is gone (expired or revoked meanwhile)', async () => {
+    const gone = await caught(adapter('RefreshToken').consume(randomUUID()));
+    expect(gone).to.include({ error: 'invalid_grant', status: 400 });
   });
 
   it('revokes every token of a grant, and only of that grant', async () => {

@@ -6,11 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call } from '../../support/http.js';
-import { apiStatus, expectRevoked, logIn, tokenRequest } from '../../support/oauth.js';
+import { apiStatus, CALLBACK, expectRevoked, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { createTenant, PASSWORD } from '../../support/tenant.js';
 
 const ROOT = { email: 'redis-root@example.com', password: 'correct horse battery staple' };
+const TOGETHER = 6;
+
+/** `TOGETHER` token requests with one form, all sent before any is answered. */
+const together = (server: TestServer, form: Record<string, string>) =>
+  Promise.all(Array.from({ length: TOGETHER }, () => tokenRequest(server, form)));
 
 describe('OAuth 2.0 authorization server with REDIS_URL (sessions and tokens in Redis)', () => {
   let server: TestServer;
@@ -34,6 +39,29 @@ describe('OAuth 2.0 authorization server with REDIS_URL (sessions and tokens in 
     expect(rotated.status).to.equal(200);
     expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! })).body.error).to.equal('invalid_grant');
     expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token! })).status).to.equal(400);
+  });
+
+  describe('POST /oauth/token with requests that arrive together', () => {
+    it('redeems one code once; the other redemptions are reuse and revoke what the first issued', async () => {
+      const auth = await startAuthorization(server);
+      const code = new URL((await signIn(auth, ROOT.email, ROOT.password)).location!).searchParams.get('code')!;
+      const answers = await together(server, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: auth.verifier });
+      const issued = answers.filter((a) => a.status === 200);
+      expect(issued).to.have.length(1);
+      expect(answers.filter((a) => a.body.error === 'invalid_grant')).to.have.length(TOGETHER - 1);
+      const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: issued[0]!.body.refresh_token! });
+      expect([refresh.status, refresh.body.error]).to.deep.equal([400, 'invalid_grant']);
+    });
+
+    it('rotates one refresh token once; the other refreshes are reuse and revoke the whole family (no fork)', async () => {
+      const { body } = await logIn(server, ROOT.email, ROOT.password);
+      const answers = await together(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
+      const issued = answers.filter((a) => a.status === 200);
+      expect(issued).to.have.length(1);
+      expect(answers.filter((a) => a.body.error === 'invalid_grant')).to.have.length(TOGETHER - 1);
+      const successor = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: issued[0]!.body.refresh_token! });
+      expect([successor.status, successor.body.error]).to.deep.equal([400, 'invalid_grant']);
+    });
   });
 });
 
