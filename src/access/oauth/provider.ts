@@ -155,4 +155,8 @@ const configuration = (settings: OAuthSettings): Configuration => ({
 });
 
 /** The configured provider; `oauthRoutes` (src/http/identity/oauth.ts) mounts it in the app. */
-export const createOAuthProvider = (settings: OAuthSettings): Provider => new Provider(settings.issuer, configuration(settings));
+export const createOAuthProvider = (settings: OAuthSettings): Provider => {
+  const provider = new Provider(settings.issuer, configuration(settings));
+  provider.proxy = true; // its X-Forwarded-* headers come from `oauthRoutes`, pinned to the issuer's origin, never from the client
+  return provider;
+};

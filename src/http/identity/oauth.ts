@@ -17,6 +17,8 @@ import { loginPage } from '../../access/oauth/pages.js';
 
 export type OAuthRouteDeps = {
   provider: Provider;
+  /** `PUBLIC_URL`: the origin of every URL the provider emits. */
+  publicUrl: string;
   login: LoginDeps;
   /** Every published signing key: `/oauth/jwks` serves these (the provider itself knows only the current one). */
   jwks: () => object;
@@ -24,6 +26,36 @@ export type OAuthRouteDeps = {
 
 const METADATA_PATH = '/.well-known/oauth-authorization-server';
 const CSRF_COOKIE = 'crm_csrf';
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const hostnameOf = (host: string): string | undefined => {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Pins the origin the provider builds its URLs from (metadata, the sign-in's resume redirect, the
+ * logout form) to PUBLIC_URL's, whatever Host or X-Forwarded-* the request names: the provider
+ * trusts X-Forwarded-Host/Proto/For (`proxy`), and they are set here only (this app trusts none).
+ * A loopback PUBLIC_URL (development; the default) keeps the loopback Host the browser used, as
+ * the provider's cookies belong to that host name and port.
+ */
+const pinOrigin = (publicUrl: string): Middleware => {
+  const pinned = new URL(publicUrl);
+  const local = LOOPBACK.has(pinned.hostname);
+  return async (ctx, next) => {
+    if (ctx.path === METADATA_PATH || ctx.path.toLowerCase().startsWith(`${OAUTH_PATH}/`)) {
+      const keep = local && LOOPBACK.has(hostnameOf(ctx.host) ?? '');
+      const [host, proto] = keep ? [ctx.host, 'http'] : [pinned.host, pinned.protocol.slice(0, -1)];
+      Object.assign(ctx.req.headers, { 'x-forwarded-host': host, 'x-forwarded-proto': proto, 'x-forwarded-for': ctx.ip });
+    }
+    await next();
+  };
+};
 
 /** An authorization request that names no scope asks for the API's (OAuth makes `scope` optional). */
 const withDefaultScope = (inner: string, querystring: string): string => {
@@ -153,5 +185,5 @@ export const oauthRoutes = (deps: OAuthRouteDeps): Middleware[] => {
   const form = koaBody({ json: false, urlencoded: true, text: false, multipart: false, formLimit: '16kb' });
   router.get('/:uid', showForm(deps));
   router.post('/:uid/login', form, submit(deps));
-  return [router.routes() as unknown as Middleware, router.allowedMethods() as unknown as Middleware, mountProvider(deps)];
+  return [pinOrigin(deps.publicUrl), router.routes() as unknown as Middleware, router.allowedMethods() as unknown as Middleware, mountProvider(deps)];
 };

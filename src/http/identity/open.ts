@@ -105,7 +105,7 @@ export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   const login = { directory, backoff: loginBackoff(), emailHash: (email: string) => emailHashOf(keyStore, email) };
   return {
     directory,
-    oauth: oauthRoutes({ provider, login, jwks: () => deps.signingKeys.jwks() }),
+    oauth: oauthRoutes({ provider, publicUrl: config.publicUrl, login, jwks: () => deps.signingKeys.jwks() }),
     sessions,
     grantRevoked: revoked.isRevoked,
     publicRoutes: publicIdentityRoutes({ ...deps, directory, clock: () => new Date(), revokeSessionsOf: sessions.revokeAccount }),
