@@ -3,7 +3,8 @@
  * origin echoed (never `*`) and no credentials: the API authenticates with bearer tokens, not
  * cookies. Any other origin gets no CORS header from us, so the browser refuses the answer.
  * Preflights are answered here, before authentication and rate limits of the API.
- * Under `/oauth` the provider adds its own headers when we set none (open for metadata and JWKS).
+ * Under `/oauth`, an origin off the list gets the provider's headers for metadata and JWKS (open
+ * to any origin) and none elsewhere (see `oauthRoutes` and the provider's `clientBasedCORS`).
  */
 import cors from '@koa/cors';
 import type { Context, Middleware } from 'koa';

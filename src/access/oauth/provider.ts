@@ -28,6 +28,8 @@ export type OAuthSettings = {
   adapter: AdapterFactory;
   directory: Directory;
   masterKey: Buffer;
+  /** `CRM_CORS_ORIGINS`: the browser origins (besides the issuer's) that may call the token and revocation endpoints. */
+  corsOrigins: readonly string[];
 };
 
 const REFRESH_ABSOLUTE_SECONDS = 30 * 24 * 3600;
@@ -114,6 +116,7 @@ const apiResource = (issuer: string): NonNullable<Configuration['features']>['re
 
 const features = (issuer: string): Configuration['features'] => ({
   devInteractions: { enabled: false },
+  dPoP: { enabled: false }, // the API takes bearer tokens only: a DPoP-bound token would be honoured without its proof
   revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
   clientCredentials: { enabled: true },
   userinfo: { enabled: false },
@@ -135,9 +138,18 @@ const renderError: Configuration['renderError'] = async (ctx, out) => {
   ctx.body = errorPage(out);
 };
 
+/** Browser calls to the token and revocation endpoints: from the issuer's origin or CRM_CORS_ORIGINS only. */
+const corsPolicy = (settings: OAuthSettings): Configuration['clientBasedCORS'] => {
+  const allowed = new Set([new URL(settings.issuer).origin, ...settings.corsOrigins]);
+  return (_ctx, origin) => allowed.has(origin);
+};
+
 const configuration = (settings: OAuthSettings): Configuration => ({
   adapter: (model: string) => (model === 'Client' ? integrationClients(settings.directory) : settings.adapter(model)),
   clients: [webClient(settings)],
+  responseTypes: ['code'],
+  clientAuthMethods: ['client_secret_basic', 'none'], // integration clients present their secret by HTTP Basic only
+  clientBasedCORS: corsPolicy(settings),
   jwks: { keys: [settings.signingJwk] },
   cookies: { keys: cookieKeys(settings.masterKey) },
   clientDefaults: { id_token_signed_response_alg: SIGNING_ALGORITHM },
@@ -154,9 +166,17 @@ const configuration = (settings: OAuthSettings): Configuration => ({
   features: features(settings.issuer),
 });
 
+/** RFC 8414 `scopes_supported` names the API's scope too (the provider lists its OpenID scopes only). */
+const listApiScope = async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+  await next();
+  const body = ctx.body as { scopes_supported?: string[] } | undefined;
+  if (ctx.oidc?.route === 'discovery' && body?.scopes_supported) body.scopes_supported = [...body.scopes_supported, API_SCOPE];
+};
+
 /** The configured provider; `oauthRoutes` (src/http/identity/oauth.ts) mounts it in the app. */
 export const createOAuthProvider = (settings: OAuthSettings): Provider => {
   const provider = new Provider(settings.issuer, configuration(settings));
   provider.proxy = true; // its X-Forwarded-* headers come from `oauthRoutes`, pinned to the issuer's origin, never from the client
+  provider.use(listApiScope);
   return provider;
 };

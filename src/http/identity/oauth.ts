@@ -79,6 +79,12 @@ const PROVIDER_ENDPOINTS: ReadonlyArray<[RegExp, readonly string[]]> = [
   [/^\/\.well-known\/(?:openid-configuration|oauth-authorization-server)$/, ['GET']],
 ];
 
+/**
+ * The provider's endpoints open to any origin (as `/.well-known/jwks.json` is). The others take
+ * the origins of CRM_CORS_ORIGINS, whose preflights the edge answers, and the issuer's own.
+ */
+const OPEN_TO_ANY_ORIGIN = /^\/(?:jwks|\.well-known\/[^/]+)\/?$/i;
+
 /** Throws the problem of a request no enabled endpoint of the provider serves. */
 const assertServed = (inner: string, method: string, path: string): void => {
   const methods = PROVIDER_ENDPOINTS.find(([pattern]) => pattern.test(inner))?.[1];
@@ -92,11 +98,13 @@ const assertServed = (inner: string, method: string, path: string): void => {
 const mountProvider = ({ provider, jwks }: OAuthRouteDeps): Middleware => {
   const handle = provider.callback();
   return async (ctx, next) => {
-    if (ctx.path === `${OAUTH_PATH}/jwks` && ctx.method === 'GET') return void (ctx.body = jwks());
+    if (ctx.path === `${OAUTH_PATH}/jwks` && ctx.method === 'GET') return void (ctx.set('Access-Control-Allow-Origin', '*'), (ctx.body = jwks()));
     const inner = ctx.path === METADATA_PATH ? '/.well-known/openid-configuration'
       : ctx.path.startsWith(`${OAUTH_PATH}/`) ? ctx.path.slice(OAUTH_PATH.length) : undefined;
     if (inner === undefined) return next();
     assertServed(inner, ctx.method, ctx.path);
+    // A preflight the edge's allow-list did not answer: no CORS header, so the browser refuses (the provider would echo any origin).
+    if (ctx.method === 'OPTIONS' && !OPEN_TO_ANY_ORIGIN.test(inner)) return void (ctx.status = 204);
     const search = withDefaultScope(inner, ctx.querystring);
     Object.assign(ctx.req, { originalUrl: `${OAUTH_PATH}${inner}${search}` });
     ctx.req.url = `${inner}${search}`;

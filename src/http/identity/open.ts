@@ -96,6 +96,7 @@ export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
     adapter: storage,
     directory,
     masterKey,
+    corsOrigins: config.corsOrigins,
   });
   provider.on('server_error', (_ctx: unknown, error: Error) => deps.logger.error({ err: error }, 'oauth server error'));
   if (config.admin) {
