@@ -5,16 +5,18 @@
  * expired (`npm run crm -- keys rotate-signing`).
  */
 import type Database from 'better-sqlite3';
-import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { exportJWK, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
 import { seal, unseal } from '../events/personal-data/cipher.js';
 import { PersonalDataIntegrityError } from '../events/personal-data/errors.js';
+import { writeVersion } from '../sqlite-memo.js';
 
 export const SIGNING_ALGORITHM = 'ES256';
 
-export type SigningKey = { kid: string; privateKey: CryptoKey };
+export type SigningKey = { kid: string; privateKey: KeyObject };
 
 export type SigningKeys = {
-  /** The key that signs new tokens. */
+  /** The key that signs new tokens: the newest, also after a rotation by another process (the CLI). */
   current(): SigningKey;
   /** The published keys (RFC 7517 set): every key not retired longer ago than `keepRetiredMs`. */
   jwks(): { keys: JWK[] };
@@ -41,8 +43,8 @@ const newKeyRow = async (masterKey: Buffer): Promise<Row> => {
 
 const privateJwkOf = (row: Row, masterKey: Buffer): JWK => JSON.parse(unseal(masterKey, AD, row.sealed_private).toString('utf8')) as JWK;
 
-const loadKey = async (row: Row, masterKey: Buffer): Promise<SigningKey> =>
-  ({ kid: row.kid, privateKey: (await importJWK(privateJwkOf(row, masterKey), SIGNING_ALGORITHM)) as CryptoKey });
+const loadKey = (row: Row, masterKey: Buffer): SigningKey =>
+  ({ kid: row.kid, privateKey: createPrivateKey({ key: privateJwkOf(row, masterKey) as JsonWebKey, format: 'jwk' }) });
 
 const sealedUnder = (key: Buffer, row: Row): boolean => {
   try {
@@ -87,9 +89,19 @@ export const openSigningKeys = async (db: Database.Database, masterKey: Buffer, 
   db.exec(SCHEMA);
   const insert = db.prepare('INSERT INTO signing_keys (kid, sealed_private, public_jwk, created_at) VALUES (@kid, @sealed_private, @public_jwk, @created_at)');
   const all = db.prepare('SELECT * FROM signing_keys ORDER BY created_at DESC, kid');
+  const newestKid = db.prepare('SELECT kid FROM signing_keys ORDER BY created_at DESC, kid LIMIT 1').pluck();
   const rows = (): Row[] => all.all() as Row[];
   if (rows().length === 0) insert.run(await newKeyRow(masterKey));
-  let current = await loadKey(rows()[0]!, masterKey);
+  let current = loadKey(rows()[0]!, masterKey);
+  let seen = writeVersion(db);
+  // A rotation by another process is a commit to identity.db: the newest key is looked up again after any write.
+  const fresh = (): SigningKey => {
+    const version = writeVersion(db);
+    if (version === seen) return current;
+    seen = version;
+    if (newestKid.get() !== current.kid) current = loadKey(rows()[0]!, masterKey);
+    return current;
+  };
   const published = (): JWK[] => {
     const list = rows();
     return list
@@ -97,12 +109,12 @@ export const openSigningKeys = async (db: Database.Database, masterKey: Buffer, 
       .map((row) => JSON.parse(row.public_jwk) as JWK);
   };
   return {
-    current: () => current,
+    current: fresh,
     jwks: () => ({ keys: published() }),
     rotate: async () => {
       const row = await newKeyRow(masterKey);
       insert.run(row);
-      current = await loadKey(row, masterKey);
+      current = loadKey(row, masterKey);
       return row.kid;
     },
   };

@@ -16,7 +16,8 @@ import { AppError, ForbiddenError } from '../../errors.js';
 import { loginPage } from '../../access/oauth/pages.js';
 
 export type OAuthRouteDeps = {
-  provider: Provider;
+  /** The provider signing with the current key (see `openIdentity`), asked for at every request. */
+  provider: () => Provider;
   /** `PUBLIC_URL`: the origin of every URL the provider emits. */
   publicUrl: string;
   login: LoginDeps;
@@ -96,7 +97,8 @@ const assertServed = (inner: string, method: string, path: string): void => {
 
 /** Hands the request to the provider as if it were mounted at `/oauth` (it builds its URLs from that). */
 const mountProvider = ({ provider, jwks }: OAuthRouteDeps): Middleware => {
-  const handle = provider.callback();
+  const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const handlerOf = (current: Provider) => handlers.get(current) ?? handlers.set(current, current.callback()).get(current)!;
   return async (ctx, next) => {
     if (ctx.path === `${OAUTH_PATH}/jwks` && ctx.method === 'GET') return void (ctx.set('Access-Control-Allow-Origin', '*'), (ctx.body = jwks()));
     const inner = ctx.path === METADATA_PATH ? '/.well-known/openid-configuration'
@@ -109,6 +111,7 @@ const mountProvider = ({ provider, jwks }: OAuthRouteDeps): Middleware => {
     Object.assign(ctx.req, { originalUrl: `${OAUTH_PATH}${inner}${search}` });
     ctx.req.url = `${inner}${search}`;
     ctx.respond = false;
+    const handle = handlerOf(provider());
     await withPresentedClient(ctx.get('Authorization') || undefined, () => handle(ctx.req, ctx.res));
   };
 };
@@ -150,8 +153,9 @@ const grantConsent = async (provider: Provider, ctx: Context, interaction: Inter
 };
 
 const showForm = (deps: OAuthRouteDeps) => async (ctx: Context) => {
-  const interaction = await interactionOf(deps.provider, ctx);
-  if (interaction.prompt.name === 'consent' && interaction.session?.accountId) return grantConsent(deps.provider, ctx, interaction);
+  const provider = deps.provider();
+  const interaction = await interactionOf(provider, ctx);
+  if (interaction.prompt.name === 'consent' && interaction.session?.accountId) return grantConsent(provider, ctx, interaction);
   const csrf = randomBytes(24).toString('base64url');
   ctx.cookies.set(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: `${OAUTH_PATH}/interaction/${ctx.params.uid}`, overwrite: true });
   render(ctx, csrf);
@@ -173,11 +177,12 @@ const checkCsrf = (ctx: Context, sent: string): void => {
 const submit = (deps: OAuthRouteDeps) => async (ctx: Context) => {
   const body = (ctx.request as { body?: unknown }).body;
   checkCsrf(ctx, field(body, 'csrf'));
-  await interactionOf(deps.provider, ctx);
+  const provider = deps.provider();
+  await interactionOf(provider, ctx);
   const email = field(body, 'email');
   try {
     const user = await checkCredentials(deps.login, email, field(body, 'password'));
-    await deps.provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
     ctx.respond = false;
   } catch (error) {
     if (!(error instanceof LoginRefused)) throw error;

@@ -19,6 +19,7 @@ import { redisRevokedGrants } from '../../access/oauth/revoked-grants-redis.js';
 import type { GrantRevoked } from '../../access/tokens.js';
 import { checkpointIdentityDb } from '../../access/identity-db.js';
 import { currentPrivateJwk, type SigningKeys } from '../../access/signing-keys.js';
+import type { AdapterFactory, Provider } from 'oidc-provider';
 import { emailHashOf, ensurePlatformAdmin } from '../../commands/identity/accounts.js';
 import type { CommandDeps } from '../../commands/handle.js';
 import type { Config } from '../../config.js';
@@ -84,21 +85,33 @@ const accountForgetter = (deps: IdentityDeps, directory: Directory, sessions: OA
     if (!checkpointIdentityDb(deps.identityDb)) deps.logger.warn({ subjectId }, 'identity.db WAL not checkpointed after an erasure: a reader held it');
   };
 
+/**
+ * The provider signing with the current key, built again once another key is current (`keys
+ * rotate-signing`, by this process or another): its keystore is fixed when built. A request
+ * already handed to the previous provider finishes there, with a key still published.
+ */
+const currentProvider = (deps: IdentityDeps, directory: Directory, adapter: AdapterFactory): (() => Provider) => {
+  const { config, identityDb, masterKey, signingKeys } = deps;
+  let built: { kid: string | undefined; provider: Provider } | undefined;
+  return () => {
+    if (built?.kid === signingKeys.current().kid) return built.provider;
+    const signingJwk = currentPrivateJwk(identityDb, masterKey);
+    const provider = createOAuthProvider({
+      issuer: config.publicUrl, webRedirectUris: config.webRedirectUris, signingJwk, adapter, directory, masterKey, corsOrigins: config.corsOrigins,
+    });
+    provider.on('server_error', (_ctx: unknown, error: Error) => deps.logger.error({ err: error }, 'oauth server error'));
+    built = { kid: signingJwk.kid, provider };
+    return provider;
+  };
+};
+
 /** Opens identity; call after `openSigningKeys` (the provider signs with the current key). */
 export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
-  const { config, identityDb, keyStore, masterKey } = deps;
-  const directory = openDirectory(identityDb);
+  const { config, keyStore } = deps;
+  const directory = openDirectory(deps.identityDb);
   const { storage, revoked, sessions, close } = await openOAuthStorage(deps);
-  const provider = createOAuthProvider({
-    issuer: config.publicUrl,
-    webRedirectUris: config.webRedirectUris,
-    signingJwk: currentPrivateJwk(identityDb, masterKey),
-    adapter: storage,
-    directory,
-    masterKey,
-    corsOrigins: config.corsOrigins,
-  });
-  provider.on('server_error', (_ctx: unknown, error: Error) => deps.logger.error({ err: error }, 'oauth server error'));
+  const provider = currentProvider(deps, directory, storage);
+  provider(); // built now: a configuration error stops the start, not the first sign-in
   if (config.admin) {
     const outcome = await ensurePlatformAdmin({ ...deps, directory }, config.admin, new Date());
     if (outcome.created) deps.logger.info({ userId: outcome.userId }, 'platform super admin created');
