@@ -1,7 +1,8 @@
 /**
  * Checks a user's credentials at login. Every refusal looks the same to the caller (no user
  * enumeration): an unknown email costs the same scrypt time as a wrong password, and both count
- * towards the per-account backoff. A suspended organization or deactivated user is refused too.
+ * towards the backoff of the account and the caller's address (`login-backoff.ts`). A suspended
+ * organization or deactivated user is refused too.
  */
 import { AppError } from '../errors.js';
 import type { Directory, UserEntry } from './directory.js';
@@ -22,18 +23,18 @@ const usable = (deps: LoginDeps, user: UserEntry): void => {
   }
 };
 
-/** The user these credentials belong to, or a `LoginRefused`. */
-export const checkCredentials = async (deps: LoginDeps, email: string, password: string): Promise<UserEntry> => {
+/** The user these credentials sent from `ip` belong to, or a `LoginRefused`. */
+export const checkCredentials = async (deps: LoginDeps, email: string, password: string, ip: string): Promise<UserEntry> => {
   const key = deps.emailHash(email);
-  const waitMs = deps.backoff.waitMs(key);
+  const waitMs = await deps.backoff.begin(key, ip);
   if (waitMs > 0) throw throttled(waitMs);
   const user = deps.directory.userByEmailHash(key);
   const valid = user?.status === 'active' ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDecoy(password);
   if (!valid || !user) {
-    deps.backoff.failed(key);
+    await deps.backoff.failed(key, ip);
     throw new LoginRefused('invalid_credentials', 401, 'The email or password is not correct');
   }
-  deps.backoff.succeeded(key);
+  await deps.backoff.succeeded(key, ip);
   usable(deps, user);
   return user;
 };

@@ -3,6 +3,7 @@
  * sees where it lands), reads the login form's action and hidden fields, and makes PKCE pairs.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 
 export type Page = { status: number; url: string; location?: string; html: string; headers: Headers };
 
@@ -11,7 +12,25 @@ export const pkcePair = () => {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 };
 
-export const newBrowser = (base: string) => {
+/**
+ * `fetch` (no redirects followed) from the local address `from`: a loopback address other than
+ * 127.0.0.1 (127.0.0.2…) reaches the server as another client IP.
+ */
+const fetchFrom = (from: string) => (url: URL, init: RequestInit): Promise<Response> => new Promise((resolve, reject) => {
+  const req = request(url, { method: init.method ?? 'GET', headers: init.headers as Record<string, string>, localAddress: from }, (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk)).on('error', reject).on('end', () => {
+      const headers = new Headers();
+      for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+      resolve(new Response(Buffer.concat(chunks), { status: res.statusCode!, headers }));
+    });
+  });
+  req.on('error', reject).end(init.body === undefined || init.body === null ? undefined : String(init.body));
+});
+
+/** A browser on `base`, sending from the local address `from` when given. */
+export const newBrowser = (base: string, from?: string) => {
+  const transport = from ? fetchFrom(from) : fetch;
   const jar = new Map<string, string>();
   const keep = (headers: Headers) => {
     for (const line of headers.getSetCookie()) {
@@ -22,7 +41,7 @@ export const newBrowser = (base: string) => {
   };
   const send = async (url: string, init: RequestInit = {}): Promise<Page> => {
     const cookie = [...jar].filter(([, v]) => v !== '').map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(new URL(url, base), { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}), ...(cookie ? { cookie } : {}) } });
+    const res = await transport(new URL(url, base), { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}), ...(cookie ? { cookie } : {}) } });
     keep(res.headers);
     const location = res.headers.get('location') ?? undefined;
     return { status: res.status, url, html: await res.text(), headers: res.headers, ...(location ? { location: new URL(location, new URL(url, base)).href } : {}) };

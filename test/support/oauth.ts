@@ -8,9 +8,12 @@ export const CALLBACK = 'http://127.0.0.1:5555/callback';
 
 export type Authorization = { query: Record<string, string>; verifier: string; browser: ReturnType<typeof newBrowser> };
 
-/** Starts an authorization request (PKCE S256 unless `query` overrides it; '' drops a parameter) and follows it to the login form. */
-export const startAuthorization = async (server: TestServer, query: Record<string, string> = {}): Promise<Authorization & { page: Page }> => {
-  const browser = newBrowser(server.url);
+/**
+ * Starts an authorization request (PKCE S256 unless `query` overrides it; '' drops a parameter) and
+ * follows it to the login form; from the local address `from` when given (see `newBrowser`).
+ */
+export const startAuthorization = async (server: TestServer, query: Record<string, string> = {}, from?: string): Promise<Authorization & { page: Page }> => {
+  const browser = newBrowser(server.url, from);
   const { verifier, challenge } = pkcePair();
   const params = { response_type: 'code', client_id: 'crm-web', redirect_uri: CALLBACK, state: 'xyz-state', code_challenge: challenge, code_challenge_method: 'S256', ...query };
   const sent = Object.entries(params).filter(([, value]) => value !== '');

@@ -181,7 +181,7 @@ const submit = (deps: OAuthRouteDeps) => async (ctx: Context) => {
   await interactionOf(provider, ctx);
   const email = field(body, 'email');
   try {
-    const user = await checkCredentials(deps.login, email, field(body, 'password'));
+    const user = await checkCredentials(deps.login, email, field(body, 'password'), ctx.ip);
     await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
     ctx.respond = false;
   } catch (error) {

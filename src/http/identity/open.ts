@@ -11,6 +11,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { openDirectory, type Directory } from '../../access/directory.js';
 import { loginBackoff } from '../../access/login-backoff.js';
+import { memoryBackoffStore, redisBackoffStore } from '../../access/login-backoff-store.js';
 import { createOAuthProvider } from '../../access/oauth/provider.js';
 import { redisAdapter } from '../../access/oauth/redis-adapter.js';
 import { sqliteAdapter, sweepExpiredEvery } from '../../access/oauth/sqlite-adapter.js';
@@ -51,7 +52,8 @@ export type Identity = {
 
 /**
  * The provider's storage: Redis when configured, else identity.db, its expired entries swept by a
- * timer. Every revocation of a grant through it is recorded in the revoked grants beside it.
+ * timer. Every revocation of a grant through it is recorded in the revoked grants beside it. The
+ * login backoff's counts live in the same Redis (shared by the API replicas), else in memory.
  */
 const openOAuthStorage = async (deps: IdentityDeps) => {
   const { config, identityDb, logger } = deps;
@@ -62,16 +64,17 @@ const openOAuthStorage = async (deps: IdentityDeps) => {
       onLost: (err) => logger.warn({ err }, 'revoked OAuth grants: subscription lost; known revocations still refused, others once it is back'),
     });
     const storage = recordingRevocations(redisAdapter(redis), revoked);
+    const backoffStore = redisBackoffStore(redis);
     const close = async () => {
       await revoked.close();
       await redis.quit();
     };
-    return { storage, revoked, sessions: oauthSessions(storage, redisEntries(redis)), close };
+    return { storage, revoked, backoffStore, sessions: oauthSessions(storage, redisEntries(redis)), close };
   }
   const revoked = sqliteRevokedGrants(identityDb);
   const storage = recordingRevocations(sqliteAdapter(identityDb), revoked);
   const stopSweeps = sweepExpiredEvery(identityDb, SWEEP_EVERY_MS, (err) => logger.error({ err }, 'expired OAuth entries not swept'));
-  return { storage, revoked, sessions: oauthSessions(storage, sqliteEntries(identityDb)), close: async () => stopSweeps() };
+  return { storage, revoked, backoffStore: memoryBackoffStore(), sessions: oauthSessions(storage, sqliteEntries(identityDb)), close: async () => stopSweeps() };
 };
 
 const accountForgetter = (deps: IdentityDeps, directory: Directory, sessions: OAuthSessions): Identity['forgetAccount'] =>
@@ -109,14 +112,14 @@ const currentProvider = (deps: IdentityDeps, directory: Directory, adapter: Adap
 export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   const { config, keyStore } = deps;
   const directory = openDirectory(deps.identityDb);
-  const { storage, revoked, sessions, close } = await openOAuthStorage(deps);
+  const { storage, revoked, backoffStore, sessions, close } = await openOAuthStorage(deps);
   const provider = currentProvider(deps, directory, storage);
   provider(); // built now: a configuration error stops the start, not the first sign-in
   if (config.admin) {
     const outcome = await ensurePlatformAdmin({ ...deps, directory }, config.admin, new Date());
     if (outcome.created) deps.logger.info({ userId: outcome.userId }, 'platform super admin created');
   }
-  const login = { directory, backoff: loginBackoff(), emailHash: (email: string) => emailHashOf(keyStore, email) };
+  const login = { directory, backoff: loginBackoff(backoffStore), emailHash: (email: string) => emailHashOf(keyStore, email) };
   return {
     directory,
     oauth: oauthRoutes({ provider, publicUrl: config.publicUrl, login, jwks: () => deps.signingKeys.jwks() }),

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,37 @@ describe('OAuth 2.0 authorization server with REDIS_URL (sessions and tokens in 
       expect(answers.filter((a) => a.body.error === 'invalid_grant')).to.have.length(TOGETHER - 1);
       const successor = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: issued[0]!.body.refresh_token! });
       expect([successor.status, successor.body.error]).to.deep.equal([400, 'invalid_grant']);
+    });
+  });
+
+  describe('the login backoff', () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'crm-replica-a-')), mkdtempSync(join(tmpdir(), 'crm-replica-b-'))];
+    const replicas: TestServer[] = [];
+    before(async function () {
+      if (!process.env.REDIS_URL) return this.skip();
+      const env = { REDIS_URL: process.env.REDIS_URL, CRM_ADMIN_EMAIL: ROOT.email, CRM_ADMIN_PASSWORD: ROOT.password };
+      await (await startTestServer({ ...env, DATA_DIR: dirs[0]! })).dispose();
+      cpSync(dirs[0]!, dirs[1]!, { recursive: true }); // replicas share their keys, hence the email's lookup hash
+      for (const dir of dirs) replicas.push(await startTestServer({ ...env, DATA_DIR: dir }));
+    });
+    after(async () => {
+      for (const replica of replicas) await replica.dispose();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('is shared by two API instances: an address that failed on one waits on the other, the owner elsewhere does not', async () => {
+      const [a, b] = replicas;
+      expect((await signIn(await startAuthorization(a!, {}, '127.0.0.2'), ROOT.email, 'a guess')).status).to.equal(401);
+      const elsewhere = await signIn(await startAuthorization(b!, {}, '127.0.0.2'), ROOT.email, ROOT.password);
+      expect([elsewhere.status, elsewhere.headers.get('retry-after')]).to.deep.equal([429, '1']);
+      const owner = await signIn(await startAuthorization(b!, {}, '127.0.0.3'), ROOT.email, ROOT.password);
+      expect(new URL(owner.location ?? 'http://none/').searchParams.get('code'), owner.html).to.be.a('string');
+    });
+
+    it('checks one attempt of an address on an account at a time across the instances', async () => {
+      const forms = await Promise.all([...replicas, ...replicas].map((replica) => startAuthorization(replica, {}, '127.0.0.4')));
+      const answers = await Promise.all(forms.map((form, i) => signIn(form, ROOT.email, `guess ${i}`)));
+      expect(answers.map((page) => page.status).sort()).to.deep.equal([401, 429, 429, 429]);
     });
   });
 });

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { call, tokenFor } from '../../support/http.js';
 import { apiStatus, CALLBACK, decodeJwt, expectRevoked, logIn, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { createUserIn, PASSWORD } from '../../support/tenant.js';
+import type { Page } from '../../support/browser.js';
 
 const ROOT = { email: 'root@example.com', password: 'correct horse battery staple' };
 const ADMIN = { email: 'ada@acme.example', password: 'analytical engine 1843', name: 'Ada Lovelace' };
@@ -216,10 +218,57 @@ describe('OAuth 2.0 authorization server', () => {
       expect(soon.location).to.equal(undefined);
     });
 
-    it('answers an unknown email exactly as a wrong password (no user enumeration)', async () => {
+    it('answers an unknown email exactly as a wrong password (no user enumeration), backoff included', async () => {
       const unknown = await signIn(await startAuthorization(server), 'nobody@example.com', 'whatever password');
       expect(unknown.status).to.equal(401);
       expect(unknown.html).to.match(/email or password is not correct/);
+      const again = await signIn(await startAuthorization(server), 'nobody@example.com', 'whatever password');
+      expect([again.status, again.headers.get('retry-after')]).to.deep.equal([429, '1']);
+    });
+
+    describe('backoff per account and address', function () {
+      this.timeout(90_000); // dozens of scrypt checks, and waits of seconds
+      const signInFrom = async (from: string, email: string, password: string) => signIn(await startAuthorization(server, {}, from), email, password);
+      const throttle = (page: Page) => [page.status, page.headers.get('retry-after')];
+      before(async () => {
+        const admin = (await logIn(server, ADMIN.email, ADMIN.password)).body.access_token!;
+        for (const name of ['carol', 'dave']) await createUserIn(server, admin, `${name}@acme.example`, ['sales_rep']);
+      });
+
+      it("doubles the failing address's wait (Retry-After 1, 2, 4 s), the right password included, while the owner signs in from another", async () => {
+        const answers: unknown[] = [];
+        for (const seconds of [1, 2, 4]) {
+          expect((await signInFrom('127.0.0.2', 'carol@acme.example', 'a guess')).status).to.equal(401);
+          const refused = await signInFrom('127.0.0.2', 'carol@acme.example', PASSWORD);
+          answers.push(throttle(refused));
+          expect(refused.location).to.equal(undefined);
+          await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        }
+        expect(answers).to.deep.equal([[429, '1'], [429, '2'], [429, '4']]);
+        expect((await signInFrom('127.0.0.2', 'carol@acme.example', 'a guess')).status).to.equal(401);
+        const owner = await signInFrom('127.0.0.3', 'carol@acme.example', PASSWORD);
+        expect(new URL(owner.location ?? 'http://none/').searchParams.get('code'), owner.html).to.be.a('string');
+        expect(throttle(await signInFrom('127.0.0.2', 'carol@acme.example', PASSWORD))[0]).to.equal(429);
+      });
+
+      it('checks one attempt of an address on an account at a time: parallel ones wait (429) rather than outrun the count', async () => {
+        const forms = await Promise.all([1, 2, 3, 4].map(() => startAuthorization(server, {}, '127.0.0.4')));
+        const answers = await Promise.all(forms.map((form, i) => signIn(form, 'carol@acme.example', `guess ${i}`)));
+        expect(answers.map((page) => page.status).sort()).to.deep.equal([401, 429, 429, 429]);
+      });
+
+      it('slows failures spread over many addresses past 20 on the account, yet lets a new address with the right password in', async () => {
+        const forms = await Promise.all(Array.from({ length: 23 }, (_, i) => startAuthorization(server, {}, `127.0.1.${i + 1}`)));
+        for (let i = 0; i < forms.length; i += 2) { // two at a time: the machine's cores
+          const failed = await Promise.all(forms.slice(i, i + 2).map((form) => signIn(form, 'dave@acme.example', 'a guess')));
+          for (const page of failed) expect(page.status).to.equal(401);
+        }
+        expect((await signInFrom('127.0.1.24', 'dave@acme.example', 'a guess')).status).to.equal(401);
+        // the 24th failure on the account: 2^3 s, where one failure of that address alone waits 1 s
+        expect(throttle(await signInFrom('127.0.1.24', 'dave@acme.example', PASSWORD))).to.deep.equal([429, '8']);
+        const owner = await signInFrom('127.0.1.100', 'dave@acme.example', PASSWORD);
+        expect(new URL(owner.location ?? 'http://none/').searchParams.get('code'), owner.html).to.be.a('string');
+      });
     });
 
     it('refuses a post without the CSRF token', async () => {
