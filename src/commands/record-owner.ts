@@ -26,12 +26,18 @@ export const withCheckedOwner = async <C extends RecordCommand>(deps: CommandDep
   return { ...command, ownerFinding: await linkedUserOf(deps, tenantId, ownerId) };
 };
 
-const refusal = (code: string, ownerId: string, detail: string): RuleViolationError =>
-  new RuleViolationError(code, `ownerId ${detail}`, { field: 'ownerId', id: ownerId }, [{ pointer: '/ownerId', message: detail }]);
+/** Why a user as the tenant's log holds them (`finding`) may not be given work, with the message an error gives: undefined when they may. */
+export const unfitUser = (finding: LinkedUser): { reason: 'not_found' | 'not_active'; detail: string } | undefined => {
+  if (!finding.found) return { reason: 'not_found', detail: 'names no user of this tenant' };
+  if (finding.status === 'deactivated' || finding.status === 'erased') return { reason: 'not_active', detail: 'names a user who is deactivated or erased' };
+  return undefined;
+};
 
 /** Refuses the owner `ownerId` given by a caller when the tenant's log says they may not own records (no finding: not given by a caller, not refused). */
 export const assertMayOwn = (ownerId: string | null, finding: LinkedUser | undefined): void => {
   if (finding === undefined || ownerId === null) return;
-  if (!finding.found) throw refusal('owner_not_found', ownerId, 'names no user of this tenant');
-  if (finding.status === 'deactivated' || finding.status === 'erased') throw refusal('owner_not_active', ownerId, 'names a user who is deactivated or erased');
+  const unfit = unfitUser(finding);
+  if (unfit) {
+    throw new RuleViolationError(`owner_${unfit.reason}`, `ownerId ${unfit.detail}`, { field: 'ownerId', id: ownerId }, [{ pointer: '/ownerId', message: unfit.detail }]);
+  }
 };

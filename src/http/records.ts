@@ -46,8 +46,8 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   path: string;
   /** Its link fields, each with the kind of record it names: looked up in the caller's tenant before `prepare` (which keeps them: `{ ...command }`), refused by the decider. */
   links?: LinkFields;
-  /** The aggregate's command for a generic one (e.g. with the tenant's configuration); required when `C` adds inputs. */
-  prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string, id?: string) => Promise<C>;
+  /** The aggregate's command for a generic one (e.g. with the tenant's configuration), for the record `id` (none: a create) and the caller `actorId`; required when `C` adds inputs. */
+  prepare?: (command: RecordCommand, deps: RouteDeps, tenantId: string, id: string | undefined, actorId: string) => Promise<C>;
   /** The fields of its reads withheld from `principal` (absent): computed ones that name records they may not read. */
   withheldFrom?: (principal: Principal) => string[];
   /** Routes of its own (rule commands: a lead's qualify, an opportunity's win…), added before the generic `/:id` ones. */
@@ -108,7 +108,7 @@ const prepared = async <S extends GuardState, C extends RecordCommand>(r: Record
   const { tenantId, actorId } = principalOf(ctx.state);
   const owned = await withCheckedOwner(deps, tenantId, actorId, command);
   const checked = r.links ? await withCheckedLinks(deps, tenantId, r.links, owned) : owned;
-  return r.prepare ? r.prepare(checked, deps, tenantId, ctx.params.id) : (checked as C);
+  return r.prepare ? r.prepare(checked, deps, tenantId, ctx.params.id, actorId) : (checked as C);
 };
 
 const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {

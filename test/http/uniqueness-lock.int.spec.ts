@@ -210,7 +210,8 @@ describe('uniqueness lock', () => {
 
     it('PATCH /sales/targets/:id appends nothing when the record\'s turn ran out and went to another process during its check: 503 uniqueness_lock_lost, Retry-After', async () => {
       const token = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
-      const body = { assignee: { type: 'user', id: 'rep-fence' }, period: '2026-Q4', metric: 'won_revenue', currency: 'EUR', quota: 1_000 };
+      // The caller's own quota: an assignee other than the caller must be a user of the tenant.
+      const body = { assignee: { type: 'user', id: 'user-ada' }, period: '2026-Q4', metric: 'won_revenue', currency: 'EUR', quota: 1_000 };
       const created = await call(server, 'POST', '/sales/targets', { token, body });
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
       const { id } = created.body;

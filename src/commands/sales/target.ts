@@ -4,8 +4,10 @@
  * create or change (422, nothing appended): the period is in the grammar (`invalid_period`); a
  * revenue target is in a configured currency, the tenant's default when none is given
  * (`invalid_currency`), a count target has none (`currency_not_applicable`); a team lists its
- * members (`team_members_required`), a user has none (`members_not_applicable`). The period's
- * range (`periodStart`, `periodEnd`) and the defaulted currency are written into the fields.
+ * members (`team_members_required`), a user has none (`members_not_applicable`); a person it
+ * did not count before and the caller named is a user of the tenant who may hold a quota
+ * (`assignee_not_found`, `assignee_not_active`, see `target-assignee.ts`). The period's range
+ * (`periodStart`, `periodEnd`) and the defaulted currency are written into the fields.
  *
  * No two active targets share a key (`targetKeyOf`): that is checked before the decider, by the
  * uniqueness rule of the HTTP layer (409 `duplicate_target`), on the fields the target will have,
@@ -23,11 +25,15 @@ import { spelledOut } from '../merge-patch.js';
 import type { Decider, DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, type LiveBody } from '../rule-record.js';
+import { assertAssigneeMayHold, type AssigneeFindings } from './target-assignee.js';
 
 export type TargetState = { status: 'none' } | ({ status: 'active' | 'archived' } & LiveBody);
 
-/** A generic command with the tenant's sales configuration it is decided against. */
-export type TargetCommand = RecordCommand & { config: SalesConfig };
+/**
+ * A generic command with the tenant's sales configuration it is decided against, and what the log
+ * holds of the users its assignee names (absent: none named, or none to check).
+ */
+export type TargetCommand = RecordCommand & { config: SalesConfig; assigneeFindings?: AssigneeFindings };
 
 const generic = genericPart(targetKind);
 
@@ -87,19 +93,23 @@ export const spelledOutPatch = (fields: JsonObject, changes: JsonObject, config:
 };
 
 /** A patch with the derived fields it implies (unchanged ones are dropped by the generic decider). */
-const changesOf = (body: LiveBody, changes: JsonObject, config: SalesConfig): JsonObject => {
-  const next = derived(patchedFields(targetKind, body.fields, changes), config);
+const changesOf = (body: LiveBody, changes: JsonObject, config: SalesConfig, findings: AssigneeFindings | undefined): JsonObject => {
+  const fields = patchedFields(targetKind, body.fields, changes);
+  const next = derived(fields, config);
+  assertAssigneeMayHold(body.fields.assignee, fields.assignee as JsonObject, findings);
   const currency = next.currency ?? (body.fields.currency === undefined ? undefined : null);
   return { ...changes, periodStart: next.periodStart!, periodEnd: next.periodEnd!, ...(currency === undefined ? {} : { currency }) };
 };
 
-const decide = ({ config, ...command }: TargetCommand, state: TargetState): DomainEvent[] => {
+const decide = ({ config, assigneeFindings, ...command }: TargetCommand, state: TargetState): DomainEvent[] => {
   const body = bodyOf(state);
   if (command.type === 'CreateRecord' && body === undefined) {
-    return generic.decide({ ...command, fields: { ...command.fields, ...derived(command.fields, config) } }, body);
+    const fields = { ...command.fields, ...derived(command.fields, config) };
+    assertAssigneeMayHold(undefined, fields.assignee as JsonObject, assigneeFindings);
+    return generic.decide({ ...command, fields }, body);
   }
   if (command.type !== 'UpdateRecord' || body === undefined || body.archived) return generic.decide(command, body);
-  return generic.decide({ ...command, changes: changesOf(body, command.changes, config) }, body);
+  return generic.decide({ ...command, changes: changesOf(body, command.changes, config, assigneeFindings) }, body);
 };
 
 export const targetDecider: Decider<TargetCommand, DomainEvent, TargetState> = { initialState: () => ({ status: 'none' }), evolve, decide };

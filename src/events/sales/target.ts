@@ -2,8 +2,9 @@
  * Targets (Sales): a quota for a user or a team over one period (`2026`, `2026-Q4`, `2026-11`,
  * see `period.ts`) on one metric: won revenue (in one currency, minor units), won deals or
  * completed activities. The identity module has no teams, so a team is the target's own list of
- * member user ids. The period's UTC range is kept in the fields (`periodStart`, `periodEnd`,
- * computed by the decider) so lists filter on it. A target has only the generic events.
+ * member user ids (users of the tenant, checked when named: `commands/sales/target-assignee.ts`).
+ * The period's UTC range is kept in the fields (`periodStart`, `periodEnd`, computed by the
+ * decider) so lists filter on it. A target has only the generic events.
  *
  * Two active targets may not have the same assignee, period, metric and currency (its unique key,
  * `targetKeyOf`): both would count in forecast-vs-target, the one quota twice.
@@ -28,6 +29,9 @@ const ASSIGNEE = {
     id: USER_ID,
     members: { type: 'array', minItems: 1, maxItems: 200, uniqueItems: true, items: USER_ID },
   },
+  description: 'A user, or a team (`id`: its name) with its members\' user ids. Each user id the caller names (but their own) that the target '
+    + 'does not count already must be an active or invited user of the tenant: 422 `assignee_not_found` or `assignee_not_active`, '
+    + 'with an error at each (`/assignee/id`, `/assignee/members/<i>`).',
   examples: [{ type: 'user', id: 'user-1' }],
 };
 

@@ -3,13 +3,15 @@
  * the tenant's sales configuration, plus `GET /:id/attainment` (quota, actual, percent, open
  * pipeline and forecast) from the reports read model. Two active targets may not share a key (its
  * assignee, period, metric and currency, `targetKeyOf`): the kind declares it, the generic
- * uniqueness rule refuses a create, patch or restore that would (409 `duplicate_target`).
+ * uniqueness rule refuses a create, patch or restore that would (409 `duplicate_target`). The users
+ * an assignee names are looked up before deciding (`target-assignee.ts`).
  */
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { authorize } from '../../access/policy.js';
 import type { RecordCommand } from '../../commands/catalogue.js';
 import { spelledOutPatch, targetAggregate, withDefaultCurrency, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
+import { withCheckedAssignee } from '../../commands/sales/target-assignee.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { commitProbabilityOf } from '../../events/sales/config.js';
@@ -44,7 +46,8 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
  * default (`"currency": null`, or a count target made a revenue one) has that currency spelled out
  * in its body, as the decider would store it, and one naming some members of the assignee has the
  * others too (it merges, RFC 7386), so that the uniqueness rule compares the key the target will
- * have. Any other body, or a target that is not there, goes on as it came.
+ * have and every user the assignee will name is looked up. Any other body, or a target that is not
+ * there, goes on as it came.
  */
 const spelledOutBody = (deps: RouteDeps) => async (ctx: Context, next: Next) => {
   const request = ctx.request as { body?: unknown };
@@ -60,10 +63,14 @@ const spelledOutBody = (deps: RouteDeps) => async (ctx: Context, next: Next) => 
   await next();
 };
 
-/** The generic command with the tenant's configuration; a create spells out a default currency (see `spelledOutBody`). */
-const prepare = async (command: RecordCommand, deps: RouteDeps, tenantId: string): Promise<TargetCommand> => {
+/**
+ * The generic command with the tenant's configuration and what the log holds of the users its
+ * assignee names (`target-assignee.ts`; a patch's is whole, see `spelledOutBody`); a create spells out a default currency.
+ */
+const prepare = async (command: RecordCommand, deps: RouteDeps, tenantId: string, _id: string | undefined, actorId: string): Promise<TargetCommand> => {
   const { config } = await salesConfigOf(deps, tenantId);
-  return command.type === 'CreateRecord' ? { ...command, fields: withDefaultCurrency(command.fields, config), config } : { ...command, config };
+  const checked = await withCheckedAssignee(deps, tenantId, actorId, command);
+  return checked.type === 'CreateRecord' ? { ...checked, fields: withDefaultCurrency(checked.fields, config), config } : { ...checked, config };
 };
 
 export const targetsResource: RecordResource<TargetState, TargetCommand> = {

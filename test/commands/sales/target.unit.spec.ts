@@ -4,6 +4,7 @@ import { DEFAULT_SALES_CONFIG } from '../../../src/events/sales/config.js';
 import { targetKeyOf, targetKind } from '../../../src/events/sales/target.js';
 import { uniqueKeysOf } from '../../../src/projections/uniqueness.js';
 import type { JsonObject } from '../../../src/events/log/port.js';
+import type { LinkedUser } from '../../../src/commands/record-links.js';
 import { specFor } from '../../support/decider.js';
 
 const config = DEFAULT_SALES_CONFIG;
@@ -81,6 +82,27 @@ describe('Target decider', () => {
     });
     it('refuses to change an archived target (409 record_archived)', () => {
       given(created, { type: 'TargetArchived', data: { reason: null } }).when(update({ quota: 1 })).thenFails('record_archived');
+    });
+  });
+
+  describe('assignee findings (what the log holds of the users the caller named)', () => {
+    const findings = (entries: Record<string, LinkedUser>) => new Map(Object.entries(entries));
+    const active: LinkedUser = { found: true, status: 'active' };
+    const left: LinkedUser = { found: true, status: 'deactivated' };
+    it('refuses a person no user of the tenant before one inactive, each at its place (422)', () => {
+      const squad = { type: 'team', id: 'emea', members: ['u1', 'u2', 'u3'] };
+      const some = findings({ u1: left, u2: active, u3: { found: false } });
+      given().when({ ...create({ assignee: squad }), assigneeFindings: some }).thenFails('assignee_not_found');
+      given().when({ ...create({ assignee: squad }), assigneeFindings: findings({ u1: left, u2: active, u3: active }) }).thenFails('assignee_not_active');
+      given().when({ ...create(), assigneeFindings: findings({ u1: { found: true, status: 'erased' } }) }).thenFails('assignee_not_active');
+    });
+    it('does not refuse a person without a finding (not named by the caller) nor one the target counted before', () => {
+      given().when({ ...create(), assigneeFindings: findings({}) }).then(created);
+      const kept = { type: 'team', id: 'emea', members: ['u1', 'u2'] };
+      given(created).when({ ...update({ assignee: kept }), assigneeFindings: findings({ u1: left, u2: active }) })
+        .then({ type: 'TargetUpdated', data: { changes: { assignee: kept } } });
+      given(created).when({ ...update({ assignee: { ...kept, members: ['u2', 'u3'] } }), assigneeFindings: findings({ u2: active, u3: left }) })
+        .thenFails('assignee_not_active');
     });
   });
 });

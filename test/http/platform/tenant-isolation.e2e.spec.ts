@@ -5,6 +5,7 @@ import { RECORD_RESOURCES } from '../../../src/http/api.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
 import { sampleOf } from '../../support/sample.js';
+import { createUserIn } from '../../support/tenant.js';
 
 /** Raw text of an export, read as tenant `token` after `position` is applied. */
 const exported = async (server: TestServer, path: string, format: string, token: string, position: number): Promise<string> => {
@@ -24,12 +25,13 @@ describe('tenant isolation of every record resource', () => {
   });
   after(async () => server.dispose());
 
-  /** What a sample create needs to exist first, by resource (an activity links to a record of its tenant). */
+  /** What a sample create needs to exist first, by resource (an activity links to a record of its tenant, a target's assignee is one of its users). */
   const prerequisites: Record<string, () => Promise<Record<string, unknown>>> = {
     '/sales/activities': async () => {
       const opportunity = await call(server, 'POST', '/sales/opportunities', { token: acme, body: { name: 'Linked deal' } });
       return { linkedTo: { type: 'opportunity', id: opportunity.body.id } };
     },
+    '/sales/targets': async () => ({ assignee: { type: 'user', id: await createUserIn(server, acme, 'quota@isolation.example', ['sales_rep']) } }),
   };
 
   for (const { kind, path } of RECORD_RESOURCES) {

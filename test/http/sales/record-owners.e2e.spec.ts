@@ -1,50 +1,25 @@
 import { expect } from 'chai';
 import { tokenFor } from '../../support/http.js';
+import { createUserIn } from '../../support/tenant.js';
 import { salesSession } from './session.js';
-
-const MISSING = '00000000-0000-0000-0000-000000000000';
+import { MISSING, refusalsOf, tenantUsers, written } from './tenant-users.js';
 
 describe('Record owners (ownerId): a user of the tenant who may be given work', () => {
   const s = salesSession();
-  const { send, get, head, admin, globex } = s;
+  const { send, get, admin } = s;
   let people = 0;
   const person = (extra: object = {}) => ({ firstName: 'Ada', lastName: 'Lovelace', email: `ada.owner.${(people += 1)}@example.org`, ...extra });
-  const userIn = async (email: string, token = admin()): Promise<string> => {
-    const res = await send('POST', '/api/admin/users', { email, password: 'long enough password', name: 'Owning User', roles: ['sales_rep'] }, token);
-    expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    return res.body.id as string;
-  };
-  const ok = async (method: string, path: string, body: object = {}, token?: string) => {
-    const res = await send(method, path, body, token);
-    expect(res.status, JSON.stringify(res.body)).to.be.oneOf([200, 201]);
-    return res.body;
-  };
-  const users = { active: '', invited: '', deactivated: '', erased: '', theirs: '' };
+  const userIn = (email: string): Promise<string> => createUserIn(s.server(), admin(), email, ['sales_rep']);
+  const ok = (method: string, path: string, body: object = {}, token?: string) => written(s, method, path, body, token);
+  const users = tenantUsers(s, 'owners.example');
 
   /** Sends each body; every answer must be a refusal that appended nothing. */
-  const refused = async (method: string, path: string, bodies: object[], token?: string) => {
-    const before = await head();
-    const answers = [];
-    for (const body of bodies) answers.push(await send(method, path, body, token));
-    expect(await head()).to.equal(before);
-    return answers.map((r) => ({ status: r.status, code: r.body.code, errors: r.body.errors, id: r.body.id }));
-  };
+  const refused = async (method: string, path: string, bodies: object[], token?: string) =>
+    (await refusalsOf(s, method, path, bodies, token)).map((r) => ({ status: r.status, code: r.body.code, errors: r.body.errors, id: r.body.id }));
   const notFound = (id: string) => ({ status: 422, code: 'owner_not_found', errors: [{ pointer: '/ownerId', message: 'names no user of this tenant' }], id });
   const notActive = (id: string) => ({ status: 422, code: 'owner_not_active', errors: [{ pointer: '/ownerId', message: 'names a user who is deactivated or erased' }], id });
   /** Free text, an id naming nothing, a record's id, another tenant's user: none is a user of the tenant. */
   const strangers = () => ['rep-2', MISSING, users.theirs];
-
-  before(async () => {
-    users.active = await userIn('active@owners.example');
-    users.deactivated = await userIn('deactivated@owners.example');
-    users.erased = await userIn('erased@owners.example');
-    users.theirs = await userIn('theirs@owners.example', globex());
-    const invited = await send('POST', '/api/admin/users/invite', { email: 'invited@owners.example', name: 'Invited User', roles: ['sales_rep'] });
-    expect(invited.status, JSON.stringify(invited.body)).to.equal(201);
-    users.invited = invited.body.id;
-    await ok('POST', `/api/admin/users/${users.deactivated}/deactivate`, { reason: 'left the company' });
-    await ok('POST', `/api/compliance/subjects/${users.erased}/erase`, { reason: 'GDPR art. 17 request' });
-  });
 
   describe('POST /sales/contacts { ownerId }', () => {
     it('refuses an owner who is no user of the tenant (422 owner_not_found, pointing at /ownerId), appending nothing', async () => {

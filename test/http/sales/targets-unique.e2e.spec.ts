@@ -4,10 +4,13 @@ import { salesSession } from './session.js';
 
 describe('/sales/targets: one active target per assignee, period, metric and currency', () => {
   const s = salesSession();
-  const user = (id: string) => ({ type: 'user', id });
-  const team = (id: string, members: string[]) => ({ type: 'team', id, members });
-  /** A revenue target of `rep` for 2026-Q4 (the tenant's default currency, EUR), with `fields` changed. */
-  const target = (rep: string, fields: object = {}) => ({ assignee: user(rep), period: '2026-Q4', metric: 'won_revenue', quota: 100_000, ...fields });
+  const people = new Map<string, string>();
+  /** The id of the tenant's user called `name` (invited before the specs): a target's people are users of the tenant. */
+  const idOf = (name: string): string => people.get(name) ?? expect.fail(`no user called ${name}`);
+  const user = (name: string) => ({ type: 'user', id: idOf(name) });
+  const team = (id: string, names: string[]) => ({ type: 'team', id, members: names.map(idOf) });
+  /** A revenue target of `rep` (none: `fields` give the assignee) for 2026-Q4 (the tenant's default currency, EUR), with `fields` changed. */
+  const target = (rep: string, fields: object = {}) => ({ ...(rep ? { assignee: user(rep) } : {}), period: '2026-Q4', metric: 'won_revenue', quota: 100_000, ...fields });
   const create = (body: object, token?: string) => s.send('POST', '/sales/targets', body, token);
   const created = async (body: object, token?: string): Promise<string> => {
     const res = await create(body, token);
@@ -18,6 +21,16 @@ describe('/sales/targets: one active target per assignee, period, metric and cur
     const res = await s.send(method, path, body);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
   };
+
+  before(async () => {
+    const reps = ['dup', 'a', 'b', 'c', 'other', 'other-2', 'race', 'race-8', 'patch', 'currency', ...Array.from({ length: 6 }, (_, i) => `turns-${i}`),
+      'merge-1', 'merge-2', 'merge-3', 'guarded', 'n1', 'n2', 's1', 'archive', 'forecast'];
+    for (const rep of reps.map((name) => `rep-${name}`)) {
+      const res = await s.send('POST', '/api/admin/users/invite', { email: `${rep}@targets.example`, name: rep, roles: ['sales_rep'] });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      people.set(rep, res.body.id);
+    }
+  });
 
   const refusedWithNothingWritten = async (send: () => Promise<{ status: number; body: any }>, existingId: string) => {
     const before = await s.head();
@@ -52,7 +65,11 @@ describe('/sales/targets: one active target per assignee, period, metric and cur
       await created(target('rep-other-2'));
       await created(target('', { assignee: team('t', ['rep-other']) }));
       await created(target('', { assignee: team('t', ['rep-other', 'rep-other-2']) }));
-      await created(target('rep-other'), s.globex());
+      // A user is of one tenant: the same key in two is a caller's own quota (the caller is not looked up).
+      const both = async (tenantId: string) => tokenFor(s.server(), { tenantId, actorId: 'user-both', roles: ['tenant_admin'] });
+      const own = { ...target(''), assignee: { type: 'user', id: 'user-both' } };
+      await created(own, await both('acme'));
+      await created(own, await both('globex'));
     });
 
     it('lets exactly one of identical creates sent together succeed', async () => {
@@ -105,10 +122,10 @@ describe('/sales/targets: one active target per assignee, period, metric and cur
     it('refuses a patch naming some members of the assignee (a merge patch) that gives it another target\'s key, and accepts one that does not', async () => {
       const first = await created(target('rep-merge-1'));
       const second = await created(target('rep-merge-2'));
-      await refusedWithNothingWritten(() => s.send('PATCH', `/sales/targets/${second}`, { assignee: { id: 'rep-merge-1' } }), first);
+      await refusedWithNothingWritten(() => s.send('PATCH', `/sales/targets/${second}`, { assignee: { id: idOf('rep-merge-1') } }), first);
       const squad = await created(target('', { assignee: team('squad', ['rep-merge-1']) }));
-      await refusedWithNothingWritten(() => s.send('PATCH', `/sales/targets/${squad}`, { assignee: { type: 'user', id: 'rep-merge-1', members: null } }), first);
-      await ok('PATCH', `/sales/targets/${squad}`, { assignee: { type: 'user', id: 'rep-merge-3', members: null } });
+      await refusedWithNothingWritten(() => s.send('PATCH', `/sales/targets/${squad}`, { assignee: { ...user('rep-merge-1'), members: null } }), first);
+      await ok('PATCH', `/sales/targets/${squad}`, { assignee: { ...user('rep-merge-3'), members: null } });
       expect((await s.get(`/sales/targets/${squad}`)).body.assignee).to.deep.equal(user('rep-merge-3'));
     });
 
