@@ -133,18 +133,15 @@ export type Request<C, S = never> = {
   fresh?: boolean;
 };
 
-// 1. load and recognise a retried command; 2. fold and guard (the policy); 3. check If-Match and decide; 4. append.
-const attemptOnce = async <C, E extends DomainEvent, S>(
-  { store, keyStore }: CommandDeps,
-  aggregate: Aggregate<C, E, S>,
-  request: Request<C, S>,
-  stream: string,
-  idOf: EventIds,
-  load: boolean,
-): Promise<CommandResult> => {
-  const loaded = load ? await store.readStream(stream) : [];
+/** A command decided on its stream as loaded: the result of its earlier run (a retry), or the events to append after `current`. */
+type Decision<E> = { replayed: CommandResult } | { decided: E[]; current: bigint | undefined };
+
+// 1. recognise a retried command; 2. fold and guard (the policy); 3. check If-Match and decide.
+const decisionOn = <C, E extends DomainEvent, S>(
+  keyStore: KeyStore, aggregate: Aggregate<C, E, S>, request: Request<C, S>, idOf: EventIds, loaded: RecordedEvent[],
+): Decision<E> => {
   const replayed = alreadyApplied(request.id, idOf, loaded);
-  if (replayed) return replayed;
+  if (replayed) return { replayed };
   const current = lastOf(loaded)?.revision;
   const stale = request.ifMatch !== undefined && request.ifMatch !== current;
   const read = readableEvent(keyStore, aggregate.upcasters);
@@ -155,6 +152,34 @@ const attemptOnce = async <C, E extends DomainEvent, S>(
   if (stale && current !== undefined) throw preconditionFailed(request.ifMatch!, current);
   const decided = aggregate.decider.decide(request.command, state);
   if (stale) throw preconditionFailed(request.ifMatch!, current);
+  return { decided, current };
+};
+
+/**
+ * Decides `request` on its record as the log holds it now, appending nothing: throws what handling
+ * it would (the guard's refusal, 412, the decider's), else says whether it would append (not a
+ * retried command, nor one changing nothing). A write checked before it is sent (the uniqueness
+ * rule, `http/uniqueness.ts`) learns here what its decider answers first.
+ */
+export const wouldAppend = async <C, E extends DomainEvent, S>(deps: CommandDeps, aggregate: Aggregate<C, E, S>, request: Request<C, S>): Promise<boolean> => {
+  const loaded = await deps.store.readStream(streamName(request.context.tenantId, aggregate.type, request.id));
+  const decision = decisionOn(deps.keyStore, aggregate, request, eventIdsOf(request.context.commandId), loaded);
+  return 'decided' in decision && decision.decided.length > 0;
+};
+
+// 1. load; 2.-3. decide (`decisionOn`); 4. append.
+const attemptOnce = async <C, E extends DomainEvent, S>(
+  { store, keyStore }: CommandDeps,
+  aggregate: Aggregate<C, E, S>,
+  request: Request<C, S>,
+  stream: string,
+  idOf: EventIds,
+  load: boolean,
+): Promise<CommandResult> => {
+  const loaded = load ? await store.readStream(stream) : [];
+  const decision = decisionOn(keyStore, aggregate, request, idOf, loaded);
+  if ('replayed' in decision) return decision.replayed;
+  const { decided, current } = decision;
   if (decided.length === 0) {
     return { id: request.id, revision: current ?? -1n, position: lastOf(loaded)?.position ?? 0n, events: 0 };
   }

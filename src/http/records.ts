@@ -12,7 +12,7 @@ import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
 import { withCheckedLinks, type LinkFields } from '../commands/record-links.js';
 import { withCheckedOwner } from '../commands/record-owner.js';
-import { handleCommand, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../commands/handle.js';
+import { handleCommand, wouldAppend, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../commands/handle.js';
 import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
 import { getRecord, parseAsOf, recordHistory, type AsOf, type RecordView } from '../queries/records.js';
@@ -111,11 +111,13 @@ const prepared = async <S extends GuardState, C extends RecordCommand>(r: Record
   return r.prepare ? r.prepare(checked, deps, tenantId, ctx.params.id, actorId) : (checked as C);
 };
 
+/** Sends a generic command to the record `ctx.params.id` under the uniqueness rule, which asks its decider first (`decided`). */
 const send = async <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>, action: string, ctx: Context, command: RecordCommand) => {
   const permission = `${r.permission}:${action}`;
-  const request = recordRequest<S>(deps, ctx, permission);
-  const write = async (locked: RouteDeps) => sendRequest(locked, r.aggregate, ctx, request, await prepared(r, deps, ctx, command));
-  return uniquely(deps, { kind: r.kind, ctx, permission, id: ctx.params.id!, command, commandId: request.context.commandId }, write);
+  const request = { ...recordRequest<S>(deps, ctx, permission), command: await prepared(r, deps, ctx, command) };
+  const decided = () => wouldAppend(deps, r.aggregate, request);
+  const unique = { kind: r.kind, ctx, permission, id: ctx.params.id!, command, commandId: request.context.commandId, decided };
+  return uniquely(deps, unique, (locked) => sendRequest(locked, r.aggregate, ctx, request, request.command));
 };
 
 /**

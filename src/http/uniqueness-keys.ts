@@ -30,7 +30,7 @@ export type KeyClaim = { field: string; hash: string; key: UniqueKey; value: str
 const digest = (value: string): string => createHash('sha256').update(value, 'utf8').digest('base64url');
 
 /** The record as the log holds it now (`none` when absent or when the id cannot name one). */
-export const recordNow = async (deps: ReadDeps, kind: RecordKind, tenantId: string, id: string): Promise<RecordState> => {
+const recordNow = async (deps: ReadDeps, kind: RecordKind, tenantId: string, id: string): Promise<RecordState> => {
   const events = await recordEvents(deps, kind, tenantId, id).catch((error: unknown) => {
     if (error instanceof NotFoundError) return [];
     throw error;

@@ -15,7 +15,9 @@
  * (`uniqueness-lock.ts`): the second writer checks after the first one's append, waiting for the
  * head, so it sees it; a first writer whose key ran out before its append appends nothing (503).
  * Without Redis the lock is this process's only: run one API process then. A lead's conversion is
- * checked as the creation of its contact (`http/sales/leads.ts`).
+ * checked as the creation of its contact (`http/sales/leads.ts`). A write to an existing record is
+ * first decided on it, appending nothing, under the locks: the record's own answer (403, 404, 412,
+ * `record_archived`…) comes before any value's, and a write changing nothing is not checked.
  *
  * A kind's unique keys (`uniqueKeys`: a key computed from several fields, e.g. a target's) are
  * claimed and checked the same way, as `duplicate_<name>`, against the kind's record table rather
@@ -27,7 +29,7 @@ import type { Context } from 'koa';
 import { authorize, rowScope } from '../access/policy.js';
 import type { RecordCommand } from '../commands/catalogue.js';
 import { unreachable } from '../commands/decider.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import type { RecordKind } from '../events/catalogue.js';
 import type { JsonObject } from '../events/log/port.js';
 import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
@@ -37,7 +39,7 @@ import { activeHolder, claimsOf, type Claim } from '../queries/uniqueness.js';
 import { principalOf } from './authenticate.js';
 import type { RouteDeps } from './records.js';
 import { trackerOf } from './uniqueness-claims.js';
-import { keyClaimsFor, keyHolder, recordNow, recordTurnKeyOf, type KeyClaim } from './uniqueness-keys.js';
+import { keyClaimsFor, keyHolder, recordTurnKeyOf, type KeyClaim } from './uniqueness-keys.js';
 import { fencedBy, type Hold } from '../process-locks.js';
 import { processLock, type UniquenessLock } from './uniqueness-lock.js';
 
@@ -46,6 +48,12 @@ export type UniqueWrite = {
   kind: RecordKind; ctx: Context; permission: string; id: string; command: RecordCommand; commandId: string;
   /** Who may learn the other holder's id: by default the read permission of `permission`'s resource. */
   readPermission?: string;
+  /**
+   * The write's command decided on its record as the log holds it now, appending nothing
+   * (`wouldAppend`): throws what the handler would, else whether it changes the record. Absent: a
+   * create, whose record is new.
+   */
+  decided?: () => Promise<boolean>;
 };
 
 const hashed = (deps: RouteDeps, kind: RecordKind, tenantId: string, values: JsonObject): Claim[] =>
@@ -165,20 +173,7 @@ export const uniquely = async <T>(deps: RouteDeps, w: UniqueWrite, write: (deps:
   }
 };
 
-/**
- * The policy's guard on the record a command changes, as the log holds it now, before any value is
- * checked: a caller who may not change the record (another's, under a grant to their own) learns
- * nothing of who holds a value, as with If-Match; a record that is not there is a 404, as its
- * decider answers. The handler guards again when it decides. A create was authorized for its owner.
- */
-const guardRecord = async (deps: RouteDeps, w: UniqueWrite, tenantId: string): Promise<void> => {
-  if (w.command.type === 'CreateRecord') return;
-  const state = await recordNow(deps, w.kind, tenantId, w.id);
-  if (state.status === 'none') throw new NotFoundError('No such record');
-  authorize(principalOf(w.ctx.state), w.permission, { ownerId: state.ownerId });
-};
-
-/** `uniquely` once the caller may write: the claims, the guard on the record, their locks, the check, the write (under the claims' hold, if any). */
+/** `uniquely` once the caller may write: the claims, their locks, the record's decider, the check, the write (under the claims' hold, if any). */
 const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, lock: UniquenessLock, write: (claimed?: Hold) => Promise<T>): Promise<T> => {
   const claims = await claimsFor(deps, w, tenantId);
   const keys = claims.map((c) => keyOf(w, tenantId, c));
@@ -190,10 +185,13 @@ const checked = async <T>(deps: RouteDeps, w: UniqueWrite, tenantId: string, loc
     return tracker ? tracker.reserving(command, keys.map((key) => ({ key, recordId: w.id })), run) : run();
   };
   if (claims.length === 0) return reserving();
-  await guardRecord(deps, w, tenantId);
   const hold = await lock(keys);
   try {
-    if (!(await clearWithoutWaiting(deps, w, tenantId, claims))) {
+    // The record as it is now is judged before any value: what its handler answers (the policy's
+    // 403, telling nothing of who holds a value; 404; 412; `record_archived`…) is the answer, and a
+    // write that changes nothing claims nothing. Under the locks: none of its values is taken meanwhile.
+    const claiming = w.decided ? await w.decided() : true;
+    if (claiming && !(await clearWithoutWaiting(deps, w, tenantId, claims))) {
       await indexesReachedHead(deps, claims.map((claim) => projectionOf(w.kind, claim)));
       await refuseTaken(deps, w, tenantId, claims);
     }

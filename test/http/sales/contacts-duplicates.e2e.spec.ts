@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commandIdFor, recordIdFor } from '../../../src/commands/event-ids.js';
+import { handleCommand } from '../../../src/commands/handle.js';
+import { contactAggregate } from '../../../src/commands/sales/contact.js';
 import { tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
 
@@ -105,6 +108,51 @@ describe('/sales/contacts: email unique among the tenant\'s active contacts', ()
       await create('absent@guard.example');
       const res = await s.send('PATCH', '/sales/contacts/00000000-0000-0000-0000-000000000000', { email: 'absent@guard.example' });
       expect([res.status, res.body.code]).to.deep.equal([404, 'not_found']);
+    });
+  });
+
+  describe('the record\'s state before the check: what its decider answers', () => {
+    /** Sends `body` to `path`: a refusal with `status` and `code` that appended nothing. */
+    const refused = async (method: string, path: string, body: object, [status, code]: [number, string], headers: Record<string, string> = {}) => {
+      const before = await s.head();
+      const res = await s.send(method, path, body, undefined, headers);
+      expect([res.status, res.body.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
+      expect(await s.head()).to.equal(before);
+    };
+
+    it('answers a PATCH of an archived contact 409 record_archived, whatever email it sends', async () => {
+      await create('held@state.example');
+      const archived = await create('shelved@state.example');
+      await s.send('POST', `/sales/contacts/${archived.body.id}/archive`, {});
+      await refused('PATCH', `/sales/contacts/${archived.body.id}`, { email: 'held@state.example' }, [409, 'record_archived']);
+    });
+
+    it('answers a PATCH or a restore of a merged contact 409 contact_merged, whichever email another contact holds', async () => {
+      const [survivor, loser] = [await create('survivor@state.example'), await create('loser@state.example')];
+      expect((await s.send('POST', `/sales/contacts/${survivor.body.id}/merge`, { loserId: loser.body.id })).status).to.equal(200);
+      await create('loser@state.example');
+      await refused('PATCH', `/sales/contacts/${loser.body.id}`, { email: 'survivor@state.example' }, [409, 'contact_merged']);
+      await refused('POST', `/sales/contacts/${loser.body.id}/restore`, {}, [409, 'contact_merged']);
+    });
+
+    it('answers a stale If-Match 412 before any email is checked', async () => {
+      await create('kept@state.example');
+      const other = await create('moving@state.example');
+      await refused('PATCH', `/sales/contacts/${other.body.id}`, { email: 'kept@state.example' }, [412, 'precondition_failed'], { 'If-Match': '"7"' });
+    });
+
+    it('changes nothing, refusing nothing, when a restore or PATCH leaves an active contact as it is beside a duplicate stored before the rule', async () => {
+      const kept = await create('twice@state.example');
+      const { store, keyStore } = s.server();
+      const context = { tenantId: 'acme', actorId: 'user-admin', commandId: commandIdFor('acme', 'pre-rule-duplicate'), correlationId: 'legacy', now: new Date() };
+      const command = { type: 'CreateRecord' as const, fields: person('twice@state.example'), ownerId: 'user-admin', tags: [], subjectId: await keyStore.newSubjectId('acme') };
+      await handleCommand({ store, keyStore }, contactAggregate, { id: recordIdFor(context.commandId), command, context });
+      const before = await s.head();
+      for (const [path, body] of [['/restore', {}], ['', { email: 'twice@state.example' }]] as const) {
+        const res = await s.send(path ? 'POST' : 'PATCH', `/sales/contacts/${kept.body.id}${path}`, body);
+        expect([res.status, res.body.revision], JSON.stringify(res.body)).to.deep.equal([200, 0]);
+      }
+      expect(await s.head()).to.equal(before);
     });
   });
 
