@@ -42,15 +42,25 @@ export const processLocks = (): KeyedLock => {
 /**
  * `deps` whose store appends only once every hold is confirmed, just before each append: a write
  * under a lock that may lose its keys (Redis) appends nothing after losing one (the confirmation's
- * error instead). The same `deps` when no hold can be lost.
+ * error instead). Once a first append went through, the write's later appends (a conversion's
+ * records, a merge's second stream) are made even if a confirmation fails: refusing then would
+ * leave the write half done behind an answer saying nothing was written, while the confirmation
+ * before the first append renewed the keys for their whole time to live. The same `deps` when no
+ * hold can be lost.
  */
 export const fencedBy = <D extends { store: EventStore }>(deps: D, ...holds: Array<Hold | undefined>): D => {
   const confirms = holds.flatMap((hold) => (hold?.confirm ? [hold.confirm] : []));
   if (confirms.length === 0) return deps;
   const { store } = deps;
+  let begun = false;
+  const confirmAll = async (): Promise<void> => {
+    for (const confirm of confirms) await (begun ? confirm().catch(() => undefined) : confirm());
+  };
   const append: EventStore['append'] = async (stream, events, options) => {
-    for (const confirm of confirms) await confirm();
-    return store.append(stream, events, options);
+    await confirmAll();
+    const result = await store.append(stream, events, options);
+    begun = true;
+    return result;
   };
   return { ...deps, store: { ...store, append } };
 };

@@ -239,6 +239,31 @@ describe('uniqueness lock', () => {
       expect(await redis.exists(claimKey, turnKey)).to.equal(0);
     });
 
+    it('POST /sales/leads/:id/convert finishes once its first record is written, though its lock is lost after: no lead converted into a missing contact', async () => {
+      const token = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
+      const email = 'converted-fence@example.org';
+      const lead = await call(server, 'POST', '/sales/leads', { token, body: { firstName: 'Lea', lastName: 'Fence', email, company: 'Fence Ltd' } });
+      const type = RECORD_RESOURCES.find((r) => r.path === '/sales/contacts')!.kind.type;
+      const redisKey = redisKeyOf(uniquenessKeyOf('acme', type, 'email', tenantLookupHash(server.keyStore, 'acme', 'email', email)));
+      const append = server.store.append;
+      // Another process takes the email's key right after the lead's own event is appended.
+      server.store.append = async (stream, events, options) => {
+        const result = await append(stream, events, options);
+        if (events.some((e) => e.type === 'LeadConverted')) await redis.set(redisKey, 'another-process', 'PX', 10_000);
+        return result;
+      };
+      try {
+        const res = await call(server, 'POST', `/sales/leads/${lead.body.id}/convert`, { token, body: {} });
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        const contact = await call(server, 'GET', `/sales/contacts/${res.body.contactId}`, { token });
+        expect([contact.status, contact.body.email]).to.deep.equal([200, email]);
+        expect((await call(server, 'GET', `/sales/accounts/${res.body.accountId}`, { token })).status).to.equal(200);
+      } finally {
+        server.store.append = append;
+        await redis.del(redisKey);
+      }
+    });
+
     it('POST /sales/contacts/:id/merge appends nothing when its lock on one contact went to another process while it waited for the other\'s: 503 uniqueness_lock_lost', async () => {
       const token = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
       const contact = async (email: string) => (await call(server, 'POST', '/sales/contacts', { token, body: { firstName: 'Ada', lastName: 'Merge', email } })).body.id as string;
