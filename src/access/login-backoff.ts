@@ -5,10 +5,11 @@
  *   failures that source waits 2^(n-1) s, at most 15 minutes, before it may try the account again.
  *   The wait is checked before the password, so a waiting source learns nothing.
  * - per account across sources, from a much higher threshold: past 20 consecutive failures, a
- *   source that fails waits at least 2^(N-20) s after it, at most an hour, which slows guessing
+ *   source that fails waits at least 2^(N-21) s after it, at most an hour, which slows guessing
  *   spread over many addresses.
  * A source that has not failed on the account is never made to wait, so its owner signing in from
- * elsewhere gets in whatever others send, and every wait is bounded: nobody can lock an account out.
+ * elsewhere gets in whatever others send, and every wait is bounded: nobody can lock an account out
+ * (unless every caller shares one address: behind a reverse proxy the app sees only the proxy's).
  * A success resets the source's count and the account's. A source has one attempt on an account
  * at a time (held while the password is checked), so parallel requests cannot outrun the count.
  */
