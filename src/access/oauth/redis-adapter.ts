@@ -5,9 +5,9 @@
  */
 import type { Redis } from 'ioredis';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
+import { GRANTABLE, reuseOf } from './reuse.js';
 
 export const PREFIX = 'crm:oauth:';
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 const keyOf = (model: string, id: string): string => `${PREFIX}${model}:${id}`;
 const grantKey = (grantId: string): string => `${PREFIX}grant:${grantId}`;
@@ -45,22 +45,12 @@ local sep = raw == '{}' and '' or ','
 redis.call('SET', KEYS[1], string.sub(raw, 1, -2) .. sep .. '"consumed":' .. ARGV[1] .. '}', 'KEEPTTL')
 return 1`;
 
-/**
- * oidc-provider checks `consumed` and consumes in separate steps: of requests that arrive together
- * with one code or refresh token, all but the first to consume it are reuse, refused as the
- * provider refuses a reuse, revoking the grant (every token of it, and the grant itself).
- */
+/** Consumes an entry once: consuming it again is reuse, refused naming its grant (see `reuse.ts`). */
 const consumeOnce = (redis: Redis, model: string) => async (id: string): Promise<void> => {
   const outcome = await redis.eval(CONSUME, 1, keyOf(model, id), Math.floor(Date.now() / 1000));
   if (outcome === 1) return;
   if (outcome === -1) throw new errors.InvalidGrant(`${model} not found`);
-  const grantId = parse(await redis.get(keyOf(model, id)))?.grantId;
-  if (grantId) {
-    const adapter = redisAdapter(redis);
-    await Promise.all([...GRANTABLE].map((member) => adapter(member).revokeByGrantId(grantId)));
-    await redis.del(keyOf('Grant', grantId));
-  }
-  throw new errors.InvalidGrant(`${model} already consumed`);
+  throw reuseOf(model, parse(await redis.get(keyOf(model, id)))?.grantId);
 };
 
 /** The adapter factory for the provider's `adapter` setting, on an open ioredis connection. */

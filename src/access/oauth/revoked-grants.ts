@@ -2,7 +2,8 @@
  * The grants revoked lately, so that their access tokens (JWTs, checked by signature) are refused
  * from the next request on rather than running until they expire. Every revocation goes through
  * the storage's `revokeByGrantId` (the provider on a reused code or refresh token and on RFC 7009
- * revocation; the sessions admin; a password reset; an erasure): `recordingRevocations` records
+ * revocation; the sessions admin; a password reset; an erasure) or is a reuse its `consume`
+ * refuses (requests that arrive together, see `reuse.ts`): `recordingRevocations` records
  * the grant there, once for every process. A grant is remembered until no token of it can still
  * be unexpired. The verifier asks `isRevoked` on every request: an in-memory lookup.
  * Here: the set in `identity.db` (no Redis); `revoked-grants-redis.ts`: the set shared through Redis.
@@ -11,6 +12,7 @@ import type Database from 'better-sqlite3';
 import type { AdapterFactory } from 'oidc-provider';
 import { othersVersion } from '../../sqlite-memo.js';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../tokens.js';
+import { GRANTABLE, reusedGrantOf } from './reuse.js';
 
 /** Revoked grants, as every API process sharing the OAuth storage sees them. */
 export type RevokedGrants = {
@@ -45,14 +47,32 @@ export const revokedSet = () => {
   };
 };
 
+/** Records the grant revoked, then deletes its entries of every model and the grant itself. */
+const revokeGrant = async (storage: AdapterFactory, grants: RevokedGrants, grantId: string): Promise<void> => {
+  await grants.revoke(grantId);
+  await Promise.all([...GRANTABLE].map((model) => storage(model).revokeByGrantId(grantId)));
+  await storage('Grant').destroy(grantId);
+};
+
 /**
  * The provider's storage, but revoking a grant's entries (`revokeByGrantId`, whoever calls it)
- * first records the grant revoked, so that its access tokens are refused even if the deletion fails.
+ * first records the grant revoked, so that its access tokens are refused even if the deletion fails;
+ * and a code or refresh token consumed again (requests that arrive together) revokes its grant
+ * the same way before it is refused.
  */
 export const recordingRevocations = (storage: AdapterFactory, grants: RevokedGrants): AdapterFactory => (model) => {
   const adapter = storage(model);
   return {
     ...adapter,
+    consume: async (id) => {
+      try {
+        await adapter.consume(id);
+      } catch (error) {
+        const grantId = reusedGrantOf(error);
+        if (grantId) await revokeGrant(storage, grants, grantId);
+        throw error;
+      }
+    },
     revokeByGrantId: async (grantId) => {
       await grants.revoke(grantId);
       await adapter.revokeByGrantId(grantId);

@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
+import { reuseOf } from './reuse.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS oauth_entries (
@@ -32,7 +33,6 @@ const statements = (db: Database.Database) => ({
     db.prepare(`SELECT payload FROM oauth_entries WHERE model = ? AND ${column} = ? AND (expires_at IS NULL OR expires_at > ?)`),
   consume: db.prepare(`UPDATE oauth_entries SET payload = json_set(payload, '$.consumed', @now)
     WHERE model = @model AND id = @id AND json_type(payload, '$.consumed') IS NULL AND (expires_at IS NULL OR expires_at > @now)`),
-  revokeGrant: db.prepare("DELETE FROM oauth_entries WHERE grant_id = @grantId OR (model = 'Grant' AND id = @grantId)"),
   destroy: db.prepare('DELETE FROM oauth_entries WHERE model = ? AND id = ?'),
   revoke: db.prepare('DELETE FROM oauth_entries WHERE model = ? AND grant_id = ?'),
   sweep: db.prepare('DELETE FROM oauth_entries WHERE expires_at IS NOT NULL AND expires_at <= ?'),
@@ -60,16 +60,12 @@ export const sweepExpiredEvery = (db: Database.Database, everyMs: number, onErro
   return () => clearInterval(timer);
 };
 
-/**
- * Consumes an entry once, as the Redis adapter does: consuming it again is reuse (oidc-provider
- * checks `consumed` and consumes in separate steps), refused with its grant revoked.
- */
+/** Consumes an entry once, as the Redis adapter does: consuming it again is reuse, refused naming its grant (see `reuse.ts`). */
 const consumeOnce = (sql: ReturnType<typeof statements>, model: string) => async (id: string): Promise<void> => {
   if (sql.consume.run({ now: now(), model, id }).changes === 1) return;
   const entry = parse(sql.find.get(model, id, now()) as Row | undefined);
   if (!entry) throw new errors.InvalidGrant(`${model} not found`);
-  if (entry.grantId) sql.revokeGrant.run({ grantId: entry.grantId });
-  throw new errors.InvalidGrant(`${model} already consumed`);
+  throw reuseOf(model, entry.grantId);
 };
 
 /** The adapter factory for the provider's `adapter` setting; expired entries are swept on writes now and then. */

@@ -1,7 +1,9 @@
 /** The contract both OAuth storage adapters (SQLite, Redis) pass: what oidc-provider relies on. */
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { AdapterFactory } from 'oidc-provider';
+import { recordingRevocations, sqliteRevokedGrants } from '../../../src/access/oauth/revoked-grants.js';
 import { caught } from '../../support/caught.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,19 +31,27 @@ export const adapterContract = (open: () => AdapterFactory) => {
     expect(code!.consumed).to.be.a('number');
   });
 
-  it('consumes an entry once: consuming it again is reuse, refused with invalid_grant, and revokes its grant', async () => {
-    const [grant, other] = [randomUUID(), randomUUID()];
-    await adapter('Grant').upsert(grant, { accountId: 'u1' }, 60);
-    await adapter('AuthorizationCode').upsert('c2', { grantId: grant }, 60);
-    await adapter('RefreshToken').upsert('r4', { grantId: grant }, 60);
-    await adapter('RefreshToken').upsert('r5', { grantId: other }, 60);
-    await adapter('AuthorizationCode').consume('c2');
-    const again = await caught(adapter('AuthorizationCode').consume('c2'));
-    expect(again).to.include({ error: 'invalid_grant', status: 400 });
-    expect(await adapter('RefreshToken').find('r4')).to.equal(undefined);
-    expect(await adapter('AuthorizationCode').find('c2')).to.equal(undefined);
-    expect(await adapter('Grant').find(grant)).to.equal(undefined);
-    expect(await adapter('RefreshToken').find('r5')).to.deep.include({ grantId: other });
+  it('consumes an entry once: consuming it again (requests together) is reuse, refused with invalid_grant; the recording storage revokes its grant', async () => {
+    const db = new Database(':memory:');
+    try {
+      const grants = sqliteRevokedGrants(db);
+      const storage = recordingRevocations(adapter, grants);
+      const [grant, other] = [randomUUID(), randomUUID()];
+      await storage('Grant').upsert(grant, { accountId: 'u1' }, 60);
+      await storage('AuthorizationCode').upsert('c2', { grantId: grant }, 60);
+      await storage('RefreshToken').upsert('r4', { grantId: grant }, 60);
+      await storage('RefreshToken').upsert('r5', { grantId: other }, 60);
+      await storage('AuthorizationCode').consume('c2');
+      const again = await caught(storage('AuthorizationCode').consume('c2'));
+      expect(again).to.include({ error: 'invalid_grant', status: 400 });
+      expect([grants.isRevoked(grant), grants.isRevoked(other)], 'its access tokens are refused').to.deep.equal([true, false]);
+      expect(await adapter('RefreshToken').find('r4')).to.equal(undefined);
+      expect(await adapter('AuthorizationCode').find('c2')).to.equal(undefined);
+      expect(await adapter('Grant').find(grant)).to.equal(undefined);
+      expect(await adapter('RefreshToken').find('r5')).to.deep.include({ grantId: other });
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses to consume an entry that is gone (expired or revoked meanwhile)', async () => {

@@ -42,23 +42,26 @@ describe('OAuth 2.0 authorization server with REDIS_URL (sessions and tokens in 
   });
 
   describe('POST /oauth/token with requests that arrive together', () => {
-    it('redeems one code once; the other redemptions are reuse and revoke what the first issued', async () => {
+    it('redeems one code once; the other redemptions are reuse and revoke what the first issued, its access token included', async () => {
       const auth = await startAuthorization(server);
       const code = new URL((await signIn(auth, ROOT.email, ROOT.password)).location!).searchParams.get('code')!;
       const answers = await together(server, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: auth.verifier });
       const issued = answers.filter((a) => a.status === 200);
       expect(issued).to.have.length(1);
       expect(answers.filter((a) => a.body.error === 'invalid_grant')).to.have.length(TOGETHER - 1);
+      await expectRevoked(server, issued[0]!.body.access_token);
       const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: issued[0]!.body.refresh_token! });
       expect([refresh.status, refresh.body.error]).to.deep.equal([400, 'invalid_grant']);
     });
 
-    it('rotates one refresh token once; the other refreshes are reuse and revoke the whole family (no fork)', async () => {
+    it('rotates one refresh token once; the other refreshes are reuse and revoke the whole family (no fork), access tokens included', async () => {
       const { body } = await logIn(server, ROOT.email, ROOT.password);
       const answers = await together(server, { grant_type: 'refresh_token', refresh_token: body.refresh_token! });
       const issued = answers.filter((a) => a.status === 200);
       expect(issued).to.have.length(1);
       expect(answers.filter((a) => a.body.error === 'invalid_grant')).to.have.length(TOGETHER - 1);
+      await expectRevoked(server, issued[0]!.body.access_token);
+      await expectRevoked(server, body.access_token);
       const successor = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: issued[0]!.body.refresh_token! });
       expect([successor.status, successor.body.error]).to.deep.equal([400, 'invalid_grant']);
     });
