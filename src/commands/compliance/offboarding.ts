@@ -1,8 +1,9 @@
 /**
- * Offboarding an organization (a platform operator's action): suspend it, so its users and
- * clients are refused from then on, erase every data subject of its tenant through the whole
- * erasure process, then record `OrganizationOffboarded`. Each step is idempotent: a retry after a
- * failure erases the rest; a repeat answers the certificate kept.
+ * Offboarding an organization (a platform operator's action): record that it started (from then on
+ * the organization cannot be reactivated), suspend it, so its users and clients are refused, erase
+ * every data subject of its tenant through the whole erasure process, suspend it again (should a
+ * reactivation have raced the start), then record `OrganizationOffboarded`. Each step is
+ * idempotent: a retry after a failure erases the rest; a repeat answers the certificate kept.
  */
 import type { Directory } from '../../access/directory.js';
 import { NotFoundError } from '../../errors.js';
@@ -24,14 +25,18 @@ import { handleCommand, type Aggregate, type CommandContext } from '../handle.js
 import { setOrganizationStatus } from '../identity/accounts.js';
 import { completeErasure, type ErasureDeps } from './erasure.js';
 
-export type OffboardingCommand = { type: 'RecordOffboarding'; certificate: OffboardingCertificate };
+export type OffboardingCommand =
+  | { type: 'StartOffboarding'; organizationId: string; at: string }
+  | { type: 'RecordOffboarding'; certificate: OffboardingCertificate };
 
 const decide = (command: OffboardingCommand, state: OffboardingState): OffboardingEvent[] => {
   switch (command.type) {
+    case 'StartOffboarding':
+      return state.status === 'active' ? [{ type: 'OrganizationOffboardingStarted', data: { organizationId: command.organizationId, startedAt: command.at } }] : [];
     case 'RecordOffboarding':
       return state.status === 'offboarded' ? [] : [{ type: 'OrganizationOffboarded', data: command.certificate }];
     default:
-      return unreachable(command.type);
+      return unreachable(command);
   }
 };
 
@@ -55,6 +60,19 @@ export const offboardingCertificateOf = async (deps: ErasureDeps, organizationId
   return state.status === 'offboarded' ? state.certificate : undefined;
 };
 
+/** Appends to the offboarding's stream; `step` keeps each step's command (so event) ids apart. */
+const record = (deps: OffboardingDeps, organizationId: string, step: string, command: OffboardingCommand, context: CommandContext) => {
+  const commandId = commandIdFor(PLATFORM_TENANT, `${step}:${context.commandId}`);
+  return handleCommand(deps, offboardingAggregate, { id: organizationId, command, context: { ...context, tenantId: PLATFORM_TENANT, commandId } });
+};
+
+/**
+ * Suspends the organization, with a command id of its own per `step`: one already used would
+ * replay its first suspension and leave a reactivation that came after it.
+ */
+const suspend = (deps: OffboardingDeps, organizationId: string, step: string, reason: string, context: CommandContext) =>
+  setOrganizationStatus(deps, organizationId, { suspend: true, reason }, { ...context, commandId: commandIdFor(PLATFORM_TENANT, `${step}:${context.commandId}`) });
+
 /** Erases each subject as the tenant's own erasure would; answers how many were erased now. */
 const eraseAll = async (deps: OffboardingDeps, organizationId: string, subjects: string[], context: CommandContext, reason: string) => {
   // Counted before: erasing one subject also erases those merged into its contacts, later in the list.
@@ -76,14 +94,15 @@ export const offboardOrganization = async (
   if (!deps.directory.tenant(organizationId) || organizationId === PLATFORM_TENANT) throw new NotFoundError('No such organization');
   const kept = await offboardingCertificateOf(deps, organizationId);
   if (kept) return { alreadyOffboarded: true, certificate: kept };
-  await setOrganizationStatus(deps, organizationId, { suspend: true, reason }, context);
+  await record(deps, organizationId, 'offboarding-start', { type: 'StartOffboarding', organizationId, at: context.now.toISOString() }, context);
+  await suspend(deps, organizationId, 'offboarding-suspend', reason, context);
   const subjects = (await deps.tenantSubjects(organizationId)).filter((s) => !isReservedSubject(s));
   const subjectsErased = await eraseAll(deps, organizationId, subjects, context, reason);
+  await suspend(deps, organizationId, 'offboarding-end', reason, context);
   const certificate: OffboardingCertificate = {
     organizationId, reason, offboardedBy: context.actorId, offboardedAt: context.now.toISOString(),
     subjects: subjects.length, subjectsErased, subjectsAlreadyErased: subjects.length - subjectsErased,
   };
-  const recordContext = { ...context, tenantId: PLATFORM_TENANT, commandId: commandIdFor(PLATFORM_TENANT, `offboarding:${context.commandId}`) };
-  await handleCommand(deps, offboardingAggregate, { id: organizationId, command: { type: 'RecordOffboarding', certificate }, context: recordContext });
+  await record(deps, organizationId, 'offboarding', { type: 'RecordOffboarding', certificate }, context);
   return { alreadyOffboarded: false, certificate: (await offboardingCertificateOf(deps, organizationId)) ?? certificate };
 };

@@ -80,16 +80,15 @@ export const createOrganization = async (deps: AccountDeps, input: NewOrganizati
   return { ...created, adminUserId: adminUser.id, position: adminUser.position };
 };
 
-const wasOffboarded = async (deps: AccountDeps, slug: string): Promise<boolean> =>
-  (await streamState(deps.store, PLATFORM_TENANT, slug, offboardingFold)).status === 'offboarded';
+const offboardingOf = async (deps: AccountDeps, slug: string) => (await streamState(deps.store, PLATFORM_TENANT, slug, offboardingFold)).status;
 
-/** Suspends (its users are refused at login and by the API) or reactivates an organization (never an offboarded one). */
+/** Suspends (its users are refused at login and by the API) or reactivates an organization (never one whose offboarding started). */
 export const setOrganizationStatus = async (
   deps: AccountDeps, slug: string, change: { suspend: true; reason: string } | { suspend: false }, context: CommandContext,
 ): Promise<CommandResult> => {
   const at = context.now.toISOString();
   const command = change.suspend ? { type: 'SuspendOrganization' as const, reason: change.reason, at }
-    : { type: 'ReactivateOrganization' as const, offboarded: await wasOffboarded(deps, slug), at };
+    : { type: 'ReactivateOrganization' as const, offboarding: await offboardingOf(deps, slug), at };
   const result = await handleCommand(deps, organizationAggregate, { id: slug, command, context: { ...context, tenantId: PLATFORM_TENANT } });
   deps.directory.setTenantStatus(slug, change.suspend ? 'suspended' : 'active');
   return result;

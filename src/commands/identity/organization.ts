@@ -1,5 +1,6 @@
-/** Organizations (tenants): create, suspend (its users are refused), reactivate (unless offboarded). */
+/** Organizations (tenants): create, suspend (its users are refused), reactivate (unless its offboarding started). */
 import { ConflictError } from '../../errors.js';
+import type { OffboardingState } from '../../events/compliance/offboarding.js';
 import {
   ORGANIZATION_AGGREGATE,
   evolveOrganization,
@@ -14,8 +15,14 @@ import type { Aggregate } from '../handle.js';
 export type OrganizationCommand =
   | { type: 'CreateOrganization'; organizationId: string; name: string; slug: string; at: string }
   | { type: 'SuspendOrganization'; reason: string; at: string }
-  /** `offboarded`: whether the organization was offboarded (its data erased), from the log's offboarding stream. */
-  | { type: 'ReactivateOrganization'; offboarded: boolean; at: string };
+  /** `offboarding`: where the organization's offboarding stands, from the log's offboarding stream. */
+  | { type: 'ReactivateOrganization'; offboarding: OffboardingState['status']; at: string };
+
+/** Once its offboarding started, an organization stays closed: a retry of an interrupted one finishes it. */
+const refuseOffboarded = (offboarding: OffboardingState['status']): void => {
+  if (offboarding === 'offboarding') throw new ConflictError('organization_offboarding', 'This organization is being offboarded (an interrupted offboarding is finished by offboarding it again): it cannot be reactivated');
+  if (offboarding === 'offboarded') throw new ConflictError('organization_offboarded', 'This organization was offboarded (its data is erased): it cannot be reactivated');
+};
 
 const decide = (command: OrganizationCommand, state: OrganizationState): OrganizationEvent[] => {
   switch (command.type) {
@@ -28,7 +35,7 @@ const decide = (command: OrganizationCommand, state: OrganizationState): Organiz
       return existing(state, 'organization').status === 'suspended' ? [] : [{ type: 'OrganizationSuspended', data: { reason: command.reason, suspendedAt: command.at } }];
     case 'ReactivateOrganization':
       if (existing(state, 'organization').status === 'active') return [];
-      if (command.offboarded) throw new ConflictError('organization_offboarded', 'This organization was offboarded (its data is erased): it cannot be reactivated');
+      refuseOffboarded(command.offboarding);
       return [{ type: 'OrganizationReactivated', data: { reactivatedAt: command.at } }];
     default:
       return unreachable(command);

@@ -18,12 +18,16 @@ describe('the organization decider', () => {
   });
 
   it('ReactivateOrganization records OrganizationReactivated only when suspended', () => {
-    given(created, suspended).when({ type: 'ReactivateOrganization', offboarded: false, at }).then({ type: 'OrganizationReactivated', data: { reactivatedAt: at } });
-    given(created).when({ type: 'ReactivateOrganization', offboarded: false, at }).then();
+    given(created, suspended).when({ type: 'ReactivateOrganization', offboarding: 'active', at }).then({ type: 'OrganizationReactivated', data: { reactivatedAt: at } });
+    given(created).when({ type: 'ReactivateOrganization', offboarding: 'active', at }).then();
   });
 
   it('refuses to reactivate an offboarded organization (409 organization_offboarded)', () => {
-    given(created, suspended).when({ type: 'ReactivateOrganization', offboarded: true, at }).thenFails('organization_offboarded');
+    given(created, suspended).when({ type: 'ReactivateOrganization', offboarding: 'offboarded', at }).thenFails('organization_offboarded');
+  });
+
+  it('refuses to reactivate an organization whose offboarding started and is not finished (409 organization_offboarding)', () => {
+    given(created, suspended).when({ type: 'ReactivateOrganization', offboarding: 'offboarding', at }).thenFails('organization_offboarding');
   });
 
   it('refuses to suspend an organization that does not exist (404)', () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { call, tokenFor } from '../../support/http.js';
 import { complianceSession } from '../compliance/session.js';
 
@@ -59,6 +60,57 @@ describe('POST /api/superadmin/organizations/:id/offboard', () => {
     expect([reactivated.status, reactivated.body.code]).to.deep.equal([409, 'organization_offboarded']);
     expect((await call(session.server(), 'GET', '/api/superadmin/organizations/umbrella', { token: session.platform() })).body.status).to.equal('suspended');
     expect((await session.server().store.readStream('platform/admin.organization/umbrella')).map((e) => e.type)).to.not.include('OrganizationReactivated');
+  });
+
+  describe('while it runs (started, its erasure not finished)', () => {
+    const reactivate = (slug: string) => call(session.server(), 'POST', `/api/superadmin/organizations/${slug}/reactivate`, { token: session.platform() });
+    const statusOf = async (slug: string) => (await call(session.server(), 'GET', `/api/superadmin/organizations/${slug}`, { token: session.platform() })).body.status;
+    const typesIn = async (stream: string) => (await session.server().store.readStream(stream)).map((e) => e.type);
+
+    /** Stores the start as an offboarding that stopped right after it (and after suspending) would have left it. */
+    const interruptedOffboarding = async (slug: string) => {
+      expect((await call(session.server(), 'POST', `/api/superadmin/organizations/${slug}/suspend`, { token: session.platform(), body: { reason: 'offboarding' } })).status).to.equal(200);
+      const metadata = { tenantId: 'platform', actorId: 'root', commandId: randomUUID(), correlationId: randomUUID(), occurredAt: new Date().toISOString() };
+      const data = { organizationId: slug, startedAt: new Date().toISOString() };
+      await session.server().store.append(`platform/compliance.offboarding/${slug}`, [{ id: randomUUID(), type: 'OrganizationOffboardingStarted', schemaVersion: 1, data, metadata }]);
+    };
+
+    it('records its start before erasing anything, with ids and a time only', async () => {
+      const { ids } = await seed('soylent', 1);
+      await offboard('soylent');
+      const [started, done] = await session.server().store.readStream('platform/compliance.offboarding/soylent');
+      expect([started!.type, done!.type]).to.deep.equal(['OrganizationOffboardingStarted', 'OrganizationOffboarded']);
+      expect(Object.keys(started!.data).sort()).to.deep.equal(['organizationId', 'startedAt']);
+      const subjectId = (await session.server().store.readStream(`soylent/sales.contact/${ids[0]}`))[0]!.data.subjectId as string;
+      const [erased] = await session.server().store.readStream(`soylent/compliance.subject/${subjectId}`);
+      const [, suspended] = await session.server().store.readStream('platform/admin.organization/soylent');
+      expect([erased!.type, suspended!.type]).to.deep.equal(['PersonalDataErased', 'OrganizationSuspended']);
+      expect(started!.position < suspended!.position && suspended!.position < erased!.position).to.equal(true);
+    });
+
+    it('refuses a reactivation (409 organization_offboarding), which changes nothing; offboarding it again finishes it, started once', async () => {
+      await seed('tyrell', 1);
+      await interruptedOffboarding('tyrell');
+      const refused = await reactivate('tyrell');
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'organization_offboarding']);
+      expect(await statusOf('tyrell')).to.equal('suspended');
+      const finished = await offboard('tyrell');
+      expect([finished.status, finished.body.alreadyOffboarded, finished.body.certificate.subjectsErased]).to.deep.equal([200, false, 2]);
+      expect(await typesIn('platform/compliance.offboarding/tyrell')).to.deep.equal(['OrganizationOffboardingStarted', 'OrganizationOffboarded']);
+      expect((await reactivate('tyrell')).body.code).to.equal('organization_offboarded');
+      expect(await typesIn('platform/admin.organization/tyrell')).to.not.include('OrganizationReactivated');
+    });
+
+    it('refuses a reactivation sent while the erasure runs: the organization ends suspended', async () => {
+      await seed('wonka', 20);
+      const running = offboard('wonka');
+      while (!(await typesIn('platform/admin.organization/wonka')).includes('OrganizationSuspended')) await new Promise((r) => setTimeout(r, 2));
+      const refused = await reactivate('wonka');
+      expect((await running).status).to.equal(200);
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'organization_offboarding']);
+      expect(await statusOf('wonka')).to.equal('suspended');
+      expect(await typesIn('platform/admin.organization/wonka')).to.not.include('OrganizationReactivated');
+    });
   });
 
   it('kills the outstanding invitation and reset links of the organization\'s users: each is refused as a used link', async () => {
