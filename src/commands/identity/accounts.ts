@@ -15,6 +15,7 @@ import { tenantLookupHash } from '../../events/personal-data/keyed-hash.js';
 import type { KeyStore } from '../../events/personal-data/key-store.js';
 import { recordIdFor } from '../event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps, type CommandResult } from '../handle.js';
+import { processLocks } from '../../process-locks.js';
 import { organizationAggregate } from './organization.js';
 import { TENANT_ADMIN, userAggregate, type UserCommand } from './user.js';
 
@@ -56,6 +57,24 @@ export const customRoleNames = (deps: AccountDeps, tenantId: string): string[] =
 /** How many active users of the tenant besides `userId` hold `tenant_admin` (the user decider keeps one). */
 export const otherTenantAdmins = (deps: AccountDeps, tenantId: string, userId: string): number =>
   deps.directory.activeHoldersOf(tenantId, TENANT_ADMIN).filter((id) => id !== userId).length;
+
+const tenantAdminChanges = processLocks();
+
+/**
+ * Runs a change that may take `tenant_admin` from an active user (a demotion, a deactivation) alone
+ * among the tenant's such changes, from counting the other admins to updating the directory: two at
+ * once would each count the other and could leave none. The lock is this process's: the embedded
+ * store has one writer, and API replicas each count from their own directory, so it does not reach
+ * across them (nor does the Redis of `REDIS_URL`).
+ */
+export const aloneAmongAdminChanges = async <T>(tenantId: string, change: () => Promise<T>): Promise<T> => {
+  const hold = await tenantAdminChanges([`${tenantId}\0tenant-admins`]);
+  try {
+    return await change();
+  } finally {
+    await hold.release();
+  }
+};
 
 /** Creates a user of `tenantId`; the user id (also their data subject id) derives from the command id. */
 export const createUser = async (deps: AccountDeps, tenantId: string, user: NewUser, context: CommandContext): Promise<CommandResult> => {
@@ -99,10 +118,12 @@ export const deactivateUser = async (deps: AccountDeps, userId: string, reason: 
   const entry = deps.directory.userById(userId);
   if (!entry || entry.tenantId !== context.tenantId) throw new NotFoundError('No such user');
   if (userId === context.actorId) throw new ForbiddenError('self_deactivation', 'You cannot deactivate yourself');
-  const command = { type: 'DeactivateUser' as const, reason, otherTenantAdmins: otherTenantAdmins(deps, context.tenantId, userId), at: context.now.toISOString() };
-  const result = await handleCommand(deps, userAggregate, { id: userId, command, context });
-  deps.directory.setUserStatus(userId, 'deactivated');
-  return result;
+  return aloneAmongAdminChanges(context.tenantId, async () => {
+    const command = { type: 'DeactivateUser' as const, reason, otherTenantAdmins: otherTenantAdmins(deps, context.tenantId, userId), at: context.now.toISOString() };
+    const result = await handleCommand(deps, userAggregate, { id: userId, command, context });
+    deps.directory.setUserStatus(userId, 'deactivated');
+    return result;
+  });
 };
 
 /** Creates the platform super admin unless a user with this email exists (first start, `admin create`). */

@@ -7,7 +7,7 @@ import { ROLES } from '../../access/policy.js';
 import { NotFoundError } from '../../errors.js';
 import type { RoleGrantData } from '../../events/identity/role.js';
 import { handleCommand, type CommandContext, type CommandResult } from '../handle.js';
-import { customRoleNames, otherTenantAdmins, type AccountDeps } from './accounts.js';
+import { aloneAmongAdminChanges, customRoleNames, otherTenantAdmins, type AccountDeps } from './accounts.js';
 import { roleAggregate } from './role.js';
 import { userAggregate } from './user.js';
 
@@ -47,9 +47,11 @@ export const assignUserRoles = async (deps: AccountDeps, userId: string, roles: 
   const entry = deps.directory.userById(userId);
   if (!entry || entry.tenantId !== context.tenantId) throw new NotFoundError('No such user');
   const customRoles = customRoleNames(deps, context.tenantId);
-  const others = otherTenantAdmins(deps, context.tenantId, userId);
-  const command = { type: 'AssignRoles' as const, roles, tenantId: context.tenantId, customRoles, otherTenantAdmins: others, at: context.now.toISOString() };
-  const result = await handleCommand(deps, userAggregate, { id: userId, command, context });
-  deps.directory.setUserRoles(userId, roles);
-  return result;
+  return aloneAmongAdminChanges(context.tenantId, async () => {
+    const others = otherTenantAdmins(deps, context.tenantId, userId);
+    const command = { type: 'AssignRoles' as const, roles, tenantId: context.tenantId, customRoles, otherTenantAdmins: others, at: context.now.toISOString() };
+    const result = await handleCommand(deps, userAggregate, { id: userId, command, context });
+    deps.directory.setUserRoles(userId, roles);
+    return result;
+  });
 };

@@ -156,6 +156,21 @@ describe('/api/admin/permissions and /api/admin/roles', () => {
       expect([last.status, last.body.code]).to.deep.equal([409, 'last_tenant_admin']);
     });
 
+    it('keeps a tenant admin when the last two are demoted, or one demoted and one deactivated, at once: one change is refused (409 last_tenant_admin)', async () => {
+      // Each pair in a fresh organization; the mixed pair twice, as it interleaves the most readily without the lock.
+      for (const [slug, second] of [['duo', 'demote'], ['duet', 'deactivate'], ['pair', 'deactivate']] as const) {
+        const first = await createTenant(server, slug);
+        const ids = [decodeJwt(first).payload.sub as string, await createUserIn(server, first, `b@${slug}.example`, ['tenant_admin'])];
+        const integration = await as(['tenant_admin'], 'integration', slug);
+        const demote = (id: string) => call(server, 'PUT', `/api/admin/users/${id}/roles`, { token: integration, body: { roles: ['sales_rep'] } });
+        const deactivate = (id: string) => call(server, 'POST', `/api/admin/users/${id}/deactivate`, { token: integration, body: { reason: 'left' } });
+        const answers = await Promise.all([demote(ids[0]!), second === 'demote' ? demote(ids[1]!) : deactivate(ids[1]!)]);
+        expect(answers.map((a) => [a.status, a.body.code]).sort(), slug).to.deep.equal([[200, undefined], [409, 'last_tenant_admin']]);
+        const users = (await call(server, 'GET', '/api/admin/users', { token: integration })).body.data as Array<{ roles: string[]; status: string }>;
+        expect(users.filter((u) => u.status === 'active' && u.roles.includes('tenant_admin')), slug).to.have.length(1);
+      }
+    });
+
     it('refuses an unknown role (422), the platform role (400), and another tenant\'s user (404)', async () => {
       const userId = await createUserIn(server, admin, 'dave@acme.example', ['sales_rep']);
       const put = (roles: string[], token = admin) => call(server, 'PUT', `/api/admin/users/${userId}/roles`, { token, body: { roles } });
