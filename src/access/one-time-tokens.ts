@@ -30,7 +30,7 @@ export const openOneTimeTokens = (db: Database.Database) => {
     RETURNING user_id`);
   const dropOthers = db.prepare('DELETE FROM directory_tokens WHERE user_id = ? AND purpose = ? AND used_at IS NULL');
   const dropAll = db.prepare('DELETE FROM directory_tokens WHERE user_id = ?');
-  const password = db.prepare('UPDATE directory_users SET password_hash = ? WHERE user_id = ?');
+  const password = db.prepare("UPDATE directory_users SET password_hash = ?, status = 'active' WHERE user_id = ? AND status = ?");
   return {
     /** Stores a token's hash; earlier unused tokens of the same user and purpose stop working. */
     putToken: (hash: string, purpose: TokenPurpose, userId: string, expiresAt: Date): void => {
@@ -42,7 +42,11 @@ export const openOneTimeTokens = (db: Database.Database) => {
       (redeem.get(now.getTime(), hashOf(token), purpose, now.getTime()) as { user_id: string } | undefined)?.user_id,
     /** Every token of the user stops working (they were deactivated or erased). */
     dropTokensOf: (userId: string): void => void dropAll.run(userId),
-    setPasswordHash: (userId: string, passwordHash: string): void => void password.run(passwordHash, userId),
+    /**
+     * Sets the password of a user still `from` (invited, or active) and makes them active; false, and
+     * nothing written, when they left that status meanwhile (deactivated, erased).
+     */
+    setPasswordWhile: (userId: string, passwordHash: string, from: 'invited' | 'active'): boolean => password.run(passwordHash, userId, from).changes === 1,
   };
 };
 

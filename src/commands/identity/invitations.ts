@@ -4,14 +4,13 @@
  * token is the credential, and the event is recorded as the user's own act.
  */
 import { randomUUID } from 'node:crypto';
-import type { UserStatus } from '../../access/directory.js';
 import { newOneTimeToken, type TokenPurpose } from '../../access/one-time-tokens.js';
 import { hashPassword } from '../../access/passwords.js';
-import { AppError, NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { recordIdFor } from '../event-ids.js';
 import { handleCommand, type CommandContext, type CommandResult } from '../handle.js';
 import { customRoleNames, enrolUser, type AccountDeps } from './accounts.js';
-import { userAggregate, type UserCommand } from './user.js';
+import { deadLink, userAggregate, type UserCommand } from './user.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const RESET_TTL_MS = 3600 * 1000;
@@ -50,36 +49,42 @@ export const issuePasswordReset = async (deps: AccountDeps, userId: string, cont
 };
 
 /** The status a user must be in for a link of each purpose to work: a deactivated or erased user's links are dead. */
-const REDEEMABLE_BY: Readonly<Record<TokenPurpose, UserStatus>> = { invitation: 'invited', password_reset: 'active' };
+const REDEEMABLE_BY: Readonly<Record<TokenPurpose, 'invited' | 'active'>> = { invitation: 'invited', password_reset: 'active' };
 
-const redeemed = (deps: AccountDeps, token: string, purpose: TokenPurpose, now: Date) => {
-  const userId = deps.directory.redeemToken(token, purpose, now);
+type LinkCommand = (at: string, subjectErased: boolean) => Extract<UserCommand, { type: 'AcceptInvitation' | 'ChangePassword' }>;
+
+/** The user's entry while a link of `purpose` still works for them, else 400 `token_invalid`. */
+const redeemable = (deps: AccountDeps, userId: string | undefined, purpose: TokenPurpose) => {
   const entry = userId === undefined ? undefined : deps.directory.userById(userId);
-  if (entry?.status !== REDEEMABLE_BY[purpose]) throw new AppError('token_invalid', 400, 'This link is unknown, already used or expired; ask your administrator for a new one');
+  if (entry?.status !== REDEEMABLE_BY[purpose]) throw deadLink();
   return entry;
 };
 
-/** Redeems the token, records `command` as the user's own act, and sets their password. */
-const withNewPassword = async (deps: AccountDeps, purpose: TokenPurpose, token: string, password: string, command: (at: string) => UserCommand, now: Date) => {
-  const user = redeemed(deps, token, purpose, now);
+/**
+ * Redeems the token, records `command` as the user's own act, and sets their password. A user who
+ * leaves meanwhile (the hash takes a while) keeps their account closed: the link is checked again
+ * after hashing, the decider refuses an erased subject, and the directory is written only while the
+ * user is still as the link found them (an erasure finishing after the append wins).
+ */
+const withNewPassword = async (deps: AccountDeps, purpose: TokenPurpose, token: string, password: string, command: LinkCommand, now: Date) => {
+  const { userId } = redeemable(deps, deps.directory.redeemToken(token, purpose, now), purpose);
   const passwordHash = await hashPassword(password);
+  const { tenantId } = redeemable(deps, userId, purpose);
   const commandId = randomUUID();
-  const context: CommandContext = { tenantId: user.tenantId, actorId: user.userId, commandId, correlationId: commandId, now };
-  const result = await handleCommand(deps, userAggregate, { id: user.userId, command: command(now.toISOString()), context });
-  deps.directory.setPasswordHash(user.userId, passwordHash);
+  const context: CommandContext = { tenantId, actorId: userId, commandId, correlationId: commandId, now };
+  const decided = command(now.toISOString(), deps.keyStore.isErased(tenantId, userId));
+  const result = await handleCommand(deps, userAggregate, { id: userId, command: decided, context });
+  if (!deps.directory.setPasswordWhile(userId, passwordHash, REDEEMABLE_BY[purpose])) throw deadLink();
   return result;
 };
 
 /** Accepts an invitation: the user becomes active with this password. */
-export const acceptInvitation = async (deps: AccountDeps, token: string, password: string, now: Date): Promise<CommandResult> => {
-  const result = await withNewPassword(deps, 'invitation', token, password, (at) => ({ type: 'AcceptInvitation', at }), now);
-  deps.directory.setUserStatus(result.id, 'active');
-  return result;
-};
+export const acceptInvitation = (deps: AccountDeps, token: string, password: string, now: Date): Promise<CommandResult> =>
+  withNewPassword(deps, 'invitation', token, password, (at, subjectErased) => ({ type: 'AcceptInvitation', subjectErased, at }), now);
 
 /** Sets a new password from a reset token and ends every session and refresh token of the user. */
 export const resetPassword = async (deps: CredentialDeps, token: string, password: string, now: Date): Promise<CommandResult> => {
-  const result = await withNewPassword(deps, 'password_reset', token, password, (at) => ({ type: 'ChangePassword', at }), now);
+  const result = await withNewPassword(deps, 'password_reset', token, password, (at, subjectErased) => ({ type: 'ChangePassword', subjectErased, at }), now);
   await deps.revokeSessionsOf(result.id);
   return result;
 };

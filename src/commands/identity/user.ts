@@ -1,6 +1,6 @@
 /** Users of a tenant: create or invite (with roles), accept, assign roles, reset the password, deactivate, reactivate. */
 import { ROLES } from '../../access/policy.js';
-import { ConflictError, RuleViolationError } from '../../errors.js';
+import { AppError, ConflictError, RuleViolationError } from '../../errors.js';
 import { PLATFORM_TENANT } from '../../events/identity/organization.js';
 import {
   USER_AGGREGATE,
@@ -16,15 +16,16 @@ import type { Aggregate } from '../handle.js';
 
 /**
  * `customRoles`: the names of the tenant's custom roles (configuration, from the caller);
- * `otherTenantAdmins`: how many active users of the tenant besides this one hold `tenant_admin` (from the directory).
+ * `otherTenantAdmins`: how many active users of the tenant besides this one hold `tenant_admin` (from the directory);
+ * `subjectErased`: whether the user's data subject is erased (from the key store; the user's stream does not say).
  */
 export type UserCommand =
   | { type: 'CreateUser'; userId: string; subjectId: string; email: string; name: string; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string }
   | { type: 'InviteUser'; userId: string; subjectId: string; email: string; name: string; roles: string[]; tenantId: string; customRoles: readonly string[]; at: string; expiresAt: string }
-  | { type: 'AcceptInvitation'; at: string }
+  | { type: 'AcceptInvitation'; subjectErased: boolean; at: string }
   | { type: 'AssignRoles'; roles: string[]; tenantId: string; customRoles: readonly string[]; otherTenantAdmins: number; at: string }
   | { type: 'IssuePasswordReset'; at: string; expiresAt: string }
-  | { type: 'ChangePassword'; at: string }
+  | { type: 'ChangePassword'; subjectErased: boolean; at: string }
   | { type: 'DeactivateUser'; reason: string; otherTenantAdmins: number; at: string }
   | { type: 'ReactivateUser'; at: string };
 
@@ -42,6 +43,16 @@ const inStatus = (state: UserState, status: 'invited' | 'active', code: string):
 };
 
 export const TENANT_ADMIN = 'tenant_admin';
+
+/** The answer to an invitation or reset link that does not work (unknown, used, expired, or its user left). */
+export const deadLink = (): AppError =>
+  new AppError('token_invalid', 400, 'This link is unknown, already used or expired; ask your administrator for a new one');
+
+/** A link redeemed by a user erased meanwhile (the erasure closes the account after shredding) is dead. */
+const byLink = (command: { subjectErased: boolean }, state: UserState, status: 'invited' | 'active', code: string): void => {
+  if (command.subjectErased) throw deadLink();
+  inStatus(state, status, code);
+};
 
 /** An organization keeps an active tenant admin: its last one is neither demoted nor deactivated. */
 const assertNotLastAdmin = (user: Exclude<UserState, { status: 'none' }>, otherTenantAdmins: number): void => {
@@ -80,7 +91,7 @@ const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'InviteUser':
       return enrol(command, state);
     case 'AcceptInvitation':
-      inStatus(state, 'invited', 'invitation_not_pending');
+      byLink(command, state, 'invited', 'invitation_not_pending');
       return [{ type: 'InvitationAccepted', data: { acceptedAt: command.at } }];
     case 'AssignRoles':
       return assignRoles(command, state);
@@ -88,7 +99,7 @@ const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       inStatus(state, 'active', 'user_not_active');
       return [{ type: 'PasswordResetIssued', data: { issuedAt: command.at, expiresAt: command.expiresAt } }];
     case 'ChangePassword':
-      inStatus(state, 'active', 'user_not_active');
+      byLink(command, state, 'active', 'user_not_active');
       return [{ type: 'PasswordChanged', data: { changedAt: command.at } }];
     case 'DeactivateUser':
       return deactivate(command, state);

@@ -29,8 +29,8 @@ describe('the user decider', () => {
 
   it('InviteUser records UserInvited; AcceptInvitation activates the invited user once', () => {
     given().when(invite).then(invited);
-    given(invited).when({ type: 'AcceptInvitation', at }).then({ type: 'InvitationAccepted', data: { acceptedAt: at } });
-    given(invited, { type: 'InvitationAccepted', data: { acceptedAt: at } }).when({ type: 'AcceptInvitation', at }).thenFails('invitation_not_pending');
+    given(invited).when({ type: 'AcceptInvitation', subjectErased: false, at }).then({ type: 'InvitationAccepted', data: { acceptedAt: at } });
+    given(invited, { type: 'InvitationAccepted', data: { acceptedAt: at } }).when({ type: 'AcceptInvitation', subjectErased: false, at }).thenFails('invitation_not_pending');
   });
 
   it('AssignRoles accepts the tenant\'s custom roles, records only a change, and refuses unknown ones', () => {
@@ -57,6 +57,11 @@ describe('the user decider', () => {
     const reset = { type: 'IssuePasswordReset' as const, at, expiresAt: at };
     given(created).when(reset).then({ type: 'PasswordResetIssued', data: { issuedAt: at, expiresAt: at } });
     given(invited).when(reset).thenFails('user_not_active');
-    given(invited).when({ type: 'ChangePassword', at }).thenFails('user_not_active');
+    given(invited).when({ type: 'ChangePassword', subjectErased: false, at }).thenFails('user_not_active');
+  });
+
+  it('refuses an erased subject\'s invitation or reset link as a dead one (400 token_invalid): the erasure closes the account', () => {
+    given(invited).when({ type: 'AcceptInvitation', subjectErased: true, at }).thenFails('token_invalid');
+    given(created).when({ type: 'ChangePassword', subjectErased: true, at }).thenFails('token_invalid');
   });
 });

@@ -120,6 +120,22 @@ describe('invitations and password resets', () => {
       expect(directoryRow(reset.id)).to.deep.equal({ status: 'deactivated', passwordHash: '' });
     });
 
+    it('refuses a link redeemed while its user is being erased, leaving the account closed, without a password and without the link\'s event', async () => {
+      const invited = await invite('quinn@acme.example');
+      const reset = await resetLinkOf('ruth@acme.example');
+      for (const link of [invited, reset]) {
+        const before = await eventsOf(link.id);
+        // The erasure starts while the password is being hashed (a few hundred milliseconds).
+        const [redeemed, erased] = await Promise.all([
+          post(link.path, { password: 'a password of my own' }),
+          post(`/api/compliance/subjects/${link.id}/erase`, { reason: 'asked to be forgotten' }, admin),
+        ]);
+        expect([redeemed.status, redeemed.body.code, erased.status], link.path).to.deep.equal([400, 'token_invalid', 200]);
+        expect(await eventsOf(link.id)).to.equal(before);
+        expect(directoryRow(link.id)).to.deep.equal({ status: 'deactivated', passwordHash: '' });
+      }
+    });
+
     it('refuses a deactivated user\'s invitation and reset links as used ones', async () => {
       const invited = await invite('kim@acme.example');
       const reset = await resetLinkOf('leo@acme.example');
