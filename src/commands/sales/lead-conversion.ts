@@ -81,11 +81,20 @@ export const conversionContact = async (deps: CommandDeps, request: ConvertLeadI
   const { tenantId, commandId } = request.context;
   const { state, revision } = await leadAt(deps, tenantId, request.id);
   request.guard?.(state); // a caller who may not convert the lead learns nothing of the contacts
-  if (state.status === 'none' || state.status === 'converted' || revision === undefined) return undefined;
+  if (state.status === 'none' || revision === undefined) return undefined;
   const contactCommandId = childCommandIdFor(commandId, 'contact');
+  const contactId = recordIdFor(contactCommandId);
+  if (state.status === 'converted' && !(await unfinished(deps, tenantId, state.conversion, contactId))) return undefined;
   const { fields, ownerId } = state;
-  return { id: recordIdFor(contactCommandId), commandId: contactCommandId, fields: contactFields(fields, null), leadRevision: revision, ownerId, withAccount: hasText(fields.company) };
+  return { id: contactId, commandId: contactCommandId, fields: contactFields(fields, null), leadRevision: revision, ownerId, withAccount: hasText(fields.company) };
 };
+
+/**
+ * A conversion by this very command (a retry) whose contact was never created: cut between its
+ * appends (a crash), it creates the contact now, and its email is checked as on the first attempt.
+ */
+const unfinished = async (deps: CommandDeps, tenantId: string, conversion: Conversion, contactId: string): Promise<boolean> =>
+  conversion.contactId === contactId && (await deps.store.readStream(streamName(tenantId, contactAggregate.type, contactId), { maxCount: 1 })).length === 0;
 
 /** Whether the person of the lead `id` (a well-formed id) has their processing restricted; false for no such lead. */
 export const leadRestricted = async (deps: CommandDeps, tenantId: string, id: string): Promise<boolean> => {

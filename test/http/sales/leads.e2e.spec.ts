@@ -251,6 +251,35 @@ describe('/sales/leads', () => {
       expect(await head()).to.equal(before);
     });
 
+    it('checks the email again when a retry with the same Idempotency-Key finishes a conversion cut before its contact (a crash)', async () => {
+      const id = await newLead();
+      const email = (await get(`/sales/leads/${id}`)).body.email as string;
+      const store = server().store;
+      const append = store.append;
+      store.append = async (stream, events, options) => {
+        if (events.some((e) => e.type === 'ContactCreated')) throw new Error('the process stopped here');
+        return append(stream, events, options);
+      };
+      const headers = { 'Idempotency-Key': `cut-${id}` };
+      try {
+        expect((await post(`/sales/leads/${id}/convert`, {}, undefined, headers)).status).to.equal(500);
+      } finally {
+        store.append = append;
+      }
+      expect((await get(`/sales/leads/${id}`)).body.leadStatus).to.equal('converted');
+      const other = await post('/sales/contacts', { firstName: 'Ada', lastName: 'Meanwhile', email });
+      expect(other.status).to.equal(201);
+      const retried = await post(`/sales/leads/${id}/convert`, {}, undefined, headers);
+      expect([retried.status, retried.body.code, retried.body.existingId]).to.deep.equal([409, 'duplicate_email', other.body.id]);
+      await reachedHead();
+      const holders = await get(`/sales/contacts?filter=${encodeURIComponent(`email[eq]:"${email}"`)}`);
+      expect(holders.body.data.map((c: { id: string }) => c.id)).to.deep.equal([other.body.id]);
+      expect((await post(`/sales/contacts/${other.body.id}/archive`, {})).status).to.equal(200);
+      const finished = await post(`/sales/leads/${id}/convert`, {}, undefined, headers);
+      expect(finished.status, JSON.stringify(finished.body)).to.equal(200);
+      expect((await get(`/sales/contacts/${finished.body.contactId}`)).body.email).to.equal(email);
+    });
+
     it('answers 403 to a sales rep converting another\'s lead and to the auditor, changing nothing', async () => {
       const id = await newLead();
       const rep = await tokenFor(server(), { tenantId: 'acme', actorId: 'rep-1', roles: ['sales_rep'] });
