@@ -12,6 +12,8 @@ export type Config = Readonly<{
   dataDir: string;
   eventStoreUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Every Redis key this deployment writes is `<it>:…` (`REDIS_KEY_PREFIX`, default `crm`). */
+  redisKeyPrefix: string;
   masterKey: Buffer | undefined;
   admin: { email: string; password: string } | undefined;
   logLevel: LogLevel;
@@ -100,6 +102,18 @@ const rateLimits = (r: Reader): RateLimits => ({
   authPerIp: integer(r, 'RATE_LIMIT_AUTH_PER_IP', 600, 0, 1_000_000),
 });
 
+/** The default `REDIS_KEY_PREFIX`: the keys every deployment used before the setting existed. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'crm';
+
+/** Letters, digits and `-_.:` only: no glob characters (the prefix is scanned with `MATCH <prefix>:*`) nor spaces. */
+const redisKeyPrefix = (r: Reader): string => {
+  const raw = text(r, 'REDIS_KEY_PREFIX');
+  if (raw === undefined) return DEFAULT_REDIS_KEY_PREFIX;
+  if (/^[A-Za-z0-9._:-]{1,64}$/.test(raw)) return raw;
+  problem(r, 'REDIS_KEY_PREFIX', `must be 1 to 64 letters, digits, "-", "_", "." or ":", got ${JSON.stringify(raw)}`);
+  return DEFAULT_REDIS_KEY_PREFIX;
+};
+
 const secret = (r: Reader, name: string): string | undefined => {
   const raw = text(r, name);
   if (raw === undefined || raw.length >= 16) return raw;
@@ -145,6 +159,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     dataDir: resolve(text(r, 'DATA_DIR') ?? './data'),
     eventStoreUrl: url(r, 'EVENTSTORE_URL', ['esdb:', 'esdb+discover:']),
     redisUrl: url(r, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: redisKeyPrefix(r),
     masterKey: masterKey(r),
     admin: admin(r),
     logLevel: oneOf(r, 'LOG_LEVEL', LOG_LEVELS, 'info'),

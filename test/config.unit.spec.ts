@@ -19,6 +19,7 @@ describe('configuration', () => {
     expect(config.eventStoreUrl).to.equal(undefined);
     expect(config.redisUrl).to.equal(undefined);
     expect(config.dataDir).to.match(/\/data$/);
+    expect(config.redisKeyPrefix).to.equal('crm');
   });
 
   it('reads every variable of the public contract', () => {
@@ -54,5 +55,15 @@ describe('configuration', () => {
     expect(config.webRedirectUris).to.deep.equal(['https://app.example/callback', 'http://127.0.0.1:8080/cb']);
     const error = refused({ CRM_WEB_REDIRECT_URIS: 'http://app.example/callback,https://app.example/#x' });
     expect(error.errors.map((e) => e.pointer)).to.deep.equal(['CRM_WEB_REDIRECT_URIS', 'CRM_WEB_REDIRECT_URIS']);
+  });
+
+  it('reads REDIS_KEY_PREFIX: letters, digits, "-", "_", "." and ":", at most 64', () => {
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'crm-staging_2.eu:a' }).redisKeyPrefix).to.equal('crm-staging_2.eu:a');
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'x'.repeat(64) }).redisKeyPrefix).to.have.length(64);
+    for (const bad of ['crm*', 'crm prod', 'crm[1]', 'ümlaut', 'a{b}', 'x'.repeat(65)]) {
+      const error = refused({ REDIS_KEY_PREFIX: bad });
+      expect(error.errors.map((e) => e.pointer), bad).to.deep.equal(['REDIS_KEY_PREFIX']);
+      expect(error.message).to.contain('REDIS_KEY_PREFIX: must be 1 to 64 letters, digits');
+    }
   });
 });

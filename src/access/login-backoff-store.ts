@@ -7,7 +7,6 @@ import type { Redis } from 'ioredis';
 /** How long a failure count is kept after its last failure. */
 export const COUNT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const MAX_TRACKED = 100_000;
-const PREFIX = 'crm:login:';
 
 export type BackoffStore = {
   /** Holds `key` for `ms` unless it is held already: 0 then, else the milliseconds its hold has left. */
@@ -62,18 +61,25 @@ const replies = async (batch: ReturnType<Redis['multi']>): Promise<unknown[]> =>
     return value;
   });
 
-/** The store in `redis` (keys `crm:login:…`); SET NX makes a hold exclusive across replicas. */
-export const redisBackoffStore = (redis: Redis): BackoffStore => ({
-  hold: async (key, ms) => {
-    const [set, left] = await replies(redis.multi().set(PREFIX + key, '1', 'PX', ms, 'NX').pttl(PREFIX + key));
-    return set === 'OK' ? 0 : Math.max(1, Number(left));
-  },
-  holdAnyway: async (key, ms) => void (await redis.set(PREFIX + key, '1', 'PX', ms)),
-  count: async (keys) => {
-    const batch = redis.multi();
-    for (const key of keys) batch.incr(PREFIX + key).pexpire(PREFIX + key, COUNT_LIFETIME_MS);
-    const counts = await replies(batch);
-    return keys.map((_key, i) => Number(counts[i * 2]));
-  },
-  forget: async (keys) => void (keys.length > 0 && (await redis.del(...keys.map((key) => PREFIX + key)))),
-});
+/**
+ * The store in `redis`, keys `<prefix>:login:…` (`prefix` is `REDIS_KEY_PREFIX`); SET NX makes a
+ * hold exclusive across replicas. Every key is written with its time to live in the same command
+ * or transaction: a hold lives its `ms`, a count `COUNT_LIFETIME_MS` after its last failure.
+ */
+export const redisBackoffStore = (redis: Redis, prefix: string): BackoffStore => {
+  const at = (key: string): string => `${prefix}:login:${key}`;
+  return {
+    hold: async (key, ms) => {
+      const [set, left] = await replies(redis.multi().set(at(key), '1', 'PX', ms, 'NX').pttl(at(key)));
+      return set === 'OK' ? 0 : Math.max(1, Number(left));
+    },
+    holdAnyway: async (key, ms) => void (await redis.set(at(key), '1', 'PX', ms)),
+    count: async (keys) => {
+      const batch = redis.multi();
+      for (const key of keys) batch.incr(at(key)).pexpire(at(key), COUNT_LIFETIME_MS);
+      const counts = await replies(batch);
+      return keys.map((_key, i) => Number(counts[i * 2]));
+    },
+    forget: async (keys) => void (keys.length > 0 && (await redis.del(...keys.map(at)))),
+  };
+};

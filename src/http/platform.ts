@@ -35,15 +35,16 @@ export const openHttpPlatform = (config: Config, resources: readonly DocumentedR
   // memory and unique writes answer 503 instead of waiting.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 }) : undefined;
   redis?.on('error', () => undefined);
-  const limits = rateLimiting(config.rateLimits, redis);
+  const counters = redis && { redis, prefix: config.redisKeyPrefix };
+  const limits = rateLimiting(config.rateLimits, counters);
   const metrics = createMetrics();
   return {
     metrics,
     edge: [corsAllowList(config.corsOrigins), limits.edge],
     perClient: limits.perClient,
     routers: [metrics.routes(config.metricsToken), docsRoutes({ resources, publicUrl: config.publicUrl })],
-    uniquenessLock: redis ? redisLock(redis) : processLock,
-    limiter: (name, points, windowSeconds) => limiterOf(redis, name, points, windowSeconds),
+    uniquenessLock: redis ? redisLock(redis, { prefix: config.redisKeyPrefix }) : processLock,
+    limiter: (name, points, windowSeconds) => limiterOf(counters, name, points, windowSeconds),
     close: async () => redis?.disconnect(),
   };
 };

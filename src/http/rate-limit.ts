@@ -15,11 +15,17 @@ import { principalOf } from './authenticate.js';
 
 export type Limiter = (key: string) => Promise<void>;
 
-/** One fixed-window counter; Redis errors fall back to an in-memory count rather than failing requests. */
-export const limiterOf = (redis: Redis | undefined, name: string, points: number, duration: number): Limiter => {
-  const memory = new RateLimiterMemory({ keyPrefix: `crm:rl:${name}`, points, duration });
-  const limiter: RateLimiterAbstract = redis
-    ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `crm:rl:${name}`, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+/** Where limiters count: a Redis connection and the deployment's key prefix (`REDIS_KEY_PREFIX`). */
+export type CounterStore = { redis: Redis; prefix: string };
+
+/**
+ * One fixed-window counter (in Redis, keys `<prefix>:rl:<name>:<key>`); Redis errors fall back to
+ * an in-memory count rather than failing requests.
+ */
+export const limiterOf = (store: CounterStore | undefined, name: string, points: number, duration: number): Limiter => {
+  const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration });
+  const limiter: RateLimiterAbstract = store
+    ? new RateLimiterRedis({ storeClient: store.redis, keyPrefix: `${store.prefix}:rl:${name}`, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory })
     : memory;
   return async (key) => {
     try {
@@ -59,12 +65,12 @@ export type RateLimiting = {
 
 const pass: Middleware = (_ctx, next) => next();
 
-/** The limiters of `limits`, counted in `redis` when given (the caller owns and closes it). */
-export const rateLimiting = (limits: RateLimits, redis?: Redis): RateLimiting => {
+/** The limiters of `limits`, counted in `store` when given (the caller owns and closes its connection). */
+export const rateLimiting = (limits: RateLimits, store?: CounterStore): RateLimiting => {
   const { windowSeconds, perIp, perClient, authWindowSeconds, authPerIp } = limits;
-  const ip = perIp > 0 ? limiterOf(redis, 'ip', perIp, windowSeconds) : undefined;
-  const auth = authPerIp > 0 ? limiterOf(redis, 'auth', authPerIp, authWindowSeconds) : undefined;
-  const client = perClient > 0 ? limiterOf(redis, 'client', perClient, windowSeconds) : undefined;
+  const ip = perIp > 0 ? limiterOf(store, 'ip', perIp, windowSeconds) : undefined;
+  const auth = authPerIp > 0 ? limiterOf(store, 'auth', authPerIp, authWindowSeconds) : undefined;
+  const client = perClient > 0 ? limiterOf(store, 'client', perClient, windowSeconds) : undefined;
   return {
     edge: !ip && !auth ? pass : async (ctx, next) => {
       if (isProbe(ctx.path)) return next();

@@ -30,6 +30,8 @@ import { ordered, processLocks, type Hold, type KeyedLock } from '../process-loc
 export type UniquenessLock = KeyedLock;
 
 export type RedisLockOptions = {
+  /** The deployment's key prefix (`REDIS_KEY_PREFIX`): keys are `<prefix>:uniq:<digest>`. */
+  prefix: string;
   /** How long a taken key lives if its holder never releases it; default 30 s (a write's check waits 5 s at most). */
   ttlMs?: number;
   /** How long to wait for a key held by another process before 503 `uniqueness_busy`; default 10 s. */
@@ -45,7 +47,7 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 /** The Redis key standing for a lock key (a digest: the key itself never reaches Redis). */
-export const redisKeyOf = (key: string): string => `crm:uniq:${createHash('sha256').update(key).digest('hex')}`;
+export const redisKeyOf = (prefix: string, key: string): string => `${prefix}:uniq:${createHash('sha256').update(key).digest('hex')}`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -112,8 +114,8 @@ const heldInRedis = (redis: Redis, keys: readonly string[], token: string, ttlMs
 };
 
 /** A lock of its own in this process, then the same keys in Redis, shared by every process using that Redis. */
-export const redisLock = (redis: Redis, options: RedisLockOptions = {}): UniquenessLock => {
-  const { ttlMs = 30_000, waitMs = 10_000 } = options;
+export const redisLock = (redis: Redis, options: RedisLockOptions): UniquenessLock => {
+  const { prefix, ttlMs = 30_000, waitMs = 10_000 } = options;
   const local = processLocks();
   return async (keys) => {
     const { release: releaseLocal } = await local(keys);
@@ -121,7 +123,7 @@ export const redisLock = (redis: Redis, options: RedisLockOptions = {}): Uniquen
     const taken: string[] = [];
     try {
       const deadline = Date.now() + waitMs;
-      for (const key of ordered(keys).map(redisKeyOf)) {
+      for (const key of ordered(keys).map((k) => redisKeyOf(prefix, k))) {
         await takeInRedis(redis, key, token, ttlMs, deadline);
         taken.push(key);
       }

@@ -10,6 +10,7 @@ import { redisKeyOf, redisLock } from '../../src/http/uniqueness-lock.js';
 import { AppError } from '../../src/errors.js';
 import { call, tokenFor } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { TEST_REDIS_KEY_PREFIX as PREFIX } from '../support/redis-prefix.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,83 +65,83 @@ describe('uniqueness lock', () => {
     it('makes the other process wait until the holder releases, then lets it take the key', async () => {
       const k = key();
       const t = timeline();
-      const first = await redisLock(one)([k]);
-      expect(await one.get(redisKeyOf(k))).to.be.a('string');
-      const second = redisLock(two)([k]).then((hold) => (t.mark('two took it'), hold));
+      const first = await redisLock(one, { prefix: PREFIX })([k]);
+      expect(await one.get(redisKeyOf(PREFIX, k))).to.be.a('string');
+      const second = redisLock(two, { prefix: PREFIX })([k]).then((hold) => (t.mark('two took it'), hold));
       await sleep(100);
       t.mark('one releases');
       await first.release();
       const hold = await second;
       expect(t.steps).to.deep.equal(['one releases', 'two took it']);
       await hold.release();
-      expect(await one.exists(redisKeyOf(k))).to.equal(0);
+      expect(await one.exists(redisKeyOf(PREFIX, k))).to.equal(0);
     });
 
     it('answers 503 uniqueness_busy when the key stays held past the wait, and holds nothing afterwards', async () => {
       const [k, free] = [key(), key()];
-      const held = await redisLock(one)([k]);
-      const error = await refusal(redisLock(two, { waitMs: 100 })([free, k]));
+      const held = await redisLock(one, { prefix: PREFIX })([k]);
+      const error = await refusal(redisLock(two, { prefix: PREFIX, waitMs: 100 })([free, k]));
       expect(error).to.include({ code: 'uniqueness_busy', status: 503 });
-      expect(await two.exists(redisKeyOf(free))).to.equal(0); // taken before the busy one, given back
+      expect(await two.exists(redisKeyOf(PREFIX, free))).to.equal(0); // taken before the busy one, given back
       await held.release();
-      await (await redisLock(two, { waitMs: 100 })([free, k])).release();
+      await (await redisLock(two, { prefix: PREFIX, waitMs: 100 })([free, k])).release();
     });
 
     it('renews the keys it holds past their time to live, until it releases them', async () => {
       const k = key();
-      const slow = await redisLock(one, { ttlMs: 150 })([k]);
+      const slow = await redisLock(one, { prefix: PREFIX, ttlMs: 150 })([k]);
       await sleep(500);
-      const error = await refusal(redisLock(two, { waitMs: 100 })([k]));
+      const error = await refusal(redisLock(two, { prefix: PREFIX, waitMs: 100 })([k]));
       expect(error).to.include({ code: 'uniqueness_busy', status: 503 });
-      expect(await one.pttl(redisKeyOf(k))).to.be.within(1, 150);
+      expect(await one.pttl(redisKeyOf(PREFIX, k))).to.be.within(1, 150);
       await slow.release();
-      await (await redisLock(two, { waitMs: 100 })([k])).release();
+      await (await redisLock(two, { prefix: PREFIX, waitMs: 100 })([k])).release();
     });
 
     it('never releases a key that expired and was taken by another holder', async () => {
       const k = key();
-      const late = await redisLock(one, { ttlMs: 50 })([k]);
-      await one.del(redisKeyOf(k)); // as when it expired (a holder whose renewals failed)
-      const current = await redisLock(two)([k]);
+      const late = await redisLock(one, { prefix: PREFIX, ttlMs: 50 })([k]);
+      await one.del(redisKeyOf(PREFIX, k)); // as when it expired (a holder whose renewals failed)
+      const current = await redisLock(two, { prefix: PREFIX })([k]);
       await late.release();
-      expect(await two.get(redisKeyOf(k))).to.be.a('string');
+      expect(await two.get(redisKeyOf(PREFIX, k))).to.be.a('string');
       await current.release();
     });
 
     it('confirms keys still its own, renewing them to their full time to live', async () => {
       const k = key();
-      const hold = await redisLock(one, { ttlMs: 5_000 })([k]);
-      await one.pexpire(redisKeyOf(k), 100);
+      const hold = await redisLock(one, { prefix: PREFIX, ttlMs: 5_000 })([k]);
+      await one.pexpire(redisKeyOf(PREFIX, k), 100);
       await hold.confirm!();
-      expect(await one.pttl(redisKeyOf(k))).to.be.above(4_000);
+      expect(await one.pttl(redisKeyOf(PREFIX, k))).to.be.above(4_000);
       await hold.release();
     });
 
     it('refuses to confirm a key deleted or overwritten while held: 503 uniqueness_lock_lost, and releases only its own', async () => {
       const [deleted, overwritten] = [key(), key()];
-      const gone = await redisLock(one)([deleted]);
-      await two.del(redisKeyOf(deleted));
+      const gone = await redisLock(one, { prefix: PREFIX })([deleted]);
+      await two.del(redisKeyOf(PREFIX, deleted));
       const error = await refusal(gone.confirm!());
       expect(error).to.include({ code: 'uniqueness_lock_lost', status: 503 });
       expect(error.extra).to.include({ retryAfter: 1 });
-      expect(await two.exists(redisKeyOf(deleted))).to.equal(0); // refused without taking it again
+      expect(await two.exists(redisKeyOf(PREFIX, deleted))).to.equal(0); // refused without taking it again
       await gone.release();
-      const taken = await redisLock(one)([key(), overwritten]);
-      await two.set(redisKeyOf(overwritten), 'another-process');
+      const taken = await redisLock(one, { prefix: PREFIX })([key(), overwritten]);
+      await two.set(redisKeyOf(PREFIX, overwritten), 'another-process');
       expect((await refusal(taken.confirm!())).code).to.equal('uniqueness_lock_lost');
       await taken.release();
-      expect(await two.get(redisKeyOf(overwritten))).to.equal('another-process');
-      await two.del(redisKeyOf(overwritten));
+      expect(await two.get(redisKeyOf(PREFIX, overwritten))).to.equal('another-process');
+      await two.del(redisKeyOf(PREFIX, overwritten));
     });
 
     it('refuses to confirm once its renewals failed and the key ran out and went to another holder, though Redis answers again', async () => {
       const k = key();
       const cut = new Redis(REDIS_URL!);
       try {
-        const late = await redisLock(cut, { ttlMs: 150 })([k]);
+        const late = await redisLock(cut, { prefix: PREFIX, ttlMs: 150 })([k]);
         cut.disconnect(); // its renewals fail from here on
         await sleep(400);
-        const current = await redisLock(two)([k]);
+        const current = await redisLock(two, { prefix: PREFIX })([k]);
         expect((await refusal(late.confirm!())).code).to.equal('uniqueness_lock_unavailable'); // while it cannot ask
         await cut.connect();
         expect(await refusal(late.confirm!())).to.include({ code: 'uniqueness_lock_lost', status: 503 });
@@ -154,7 +155,8 @@ describe('uniqueness lock', () => {
 
     it('keeps personal data out of Redis: the key is a digest of tenant, type, field and keyed hash', () => {
       const k = uniquenessKeyOf('acme', 'contact', 'email', 'hmac-of-email');
-      expect(redisKeyOf(k)).to.match(/^crm:uniq:[0-9a-f]{64}$/);
+      expect(redisKeyOf('crm', k)).to.match(/^crm:uniq:[0-9a-f]{64}$/);
+      expect(redisKeyOf(PREFIX, k)).to.equal(`${PREFIX}:uniq:${redisKeyOf('crm', k).slice('crm:uniq:'.length)}`);
     });
 
     it('answers 503 uniqueness_lock_unavailable while Redis cannot be reached, and gives its process lock back', async () => {
@@ -162,9 +164,9 @@ describe('uniqueness lock', () => {
       down.on('error', () => undefined);
       const k = key();
       try {
-        const error = await refusal(redisLock(down, { waitMs: 200 })([k]));
+        const error = await refusal(redisLock(down, { prefix: PREFIX, waitMs: 200 })([k]));
         expect(error).to.include({ code: 'uniqueness_lock_unavailable', status: 503 });
-      const lock = redisLock(down, { waitMs: 200 });
+      const lock = redisLock(down, { prefix: PREFIX, waitMs: 200 });
       expect((await refusal(lock([k]))).code).to.equal('uniqueness_lock_unavailable');
       // Its own process lock was given back: a second try does not wait behind the first.
       const second = await Promise.race([refusal(lock([k])).then((e) => e.code), sleep(1_000).then(() => 'stuck')]);
@@ -191,7 +193,7 @@ describe('uniqueness lock', () => {
       const token = await tokenFor(server, { tenantId: 'acme', actorId: 'user-ada', roles: ['tenant_admin'] });
       const type = RECORD_RESOURCES.find((r) => r.path === '/sales/contacts')!.kind.type;
       const hash = tenantLookupHash(server.keyStore, 'acme', 'email', 'held@example.org');
-      const redisKey = redisKeyOf(uniquenessKeyOf('acme', type, 'email', hash));
+      const redisKey = redisKeyOf(PREFIX, uniquenessKeyOf('acme', type, 'email', hash));
       expect(await redis.set(redisKey, 'another-process', 'PX', 10_000, 'NX')).to.equal('OK');
       const t = timeline();
       const created = call(server, 'POST', '/sales/contacts', { token, body: { firstName: 'Ada', lastName: 'Held', email: 'held@example.org' } })
@@ -217,8 +219,8 @@ describe('uniqueness lock', () => {
       const { id } = created.body;
       const changes = { period: '2027-Q1' };
       const [claim] = await keyClaimsFor(server, targetKind, 'acme', id, { type: 'UpdateRecord', changes });
-      const claimKey = redisKeyOf(uniquenessKeyOf('acme', targetKind.type, claim!.field, claim!.hash));
-      const turnKey = redisKeyOf(recordTurnKeyOf('acme', targetKind.type, id));
+      const claimKey = redisKeyOf(PREFIX, uniquenessKeyOf('acme', targetKind.type, claim!.field, claim!.hash));
+      const turnKey = redisKeyOf(PREFIX, recordTurnKeyOf('acme', targetKind.type, id));
       // Another process holds the key the patch claims: the patch takes the record's turn, then waits.
       expect(await redis.set(claimKey, 'another-process', 'PX', 10_000, 'NX')).to.equal('OK');
       const head = await server.store.headPosition();
@@ -244,7 +246,7 @@ describe('uniqueness lock', () => {
       const email = 'converted-fence@example.org';
       const lead = await call(server, 'POST', '/sales/leads', { token, body: { firstName: 'Lea', lastName: 'Fence', email, company: 'Fence Ltd' } });
       const type = RECORD_RESOURCES.find((r) => r.path === '/sales/contacts')!.kind.type;
-      const redisKey = redisKeyOf(uniquenessKeyOf('acme', type, 'email', tenantLookupHash(server.keyStore, 'acme', 'email', email)));
+      const redisKey = redisKeyOf(PREFIX, uniquenessKeyOf('acme', type, 'email', tenantLookupHash(server.keyStore, 'acme', 'email', email)));
       const append = server.store.append;
       // Another process takes the email's key right after the lead's own event is appended.
       server.store.append = async (stream, events, options) => {
@@ -269,7 +271,7 @@ describe('uniqueness lock', () => {
       const contact = async (email: string) => (await call(server, 'POST', '/sales/contacts', { token, body: { firstName: 'Ada', lastName: 'Merge', email } })).body.id as string;
       const [winnerId, loserId] = [await contact('merge-a@example.org'), await contact('merge-b@example.org')];
       // The merge takes its two keys in order: another process holds the second, so it holds the first and waits.
-      const [first, second] = [winnerId, loserId].map((id) => `acme/contact-merge/${id}`).sort().map(redisKeyOf);
+      const [first, second] = [winnerId, loserId].map((id) => `acme/contact-merge/${id}`).sort().map((k) => redisKeyOf(PREFIX, k));
       expect(await redis.set(second!, 'another-process', 'PX', 10_000, 'NX')).to.equal('OK');
       const head = await server.store.headPosition();
       const merge = call(server, 'POST', `/sales/contacts/${winnerId}/merge`, { token, body: { loserId } });

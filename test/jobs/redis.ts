@@ -1,17 +1,16 @@
 /** Redis access for the BullMQ tests: the URL, unique prefixes, and reading or deleting a prefix's keys. */
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createBullMqJobQueue } from '../../src/jobs/bullmq.js';
 import type { JobQueue } from '../../src/jobs/port.js';
+import { TEST_REDIS_KEY_PREFIX } from '../support/redis-prefix.js';
 import { capturedLogger } from './support.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const RUN = randomUUID().slice(0, 8);
 let counter = 0;
 
 /** A key prefix no other test or test run uses. */
-export const uniquePrefix = (): string => `crm-test-${RUN}-${++counter}`;
+export const uniquePrefix = (): string => `${TEST_REDIS_KEY_PREFIX}-${++counter}`;
 
 export const connect = (): Redis => new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 

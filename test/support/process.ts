@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_REDIS_KEY_PREFIX } from './redis-prefix.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Runs a TypeScript entry point of this repository in a child process (through tsx). */
+/** Runs a TypeScript entry point of this repository in a child process (through tsx), its Redis keys under this run's prefix. */
 export const spawnTs = (entry: string, args: string[], env: Record<string, string>): ChildProcess =>
   spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', REDIS_KEY_PREFIX: TEST_REDIS_KEY_PREFIX, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 

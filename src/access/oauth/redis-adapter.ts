@@ -7,29 +7,36 @@ import type { Redis } from 'ioredis';
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import { GRANTABLE, reuseOf } from './reuse.js';
 
-export const PREFIX = 'crm:oauth:';
+/** Where the OAuth entries of a deployment live: `<REDIS_KEY_PREFIX>:oauth:…`. */
+export const oauthKeyPrefix = (prefix: string): string => `${prefix}:oauth:`;
 
-const keyOf = (model: string, id: string): string => `${PREFIX}${model}:${id}`;
-const grantKey = (grantId: string): string => `${PREFIX}grant:${grantId}`;
-const uidKey = (uid: string): string => `${PREFIX}uid:${uid}`;
-const userCodeKey = (userCode: string): string => `${PREFIX}userCode:${userCode}`;
+const keysUnder = (prefix: string) => {
+  const oauth = oauthKeyPrefix(prefix);
+  return {
+    entry: (model: string, id: string): string => `${oauth}${model}:${id}`,
+    grant: (grantId: string): string => `${oauth}grant:${grantId}`,
+    uid: (uid: string): string => `${oauth}uid:${uid}`,
+    userCode: (userCode: string): string => `${oauth}userCode:${userCode}`,
+  };
+};
+type Keys = ReturnType<typeof keysUnder>;
 
 const parse = (raw: string | null): AdapterPayload | undefined => (raw === null ? undefined : (JSON.parse(raw) as AdapterPayload));
 
-const upsert = (redis: Redis, model: string) => async (id: string, payload: AdapterPayload, expiresIn: number): Promise<void> => {
-  const key = keyOf(model, id);
+const upsert = (redis: Redis, keys: Keys, model: string) => async (id: string, payload: AdapterPayload, expiresIn: number): Promise<void> => {
+  const key = keys.entry(model, id);
   const multi = redis.multi();
   if (expiresIn) multi.set(key, JSON.stringify(payload), 'EX', expiresIn);
   else multi.set(key, JSON.stringify(payload));
   if (GRANTABLE.has(model) && payload.grantId) {
-    const members = grantKey(payload.grantId);
+    const members = keys.grant(payload.grantId);
     multi.sadd(members, key);
     // The set lives as long as its longest-lived member: GT alone never sets a first expiry (a key without one counts as infinite).
     if (expiresIn) multi.expire(members, expiresIn, 'NX').expire(members, expiresIn, 'GT');
     else multi.persist(members);
   }
-  if (payload.uid) multi.set(uidKey(payload.uid), id, 'EX', expiresIn || 3600);
-  if (payload.userCode) multi.set(userCodeKey(payload.userCode), id, 'EX', expiresIn || 3600);
+  if (payload.uid) multi.set(keys.uid(payload.uid), id, 'EX', expiresIn || 3600);
+  if (payload.userCode) multi.set(keys.userCode(payload.userCode), id, 'EX', expiresIn || 3600);
   await multi.exec();
 };
 
@@ -46,31 +53,36 @@ redis.call('SET', KEYS[1], string.sub(raw, 1, -2) .. sep .. '"consumed":' .. ARG
 return 1`;
 
 /** Consumes an entry once: consuming it again is reuse, refused naming its grant (see `reuse.ts`). */
-const consumeOnce = (redis: Redis, model: string) => async (id: string): Promise<void> => {
-  const outcome = await redis.eval(CONSUME, 1, keyOf(model, id), Math.floor(Date.now() / 1000));
+const consumeOnce = (redis: Redis, keys: Keys, model: string) => async (id: string): Promise<void> => {
+  const outcome = await redis.eval(CONSUME, 1, keys.entry(model, id), Math.floor(Date.now() / 1000));
   if (outcome === 1) return;
   if (outcome === -1) throw new errors.InvalidGrant(`${model} not found`);
-  throw reuseOf(model, parse(await redis.get(keyOf(model, id)))?.grantId);
+  throw reuseOf(model, parse(await redis.get(keys.entry(model, id)))?.grantId);
 };
 
-/** The adapter factory for the provider's `adapter` setting, on an open ioredis connection. */
-export const redisAdapter = (redis: Redis): AdapterFactory => (model: string): Adapter => {
-  const find = async (id: string) => parse(await redis.get(keyOf(model, id)));
+const modelAdapter = (redis: Redis, keys: Keys, model: string): Adapter => {
+  const find = async (id: string) => parse(await redis.get(keys.entry(model, id)));
   const findVia = async (pointer: string) => {
     const id = await redis.get(pointer);
     return id === null ? undefined : find(id);
   };
   return {
-    upsert: upsert(redis, model),
+    upsert: upsert(redis, keys, model),
     find,
-    findByUid: (uid) => findVia(uidKey(uid)),
-    findByUserCode: (userCode) => findVia(userCodeKey(userCode)),
-    consume: consumeOnce(redis, model),
-    destroy: async (id) => void (await redis.del(keyOf(model, id))),
+    findByUid: (uid) => findVia(keys.uid(uid)),
+    findByUserCode: (userCode) => findVia(keys.userCode(userCode)),
+    consume: consumeOnce(redis, keys, model),
+    destroy: async (id) => void (await redis.del(keys.entry(model, id))),
     revokeByGrantId: async (grantId) => {
-      const members = await redis.smembers(grantKey(grantId));
-      const mine = members.filter((key) => key.startsWith(keyOf(model, '')));
-      if (mine.length > 0) await redis.multi().del(...mine).srem(grantKey(grantId), ...mine).exec();
+      const members = await redis.smembers(keys.grant(grantId));
+      const mine = members.filter((key) => key.startsWith(keys.entry(model, '')));
+      if (mine.length > 0) await redis.multi().del(...mine).srem(keys.grant(grantId), ...mine).exec();
     },
   };
+};
+
+/** The adapter factory for the provider's `adapter` setting, on an open ioredis connection, its keys under `prefix`. */
+export const redisAdapter = (redis: Redis, prefix: string): AdapterFactory => {
+  const keys = keysUnder(prefix);
+  return (model: string): Adapter => modelAdapter(redis, keys, model);
 };

@@ -11,13 +11,15 @@
  * Redis: the grant's refresh tokens live there.)
  */
 import type { Redis } from 'ioredis';
-import { PREFIX } from './redis-adapter.js';
+import { oauthKeyPrefix } from './redis-adapter.js';
 import { nowSeconds, revokedSet, REVOKED_GRANT_SECONDS, type RevokedGrants } from './revoked-grants.js';
 
-export const REVOKED_KEY = `${PREFIX}revoked-grants`;
-export const REVOKED_CHANNEL = `${PREFIX}revoked-grants`;
+/** The sorted set of a deployment's revoked grants, and (same name) its channel: `<prefix>:oauth:revoked-grants`. */
+export const revokedKeyOf = (prefix: string): string => `${oauthKeyPrefix(prefix)}revoked-grants`;
 
 export type RedisRevokedGrantsOptions = {
+  /** The deployment's key prefix (`REDIS_KEY_PREFIX`); deployments with other prefixes share no revocation. */
+  prefix: string;
   /** Commands (`revoke`, loading the set). */
   redis: Redis;
   /** A connection of its own for the channel (a subscribed connection takes no other command). */
@@ -40,12 +42,12 @@ const announced = (message: string): [string, number][] => {
 type Known = ReturnType<typeof revokedSet>;
 
 /** Records the revocation in the sorted set (dropping those expired) and announces it, in one transaction. */
-const record = async (redis: Redis, grantId: string, expiresAt: number): Promise<void> => {
+const record = async (redis: Redis, key: string, grantId: string, expiresAt: number): Promise<void> => {
   const results = await redis.multi()
-    .zremrangebyscore(REVOKED_KEY, '-inf', nowSeconds())
-    .zadd(REVOKED_KEY, expiresAt, grantId)
-    .expire(REVOKED_KEY, REVOKED_GRANT_SECONDS)
-    .publish(REVOKED_CHANNEL, `${grantId} ${expiresAt}`)
+    .zremrangebyscore(key, '-inf', nowSeconds())
+    .zadd(key, expiresAt, grantId)
+    .expire(key, REVOKED_GRANT_SECONDS)
+    .publish(key, `${grantId} ${expiresAt}`)
     .exec();
   const failed = results?.find(([error]) => error);
   if (!results || failed) throw failed?.[0] ?? new Error('The revocation of a grant was not recorded in Redis');
@@ -55,13 +57,14 @@ const record = async (redis: Redis, grantId: string, expiresAt: number): Promise
  * Follows the channel into `known`: subscribed first, then loaded (a revocation between the two
  * is in the load or on the channel), again at each reconnection. Answers the stop.
  */
-const follow = async ({ redis, subscriber, onLost }: RedisRevokedGrantsOptions, known: Known): Promise<() => void> => {
+const follow = async ({ redis, subscriber, onLost, prefix }: RedisRevokedGrantsOptions, known: Known): Promise<() => void> => {
+  const key = revokedKeyOf(prefix);
   subscriber.on('message', (channel: string, message: string) => {
-    if (channel === REVOKED_CHANNEL) known.add(announced(message));
+    if (channel === key) known.add(announced(message));
   });
   const sync = async () => {
-    await subscriber.subscribe(REVOKED_CHANNEL);
-    known.add(pairs(await redis.zrangebyscore(REVOKED_KEY, `(${nowSeconds()}`, '+inf', 'WITHSCORES')));
+    await subscriber.subscribe(key);
+    known.add(pairs(await redis.zrangebyscore(key, `(${nowSeconds()}`, '+inf', 'WITHSCORES')));
   };
   await sync();
   let live = true;
@@ -86,7 +89,7 @@ export const redisRevokedGrants = async (options: RedisRevokedGrantsOptions): Pr
     revoke: async (grantId) => {
       const expiresAt = nowSeconds() + REVOKED_GRANT_SECONDS;
       known.add([[grantId, expiresAt]]);
-      await record(options.redis, grantId, expiresAt);
+      await record(options.redis, revokedKeyOf(options.prefix), grantId, expiresAt);
     },
     isRevoked: (grantId) => known.has(grantId),
     close: async () => stop(),

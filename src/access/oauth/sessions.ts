@@ -11,7 +11,7 @@
 import type Database from 'better-sqlite3';
 import type { Redis } from 'ioredis';
 import type { AdapterFactory, AdapterPayload } from 'oidc-provider';
-import { PREFIX } from './redis-adapter.js';
+import { oauthKeyPrefix } from './redis-adapter.js';
 
 type StoredEntry = { id: string; payload: AdapterPayload };
 /** The live entries of one provider model (with `expired`, those expired but not yet swept too). */
@@ -25,8 +25,9 @@ export const sqliteEntries = (db: Database.Database): EntryScan => {
     .map((row) => ({ id: row.id, payload: JSON.parse(row.payload) as AdapterPayload }));
 };
 
-export const redisEntries = (redis: Redis): EntryScan => async (model) => {
-  const prefix = `${PREFIX}${model}:`;
+/** The entries in `redis` under the deployment's key prefix (`REDIS_KEY_PREFIX`: letters, digits, `-_.:`, no glob characters). */
+export const redisEntries = (redis: Redis, keyPrefix: string): EntryScan => async (model) => {
+  const prefix = `${oauthKeyPrefix(keyPrefix)}${model}:`;
   const keys: string[] = [];
   for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 })) keys.push(...(batch as string[]));
   if (keys.length === 0) return [];

@@ -59,17 +59,18 @@ const openOAuthStorage = async (deps: IdentityDeps) => {
   const { config, identityDb, logger } = deps;
   if (config.redisUrl) {
     const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    const prefix = config.redisKeyPrefix;
     const revoked = await redisRevokedGrants({
-      redis, subscriber: redis.duplicate(),
+      redis, subscriber: redis.duplicate(), prefix,
       onLost: (err) => logger.warn({ err }, 'revoked OAuth grants: subscription lost; known revocations still refused, others once it is back'),
     });
-    const storage = recordingRevocations(redisAdapter(redis), revoked);
-    const backoffStore = redisBackoffStore(redis);
+    const storage = recordingRevocations(redisAdapter(redis, prefix), revoked);
+    const backoffStore = redisBackoffStore(redis, prefix);
     const close = async () => {
       await revoked.close();
       await redis.quit();
     };
-    return { storage, revoked, backoffStore, sessions: oauthSessions(storage, redisEntries(redis)), close };
+    return { storage, revoked, backoffStore, sessions: oauthSessions(storage, redisEntries(redis, prefix)), close };
   }
   const revoked = sqliteRevokedGrants(identityDb);
   const storage = recordingRevocations(sqliteAdapter(identityDb), revoked);

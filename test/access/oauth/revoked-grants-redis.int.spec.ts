@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redisRevokedGrants, REVOKED_KEY } from '../../../src/access/oauth/revoked-grants-redis.js';
+import { redisRevokedGrants, revokedKeyOf } from '../../../src/access/oauth/revoked-grants-redis.js';
 import type { RevokedGrants } from '../../../src/access/oauth/revoked-grants.js';
+import { TEST_REDIS_KEY_PREFIX } from '../../support/redis-prefix.js';
+
+const REVOKED_KEY = revokedKeyOf(TEST_REDIS_KEY_PREFIX);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,11 +26,11 @@ describe('revoked grants shared through Redis (redisRevokedGrants)', function ()
     ids.push(id);
     return id;
   };
-  const open = async () => {
+  const open = async (prefix = TEST_REDIS_KEY_PREFIX) => {
     const redis = new Redis(process.env.REDIS_URL!);
     const subscriber = redis.duplicate();
     const lost: unknown[] = [];
-    const grants = await redisRevokedGrants({ redis, subscriber, onLost: (error) => lost.push(error) });
+    const grants = await redisRevokedGrants({ redis, subscriber, prefix, onLost: (error) => lost.push(error) });
     opened.push({ grants, redis, subscriber });
     return { grants, subscriber, lost };
   };
@@ -78,5 +81,18 @@ describe('revoked grants shared through Redis (redisRevokedGrants)', function ()
     await grants.revoke(recent);
     expect(await redis.zscore(REVOKED_KEY, old)).to.equal(null);
     expect(await redis.ttl(REVOKED_KEY)).to.be.within(900, 960);
+  });
+
+  it('shares revocations only between processes of one key prefix', async () => {
+    const other = `${TEST_REDIS_KEY_PREFIX}-other`;
+    const mine = await open();
+    const same = await open();
+    const theirs = await open(other);
+    const id = grantId();
+    await mine.grants.revoke(id);
+    expect(await eventually(() => same.grants.isRevoked(id))).to.equal(true);
+    expect(await eventually(() => theirs.grants.isRevoked(id)), 'another prefix hears nothing').to.equal(false);
+    expect((await open(other)).grants.isRevoked(id), 'nor loads it').to.equal(false);
+    expect(await opened[0]!.redis.exists(revokedKeyOf(other))).to.equal(0);
   });
 });

@@ -30,7 +30,7 @@ describe('OAuth 2.0 authorization server with REDIS_URL (sessions and tokens in 
     expect(status).to.equal(200);
     const redis = new Redis(process.env.REDIS_URL!);
     try {
-      expect(await redis.exists(`crm:oauth:RefreshToken:${body.refresh_token}`)).to.equal(1);
+      expect(await redis.exists(`${server.config.redisKeyPrefix}:oauth:RefreshToken:${body.refresh_token}`)).to.equal(1);
     } finally {
       await redis.quit();
     }

@@ -97,10 +97,10 @@ describe('POST /api/compliance/subjects/:userId/erase of a user who signed in, w
     await server?.dispose();
   });
 
-  /** The OAuth keys whose value holds `text` (other servers share this Redis: each run's emails are its own). */
+  /** The OAuth keys of this server whose value holds `text`. */
   const keysHolding = async (text: string): Promise<string[]> => {
     const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: 'crm:oauth:*', count: 500 })) keys.push(...(batch as string[]));
+    for await (const batch of redis.scanStream({ match: `${server.config.redisKeyPrefix}:oauth:*`, count: 500 })) keys.push(...(batch as string[]));
     const values = await Promise.all(keys.map((key) => redis.get(key).catch(() => null)));
     return keys.filter((_key, i) => values[i]?.toLowerCase().includes(text));
   };

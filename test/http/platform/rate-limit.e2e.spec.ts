@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../../../src/config.js';
+import { limiterOf } from '../../../src/http/rate-limit.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
+import { TEST_REDIS_KEY_PREFIX } from '../../support/redis-prefix.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -72,9 +75,39 @@ describe('rate limits', () => {
       const actorId = `user-${randomUUID()}`;
       const token = await tokenFor(server, { tenantId: 'acme', actorId, roles: ['tenant_admin'] });
       expect((await call(server, 'GET', '/sales/contacts', { token })).status).to.equal(200);
-      expect(Number(await redis.get(`crm:rl:client:acme/test-client/${actorId}`))).to.equal(1);
+      expect(Number(await redis.get(`${server.config.redisKeyPrefix}:rl:client:acme/test-client/${actorId}`))).to.equal(1);
       expect((await call(server, 'GET', '/sales/contacts', { token })).status).to.equal(200);
       expectRateLimited(await call(server, 'GET', '/sales/contacts', { token }));
+    });
+
+    it('keeps two deployments with different REDIS_KEY_PREFIX apart on one Redis: neither sees the other\'s counts', async () => {
+      const prefixes = [`${TEST_REDIS_KEY_PREFIX}-a`, `${TEST_REDIS_KEY_PREFIX}-b`];
+      const env = { REDIS_URL: REDIS_URL!, RATE_LIMIT_PER_IP: '0', RATE_LIMIT_AUTH_PER_IP: '0', RATE_LIMIT_PER_CLIENT: '1', RATE_LIMIT_WINDOW_SECONDS: '60' };
+      const [a, b] = await Promise.all(prefixes.map((prefix) => startTestServer({ ...env, REDIS_KEY_PREFIX: prefix })));
+      try {
+        const actorId = `user-${randomUUID()}`;
+        const [tokenA, tokenB] = await Promise.all([a, b].map((s) => tokenFor(s!, { tenantId: 'acme', actorId, roles: ['tenant_admin'] })));
+        expect((await call(a!, 'GET', '/sales/contacts', { token: tokenA })).status).to.equal(200);
+        expectRateLimited(await call(a!, 'GET', '/sales/contacts', { token: tokenA }));
+        expect((await call(b!, 'GET', '/sales/contacts', { token: tokenB })).status, 'b counts on its own').to.equal(200);
+        const key = `rl:client:acme/test-client/${actorId}`;
+        expect(await redis.get(`${prefixes[0]}:${key}`)).to.equal('2');
+        expect(await redis.get(`${prefixes[1]}:${key}`)).to.equal('1');
+        expect(await redis.exists(`crm:${key}`)).to.equal(0);
+      } finally {
+        await Promise.all([a, b].map((s) => s!.dispose()));
+      }
+    });
+
+    it('counts under `crm:` by default, the keys of every deployment before REDIS_KEY_PREFIX', async () => {
+      const { redisKeyPrefix } = loadConfig({});
+      const name = `test-${randomUUID()}`;
+      await limiterOf({ redis, prefix: redisKeyPrefix }, name, 5, 60)('someone');
+      try {
+        expect(await redis.get(`crm:rl:${name}:someone`)).to.equal('1');
+      } finally {
+        await redis.del(`crm:rl:${name}:someone`);
+      }
     });
   });
 });
