@@ -63,7 +63,7 @@ type Described = Pick<RecordResource, 'kind' | 'permission' | 'withheldFrom'>;
 export type ServedResource = { kind: RecordKind; path: string; routes: (deps: RouteDeps) => Router };
 
 export type RouteDeps = CommandDeps & {
-  clock: Clock; readModel: ReadModel; jobs?: Pick<JobQueue, 'enqueue'>;
+  clock: Clock; readModel: ReadModel; jobs?: Pick<JobQueue, 'enqueue' | 'get' | 'remove'>;
   /** Seals and opens list cursors (`cursorKeyOf(masterKey)`: every replica's is the same). */
   cursorKey: CursorKey;
   /** The lock over a unique value's check and write; default: this process's (see `uniqueness-lock.ts`). */

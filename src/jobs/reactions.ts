@@ -19,7 +19,7 @@ import type { JobQueue } from './port.js';
 /** The jobs one recorded event calls for (none for most). */
 export type Reaction = {
   handles: readonly string[];
-  enqueue: (queue: Pick<JobQueue, 'enqueue'>, event: RecordedEvent, now: Date) => Promise<unknown>;
+  enqueue: (queue: Pick<JobQueue, 'enqueue' | 'get' | 'remove'>, event: RecordedEvent, now: Date) => Promise<unknown>;
 };
 
 const NAME = 'jobs.reactions';

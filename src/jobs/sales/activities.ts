@@ -25,15 +25,24 @@ const storesOf = (deps: JobDeps) => {
   return deps.compliance;
 };
 
-/** Enqueues the reminder of `remindAt` (at once when it is past); one job per activity and time. */
-export const scheduleReminder = (queue: Pick<JobQueue, 'enqueue'>, data: ReminderData, now: Date) =>
-  queue.enqueue(ACTIVITY_REMINDER_JOB, data, {
-    id: `activity-reminder.${data.activityId}.${Date.parse(data.remindAt)}`,
-    delayMs: Math.max(0, Date.parse(data.remindAt) - now.getTime()),
-  });
+type ReminderQueue = Pick<JobQueue, 'enqueue' | 'get' | 'remove'>;
+
+const FINISHED: ReadonlySet<string | undefined> = new Set(['completed', 'failed']);
+
+/**
+ * Enqueues the reminder of `remindAt` (at once when it is past); one job per activity and time.
+ * A finished job of that id (still retained) is replaced: it ran while the activity had another
+ * time (rescheduled away and back) or was closed or archived, so it did nothing, and the queue
+ * would take the new timer for a duplicate and lose the reminder. Running it again is harmless.
+ */
+export const scheduleReminder = async (queue: ReminderQueue, data: ReminderData, now: Date) => {
+  const id = `activity-reminder.${data.activityId}.${Date.parse(data.remindAt)}`;
+  if (FINISHED.has((await queue.get(ACTIVITY_REMINDER_JOB, id))?.state)) await queue.remove(id);
+  return queue.enqueue(ACTIVITY_REMINDER_JOB, data, { id, delayMs: Math.max(0, Date.parse(data.remindAt) - now.getTime()) });
+};
 
 /** Enqueues the reminder of an open activity that has a reminder time (nothing otherwise). */
-export const scheduleReminderOf = async (queue: Pick<JobQueue, 'enqueue'> | undefined, tenantId: string, activityId: string, state: ActivityState, now: Date) => {
+export const scheduleReminderOf = async (queue: ReminderQueue | undefined, tenantId: string, activityId: string, state: ActivityState, now: Date) => {
   if (!queue || state.status !== 'open' || typeof state.fields.remindAt !== 'string') return;
   await scheduleReminder(queue, { tenantId, activityId, remindAt: state.fields.remindAt }, now);
 };

@@ -213,6 +213,22 @@ describe('/sales/activities', () => {
       expect(history.data[2]).to.deep.include({ actorId: 'system:activity-reminder', data: { remindAt, dueTime: FUTURE } });
     });
 
+    it('fires a reminder rescheduled back to a time whose timer already ran (doing nothing then), at once', async () => {
+      const later = `${YEAR + 1}-02-01T09:00:00.000Z`;
+      const { id } = (await task({ remindAt: later })).body;
+      const soon = inMs(1000);
+      await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: FUTURE, remindAt: soon });
+      await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: FUTURE, remindAt: later });
+      const soonTimer = `activity-reminder.${id}.${Date.parse(soon)}`;
+      while ((await server().jobs.get('sales.activity-reminder', soonTimer))?.state !== 'completed') await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await send('POST', `/sales/activities/${id}/reschedule`, { dueAt: FUTURE, remindAt: soon })).status).to.equal(200);
+      const activity = await eventually(session, `/sales/activities/${id}`, (a) => a.reminderSentFor !== undefined);
+      expect(activity.reminderSentFor).to.equal(soon);
+      expect(typesOf((await get(`/sales/activities/${id}/history`)).body)).to.deep.equal([
+        'ActivityCreated', 'ActivityRescheduled', 'ActivityRescheduled', 'ActivityRescheduled', 'ActivityReminderSent',
+      ]);
+    });
+
     it('erases the activity\'s text with its contact\'s person, keeping the other facts', async () => {
       const contact = (await send('POST', '/sales/contacts', { firstName: 'Bo', lastName: 'Gray', email: 'bo@example.org' })).body.id;
       const linkedTo = { type: 'contact', id: contact };
