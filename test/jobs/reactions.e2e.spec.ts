@@ -114,7 +114,8 @@ describe('the reactions of quotes and activities', () => {
     ({ id: randomUUID(), stream, type, data, metadata: {}, schemaVersion: 1, revision: 0n, position: 42n, createdAt: new Date() }) as never;
   const enqueued = async (reaction: Reaction, event: never) => {
     const calls: unknown[][] = [];
-    await reaction.enqueue({ enqueue: async (...args: unknown[]) => void calls.push(args) } as never, event, new Date(`${YEAR}-01-01T00:00:00Z`));
+    const queue = { enqueue: async (...args: unknown[]) => void calls.push(args), get: async () => undefined, remove: async () => false } as never;
+    await reaction.enqueue(queue, event, new Date(`${YEAR}-01-01T00:00:00Z`));
     return calls;
   };
 
