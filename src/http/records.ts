@@ -54,6 +54,8 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   routes?: (router: Router, deps: RouteDeps) => void;
   /** What follows a create in the same request (a quote's numbering); answers the request's last result. */
   created?: (deps: RouteDeps, id: string, context: CommandContext, result: CommandResult) => Promise<CommandResult>;
+  /** What follows a restore in the same request (an activity's reminder timer), once it is answered. */
+  restored?: (deps: RouteDeps, id: string, tenantId: string) => Promise<void>;
 };
 
 /** What the read routes need of a resource. */
@@ -243,7 +245,11 @@ export const recordRoutes = <S extends GuardState, C extends RecordCommand>(deps
   router.get('/:id/history', history(deps, r));
   router.patch('/:id', (ctx) => send(deps, r, 'update', ctx, { type: 'UpdateRecord', changes: validate.patch(bodyOf(ctx)) }));
   router.post('/:id/archive', (ctx) => send(deps, r, 'archive', ctx, { type: 'ArchiveRecord', reason: archiveBody(bodyOf(ctx) ?? {}).reason ?? null }));
-  router.post('/:id/restore', (ctx) => (emptyBody(bodyOf(ctx) ?? {}), send(deps, r, 'archive', ctx, { type: 'RestoreRecord' })));
+  router.post('/:id/restore', async (ctx) => {
+    emptyBody(bodyOf(ctx) ?? {});
+    await send(deps, r, 'archive', ctx, { type: 'RestoreRecord' });
+    await r.restored?.(deps, ctx.params.id!, principalOf(ctx.state).tenantId);
+  });
   router.put('/:id/owner', (ctx) => send(deps, r, 'update', ctx, { type: 'AssignOwner', ownerId: ownerBody(bodyOf(ctx)).ownerId }));
   router.post('/:id/tags', (ctx) => {
     const { add = [], remove = [] } = validate.tags(bodyOf(ctx));

@@ -40,7 +40,7 @@ const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).bo
 const UPDATE = 'sales.activities:update';
 
 /** Enqueues the activity's reminder, if it is open with a reminder time. */
-const remindLater = async (deps: RouteDeps, id: string, context: CommandContext): Promise<void> =>
+const remindLater = async (deps: RouteDeps, id: string, context: Pick<CommandContext, 'tenantId' | 'now'>): Promise<void> =>
   scheduleReminderOf(deps.jobs, context.tenantId, id, await activityStateOf(deps, context.tenantId, id), context.now);
 
 const reschedule = (deps: RouteDeps) => async (ctx: Context) => {
@@ -80,4 +80,6 @@ export const activitiesResource: RecordResource<ActivityState, LinkCheckedComman
     await remindLater(deps, id, context);
     return result;
   },
+  // A timer that came due while the activity was archived did nothing: the restored activity is reminded then.
+  restored: (deps, id, tenantId) => remindLater(deps, id, { tenantId, now: deps.clock() }),
 };

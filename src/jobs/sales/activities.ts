@@ -41,9 +41,10 @@ export const scheduleReminder = async (queue: ReminderQueue, data: ReminderData,
   return queue.enqueue(ACTIVITY_REMINDER_JOB, data, { id, delayMs: Math.max(0, Date.parse(data.remindAt) - now.getTime()) });
 };
 
-/** Enqueues the reminder of an open activity that has a reminder time (nothing otherwise). */
+/** Enqueues the reminder of an open, unarchived activity that has a reminder time not yet sent (nothing otherwise). */
 export const scheduleReminderOf = async (queue: ReminderQueue | undefined, tenantId: string, activityId: string, state: ActivityState, now: Date) => {
-  if (!queue || state.status !== 'open' || typeof state.fields.remindAt !== 'string') return;
+  if (!queue || state.status !== 'open' || state.archived || typeof state.fields.remindAt !== 'string') return;
+  if (state.fields.reminderSentFor === state.fields.remindAt) return;
   await scheduleReminder(queue, { tenantId, activityId, remindAt: state.fields.remindAt }, now);
 };
 

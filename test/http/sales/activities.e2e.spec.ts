@@ -229,6 +229,25 @@ describe('/sales/activities', () => {
       ]);
     });
 
+    it('fires no reminder while the activity is archived, and a due one once it is restored; a restore after the reminder sends none again', async () => {
+      const soon = inMs(800);
+      const { id } = (await task({ remindAt: soon })).body;
+      await send('POST', `/sales/activities/${id}/archive`, {});
+      const timer = `activity-reminder.${id}.${Date.parse(soon)}`;
+      while ((await server().jobs.get('sales.activity-reminder', timer))?.state !== 'completed') await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(typesOf((await get(`/sales/activities/${id}/history`)).body)).to.deep.equal(['ActivityCreated', 'ActivityArchived']);
+      expect((await send('POST', `/sales/activities/${id}/restore`, {})).status).to.equal(200);
+      const activity = await eventually(session, `/sales/activities/${id}`, (a) => a.reminderSentFor !== undefined);
+      expect(activity.reminderSentFor).to.equal(soon);
+      await send('POST', `/sales/activities/${id}/archive`, {});
+      await send('POST', `/sales/activities/${id}/restore`, {});
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await session.reachedHead();
+      expect(typesOf((await get(`/sales/activities/${id}/history`)).body)).to.deep.equal([
+        'ActivityCreated', 'ActivityArchived', 'ActivityRestored', 'ActivityReminderSent', 'ActivityArchived', 'ActivityRestored',
+      ]);
+    });
+
     it('erases the activity\'s text with its contact\'s person, keeping the other facts', async () => {
       const contact = (await send('POST', '/sales/contacts', { firstName: 'Bo', lastName: 'Gray', email: 'bo@example.org' })).body.id;
       const linkedTo = { type: 'contact', id: contact };
