@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { handleCommand, type CommandDeps } from '../../../src/commands/handle.js';
+import { activityAggregate } from '../../../src/commands/sales/activity.js';
+import { opportunityAggregate } from '../../../src/commands/sales/opportunity.js';
 import { awayFromMonthEnd } from '../../support/calendar.js';
 import { periodKeyOf } from '../../../src/events/sales/period.js';
 import { call, tokenFor } from '../../support/http.js';
@@ -224,5 +228,47 @@ describe('/sales/reports and /sales/targets', () => {
       expect(table()).not.to.equal(old);
       expect(await all()).to.deep.equal(before);
     });
+  });
+});
+
+describe('/sales/reports and /sales/targets at period boundaries (UTC)', () => {
+  const s = salesSession();
+  // The request's time is the server's clock: the closing commands are sent through the one command handler at a chosen time.
+  const at = (now: string) => ({ tenantId: 'acme', actorId: 'user-admin', commandId: randomUUID(), correlationId: randomUUID(), now: new Date(now) });
+  const deps = (): CommandDeps => ({ store: s.server().store, keyStore: s.server().keyStore });
+  const WINS = ['2019-12-31T23:59:59.999Z', '2020-01-01T00:00:00.000Z', '2019-09-30T23:59:59.999Z'];
+
+  before(async () => {
+    for (const [i, now] of WINS.entries()) {
+      const id = (await s.send('POST', '/sales/opportunities', { name: `Deal ${i}`, amount: { amount: 100 * (i + 1), currency: 'EUR' } })).body.id;
+      await handleCommand(deps(), opportunityAggregate, { id, command: { type: 'WinOpportunity' }, context: at(now) });
+      const linkedTo = { type: 'opportunity', id };
+      const call = (await s.send('POST', '/sales/activities', { kind: 'call', subject: 'Close', startsAt: '2019-06-01T09:00:00Z', linkedTo })).body.id;
+      await handleCommand(deps(), activityAggregate, { id: call, command: { type: 'CompleteActivity', at: now }, context: at(now) });
+    }
+    await s.reachedHead();
+  });
+
+  it('counts a deal won at 23:59:59.999 on the last day of a month, quarter and year in that period, and one won at midnight in the next', async () => {
+    const periods = async (interval: string) => ((await s.get(`/sales/reports/revenue?interval=${interval}`)).body.data as Array<{ period: string; amount: { amount: number } }>)
+      .map((r) => [r.period, r.amount.amount]);
+    expect(await periods('month')).to.deep.equal([['2019-09', 300], ['2019-12', 100], ['2020-01', 200]]);
+    expect(await periods('quarter')).to.deep.equal([['2019-Q3', 300], ['2019-Q4', 100], ['2020-Q1', 200]]);
+    expect(await periods('year')).to.deep.equal([['2019', 400], ['2020', 200]]);
+    expect((await s.get('/sales/reports/revenue?from=2019-Q4&to=2019-12')).body.total).to.deep.equal([{ deals: 1, amount: { amount: 100, currency: 'EUR' } }]);
+    const completed = (await s.get('/sales/reports/activity-counts?from=2019-10&to=2020-01&interval=quarter')).body.data;
+    expect(completed.map((r: { period: string; completed: number }) => [r.period, r.completed])).to.deep.equal([['2019-Q4', 1], ['2020-Q1', 1]]);
+  });
+
+  it('gives each target the wins and completions of its own period', async () => {
+    const actual = async (period: string, metric: string) => {
+      const target = await s.send('POST', '/sales/targets', { assignee: { type: 'user', id: 'user-admin' }, period, metric, quota: 1000 });
+      expect(target.status, JSON.stringify(target.body)).to.equal(201);
+      return (await s.get(`/sales/targets/${target.body.id}/attainment`)).body.actual;
+    };
+    const revenue = [];
+    for (const period of ['2019-12', '2019-Q4', '2019', '2020-01', '2020-Q1', '2019-Q3', '2019-10']) revenue.push(await actual(period, 'won_revenue'));
+    expect(revenue).to.deep.equal([100, 100, 400, 200, 200, 300, 0]);
+    expect([await actual('2019-Q4', 'activities_completed'), await actual('2020', 'activities_completed')]).to.deep.equal([1, 1]);
   });
 });
