@@ -16,10 +16,13 @@ import type { Logger } from 'pino';
 import type { EventStore, RecordedEvent } from '../events/log/port.js';
 import type { JobQueue } from './port.js';
 
-/** The jobs one recorded event calls for (none for most). */
+/**
+ * The jobs one recorded event calls for (none for most). `log` reads a record's stream, for a
+ * reaction whose event alone does not say what to enqueue (a restored activity's reminder time).
+ */
 export type Reaction = {
   handles: readonly string[];
-  enqueue: (queue: Pick<JobQueue, 'enqueue' | 'get' | 'remove'>, event: RecordedEvent, now: Date) => Promise<unknown>;
+  enqueue: (queue: Pick<JobQueue, 'enqueue' | 'get' | 'remove'>, event: RecordedEvent, now: Date, log: Pick<EventStore, 'readStream'>) => Promise<unknown>;
 };
 
 const NAME = 'jobs.reactions';
@@ -46,7 +49,7 @@ type FollowDeps = { store: EventStore; queue: JobQueue; db: Database.Database; r
 const react = async (deps: FollowDeps, reactions: readonly Reaction[], event: RecordedEvent, closed: () => boolean): Promise<boolean> => {
   for (let attempt = 0; !closed(); attempt++) {
     try {
-      for (const reaction of reactions) await reaction.enqueue(deps.queue, event, new Date());
+      for (const reaction of reactions) await reaction.enqueue(deps.queue, event, new Date(), deps.store);
       return true;
     } catch (error) {
       deps.logger.warn({ err: error, position: String(event.position), type: event.type, attempt }, 'job reaction failed; retrying');

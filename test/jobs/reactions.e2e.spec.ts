@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { EventStore } from '../../src/events/log/port.js';
+import type { EventStore, JsonObject } from '../../src/events/log/port.js';
 import { openSqliteEventStore } from '../../src/events/log/sqlite.js';
 import { streamName } from '../../src/events/log/stream-name.js';
 import type { Reaction } from '../../src/jobs/reactions.js';
@@ -112,10 +112,11 @@ describe('jobs of the embedded API across a restart (DATA_DIR/jobs.db)', () => {
 describe('the reactions of quotes and activities', () => {
   const recorded = (stream: string, type: string, data: Record<string, unknown>) =>
     ({ id: randomUUID(), stream, type, data, metadata: {}, schemaVersion: 1, revision: 0n, position: 42n, createdAt: new Date() }) as never;
-  const enqueued = async (reaction: Reaction, event: never) => {
+  const noLog = { readStream: async () => [] };
+  const enqueued = async (reaction: Reaction, event: never, log: Pick<EventStore, 'readStream'> = noLog) => {
     const calls: unknown[][] = [];
     const queue = { enqueue: async (...args: unknown[]) => void calls.push(args), get: async () => undefined, remove: async () => false } as never;
-    await reaction.enqueue(queue, event, new Date(`${YEAR}-01-01T00:00:00Z`));
+    await reaction.enqueue(queue, event, new Date(`${YEAR}-01-01T00:00:00Z`), log);
     return calls;
   };
 
@@ -127,6 +128,33 @@ describe('the reactions of quotes and activities', () => {
     ]);
     expect(await enqueued(activityReminderReaction, recorded(stream, 'ActivityRescheduled', { remindAt, dueAt: null }))).to.have.length(1);
     expect(await enqueued(activityReminderReaction, recorded(stream, 'ActivityCreated', { fields: { kind: 'note' } }))).to.deep.equal([]);
+  });
+
+  it('schedule a restored activity\'s reminder read from its stream while it is open and not yet reminded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-reactions-restore-'));
+    const store = openSqliteEventStore(join(dir, 'events.db'));
+    try {
+      const stream = streamName('acme', 'sales.activity', 'a-2');
+      const remindAt = `${YEAR}-01-01T01:00:00.000Z`;
+      const metadata = { tenantId: 'acme', actorId: 'user-admin', correlationId: randomUUID(), occurredAt: new Date().toISOString() };
+      const append = async (type: string, data: JsonObject) => {
+        const revision = (await store.readStream(stream)).at(-1)?.revision;
+        await store.append(stream, [{ id: randomUUID(), type, schemaVersion: 1, data, metadata }], { expectedRevision: revision ?? 'no_stream' });
+        return (await store.readStream(stream)).at(-1)!;
+      };
+      await append('ActivityCreated', { fields: { kind: 'task', subject: 'Call', dueAt: `${YEAR}-01-02T00:00:00.000Z`, remindAt }, ownerId: 'user-admin', tags: [] });
+      await append('ActivityArchived', { reason: null });
+      const restored = await append('ActivityRestored', {});
+      expect(await enqueued(activityReminderReaction, restored as never, store)).to.deep.equal([
+        ['sales.activity-reminder', { tenantId: 'acme', activityId: 'a-2', remindAt }, { id: `activity-reminder.a-2.${Date.parse(remindAt)}`, delayMs: 3_600_000 }],
+      ]);
+      await append('ActivityReminderSent', { remindAt, dueTime: `${YEAR}-01-02T00:00:00.000Z` });
+      await append('ActivityArchived', { reason: null });
+      expect(await enqueued(activityReminderReaction, (await append('ActivityRestored', {})) as never, store)).to.deep.equal([]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('schedule a sent quote\'s expiry and an accepted quote\'s reactor (for an opportunity only)', async () => {

@@ -10,7 +10,7 @@
 import { fold } from '../decider.js';
 import type { CommandDeps } from '../handle.js';
 import type { RecordCommand } from '../catalogue.js';
-import type { JsonValue } from '../../events/log/port.js';
+import type { EventStore, JsonValue } from '../../events/log/port.js';
 import { streamName } from '../../events/log/stream-name.js';
 import type { RecordKind } from '../../events/catalogue.js';
 import type { Attendee, LinkableType, LinkedTo } from '../../events/sales/activity.js';
@@ -51,7 +51,7 @@ export const withCheckedLink = async (deps: CommandDeps, tenantId: string, comma
 };
 
 /** The activity as its stream folds, personal fields left sealed (its schedule and status are not personal). */
-export const activityStateOf = async (deps: CommandDeps, tenantId: string, id: string): Promise<ActivityState> => {
+export const activityStateOf = async (deps: { store: Pick<EventStore, 'readStream'> }, tenantId: string, id: string): Promise<ActivityState> => {
   const events = await deps.store.readStream(streamName(tenantId, activityAggregate.type, id));
   return fold(activityAggregate.decider, events.map((e) => ({ type: e.type, data: e.data })));
 };

@@ -1,7 +1,7 @@
 /**
  * The activity's reminder timer, hosted by the API (it needs the API's stores):
  * `sales.activity-reminder` `{ tenantId, activityId, remindAt }`, enqueued when an activity is
- * created or rescheduled with a `remindAt`, runs at that time and records `ActivityReminderSent`
+ * created or rescheduled with a `remindAt` (or restored before its reminder was sent), runs at that time and records `ActivityReminderSent`
  * if the activity is still open with that reminder time. The job's id and its command's id derive
  * from the activity and the time, so a rescheduled activity's old timer finds another time and
  * does nothing, and a rerun appends nothing twice.
@@ -9,6 +9,7 @@
 import { commandIdFor } from '../../commands/event-ids.js';
 import { handleCommand, type CommandContext } from '../../commands/handle.js';
 import { activityAggregate, type ActivityState } from '../../commands/sales/activity.js';
+import { activityStateOf } from '../../commands/sales/activity-link.js';
 import { UnavailableError } from '../../errors.js';
 import { defineJob, type JobDeps } from '../define.js';
 import type { JobQueue } from '../port.js';
@@ -63,12 +64,18 @@ export const activityReminderJob = defineJob<ReminderData>({
 });
 
 const ACTIVITY_CREATED = 'ActivityCreated';
+const ACTIVITY_RESTORED = 'ActivityRestored';
 
-/** The same timer from the log (`reactions.ts`): an activity created or rescheduled with a reminder time. */
+/**
+ * The same timer from the log (`reactions.ts`): an activity created or rescheduled with a reminder
+ * time, or restored (its event names no time: the activity is read, and reminded if it is open with
+ * a reminder not yet sent, as the restore route does).
+ */
 export const activityReminderReaction: Reaction = {
-  handles: [ACTIVITY_CREATED, ACTIVITY_RESCHEDULED],
-  enqueue: async (queue, event, now) => {
+  handles: [ACTIVITY_CREATED, ACTIVITY_RESCHEDULED, ACTIVITY_RESTORED],
+  enqueue: async (queue, event, now, log) => {
     const { tenantId, id: activityId } = parseStreamName(event.stream);
+    if (event.type === ACTIVITY_RESTORED) return scheduleReminderOf(queue, tenantId, activityId, await activityStateOf({ store: log }, tenantId, activityId), now);
     const source = event.type === ACTIVITY_CREATED ? event.data.fields : event.data;
     const remindAt = source && typeof source === 'object' && !Array.isArray(source) ? source.remindAt : undefined;
     return typeof remindAt === 'string' ? scheduleReminder(queue, { tenantId, activityId, remindAt }, now) : undefined;
