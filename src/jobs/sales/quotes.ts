@@ -8,7 +8,8 @@
  *   from then on) and rejects the quote's open siblings (same opportunity, draft or sent).
  * Every command's id derives from the job's subject, so a rerun appends nothing twice, and a
  * refusal because the work is already done (won, closed) counts as done; so does the win of an
- * archived opportunity, which can never succeed (logged; the siblings are still rejected).
+ * archived opportunity, which can never succeed (logged; the siblings are still rejected), and the
+ * rejection of an archived sibling (left as it is).
  */
 import { commandIdFor } from '../../commands/event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps } from '../../commands/handle.js';
@@ -112,7 +113,8 @@ const winOpportunity = async (deps: JobDeps, stores: CommandDeps, data: Accepted
 const rejectSibling = (stores: CommandDeps, data: AcceptedData) => (id: string) => {
   const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:reject:${id}`);
   const command = { type: 'RejectQuote' as const, reason: `Another quote (${data.quoteId}) was accepted` };
-  return ensure(['quote_closed', 'not_found'], () => handleCommand(stores, quoteAggregate, { id, command, context }));
+  // An archived sibling (lists include archived records) refuses every command: left as it is, or the job would fail forever.
+  return ensure(['quote_closed', 'not_found', 'record_archived'], () => handleCommand(stores, quoteAggregate, { id, command, context }));
 };
 
 export const quoteAcceptedJob = defineJob<AcceptedData>({

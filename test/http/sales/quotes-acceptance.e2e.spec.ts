@@ -117,6 +117,22 @@ describe('/sales/quotes: the deal an acceptance wins', () => {
       expect(count).to.equal(205);
     });
 
+    it('passes over an archived open sibling (settled, left as it is) and still rejects the others; run again, nothing changes', async () => {
+      const opportunityId = await deal({ amount: eur(500_000) });
+      const accepted = await sent(opportunityId);
+      const [archived, sibling] = [await quote(opportunityId), await quote(opportunityId)];
+      expect((await send('POST', `/sales/quotes/${archived}/archive`, {})).status).to.equal(200);
+      expect((await send('POST', `/sales/quotes/${accepted}/accept`)).status).to.equal(200);
+      const data = { tenantId: 'acme', quoteId: accepted, opportunityId, position: await head() };
+      await run(data);
+      await eventually(session, `/sales/quotes/${sibling}`, (q) => q.quoteStatus === 'rejected');
+      expect((await get(`/sales/quotes/${archived}`)).body).to.deep.include({ quoteStatus: 'draft', status: 'archived' });
+      expect((await get(`/sales/opportunities/${opportunityId}`)).body).to.deep.include({ stage: 'won', amount: eur(10_000) });
+      const before = await head();
+      await run(data);
+      expect(await head()).to.equal(before);
+    });
+
     it('settles the win of an archived opportunity (a quote accepted before that was refused): logged, not won, its siblings still rejected; run again, nothing changes', async () => {
       const opportunityId = await deal({ amount: eur(500_000) });
       const [accepted, sibling] = [await sent(opportunityId), await quote(opportunityId)];
