@@ -3,9 +3,10 @@
  * rejected, expired). Only a draft changes (409 `quote_not_draft`); its lines are priced and its
  * totals computed against the tenant's sales configuration, which generic commands carry (`config`).
  * A quote is numbered once (the number comes from the tenant's counter, `quote-numbering.ts`),
- * sent while numbered, valid and for an opportunity and/or an account (a draft may lack them) in
- * the opportunity's currency when it has an amount, then accepted while valid and its opportunity
- * can be won by it (the opportunity's facts are inputs, read before: `DealFacts`), rejected (with
+ * sent while numbered, valid, in a currency still configured and for an opportunity and/or an
+ * account (a draft may lack them) in the opportunity's currency when it has an amount, then
+ * accepted while valid and its opportunity can be won by it (the opportunity's facts are inputs,
+ * read before: `DealFacts`), rejected (with
  * a reason) or expired by its timer (`today` past `validUntil`; otherwise nothing, so an early or
  * repeated timer is harmless). A sent, rejected or expired quote is revised into a draft of the
  * next revision, keeping its number.
@@ -156,6 +157,7 @@ const assertDealCurrency = (fields: JsonObject, deal: DealFacts | null): void =>
 
 const send = (state: QuoteState, { today, config, deal }: Extract<QuoteCommand, { type: 'SendQuote' }>): QuoteOwnEvent[] => {
   const { fields } = inStatus(state, ['draft'], 'quote_not_draft');
+  quoteCurrency(fields.currency, config); // still configured: accepting it wins its deal in that currency
   assertStillPriced((fields.lines ?? []) as unknown as PricedLine[], config);
   if (fields.number === undefined) throw new ConflictError('quote_unnumbered', 'The quote has no number yet; retry');
   if (typeof fields.opportunityId !== 'string' && typeof fields.accountId !== 'string') {

@@ -107,6 +107,10 @@ describe('Quote decider', () => {
       given(created, numbered).when(sendOn('2026-12-31', deal('open'), reducedChanged)).thenFails('tax_rate_changed');
       given(created, numbered).when(sendOn('2026-12-31', deal('open'), noWidget)).thenFails('unknown_product');
     });
+    it('refuses a draft whose currency is no longer configured (422 invalid_currency)', () => {
+      const noEuro = { ...config, currencies: ['USD'], defaultCurrency: 'USD', priceBook: [{ id: 'widget', name: 'Widget', prices: [{ amount: 2099, currency: 'USD' }] }] };
+      given(created, numbered).when(sendOn('2026-12-31', deal('open', { currency: null }), noEuro)).thenFails('invalid_currency');
+    });
     it('refuses a quote in another currency than its opportunity\'s amount (422 currency_mismatch)', () => {
       given(created, numbered).when(sendOn('2026-12-31', deal('open', { currency: 'USD' }))).thenFails('currency_mismatch');
     });

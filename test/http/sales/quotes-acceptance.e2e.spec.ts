@@ -5,6 +5,7 @@ import { handleCommand } from '../../../src/commands/handle.js';
 import { quoteAggregate } from '../../../src/commands/sales/quote.js';
 import type { JobDeps } from '../../../src/jobs/define.js';
 import { quoteAcceptedJob } from '../../../src/jobs/sales/quotes.js';
+import { tokenFor } from '../../support/http.js';
 import { eventually, salesSession } from './session.js';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
@@ -35,6 +36,17 @@ describe('/sales/quotes: the deal an acceptance wins', () => {
       expect(refused.body).to.include({ quoteCurrency: 'USD', opportunityCurrency: 'EUR' });
       expect(await head()).to.equal(before);
       expect((await get(`/sales/quotes/${id}`)).body.quoteStatus).to.equal('draft');
+    });
+    it('refuses a draft whose currency was removed from the configuration since (422 invalid_currency), appending nothing: no deal is won in it', async () => {
+      const initech = await tokenFor(server(), { tenantId: 'initech', actorId: 'user-i', roles: ['tenant_admin'] });
+      const opportunityId = (await send('POST', '/sales/opportunities', { name: 'Deal' }, initech)).body.id;
+      const lines = [{ description: 'Consulting', quantity: 1, unitPrice: { amount: 10_000, currency: 'GBP' }, taxRateId: 'standard' }];
+      const id = (await send('POST', '/sales/quotes', { title: 'Offer', opportunityId, validUntil, currency: 'GBP', lines }, initech)).body.id;
+      expect((await send('PATCH', '/api/superadmin/sales-config', { currencies: ['EUR', 'USD'] }, initech)).status).to.equal(200);
+      const before = await head();
+      const res = await send('POST', `/sales/quotes/${id}/send`, undefined, initech);
+      expect([res.status, res.body.code, res.body.currencies]).to.deep.equal([422, 'invalid_currency', ['EUR', 'USD']]);
+      expect(await head()).to.equal(before);
     });
   });
 
