@@ -110,7 +110,8 @@ const reprices = (fields: JsonObject, next: JsonObject): boolean => canonicalJso
  */
 const updatedChanges = (state: Exclude<OpportunityState, { status: 'none' }>, changes: JsonObject, config: SalesConfig): JsonObject => {
   const next = patchedFields(opportunityKind, state.fields, changes);
-  if ('amount' in changes) checkCurrency(config, next.amount);
+  // An amount sent again unchanged is no change, even in a currency removed from the configuration since.
+  if ('amount' in changes && reprices(state.fields, next)) checkCurrency(config, next.amount);
   const moves = 'stage' in changes || 'pipeline' in changes;
   if ((moves || reprices(state.fields, next)) && state.status !== 'open') {
     throw new ConflictError('opportunity_closed', `The opportunity is ${state.status}; reopen it first`);

@@ -77,6 +77,14 @@ describe('Opportunity decider', () => {
         given(opened, closed).when({ type: 'UpdateRecord', changes: { amount: { amount: 100_000 } }, config }).then();
       }
     });
+    it('takes an unchanged amount in a currency removed from the configuration since (no change); a new amount in it is a 422', () => {
+      const noEuro = { ...config, currencies: ['USD'], defaultCurrency: 'USD' };
+      given(opened).when({ type: 'UpdateRecord', changes: { name: 'Renamed', amount: eur(100_000) }, config: noEuro })
+        .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });
+      given(opened, won).when({ type: 'UpdateRecord', changes: { name: 'Renamed', amount: eur(100_000) }, config: noEuro })
+        .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });
+      given(opened).when({ type: 'UpdateRecord', changes: { amount: eur(5) }, config: noEuro }).thenFails('invalid_currency');
+    });
     it('still renames a closed opportunity', () => {
       given(opened, won).when({ type: 'UpdateRecord', changes: { name: 'Renamed', amount: eur(100_000) }, config })
         .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });

@@ -98,6 +98,19 @@ describe('/sales/opportunities', () => {
         expect((await get(`/sales/opportunities/${id}`)).body).to.deep.include({ name: 'Renamed', amount: eur(100_000) });
       }
     });
+    it('takes its amount sent again unchanged after its currency left the configuration (a form saving every field); a new amount in it is a 422', async () => {
+      const initech = await tokenFor(server(), { tenantId: 'initech', actorId: 'user-i', roles: ['tenant_admin'] });
+      const gbp = { amount: 100_000, currency: 'GBP' };
+      const id = (await send('POST', '/sales/opportunities', { name: 'Deal', amount: gbp }, initech)).body.id;
+      expect((await send('PATCH', '/api/superadmin/sales-config', { currencies: ['EUR', 'USD'] }, initech)).status).to.equal(200);
+      const res = await send('PATCH', `/sales/opportunities/${id}`, { name: 'Renamed', amount: gbp }, initech);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect((await get(`/sales/opportunities/${id}`, initech)).body).to.deep.include({ name: 'Renamed', amount: gbp });
+      const before = await head();
+      const changed = await send('PATCH', `/sales/opportunities/${id}`, { amount: { amount: 5 } }, initech);
+      expect([changed.status, changed.body.code]).to.deep.equal([422, 'invalid_currency']);
+      expect(await head()).to.equal(before);
+    });
   });
 
   describe('POST /sales/opportunities/:id/win, /lose, /reopen', () => {
