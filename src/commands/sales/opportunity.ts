@@ -4,7 +4,8 @@
  * (`config`): only configured open stages are accepted (422), probability and weighted amount
  * follow the stage and amount. Win and lose only from an open stage (lost needs a reason); a win by
  * an accepted quote sets the amount to the quote's net total. A closed deal's stage and amount are
- * fixed (409 `opportunity_closed`) until reopen returns it to a stage.
+ * fixed (409 `opportunity_closed`) until reopen returns it to a stage (of its pipeline, or of another one
+ * named: a closed deal's pipeline may have left the configuration).
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
 import { CLOSING_STAGES, openStageOf, pipelineOf, type SalesConfig, type Stage } from '../../events/sales/config.js';
@@ -36,7 +37,8 @@ export type OpportunityCommand =
   | { type: 'WinOpportunity'; byQuote?: { quoteId: string; amount: Money } }
   /** `acceptedQuote`: a quote of the deal accepted since its last reopening (its reactor wins the deal), as read just before. */
   | { type: 'LoseOpportunity'; reason?: string; acceptedQuote: string | null }
-  | { type: 'ReopenOpportunity'; stage: string; config: SalesConfig };
+  /** `pipeline`: another pipeline to reopen in (default: its own, which may have left the configuration). */
+  | { type: 'ReopenOpportunity'; stage: string; pipeline?: string; config: SalesConfig };
 
 const generic = genericPart(opportunityKind);
 
@@ -146,11 +148,13 @@ const lose = (state: OpportunityState, { reason, acceptedQuote }: Extract<Opport
   return [{ type: OPPORTUNITY_LOST, data: { reason, weightedAmount: weightedOf(fields.amount, 0) } }];
 };
 
-const reopen = (state: OpportunityState, stageId: string, config: SalesConfig): OpportunityOwnEvent[] => {
+const reopen = (state: OpportunityState, { stage: stageId, pipeline, config }: Extract<OpportunityCommand, { type: 'ReopenOpportunity' }>): OpportunityOwnEvent[] => {
   const body = liveBody(bodyOf(state));
   if (state.status === 'open') throw new ConflictError('opportunity_open', 'The opportunity is open already');
-  const stage = stageIn(config, String(body.fields.pipeline), stageId);
-  const data = { stage: stage.id, probability: stage.probability, weightedAmount: weightedOf(body.fields.amount, stage.probability) };
+  const into = pipeline ?? String(body.fields.pipeline);
+  const stage = stageIn(config, into, stageId);
+  const moved = into !== body.fields.pipeline ? { pipeline: into } : {};
+  const data = { ...moved, stage: stage.id, probability: stage.probability, weightedAmount: weightedOf(body.fields.amount, stage.probability) };
   return [{ type: OPPORTUNITY_REOPENED, data }];
 };
 
@@ -175,7 +179,7 @@ const decide = (command: OpportunityCommand, state: OpportunityState): DomainEve
     case 'LoseOpportunity':
       return lose(state, command);
     case 'ReopenOpportunity':
-      return reopen(state, command.stage, command.config);
+      return reopen(state, command);
     default:
       return unreachable(command);
   }

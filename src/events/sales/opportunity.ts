@@ -16,7 +16,8 @@ export type OpportunityOwnEvent =
   /** `amount` and `quoteId` when an accepted quote won it: the deal's amount becomes the quote's net total (its subtotal). */
   | { type: typeof OPPORTUNITY_WON; data: { weightedAmount: Money | null; amount?: Money; quoteId?: string } }
   | { type: typeof OPPORTUNITY_LOST; data: { reason: string; weightedAmount: Money | null } }
-  | { type: typeof OPPORTUNITY_REOPENED; data: { stage: string; probability: number; weightedAmount: Money | null } };
+  /** `pipeline`: only when it reopens in another pipeline than its own. */
+  | { type: typeof OPPORTUNITY_REOPENED; data: { pipeline?: string; stage: string; probability: number; weightedAmount: Money | null } };
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
 const SLUG = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,49}$' };
@@ -57,7 +58,7 @@ export const opportunityKind: RecordKind = {
     }),
     Lost: (data: JsonObject) => ({ stage: 'lost', probability: 0, weightedAmount: data.weightedAmount ?? null, lostReason: data.reason ?? null }),
     Reopened: (data: JsonObject) => ({
-      stage: data.stage ?? null, probability: data.probability ?? null, weightedAmount: data.weightedAmount ?? null, lostReason: null,
+      ...(typeof data.pipeline === 'string' ? { pipeline: data.pipeline } : {}), stage: data.stage ?? null, probability: data.probability ?? null, weightedAmount: data.weightedAmount ?? null, lostReason: null,
     }),
   },
 };

@@ -1,7 +1,7 @@
 /**
  * `/sales/opportunities`: the generic record routes over the opportunity's own decider, each
  * command carrying the tenant's sales configuration, plus its rules: `POST /:id/win`,
- * `/:id/lose { reason }`, `/:id/reopen { stage }`.
+ * `/:id/lose { reason }`, `/:id/reopen { stage, pipeline? }`.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -17,8 +17,9 @@ import { emptyBody, sendCommand, type RecordResource, type RouteDeps } from '../
 import { acceptedQuoteOf, underDealLock } from './quote-acceptance.js';
 
 export const loseBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: RULE_REASON } });
-export const reopenBody = validator<{ stage: string }>({
-  type: 'object', additionalProperties: false, required: ['stage'], properties: { stage: { type: 'string', minLength: 1, maxLength: 50 } },
+export const reopenBody = validator<{ stage: string; pipeline?: string }>({
+  type: 'object', additionalProperties: false, required: ['stage'],
+  properties: { stage: { type: 'string', minLength: 1, maxLength: 50 }, pipeline: { type: 'string', minLength: 1, maxLength: 50 } },
 });
 
 const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).body ?? {};
@@ -40,9 +41,9 @@ const opportunityRules = (router: Router, deps: RouteDeps): void => {
     });
   });
   router.post('/:id/reopen', async (ctx) => {
-    const { stage } = reopenBody(bodyOf(ctx));
+    const { stage, pipeline } = reopenBody(bodyOf(ctx));
     const { config } = await salesConfigOf(deps, principalOf(ctx.state).tenantId);
-    return dealLocked(ctx, (locked) => sendCommand(locked, opportunityAggregate, UPDATE, ctx, { type: 'ReopenOpportunity', stage, config }));
+    return dealLocked(ctx, (locked) => sendCommand(locked, opportunityAggregate, UPDATE, ctx, { type: 'ReopenOpportunity', stage, pipeline, config }));
   });
 };
 

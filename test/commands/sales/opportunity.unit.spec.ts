@@ -127,6 +127,15 @@ describe('Opportunity decider', () => {
       given(opened, lost).when({ type: 'ReopenOpportunity', stage: 'proposal', config })
         .then({ type: 'OpportunityReopened', data: { stage: 'proposal', probability: 50, weightedAmount: eur(50_000) } });
     });
+    it('reopens into a stage of another pipeline named (its own may have left the configuration)', () => {
+      const moved = { ...config, pipelines: [{ id: 'enterprise', name: 'Enterprise', stages: [{ id: 'pilot', name: 'Pilot', probability: 40 }] }], defaultPipeline: 'enterprise' };
+      given(opened, lost).when({ type: 'ReopenOpportunity', stage: 'pilot', config: moved }).thenFails('invalid_pipeline');
+      given(opened, lost).when({ type: 'ReopenOpportunity', stage: 'proposal', pipeline: 'enterprise', config: moved }).thenFails('invalid_stage');
+      given(opened, lost).when({ type: 'ReopenOpportunity', stage: 'pilot', pipeline: 'enterprise', config: moved })
+        .then({ type: 'OpportunityReopened', data: { pipeline: 'enterprise', stage: 'pilot', probability: 40, weightedAmount: eur(40_000) } });
+      given(opened, lost).when({ type: 'ReopenOpportunity', stage: 'proposal', pipeline: 'default', config })
+        .then({ type: 'OpportunityReopened', data: { stage: 'proposal', probability: 50, weightedAmount: eur(50_000) } });
+    });
     it('refuses an open opportunity (409 opportunity_open) and an unconfigured stage (422)', () => {
       given(opened).when({ type: 'ReopenOpportunity', stage: 'proposal', config }).thenFails('opportunity_open');
       given(opened, won).when({ type: 'ReopenOpportunity', stage: 'lost', config }).thenFails('invalid_stage');

@@ -124,6 +124,25 @@ describe('/sales/opportunities', () => {
       expect((await send('POST', `/sales/opportunities/${id}/lose`, { reason: 'x' })).status).to.equal(409);
     });
 
+    it('reopens a deal whose pipeline left the configuration into a stage of another one ({ stage, pipeline }); without it, 422 invalid_pipeline', async () => {
+      const hooli = await tokenFor(server(), { tenantId: 'hooli', actorId: 'user-h', roles: ['tenant_admin'] });
+      const id = (await send('POST', '/sales/opportunities', { name: 'Deal', amount: eur(100_000) }, hooli)).body.id;
+      expect((await send('POST', `/sales/opportunities/${id}/lose`, { reason: 'price' }, hooli)).status).to.equal(200);
+      const enterprise = { id: 'enterprise', name: 'Enterprise', stages: [{ id: 'pilot', name: 'Pilot', probability: 40 }] };
+      expect((await send('PATCH', '/api/superadmin/sales-config', { pipelines: [enterprise], defaultPipeline: 'enterprise' }, hooli)).status).to.equal(200);
+      const before = await head();
+      const stranded = await send('POST', `/sales/opportunities/${id}/reopen`, { stage: 'pilot' }, hooli);
+      expect([stranded.status, stranded.body.code]).to.deep.equal([422, 'invalid_pipeline']);
+      const unknown = await send('POST', `/sales/opportunities/${id}/reopen`, { stage: 'proposal', pipeline: 'enterprise' }, hooli);
+      expect([unknown.status, unknown.body.code]).to.deep.equal([422, 'invalid_stage']);
+      expect(await head()).to.equal(before);
+      expect((await send('POST', `/sales/opportunities/${id}/reopen`, { stage: 'pilot', pipeline: 'enterprise' }, hooli)).status).to.equal(200);
+      const read = (await get(`/sales/opportunities/${id}`, hooli)).body;
+      expect(read).to.deep.include({ pipeline: 'enterprise', stage: 'pilot', probability: 40, weightedAmount: eur(40_000) });
+      const report = (await get('/sales/reports/pipeline-by-stage', hooli)).body;
+      expect(JSON.stringify(report)).to.include('"pipeline":"enterprise"');
+    });
+
     it('needs a reason to lose (422 reason_required when missing, empty or blank, writing nothing), then reopens into a configured stage', async () => {
       const id = await create();
       await expectReasonRequired(session, `/sales/opportunities/${id}/lose`);
