@@ -66,6 +66,19 @@ export const assertStillPriced = (lines: readonly PricedLine[], config: SalesCon
   });
 };
 
+/**
+ * A kept line as the input to price it again (a draft's currency changed, its lines not sent): a
+ * product line at its list price is priced from the price book again, in the new currency; a price
+ * the line was given (any other) is kept, so it must be in the new currency (422 `currency_mismatch`).
+ */
+export const keptLineInput = (config: SalesConfig) => ({ net: _net, taxBasisPoints: _bp, ...line }: PricedLine): LineInput => {
+  if (line.productId === undefined) return line;
+  const listed = priceBookOf(config).find((p) => p.id === line.productId)?.prices.find((p) => p.currency === line.unitPrice.currency);
+  if (listed?.amount !== line.unitPrice.amount) return line;
+  const { unitPrice: _listed, ...input } = line;
+  return input;
+};
+
 /** The quote's currency: a configured one (default: the tenant's default currency). */
 export const quoteCurrency = (requested: unknown, config: SalesConfig): string => {
   const currency = typeof requested === 'string' ? requested : config.defaultCurrency;

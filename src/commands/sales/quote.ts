@@ -22,7 +22,7 @@ import {
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
-import { assertStillPriced, pricedFields, quoteCurrency } from './quote-pricing.js';
+import { assertStillPriced, keptLineInput, pricedFields, quoteCurrency } from './quote-pricing.js';
 import { assertLinksFound, type LinkCheckedRecordCommand } from '../record-links.js';
 
 export type QuoteState = { status: 'none' } | ({ status: QuoteStatus } & LiveBody);
@@ -85,9 +85,6 @@ const evolve = (state: QuoteState, event: DomainEvent): QuoteState => {
 // Generic commands: a create or a draft's change is priced; nothing else changes a sent quote
 // ---------------------------------------------------------------------------------------------
 
-/** A kept line as the input it was priced from (to price it again in a changed quote). */
-const inputOf = ({ net: _net, taxBasisPoints: _bp, ...line }: PricedLine): LineInput => line;
-
 const createdFields = (fields: JsonObject, config: SalesConfig): JsonObject => {
   const currency = quoteCurrency(fields.currency, config);
   const priced = pricedFields(fields.lines as unknown as LineInput[], currency, config);
@@ -104,7 +101,7 @@ const changedFields = (state: QuoteState, changes: JsonObject, config: SalesConf
   const { fields } = draft(state);
   if (!('lines' in changes) && !('currency' in changes)) return changes;
   const currency = quoteCurrency('currency' in changes ? changes.currency : fields.currency, config);
-  const lines = (changes.lines as unknown as LineInput[] | undefined) ?? (fields.lines as unknown as PricedLine[]).map(inputOf);
+  const lines = (changes.lines as unknown as LineInput[] | undefined) ?? (fields.lines as unknown as PricedLine[]).map(keptLineInput(config));
   return { ...changes, currency, ...pricedFields(lines, currency, config) };
 };
 

@@ -74,6 +74,20 @@ describe('Quote decider', () => {
         },
       });
     });
+    it('reprices a product line at its list price in a new currency; a line whose price was given keeps it (422 currency_mismatch)', () => {
+      const dollars = { ...config, priceBook: [{ id: 'widget', name: 'Widget', prices: [eur(1999), { amount: 2199, currency: 'USD' }] }] };
+      const usd = (amount: number) => ({ amount, currency: 'USD' });
+      given(created).when({ type: 'UpdateRecord', changes: { currency: 'USD', lines: [{ ...freeLine, unitPrice: usd(10_000) }] }, config: dollars }).then({
+        type: 'QuoteUpdated', data: { changes: { currency: 'USD', lines: [{ ...pricedLines[1]!, unitPrice: usd(10_000), net: usd(10_000) }], subtotal: usd(10_000),
+          taxes: [{ taxRateId: 'reduced', basisPoints: 550, base: usd(10_000), tax: usd(550) }], total: usd(10_550) } },
+      });
+      const widgetOnly = { ...created, data: { ...created.data, fields: { ...created.data.fields, lines: [pricedLines[0]!] } } };
+      given(widgetOnly).when({ type: 'UpdateRecord', changes: { currency: 'USD' }, config: dollars }).then({
+        type: 'QuoteUpdated', data: { changes: { currency: 'USD', lines: [{ ...pricedLines[0]!, unitPrice: usd(2199), net: usd(5937) }], subtotal: usd(5937),
+          taxes: [{ taxRateId: 'standard', basisPoints: 2000, base: usd(5937), tax: usd(1187) }], total: usd(7124) } },
+      });
+      given(created).when({ type: 'UpdateRecord', changes: { currency: 'USD' }, config: dollars }).thenFails('currency_mismatch');
+    });
     it('refuses to change a quote that is not a draft (409 quote_not_draft)', () => {
       given(created, numbered, sent).when({ type: 'UpdateRecord', changes: { title: 'New' }, config }).thenFails('quote_not_draft');
       given(created, numbered, sent, accepted).when({ type: 'UpdateRecord', changes: { lines: [freeLine] }, config }).thenFails('quote_not_draft');

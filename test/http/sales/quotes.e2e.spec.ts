@@ -113,6 +113,20 @@ describe('/sales/quotes', () => {
       expect(await head()).to.equal(before);
       expect((await get(`/sales/quotes/${id}`)).body.title).to.equal('Offer');
     });
+    it('reprices the product lines at their list price in a new currency; a line whose price was given keeps it (422 currency_mismatch)', async () => {
+      const listed = { productId: 'license', quantity: 2, discountBasisPoints: 1_000, taxRateId: 'standard' };
+      const id = (await create({ opportunityId: undefined, lines: [listed] })).body.id;
+      const res = await send('PATCH', `/sales/quotes/${id}`, { currency: 'USD' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const quote = (await get(`/sales/quotes/${id}`)).body;
+      const usd = (amount: number) => ({ amount, currency: 'USD' });
+      expect([quote.currency, quote.lines[0].unitPrice, quote.lines[0].net, quote.total]).to.deep.equal(['USD', usd(130_000), usd(234_000), usd(280_800)]);
+      const given = (await create({ opportunityId: undefined, lines: [{ ...listed, unitPrice: eur(99_000) }] })).body.id;
+      const before = await head();
+      const refused = await send('PATCH', `/sales/quotes/${given}`, { currency: 'USD' });
+      expect([refused.status, refused.body.code, refused.body.line]).to.deep.equal([422, 'currency_mismatch', 0]);
+      expect(await head()).to.equal(before);
+    });
   });
 
   describe('POST /sales/quotes/:id/send, /accept, /reject, /revise', () => {
