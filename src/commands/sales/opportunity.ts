@@ -103,24 +103,26 @@ const createdFields = (fields: JsonObject, config: SalesConfig): JsonObject => {
   return { ...fields, pipeline, stage: stage.id, probability: stage.probability, weightedAmount: weightedOf(fields.amount, stage.probability) };
 };
 
-/** Whether a patch changes the amount (or its currency): a closed deal's amount is its revenue, fixed until reopened. */
-const reprices = (fields: JsonObject, next: JsonObject): boolean => canonicalJson(next.amount ?? null) !== canonicalJson(fields.amount ?? null);
+/** Whether a patch changes that field (the amount with its currency): a closed deal's amount, stage and pipeline are fixed until reopened. */
+const changed = (field: string, fields: JsonObject, next: JsonObject): boolean => canonicalJson(next[field] ?? null) !== canonicalJson(fields[field] ?? null);
 
 /**
  * A patch's changes with the probability and weighted amount they imply; stage and amount change
  * only while open. Read merged (`{ "amount": { "amount": 5 } }` keeps the currency).
  */
-const updatedChanges = (state: Exclude<OpportunityState, { status: 'none' }>, changes: JsonObject, config: SalesConfig): JsonObject => {
-  const next = patchedFields(opportunityKind, state.fields, changes);
+const updatedChanges = (state: Exclude<OpportunityState, { status: 'none' }>, patch: JsonObject, config: SalesConfig): JsonObject => {
+  const next = patchedFields(opportunityKind, state.fields, patch);
+  const reprices = changed('amount', state.fields, next);
   // An amount sent again unchanged is no change, even in a currency removed from the configuration since.
-  if ('amount' in changes && reprices(state.fields, next)) checkCurrency(config, next.amount);
-  const moves = 'stage' in changes || 'pipeline' in changes;
-  if ((moves || reprices(state.fields, next)) && state.status !== 'open') {
+  if ('amount' in patch && reprices) checkCurrency(config, next.amount);
+  // Unchanged, they are no change on a closed deal either (a form saving every field).
+  if ((reprices || changed('stage', state.fields, next) || changed('pipeline', state.fields, next)) && state.status !== 'open') {
     throw new ConflictError('opportunity_closed', `The opportunity is ${state.status}; reopen it first`);
   }
+  const moves = state.status === 'open' && ('stage' in patch || 'pipeline' in patch);
   const probability = moves ? stageIn(config, String(next.pipeline), String(next.stage)).probability : Number(state.fields.probability ?? 0);
-  if (!moves && !('amount' in changes)) return changes;
-  return { ...changes, probability, weightedAmount: weightedOf(next.amount, probability) };
+  if (!moves && !('amount' in patch)) return patch;
+  return { ...patch, probability, weightedAmount: weightedOf(next.amount, probability) };
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -85,6 +85,14 @@ describe('Opportunity decider', () => {
         .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });
       given(opened).when({ type: 'UpdateRecord', changes: { amount: eur(5) }, config: noEuro }).thenFails('invalid_currency');
     });
+    it('takes a closed deal\'s stage and pipeline sent again unchanged (no change); another stage is a 409', () => {
+      given(opened, won).when({ type: 'UpdateRecord', changes: { name: 'Renamed', pipeline: 'default', stage: 'won', amount: eur(100_000) }, config })
+        .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });
+      given(opened, lost).when({ type: 'UpdateRecord', changes: { name: 'Renamed', stage: 'lost' }, config })
+        .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });
+      given(opened, won).when({ type: 'UpdateRecord', changes: { stage: 'lost' }, config }).thenFails('opportunity_closed');
+      given(opened, won).when({ type: 'UpdateRecord', changes: { pipeline: 'other' }, config }).thenFails('opportunity_closed');
+    });
     it('still renames a closed opportunity', () => {
       given(opened, won).when({ type: 'UpdateRecord', changes: { name: 'Renamed', amount: eur(100_000) }, config })
         .then({ type: 'OpportunityUpdated', data: { changes: { name: 'Renamed' } } });

@@ -84,7 +84,7 @@ describe('/sales/opportunities', () => {
       expect(await head()).to.equal(before);
     });
 
-    it('refuses a new amount or currency on a won or lost deal (409 opportunity_closed), writing nothing; its name still changes', async () => {
+    it('refuses a new amount, currency or stage on a won or lost deal (409 opportunity_closed), writing nothing; its name still changes, beside them unchanged', async () => {
       for (const [close, body] of [['win', {}], ['lose', { reason: 'price' }]] as const) {
         const id = await create();
         expect((await send('POST', `/sales/opportunities/${id}/${close}`, body)).status).to.equal(200);
@@ -93,11 +93,16 @@ describe('/sales/opportunities', () => {
           const res = await send('PATCH', `/sales/opportunities/${id}`, { amount });
           expect([res.status, res.body.code], `${close} ${JSON.stringify(amount)}`).to.deep.equal([409, 'opportunity_closed']);
         }
+        expect((await send('PATCH', `/sales/opportunities/${id}`, { stage: 'proposal' })).body.code).to.equal('opportunity_closed');
         expect(await head()).to.equal(before);
-        expect((await send('PATCH', `/sales/opportunities/${id}`, { name: 'Renamed', amount: eur(100_000) })).status).to.equal(200);
+        const stage = close === 'win' ? 'won' : 'lost';
+        // A form saving every field sends the stage and pipeline unchanged: no change.
+        const saved = await send('PATCH', `/sales/opportunities/${id}`, { name: 'Renamed', amount: eur(100_000), pipeline: 'default', stage });
+        expect(saved.status, JSON.stringify(saved.body)).to.equal(200);
         expect((await get(`/sales/opportunities/${id}`)).body).to.deep.include({ name: 'Renamed', amount: eur(100_000) });
       }
     });
+
     it('takes its amount sent again unchanged after its currency left the configuration (a form saving every field); a new amount in it is a 422', async () => {
       const initech = await tokenFor(server(), { tenantId: 'initech', actorId: 'user-i', roles: ['tenant_admin'] });
       const gbp = { amount: 100_000, currency: 'GBP' };
