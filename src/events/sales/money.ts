@@ -13,8 +13,11 @@ export const MONEY_SCHEMA: JsonObject = {
   },
 };
 
-/** `money` × `percent` / 100, rounded half up to the minor unit (amounts are never negative). */
+/**
+ * `money` × `percent` (an integer) / 100, rounded half up to the minor unit (amounts are never
+ * negative). In integers: the product of an amount near the largest one exceeds 2^53.
+ */
 export const weightedMoney = (money: Money, percent: number): Money => ({
-  amount: Math.round((money.amount * percent) / 100),
+  amount: Number((BigInt(money.amount) * BigInt(percent) + 50n) / 100n),
   currency: money.currency,
 });
