@@ -64,11 +64,21 @@ const numberOf = async (deps: CommandDeps, tenantId: string, year: number, quote
   return fold(quoteCounterDecider, events.map((e) => ({ type: e.type, data: e.data }))).numbers[quoteId]!;
 };
 
-/** Gives the quote `quoteId` (created by the command of `context`) its number; idempotent. */
+/**
+ * The UTC year the quote was created in: its numbering, completed later (a retry, a send), may
+ * run in the next year, and must take the number its year's counter gave it, or the next of that year.
+ */
+const creationYear = async (deps: CommandDeps, tenantId: string, quoteId: string, fallback: Date): Promise<number> => {
+  const [created] = await deps.store.readStream(streamName(tenantId, quoteAggregate.type, quoteId), { maxCount: 1 });
+  const occurredAt = created?.metadata.occurredAt;
+  return (typeof occurredAt === 'string' ? new Date(occurredAt) : fallback).getUTCFullYear();
+};
+
+/** Gives the quote `quoteId` (created by the command of `context`) its number, of the year it was created in; idempotent. */
 export const numberQuote = async (
   deps: CommandDeps, quoteId: string, context: CommandContext, numbering: SalesConfig['quoteNumbering'],
 ): Promise<CommandResult> => {
-  const year = context.now.getUTCFullYear();
+  const year = await creationYear(deps, context.tenantId, quoteId, context.now);
   await assign(deps, { type: 'AssignQuoteNumber', quoteId, year, numbering }, childContext(context, 'quote-number'));
   const number = await numberOf(deps, context.tenantId, year, quoteId);
   return handleCommand(deps, quoteAggregate, { id: quoteId, command: { type: 'NumberQuote', number }, context: childContext(context, 'quote-numbered') });

@@ -65,6 +65,20 @@ describe('numberQuote', () => {
     expect([await numberOf(id), await numberOf(next)]).to.deep.equal(['Q-2026-0001', 'Q-2026-0002']);
   });
 
+  it('numbers a quote in the year it was created, even when a numbering cut short at the year\'s end is completed in the next', async () => {
+    const lastDay = () => ({ ...context(), now: new Date('2026-12-31T23:59:59Z') });
+    const id = await createQuote(lastDay());
+    const year = { type: 'AssignQuoteNumber' as const, quoteId: id, year: 2026, numbering: config.quoteNumbering };
+    await handleCommand(deps(), quoteCounterAggregate, { id: '2026', command: year, context: lastDay() });
+    const unassigned = await createQuote(lastDay());
+    const january = () => ({ ...context(), now: new Date('2027-01-02T09:00:00Z') });
+    await completeNumbering(deps(), id, january(), config.quoteNumbering);
+    await completeNumbering(deps(), unassigned, january(), config.quoteNumbering);
+    const fresh = await createQuote(january());
+    await numberQuote(deps(), fresh, january(), config.quoteNumbering);
+    expect([await numberOf(id), await numberOf(unassigned), await numberOf(fresh)]).to.deep.equal(['Q-2026-0001', 'Q-2026-0002', 'Q-2027-0001']);
+  });
+
   it('gives 30 concurrent numberings 30 distinct consecutive numbers', async () => {
     const ids = await Promise.all(Array.from({ length: 30 }, () => createQuote()));
     await Promise.all(ids.map((id) => numberQuote(deps(), id, context(), config.quoteNumbering)));
