@@ -14,7 +14,7 @@ import { opportunityKind } from '../../events/sales/opportunity.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
 import { emptyBody, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
-import { acceptedQuoteOf, underDealLock } from './quote-acceptance.js';
+import { acceptedQuoteOf, handWinOf, underDealLock } from './quote-acceptance.js';
 
 export const loseBody = validator<{ reason?: string }>({ type: 'object', additionalProperties: false, properties: { reason: RULE_REASON } });
 export const reopenBody = validator<{ stage: string; pipeline?: string }>({
@@ -27,12 +27,15 @@ const bodyOf = (ctx: Context): unknown => (ctx.request as { body?: unknown }).bo
 const UPDATE = 'sales.opportunities:update';
 
 const opportunityRules = (router: Router, deps: RouteDeps): void => {
+  // Winning, losing and reopening change what a quote's acceptance is decided on: they wait for one in progress.
+  const dealLocked = (ctx: Context, work: (locked: RouteDeps) => Promise<void>) => underDealLock(deps, principalOf(ctx.state).tenantId, ctx.params.id!, work);
   router.post('/:id/win', (ctx) => {
     emptyBody(bodyOf(ctx));
-    return sendCommand(deps, opportunityAggregate, UPDATE, ctx, { type: 'WinOpportunity' });
+    return dealLocked(ctx, async (locked) => {
+      const byQuote = await handWinOf(locked, principalOf(ctx.state).tenantId, ctx.params.id!);
+      await sendCommand(locked, opportunityAggregate, UPDATE, ctx, { type: 'WinOpportunity', ...byQuote });
+    });
   });
-  // Losing and reopening change what a quote's acceptance is decided on: they wait for one in progress.
-  const dealLocked = (ctx: Context, work: (locked: RouteDeps) => Promise<void>) => underDealLock(deps, principalOf(ctx.state).tenantId, ctx.params.id!, work);
   router.post('/:id/lose', (ctx) => {
     const { reason } = loseBody(bodyOf(ctx));
     return dealLocked(ctx, async (locked) => {

@@ -7,14 +7,17 @@
  * reopening: a won deal reopened may accept another). The opportunity's acceptances, loss and
  * reopening take one lock per opportunity (in Redis too, when configured), so none of them changes
  * the facts an acceptance was decided on; and a deal with an accepted quote is not lost (its
- * reactor is winning it). Archiving the deal or changing its amount takes no such lock.
+ * reactor is winning it, and a win by hand wins it at that quote's net total, as the reactor would).
+ * Archiving the deal or changing its amount takes no such lock.
  */
 import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
 import { fold } from '../../commands/decider.js';
 import { opportunityAggregate, type OpportunityState } from '../../commands/sales/opportunity.js';
 import type { DealFacts } from '../../commands/sales/quote.js';
+import { quoteStateOf } from '../../commands/sales/quote-numbering.js';
 import { streamName } from '../../events/log/stream-name.js';
+import type { Money } from '../../events/sales/money.js';
 import { OPPORTUNITY_REOPENED } from '../../events/sales/opportunity.js';
 import { QUOTE_ACCEPTED, quoteKind } from '../../events/sales/quote.js';
 import { everyRecord } from '../../queries/record-list.js';
@@ -70,6 +73,19 @@ const acceptedSiblingOf = async (deps: RouteDeps, tenantId: string, quoteId: str
 /** A quote of the opportunity accepted since its last reopening, which its loss is decided on (call under `underDealLock`). */
 export const acceptedQuoteOf = async (deps: RouteDeps, tenantId: string, opportunityId: string): Promise<string | null> =>
   acceptedSiblingOf(deps, tenantId, '', opportunityId, (await dealOf(deps, tenantId, opportunityId)).reopenedAt);
+
+/**
+ * How a win by hand is decided (call under `underDealLock`): a quote of the deal accepted since its
+ * last reopening is winning it (its reactor may not have run yet), so the deal is won at that
+ * quote's net total, as the reactor would; otherwise at its own amount.
+ */
+export const handWinOf = async (deps: RouteDeps, tenantId: string, opportunityId: string): Promise<{ byQuote?: { quoteId: string; amount: Money } }> => {
+  const quoteId = await acceptedQuoteOf(deps, tenantId, opportunityId);
+  if (!quoteId) return {};
+  const quote = await quoteStateOf(deps, tenantId, quoteId);
+  const amount = quote.status === 'none' ? undefined : (quote.fields.subtotal as Money | undefined);
+  return amount ? { byQuote: { quoteId, amount } } : {};
+};
 
 /** The facts `AcceptQuote` is decided on (call under `underDealLock`); 403 when the caller may not change the opportunity. */
 export const acceptanceFacts = async (deps: RouteDeps, ctx: Context, quoteId: string, opportunityId: string | undefined) => {

@@ -4,7 +4,7 @@ import { commandIdFor } from '../../../src/commands/event-ids.js';
 import { handleCommand } from '../../../src/commands/handle.js';
 import { quoteAggregate } from '../../../src/commands/sales/quote.js';
 import type { JobDeps } from '../../../src/jobs/define.js';
-import { quoteAcceptedJob } from '../../../src/jobs/sales/quotes.js';
+import { QUOTE_ACCEPTED_JOB, quoteAcceptedJob } from '../../../src/jobs/sales/quotes.js';
 import { tokenFor } from '../../support/http.js';
 import { eventually, salesSession } from './session.js';
 
@@ -93,6 +93,23 @@ describe('/sales/quotes: the deal an acceptance wins', () => {
       expect((await send('POST', `/sales/quotes/${id}/accept`)).status).to.equal(200);
       const won = await eventually(session, `/sales/opportunities/${opportunityId}`, (o) => o.stage === 'won');
       expect(won.amount).to.deep.equal(eur(10_000));
+    });
+  });
+
+  describe('POST /sales/opportunities/:id/win', () => {
+    it('wins a deal whose quote was accepted, before its reactor ran, at that quote\'s net total (not the deal\'s own amount)', async () => {
+      const opportunityId = await deal({ amount: eur(500_000) });
+      const accepted = await sent(opportunityId);
+      // The reactor's job id taken by a placeholder far in the future: the acceptance's own enqueue is a no-op, the reactor does not run.
+      const placeholder = `quote-accepted.${accepted}`;
+      await server().jobs!.enqueue(QUOTE_ACCEPTED_JOB, { tenantId: 'none', quoteId: accepted, opportunityId, position: 0 }, { id: placeholder, delayMs: 86_400_000 });
+      try {
+        expect((await send('POST', `/sales/quotes/${accepted}/accept`)).status).to.equal(200);
+        expect((await send('POST', `/sales/opportunities/${opportunityId}/win`)).status).to.equal(200);
+        expect((await get(`/sales/opportunities/${opportunityId}`)).body).to.deep.include({ stage: 'won', amount: eur(10_000), weightedAmount: eur(10_000) });
+      } finally {
+        await server().jobs!.remove(placeholder);
+      }
     });
   });
 
