@@ -6,7 +6,7 @@ import { issueOperatorToken, rotateSigningKey } from './access/operator.js';
 import { KEYS_DB, lockStoppedDataDir, requireDataFile, requireEventLog } from './cli-data-dir.js';
 import { createPlatformAdmin, readPasswordLine } from './commands/identity/operator.js';
 import { loadConfig, type Config } from './config.js';
-import { AppError, ConfigError } from './errors.js';
+import { AppError, ConfigError, ConflictError } from './errors.js';
 import { openEventStore } from './events/log/open.js';
 import type { EventStore, RecordedEvent } from './events/log/port.js';
 import { rotateMasterKey } from './events/personal-data/rotation.js';
@@ -149,6 +149,8 @@ const isParseError = (error: unknown): error is Error => /^ERR_PARSE_ARGS_/.test
 const failure = (error: unknown): number => {
   if (error instanceof ConfigError) return (process.stderr.write(`${error.message}\n`), 78);
   if (error instanceof AppError && ENVIRONMENT.has(error.code)) return (process.stderr.write(`${error.code}: ${error.message}\n`), 78);
+  // The command line was right but the data refuses it (an email another user holds): a failure, not bad usage.
+  if (error instanceof ConflictError) return (process.stderr.write(`${error.code}: ${error.message}\n`), 1);
   if (error instanceof AppError && error.status < 500) return usage(`${error.code}: ${error.message}`);
   if (isParseError(error)) return usage(`invalid_arguments: ${error.message}`);
   throw error;

@@ -129,6 +129,10 @@ export const deactivateUser = async (deps: AccountDeps, userId: string, reason: 
 /** Creates the platform super admin unless a user with this email exists (first start, `admin create`). */
 export const ensurePlatformAdmin = async (deps: AccountDeps, admin: { email: string; password: string; name?: string }, now: Date) => {
   const existing = deps.directory.userByEmailHash(emailHashOf(deps.keyStore, admin.email));
+  // Emails are unique across the platform: an organization's user holding it is no super admin, and "exists" would mislead.
+  if (existing && existing.tenantId !== PLATFORM_TENANT) {
+    throw new ConflictError('email_taken', `This email belongs to a user of organization ${existing.tenantId}, not a platform super admin`);
+  }
   if (existing) return { created: false, userId: existing.userId };
   const commandId = randomUUID();
   const context: CommandContext = { tenantId: PLATFORM_TENANT, actorId: 'system', commandId, correlationId: commandId, now };

@@ -24,6 +24,7 @@ import type { AdapterFactory, Provider } from 'oidc-provider';
 import { emailHashOf, ensurePlatformAdmin } from '../../commands/identity/accounts.js';
 import type { CommandDeps } from '../../commands/handle.js';
 import type { Config } from '../../config.js';
+import { ConflictError } from '../../errors.js';
 import { oauthRoutes } from './oauth.js';
 import { publicIdentityRoutes } from './public.js';
 import { oauthSessions, redisEntries, sqliteEntries, type OAuthSessions } from '../../access/oauth/sessions.js';
@@ -109,6 +110,17 @@ const currentProvider = (deps: IdentityDeps, directory: Directory, adapter: Adap
   };
 };
 
+/** `CRM_ADMIN_EMAIL`'s super admin; an organization's user holding the email is warned of, not a reason to stop every start. */
+const ensureConfiguredAdmin = async (deps: IdentityDeps, directory: Directory, admin: NonNullable<Config['admin']>): Promise<void> => {
+  try {
+    const outcome = await ensurePlatformAdmin({ ...deps, directory }, admin, new Date());
+    if (outcome.created) deps.logger.info({ userId: outcome.userId }, 'platform super admin created');
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    deps.logger.warn({ code: error.code }, `CRM_ADMIN_EMAIL: no platform super admin created: ${error.message}`);
+  }
+};
+
 /** Opens identity; call after `openSigningKeys` (the provider signs with the current key). */
 export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   const { config, keyStore } = deps;
@@ -116,10 +128,7 @@ export const openIdentity = async (deps: IdentityDeps): Promise<Identity> => {
   const { storage, revoked, backoffStore, sessions, close } = await openOAuthStorage(deps);
   const provider = currentProvider(deps, directory, storage);
   provider(); // built now: a configuration error stops the start, not the first sign-in
-  if (config.admin) {
-    const outcome = await ensurePlatformAdmin({ ...deps, directory }, config.admin, new Date());
-    if (outcome.created) deps.logger.info({ userId: outcome.userId }, 'platform super admin created');
-  }
+  if (config.admin) await ensureConfiguredAdmin(deps, directory, config.admin);
   const login = { directory, backoff: loginBackoff(backoffStore), emailHash: (email: string) => emailHashOf(keyStore, email) };
   return {
     directory,

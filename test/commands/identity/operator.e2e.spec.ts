@@ -4,6 +4,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { openDirectory } from '../../../src/access/directory.js';
+import { openIdentityDb } from '../../../src/access/identity-db.js';
+import { createUser } from '../../../src/commands/identity/accounts.js';
+import { openEventStore } from '../../../src/events/log/open.js';
 import { openKeyStore } from '../../../src/events/personal-data/key-store.js';
 import { masterKeyId } from '../../../src/events/personal-data/master-key.js';
 import { ROOT } from '../../support/process.js';
@@ -39,6 +44,25 @@ describe('npm run crm -- admin create', function () {
     const rows = db.prepare('SELECT tenant_id, roles, status FROM directory_users').all();
     db.close();
     expect(rows).to.deep.equal([{ tenant_id: 'platform', roles: '["platform_admin"]', status: 'active' }]);
+  });
+
+  it('refuses an email held by a user of an organization (not a platform admin) with exit 1, creating nothing', async () => {
+    const store = await openEventStore({ dataDir, eventStoreUrl: undefined });
+    const keyStore = openKeyStore(join(dataDir, 'keys.db'), Buffer.alloc(32, 3));
+    const identityDb = openIdentityDb(join(dataDir, 'identity.db'));
+    const commandId = randomUUID();
+    const context = { tenantId: 'acme', actorId: 'u-admin', commandId, correlationId: commandId, now: new Date() };
+    const user = { email: 'rep@acme.example', password: 'a long enough password', name: 'Rep', roles: ['sales_rep'] };
+    await createUser({ store, keyStore, directory: openDirectory(identityDb) }, 'acme', user, context);
+    [identityDb.close(), keyStore.close(), await store.close()];
+    const refused = await runCli(['admin', 'create', '--email', 'REP@acme.example', '--password-stdin'], env, 'a long enough password\n');
+    expect({ code: refused.code, stdout: refused.stdout }).to.deep.equal({ code: 1, stdout: '' });
+    expect(refused.stderr).to.match(/^email_taken: .*acme.*not a platform super admin/m);
+    expect(refused.stderr).not.to.match(/Usage:/);
+    const db = new Database(join(dataDir, 'identity.db'), { readonly: true });
+    const rows = db.prepare("SELECT tenant_id, roles FROM directory_users WHERE tenant_id = 'acme'").all();
+    db.close();
+    expect(rows).to.deep.equal([{ tenant_id: 'acme', roles: '["sales_rep"]' }]);
   });
 
   it('refuses a short password or a missing --password-stdin with exit 2', async () => {
