@@ -10,7 +10,7 @@
  * (header, size, unreadable record) or with the system (5xx) stops it, answering the summary so far.
  */
 import { createHash } from 'node:crypto';
-import { AppError, RuleViolationError, type FieldError } from '../../errors.js';
+import { AppError, InvalidInputError, RuleViolationError, type FieldError } from '../../errors.js';
 import type { RecordKind } from '../../events/catalogue.js';
 import { unguardFormula } from '../../events/csv-guard.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
@@ -111,6 +111,17 @@ const unreachableColumn = (type: never): never => {
   throw new Error(`Unexpected column type: ${String(type)}`);
 };
 
+// A NUL is refused as in a JSON body (`invalid_text`); U+FFFD is what the reader makes of bytes that are not UTF-8.
+const NOT_TEXT = /[\u0000\ufffd]/;
+
+/** Refuses a cell the API would not take as text, rather than storing a NUL or a file's Latin-1 bytes garbled. */
+const assertText = (column: Column, cell: string): void => {
+  if (!NOT_TEXT.test(cell)) return;
+  throw new InvalidInputError('invalid_text', 'Text must be UTF-8 without NUL characters (save the file as UTF-8)', [
+    { pointer: `/${column.name}`, message: 'a NUL, or bytes that are not UTF-8' },
+  ]);
+};
+
 /** A row's cells as a create body: trimmed, an export's formula guard taken off (`unguardFormula`), empty cells absent. */
 export const rowBody = (columns: readonly Column[], cells: readonly string[]): JsonObject => {
   if (cells.length !== columns.length) {
@@ -118,6 +129,7 @@ export const rowBody = (columns: readonly Column[], cells: readonly string[]): J
   }
   const body: JsonObject = {};
   columns.forEach((column, i) => {
+    assertText(column, cells[i]!);
     const cell = unguardFormula(cells[i]!.trim()).trim();
     if (cell !== '') body[column.name] = cellValue(column.type, cell);
   });

@@ -161,6 +161,19 @@ describe('/sales/imports', () => {
       expect(existing.status).to.equal(201);
     });
 
+    it('reports a row holding a NUL or bytes that are not UTF-8 (a Latin-1 file) as invalid_text, stored nowhere, and imports the others', async () => {
+      const latin1 = Buffer.from('J\xfcrgen,M\xfcller,juergen@text.example,Text\n', 'latin1');
+      const file = Buffer.concat([
+        Buffer.from('firstName,lastName,email,jobTitle\nNu\u0000l,Byte,nul@text.example,Text\n'), latin1, Buffer.from('Zoë,Ünal,zoe@text.example,Text\n'),
+      ]);
+      const res = await upload('/sales/imports/contacts', new Blob([file]).stream());
+      expect(res.status).to.equal(200);
+      expect(res.body).to.include({ rows: 3, created: 1, failed: 2 });
+      expect(res.body.errors.map((e: any) => [e.row, e.code, e.errors[0].pointer])).to.deep.equal([[2, 'invalid_text', '/firstName'], [3, 'invalid_text', '/firstName']]);
+      const names = (await listAll('/sales/contacts', 'jobTitle[eq]:"Text"')).map((c) => `${c.firstName} ${c.lastName}`);
+      expect(names).to.deep.equal(['Zoë Ünal']);
+    });
+
     it('refuses a header naming an unknown or read-only column (422) before creating anything', async () => {
       const before = await head();
       const unknown = await upload('/sales/imports/contacts', 'firstName,lastName,email,shoeSize\nA,B,a@unknown.example,44\n');
