@@ -81,7 +81,9 @@ export const importColumns = (kind: RecordKind, header: readonly string[]): Colu
   const names = header.map((name) => name.trim());
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new RuleViolationError('unknown_column', `Unknown columns: ${unknown.join(', ')}`, { unknown, known: [...known.keys()] });
+    // An empty header cell (a spreadsheet's trailing comma) is named by its place, or the detail would name nothing.
+    const named = names.flatMap((name, i) => (known.has(name) ? [] : [name === '' ? `an unnamed column (column ${i + 1})` : name]));
+    throw new RuleViolationError('unknown_column', `Unknown columns: ${named.join(', ')}`, { unknown, known: [...known.keys()] });
   }
   const duplicated = names.filter((name, i) => names.indexOf(name) !== i);
   if (duplicated.length > 0) throw new RuleViolationError('duplicate_column', `Columns named twice: ${duplicated.join(', ')}`, { duplicated });

@@ -51,6 +51,10 @@ describe('bulk import (commands/sales/import)', () => {
       });
       expect(codes).to.deep.equal(['422 unknown_column', '422 unknown_column', '422 unknown_column', '422 duplicate_column', '422 missing_column']);
     });
+    it('names an empty header cell (a trailing comma) by its place in the detail of unknown_column', () => {
+      expect(() => importColumns(leadKind, ['firstName', 'lastName', 'email', ''])).to.throw(AppError)
+        .with.property('message', 'Unknown columns: an unnamed column (column 4)');
+    });
   });
 
   describe('rowBody', () => {
