@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
+import { gzipSync } from 'node:zlib';
 import { runInNewContext } from 'node:vm';
 import { tokenFor } from '../../support/http.js';
 import { salesSession } from './session.js';
@@ -172,6 +173,27 @@ describe('/sales/imports', () => {
       expect(res.body.errors.map((e: any) => [e.row, e.code, e.errors[0].pointer])).to.deep.equal([[2, 'invalid_text', '/firstName'], [3, 'invalid_text', '/firstName']]);
       const names = (await listAll('/sales/contacts', 'jobTitle[eq]:"Text"')).map((c) => `${c.firstName} ${c.lastName}`);
       expect(names).to.deep.equal(['Zoë Ünal']);
+    });
+
+    it('reads a body sent with Content-Encoding gzip, as the JSON bodies are read; 415 for a coding it does not know, 400 for a broken one, nothing created', async () => {
+      const file = 'firstName,lastName,email,jobTitle\nZip,Ped,zip@coding.example,Coded\n';
+      const send = async (coding: string, body: Uint8Array) => {
+        const res = await fetch(`${server().url}/sales/imports/contacts`, {
+          method: 'POST', body, headers: { Authorization: `Bearer ${admin()}`, 'Content-Type': 'text/csv', 'Content-Encoding': coding },
+        });
+        return { status: res.status, accept: res.headers.get('Accept-Encoding'), body: (await res.json()) as any };
+      };
+      const compress = await send('compress', Buffer.from(file));
+      const broken = await send('gzip', Buffer.from(file));
+      expect([compress.status, compress.body.code, compress.accept, broken.status, broken.body.code]).to.deep.equal([
+        415, 'unsupported_media_type', 'gzip, deflate, br', 400, 'invalid_content_encoding',
+      ]);
+      await s.reachedHead();
+      expect(await listAll('/sales/contacts', 'jobTitle[eq]:"Coded"')).to.deep.equal([]);
+      const gzipped = await send('gzip', gzipSync(file));
+      expect(gzipped.body).to.include({ rows: 1, created: 1, failed: 0 });
+      await s.reachedHead();
+      expect((await listAll('/sales/contacts', 'jobTitle[eq]:"Coded"')).map((c) => c.email)).to.deep.equal(['zip@coding.example']);
     });
 
     it('refuses a header naming an unknown or read-only column (422) before creating anything', async () => {
