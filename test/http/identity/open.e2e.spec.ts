@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from '../../support/http.js';
 import { CALLBACK, signIn, startAuthorization, tokenRequest } from '../../support/oauth.js';
@@ -118,5 +118,28 @@ describe('POST /api/compliance/subjects/:userId/erase of a user who signed in, w
     expect(await keysHolding(userId)).to.deep.equal([]);
     expect(await keysHolding(other)).to.have.length(1);
     expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: refreshToken })).status).to.equal(400);
+  });
+});
+
+describe('CRM_ADMIN_EMAIL at start', function () {
+  this.timeout(30_000);
+
+  it('creates no super admin for an email an organization\'s user holds: the start goes on and warns', async () => {
+    const first = await startTestServer();
+    const admin = await createTenant(first, 'acme');
+    const repId = await createUserIn(first, admin, 'rep@acme.example', ['sales_rep']);
+    await first.stop();
+    const again = await startTestServer({ DATA_DIR: first.dataDir, CRM_ADMIN_EMAIL: 'REP@acme.example', CRM_ADMIN_PASSWORD: 'a long enough password' });
+    try {
+      const warnings = again.logs.map((line) => JSON.parse(line)).filter((entry) => entry.code === 'email_taken');
+      expect(warnings.map((w) => [w.level, w.msg])).to.deep.equal([[40, 'CRM_ADMIN_EMAIL: no platform super admin created: This email belongs to a user of organization acme, not a platform super admin']]);
+      const db = new Database(join(first.dataDir, 'identity.db'), { readonly: true });
+      const users = db.prepare('SELECT user_id, tenant_id FROM directory_users WHERE tenant_id = ? OR user_id = ?').all('platform', repId);
+      db.close();
+      expect(users).to.deep.equal([{ user_id: repId, tenant_id: 'acme' }]);
+    } finally {
+      await again.dispose();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    }
   });
 });
