@@ -9,8 +9,9 @@ import { quotesProjector } from './sales/quotes.js';
 import { activitiesProjector } from './sales/activities.js';
 import { reportsProjector } from './sales/reports.js';
 import { targetsProjector } from './sales/targets.js';
+import { webFormsProjector } from './sales/web-forms.js';
 
-export const PROJECTORS: readonly Projector[] = [contactsProjector, accountsProjector, leadsProjector, opportunitiesProjector, contactsUniqueProjector, quotesProjector, activitiesProjector, targetsProjector, reportsProjector, contactLinksProjector];
+export const PROJECTORS: readonly Projector[] = [contactsProjector, accountsProjector, leadsProjector, opportunitiesProjector, contactsUniqueProjector, quotesProjector, activitiesProjector, targetsProjector, reportsProjector, contactLinksProjector, webFormsProjector];
 
 /** The projector of that name; 404 `not_found` otherwise (the name comes from a URL or the CLI). */
 export const projectorNamed = (name: string): Projector => {

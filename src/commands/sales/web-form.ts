@@ -1,13 +1,14 @@
-/** The WebForm aggregate: created once (named, owned by its creator), disabled once. */
+/** The WebForm aggregate: created once (named, owned by its creator), then disabled and enabled again at will. */
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { WEB_FORM_CREATED, WEB_FORM_DISABLED, WEB_FORM_TYPE, type WebFormEvent, type WebFormState } from '../../events/sales/web-form.js';
+import { WEB_FORM_CREATED, WEB_FORM_DISABLED, WEB_FORM_ENABLED, WEB_FORM_TYPE, type WebFormEvent, type WebFormState } from '../../events/sales/web-form.js';
 import { unreachable, type Decider } from '../decider.js';
 import type { Aggregate, CommandDeps } from '../handle.js';
 import { streamState } from '../../events/compliance/stream-state.js';
 
 export type WebFormCommand =
   | { type: 'CreateWebForm'; name: string; ownerId: string }
-  | { type: 'DisableWebForm' };
+  | { type: 'DisableWebForm' }
+  | { type: 'EnableWebForm' };
 
 const evolve = (state: WebFormState, event: WebFormEvent): WebFormState => {
   switch (event.type) {
@@ -15,6 +16,8 @@ const evolve = (state: WebFormState, event: WebFormEvent): WebFormState => {
       return { status: 'enabled', name: event.data.name, ownerId: event.data.ownerId };
     case WEB_FORM_DISABLED:
       return state.status === 'none' ? state : { ...state, status: 'disabled' };
+    case WEB_FORM_ENABLED:
+      return state.status === 'none' ? state : { ...state, status: 'enabled' };
     default:
       return unreachable(event);
   }
@@ -28,6 +31,9 @@ const decide = (command: WebFormCommand, state: WebFormState): WebFormEvent[] =>
     case 'DisableWebForm':
       if (state.status === 'none') throw new NotFoundError('No such form');
       return state.status === 'disabled' ? [] : [{ type: WEB_FORM_DISABLED, data: {} }];
+    case 'EnableWebForm':
+      if (state.status === 'none') throw new NotFoundError('No such form');
+      return state.status === 'enabled' ? [] : [{ type: WEB_FORM_ENABLED, data: {} }];
     default:
       return unreachable(command);
   }

@@ -13,7 +13,8 @@ const identityView = (own: Record<string, Schema>): Schema => ({
   },
 });
 
-const PAGE_PARAMETERS = [
+/** `limit` and `cursor` of a page by id (`queries/identity/pages.ts`). */
+export const PAGE_PARAMETERS = [
   { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, description: 'Page size' },
   { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'The previous page\'s `page.nextCursor`' },
 ];

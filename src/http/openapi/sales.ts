@@ -13,7 +13,9 @@ import { loseBody, reopenBody } from '../sales/opportunities.js';
 import { rejectBody } from '../sales/quotes.js';
 import { emptyBody } from '../records.js';
 import { createBody as webFormBody } from '../sales/web-forms.js';
-import { IF_MATCH } from './records.js';
+import { PAGE_PARAMETERS } from './access.js';
+import { CONSISTENCY_POSITION } from './conventions.js';
+import { IF_MATCH, pageOf } from './records.js';
 import { body, json, operation, ref, tagged, type Operation, type Schema } from './shapes.js';
 
 type Validate = (input: unknown) => unknown;
@@ -83,6 +85,14 @@ const ruleOperation = (rule: Rule): Operation => operation(rule.summary, {
 });
 
 const FORM_KEY = { type: 'string', description: '`<tenant>.<form id>`' };
+const FORM_STATUS = (status: 'enabled' | 'disabled', summary: string, description: string): Operation => operation(summary, {
+  description,
+  responses: { 200: json({ type: 'object', required: ['formKey', 'status', 'position'], properties: { formKey: FORM_KEY, status: { const: status }, position: { type: 'integer' } } }, status === 'enabled' ? 'Enabled' : 'Disabled') },
+});
+const WEB_FORM: Schema = {
+  type: 'object', required: ['formKey', 'name', 'status', 'ownerId'],
+  properties: { formKey: FORM_KEY, name: { type: 'string' }, status: { enum: ['enabled', 'disabled'] }, ownerId: { type: 'string', description: 'Whom its leads belong to: its creator' } },
+};
 
 const webFormOperations = (): Record<string, Operation> => ({
   'DELETE /sales/contacts/:id/accounts/:accountId': operation('Unlink a contact from an account (its primary one: `accountId` is cleared); an account not linked appends nothing', {
@@ -94,10 +104,18 @@ const webFormOperations = (): Record<string, Operation> => ({
     requestBody: body(ref('NewWebForm')),
     responses: { 201: json({ type: 'object', required: ['formKey', 'position'], properties: { formKey: FORM_KEY, position: { type: 'integer' } } }, 'The form\'s key') },
   }),
-  'POST /api/admin/forms/:formKey/disable': operation('Disable a web form: its public endpoint answers 404 from then on', {
-    description: 'A key of another tenant or an unknown form is a 404; disabling twice appends nothing.',
-    responses: { 200: json({ type: 'object', required: ['formKey', 'status', 'position'], properties: { formKey: FORM_KEY, status: { const: 'disabled' }, position: { type: 'integer' } } }, 'Disabled') },
+  'GET /api/admin/forms': operation('The web forms of the caller\'s organization, by id, enabled and disabled alike', {
+    parameters: [...PAGE_PARAMETERS, CONSISTENCY_POSITION],
+    responses: { 200: json(pageOf(ref('WebForm'))) },
   }),
+  'GET /api/admin/forms/:formKey': operation('A web form of the caller\'s organization', {
+    description: 'A key of another tenant, a malformed one or an unknown form is a 404.',
+    responses: { 200: json(ref('WebForm')) },
+  }),
+  'POST /api/admin/forms/:formKey/disable': FORM_STATUS('disabled', 'Disable a web form: its public endpoint answers 404 from then on',
+    'A key of another tenant or an unknown form is a 404; disabling twice appends nothing.'),
+  'POST /api/admin/forms/:formKey/enable': FORM_STATUS('enabled', 'Enable a disabled web form again: its public endpoint takes submissions again',
+    'A key of another tenant or an unknown form is a 404; enabling an enabled form appends nothing.'),
   'POST /api/public/forms/:formKey/leads': operation('Submit a web form (no token): creates a lead with `source: web_form` and the UTM fields', {
     description: 'The form key names the tenant; an unknown or disabled form is a 404. Rate limited per IP and form (429 with Retry-After). '
       + 'A filled `website` spam trap answers the same 202 and stores nothing. JSON or form-encoded, at most 16 KiB.',
@@ -117,6 +135,7 @@ const webFormOperations = (): Record<string, Operation> => ({
 export const salesSchemas = (): Record<string, Schema> => ({
   ...Object.fromEntries(Object.values(rules()).map((rule) => [rule.body[0], schemaOfRule(rule)])),
   NewWebForm: schemaOf(webFormBody) as Schema,
+  WebForm: WEB_FORM,
   WebFormSubmission: schemaOf(submission) as Schema,
 });
 

@@ -1,20 +1,25 @@
 /**
  * `/api/admin/forms`: a tenant admin's web forms for public lead capture.
  * `POST / { name }` → 201 `{ formKey }` (the key to embed in the tenant's web page);
+ * `GET /` → a page of `{ formKey, name, status, ownerId }` by form id (`limit`, `cursor`);
  * `GET /:formKey` → `{ formKey, name, status, ownerId }`;
- * `POST /:formKey/disable` → 200 (the public endpoint answers 404 for it from then on).
+ * `POST /:formKey/disable` → 200 (the public endpoint answers 404 for it from then on);
+ * `POST /:formKey/enable` → 200 (it takes submissions again).
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { authorize } from '../../access/policy.js';
 import { recordIdFor } from '../../commands/event-ids.js';
 import { handleCommand } from '../../commands/handle.js';
-import { formKeyParts, webFormAggregate, webFormStateOf } from '../../commands/sales/web-form.js';
+import { formKeyParts, webFormAggregate } from '../../commands/sales/web-form.js';
 import { validator } from '../../commands/validate.js';
 import { NotFoundError } from '../../errors.js';
 import { principalOf } from '../authenticate.js';
 import { commandContext } from '../command-context.js';
 import { emptyBody, type RouteDeps } from '../records.js';
+import { getWebForm, listWebForms } from '../../queries/sales/web-forms.js';
+import { WEB_FORMS_PROJECTION } from '../../projections/sales/web-forms.js';
+import { awaitConsistency, queryOf } from '../read-model.js';
 
 export const createBody = validator<{ name: string }>({
   type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
@@ -38,26 +43,34 @@ const formIdOf = (ctx: Context): string => {
   return formId;
 };
 
-const read = (deps: RouteDeps) => async (ctx: Context) => {
+const list = (deps: RouteDeps) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.forms:read');
-  const state = await webFormStateOf(deps, principalOf(ctx.state).tenantId, formIdOf(ctx));
-  if (state.status === 'none') throw new NotFoundError('No such form');
-  ctx.body = { formKey: ctx.params.formKey, name: state.name, status: state.status, ownerId: state.ownerId };
+  const query = queryOf(ctx, ['limit', 'cursor']);
+  await awaitConsistency(ctx, deps.readModel, WEB_FORMS_PROJECTION);
+  ctx.body = await listWebForms({ store: deps.store, db: deps.readModel.db, cursorKey: deps.cursorKey }, principalOf(ctx.state).tenantId, query);
 };
 
-const disable = (deps: RouteDeps) => async (ctx: Context) => {
+const read = (deps: RouteDeps) => async (ctx: Context) => {
+  authorize(principalOf(ctx.state), 'admin.forms:read');
+  ctx.body = await getWebForm(deps, principalOf(ctx.state).tenantId, formIdOf(ctx));
+};
+
+/** Disables or enables the form; the same again appends nothing (and answers the same). */
+const statusChange = (deps: RouteDeps, type: 'DisableWebForm' | 'EnableWebForm', status: 'enabled' | 'disabled') => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.forms:update');
   emptyBody((ctx.request as { body?: unknown }).body ?? {});
   const context = commandContext(ctx, deps.clock);
   const id = formIdOf(ctx);
-  const result = await handleCommand(deps, webFormAggregate, { id, command: { type: 'DisableWebForm' }, context });
-  ctx.body = { formKey: ctx.params.formKey, status: 'disabled', position: Number(result.position) };
+  const result = await handleCommand(deps, webFormAggregate, { id, command: { type }, context });
+  ctx.body = { formKey: ctx.params.formKey, status, position: Number(result.position) };
 };
 
 export const webFormAdminRoutes = (deps: RouteDeps): Router => {
   const router = new Router();
+  router.get('/', list(deps));
   router.post('/', create(deps));
   router.get('/:formKey', read(deps));
-  router.post('/:formKey/disable', disable(deps));
+  router.post('/:formKey/disable', statusChange(deps, 'DisableWebForm', 'disabled'));
+  router.post('/:formKey/enable', statusChange(deps, 'EnableWebForm', 'enabled'));
   return router;
 };

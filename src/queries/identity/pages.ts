@@ -1,6 +1,7 @@
 /**
- * Keyset pages of identity records by id: the ids come from the identity directory (tenant,
- * order), each record is then folded from its own stream (bounded by the page size, at most 200).
+ * Keyset pages of records by id: the ids come from an index (the identity directory, or a read
+ * model such as the web forms'), each record is then folded from its own stream (bounded by the
+ * page size, at most 200).
  */
 import { NotFoundError } from '../../errors.js';
 import { decodeCursor, encodeCursor, fingerprintOf, limitOf, type CursorKey, type SortKey } from '../cursor.js';
