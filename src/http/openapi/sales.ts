@@ -118,7 +118,8 @@ const webFormOperations = (): Record<string, Operation> => ({
     'A key of another tenant or an unknown form is a 404; enabling an enabled form appends nothing.'),
   'POST /api/public/forms/:formKey/leads': operation('Submit a web form (no token): creates a lead with `source: web_form` and the UTM fields', {
     description: 'The form key names the tenant; an unknown or disabled form is a 404. Rate limited per IP and form (429 with Retry-After). '
-      + 'A filled `website` spam trap answers the same 202 and stores nothing. JSON or form-encoded, at most 16 KiB.',
+      + 'A filled `website` spam trap answers the same 202 and stores nothing. JSON or form-encoded, at most 16 KiB. '
+      + 'An optional field sent empty (`""`, an HTML input left blank) is read as absent.',
     requestBody: { required: true, content: { 'application/json': { schema: ref('WebFormSubmission') }, 'application/x-www-form-urlencoded': { schema: ref('WebFormSubmission') } } },
     responses: { 202: json({ type: 'object', required: ['status'], properties: { status: { const: 'accepted' } } }, 'Accepted') },
   }),

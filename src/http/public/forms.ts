@@ -106,6 +106,18 @@ const trapped = (body: unknown): boolean => {
   return website !== undefined && website !== null && website !== '';
 };
 
+const OPTIONAL = ['phone', 'jobTitle', 'company', 'message', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
+
+/**
+ * The body with its optional fields sent empty left out: an HTML form posts an input left blank
+ * as `""`, which means "not given" (as a CSV import's empty cell), not a value to refuse. A
+ * required field or whitespace only is still validated, and refused.
+ */
+const withoutBlanks = (body: unknown): unknown => {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([name, value]) => !(value === '' && OPTIONAL.includes(name))));
+};
+
 /** The public router (mount it beside the health routes: no authentication). */
 export const publicFormRoutes = (deps: PublicFormDeps): Router => {
   const { points, windowSeconds } = deps.limit ?? DEFAULT_LIMIT;
@@ -119,7 +131,7 @@ export const publicFormRoutes = (deps: PublicFormDeps): Router => {
     const form = await enabledForm(deps, formKey);
     assertTakingLeads(deps, form.tenantId);
     const posted = (ctx.request as { body?: unknown }).body ?? {};
-    if (!trapped(posted)) await captureLead(deps, ctx, form, submission((assertSaneBody(posted), posted)));
+    if (!trapped(posted)) await captureLead(deps, ctx, form, submission((assertSaneBody(posted), withoutBlanks(posted))));
     ctx.status = 202;
     ctx.body = { status: 'accepted' };
   });

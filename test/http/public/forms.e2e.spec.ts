@@ -81,6 +81,25 @@ describe('web-form lead capture', () => {
       expect(await leadsOf('html')).to.have.length(1);
     });
 
+    it('reads an optional field sent empty, as an HTML form sends an input left blank, as absent (urlencoded or JSON); a blank name is still a 400', async () => {
+      const { formKey } = (await newForm()).body;
+      const blanks = { phone: '', jobTitle: '', company: '', message: '', utm_source: '', utm_medium: '', utm_term: '', utm_content: '', website: '' };
+      const body = new URLSearchParams({ firstName: 'Zoë', lastName: 'Müller', email: 'zoe@example.org', ...blanks, utm_campaign: 'blank-html' }).toString();
+      const html = await fetch(`${server.url}/api/public/forms/${formKey}/leads`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      expect(html.status).to.equal(202);
+      expect((await submit(formKey, { ...visitor, ...blanks, utm_campaign: 'blank-json' })).status).to.equal(202);
+      const [lead] = await leadsOf('blank-html');
+      expect(lead).to.include({ firstName: 'Zoë', lastName: 'Müller', email: 'zoe@example.org', source: 'web_form' });
+      for (const absent of ['phone', 'jobTitle', 'company', 'message', 'utmSource', 'utmTerm']) expect(lead, absent).to.not.have.property(absent);
+      expect(await leadsOf('blank-json')).to.have.length(1);
+      const before = await server.store.headPosition();
+      const blankName = await submit(formKey, { ...visitor, firstName: '', website: '' });
+      expect([blankName.status, blankName.body.errors?.[0]?.pointer]).to.deep.equal([400, '/firstName']);
+      const spaces = await submit(formKey, { ...visitor, company: '   ', website: '' });
+      expect([spaces.status, spaces.body.errors?.[0]?.pointer]).to.deep.equal([400, '/company']);
+      expect(await server.store.headPosition()).to.equal(before);
+    });
+
     it('answers a filled spam trap with the same 202 and stores nothing', async () => {
       const { formKey } = (await newForm()).body;
       const before = await server.store.headPosition();
