@@ -30,6 +30,17 @@ describe('/api/admin/forms', () => {
   const list = async (token: string, query = '') => call(server, 'GET', `/api/admin/forms${query}`, { token, headers: await fresh() });
   const submit = (formKey: string) => call(server, 'POST', `/api/public/forms/${formKey}/leads`, { body: { ...visitor, website: '' } });
 
+  describe('POST /api/admin/forms', () => {
+    it('refuses a name that is empty or whitespace only (400 validation_failed at /name), as an account\'s, writing nothing', async () => {
+      const before = await server.store.headPosition();
+      for (const name of ['', '   ', '\t\n']) {
+        const res = await call(server, 'POST', '/api/admin/forms', { token: admin, body: { name } });
+        expect([res.status, res.body.code, res.body.errors?.[0]?.pointer], JSON.stringify(name)).to.deep.equal([400, 'validation_failed', '/name']);
+      }
+      expect(await server.store.headPosition()).to.equal(before);
+    });
+  });
+
   describe('GET /api/admin/forms', () => {
     it("lists the tenant's forms by id, enabled and disabled alike, a page at a time; never another tenant's", async () => {
       const keys = [await newForm('Contact us'), await newForm('Newsletter'), await newForm('Demo request')];
