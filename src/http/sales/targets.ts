@@ -8,7 +8,7 @@
  */
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { authorize } from '../../access/policy.js';
+import { authorize, rowScope } from '../../access/policy.js';
 import type { RecordCommand } from '../../commands/catalogue.js';
 import { spelledOutPatch, targetAggregate, withDefaultCurrency, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
 import { withCheckedAssignee } from '../../commands/sales/target-assignee.js';
@@ -30,7 +30,8 @@ const attainment = (deps: RouteDeps) => async (ctx: Context) => {
   const principal = principalOf(ctx.state);
   authorize(principal, 'sales.targets:read');
   const target = await getRecord(deps, targetKind, principal.tenantId, ctx.params.id!);
-  authorize(principal, 'sales.targets:read', { ownerId: typeof target.ownerId === 'string' ? target.ownerId : null });
+  // Another's target is absent to a reader of their own, as its `GET /:id` answers: a 403 would tell it exists.
+  if (rowScope(principal, 'sales.targets:read') === 'own' && target.ownerId !== principal.actorId) throw new NotFoundError('No such record');
   const facts = targetFactsOf(target.id, target);
   // Attainment is report figures: of the assignee, or of the team's members.
   assertOwnFigures(principal, facts.assignee.type === 'user' ? [facts.assignee.id] : facts.assignee.members);

@@ -139,6 +139,17 @@ describe('/sales/reports and /sales/targets', () => {
       expect([refused.status, refused.body.code]).to.deep.equal([403, 'forbidden']);
       expect((await s.get(`/sales/targets/${mine}/attainment`, reader)).status).to.equal(200);
     });
+    it('answers 404, as GET /sales/targets/:id does, to a reader of their own targets for another\'s target: a 403 would tell it exists', async () => {
+      const grants = ['sales.targets:read', 'sales.reports:read'].map((permission) => ({ permission, scope: 'own' }));
+      const defined = await s.send('POST', '/api/admin/roles', { name: 'own_targets', grants });
+      expect(defined.status, JSON.stringify(defined.body)).to.equal(201);
+      const ownReader = await userNamed('own-targets-reader');
+      const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: ownReader, roles: ['own_targets'] });
+      const period = periodKeyOf(new Date(Date.now() + 500 * 86_400_000).toISOString(), 'quarter');
+      const others = await created('/sales/targets', { assignee: { type: 'user', id: ownReader }, period, metric: 'won_deals', quota: 3 });
+      const [read, attainment] = [await s.get(`/sales/targets/${others}`, reader), await s.get(`/sales/targets/${others}/attainment`, reader)];
+      expect([read.status, attainment.status, attainment.body.code]).to.deep.equal([404, 404, 'not_found']);
+    });
   });
 
   describe('GET /sales/reports/:name', () => {
