@@ -19,8 +19,10 @@ import { contactRolesOf } from '../../events/sales/config.js';
 import { contactKind } from '../../events/sales/contact.js';
 import { NotFoundError } from '../../errors.js';
 import { CONTACT_LINKS_PROJECTION } from '../../projections/sales/contacts.js';
+import { getRecord } from '../../queries/records.js';
 import { accountContacts } from '../../queries/sales/contacts.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
+import type { Principal } from '../../access/principal.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
@@ -49,13 +51,27 @@ const link = (deps: RouteDeps) => async (ctx: Context) => {
 const unlink = (deps: RouteDeps) => (ctx: Context) =>
   sendCommand(deps, contactAggregate, UPDATE, ctx, { type: 'UnlinkContactFromAccount', accountId: ctx.params.accountId! });
 
-/** `GET /sales/accounts/:id/contacts`: 404 when the account is not the tenant's; own-scoped readers see their contacts only. */
+/** 404 unless the account is the tenant's and, to a reader of their own accounts, theirs: absent to them, as its `GET /:id` answers. */
+const assertAccountShown = async (deps: RouteDeps, principal: Principal, accountId: string): Promise<void> => {
+  const absent = new NotFoundError('No such account', { accountId });
+  if (rowScope(principal, 'sales.accounts:read') === 'own') {
+    const account = await getRecord(deps, accountKind, principal.tenantId, accountId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (account?.ownerId !== principal.actorId) throw absent;
+    return;
+  }
+  const [first] = await deps.store.readStream(streamName(principal.tenantId, accountKind.type, accountId), { maxCount: 1 });
+  if (first === undefined) throw absent;
+};
+
+/** `GET /sales/accounts/:id/contacts`: 404 when the account is not shown to the caller; own-scoped readers see their contacts only. */
 export const accountContactsRoute = (deps: RouteDeps) => async (ctx: Context) => {
   const principal = principalOf(ctx.state);
   authorize(principal, 'sales.contacts:read');
   const accountId = ctx.params.id!;
-  const [first] = await deps.store.readStream(streamName(principal.tenantId, accountKind.type, accountId), { maxCount: 1 });
-  if (first === undefined) throw new NotFoundError('No such account', { accountId });
+  await assertAccountShown(deps, principal, accountId);
   for (const projection of [contactKind.type, CONTACT_LINKS_PROJECTION]) await awaitConsistency(ctx, deps.readModel, projection);
   const own = rowScope(principal, 'sales.contacts:read') === 'own' ? principal.actorId : undefined;
   ctx.body = accountContacts({ db: deps.readModel.db, cursorKey: deps.cursorKey }, principal.tenantId, accountId, own, queryOf(ctx, ['limit', 'cursor']));

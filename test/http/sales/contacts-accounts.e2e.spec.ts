@@ -230,6 +230,18 @@ describe('GET /sales/accounts/:id/contacts: linked contacts and those whose acco
     expect(accountContacts(sourceOf(s), 'acme', theirs, undefined).data).to.deep.equal([]);
     expect(accountContacts(sourceOf(s), 'globex', a1, undefined).data).to.deep.equal([]);
   });
+
+  it('answers 404, as GET /sales/accounts/:id does, to a reader of their own accounts for another\'s account; their own one lists', async () => {
+    const grants = ['sales.accounts:read', 'sales.contacts:read'].map((permission) => ({ permission, scope: 'own' }));
+    expect((await s.send('POST', '/api/admin/roles', { name: 'own_accounts', grants })).status).to.equal(201);
+    const reader = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'user-admin', roles: ['own_accounts'] });
+    const stranger = await tokenFor(s.server(), { tenantId: 'acme', actorId: 'rep-own', roles: ['own_accounts'] });
+    const a1 = await account();
+    const mine = await contact(someone({ accountId: a1 }));
+    const [read, listing] = [await s.get(`/sales/accounts/${a1}`, stranger), await s.get(`/sales/accounts/${a1}/contacts`, stranger)];
+    expect([read.status, listing.status, listing.body.code]).to.deep.equal([404, 404, 'not_found']);
+    expect(ids((await listed(a1, '', reader)).data)).to.deep.equal([mine]);
+  });
 });
 
 describe('DELETE /sales/contacts/:id/accounts/:accountId', () => {
