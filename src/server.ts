@@ -122,6 +122,11 @@ const startLocked = async (config: Config, logger: Logger, dataDirLock: DataDirL
     if (draining) return;
     draining = true;
     // 1. stop accepting; 2. let in-flight requests finish within the grace period; 3. close jobs and stores.
+    // Closing the listener destroys the connections holding no request (and resets those not yet
+    // accepted), so first take in what arrived while the event loop was busy, the signal perhaps
+    // handled before it: one turn accepts the waiting connections, the next reads their requests.
+    // Those connections are then in use, and their requests are answered.
+    for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());

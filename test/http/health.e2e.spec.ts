@@ -1,7 +1,8 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/http/app.js';
@@ -158,5 +159,52 @@ describe('GET /health/ready while draining', () => {
     await server.stop();
     const after = await fetch(`${server.url}/health/live`).then(() => 'answered', () => 'refused');
     expect(after).to.equal('refused');
+  });
+});
+
+/**
+ * A client in its own process (this one is kept busy): two keep-alive connections with one request
+ * answered (the server holds them idle), then on "go" a second request on each and two new
+ * connections with a request each; touches `sentFile` once all are sent; prints each connection's
+ * first answer line once the server has closed them all.
+ */
+const CLIENT = `
+const net = require('node:net'); const fs = require('node:fs');
+const [port, sentFile] = process.argv.slice(1);
+const REQUEST = 'GET /health/live HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n';
+const open = () => { const s = net.connect(+port, '127.0.0.1'); s.data = ''; s.on('data', (c) => (s.data += c)).on('error', () => {});
+  s.gone = new Promise((r) => s.on('close', r)); return s; };
+const idle = [open(), open()];
+idle.forEach((s) => s.write(REQUEST));
+const answered = () => idle.every((s) => s.data.includes('}'));
+const wait = setInterval(() => { if (!answered()) return; clearInterval(wait); idle.forEach((s) => (s.data = '')); console.log('ready'); }, 5);
+process.stdin.once('data', async () => {
+  const fresh = [open(), open()];
+  await Promise.all(fresh.map((s) => new Promise((r) => s.once('connect', r))));
+  const all = [...idle, ...fresh];
+  await Promise.all(all.map((s) => new Promise((r) => s.write(REQUEST, r))));
+  fs.writeFileSync(sentFile, '');
+  await Promise.all(all.map((s) => s.gone));
+  console.log(JSON.stringify(all.map((s) => s.data.split('\\r\\n')[0])));
+  process.exit(0);
+});`;
+
+describe('stopping the server (SIGTERM)', () => {
+  it('answers the requests that reached it before the stop began, on idle keep-alive and on new connections', async () => {
+    const server = await startTestServer();
+    const sentFile = join(server.dataDir, 'sent');
+    const client = spawn(process.execPath, ['-e', CLIENT, String(server.port), sentFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    client.stdout.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+    while (!lines.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 5));
+    client.stdin.write('go\n');
+    // Busy while the requests arrive: they wait, unread (the new connections unaccepted), when the stop begins.
+    while (!existsSync(sentFile));
+    const busyUntil = Date.now() + 50;
+    while (Date.now() < busyUntil);
+    const stopped = server.dispose();
+    await once(client, 'exit');
+    await stopped;
+    expect(JSON.parse(lines.at(-1)!)).to.deep.equal(Array(4).fill('HTTP/1.1 200 OK'));
   });
 });
