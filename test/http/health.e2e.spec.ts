@@ -199,7 +199,10 @@ describe('stopping the server (SIGTERM)', () => {
     while (!lines.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 5));
     client.stdin.write('go\n');
     // Busy while the requests arrive: they wait, unread (the new connections unaccepted), when the stop begins.
-    while (!existsSync(sentFile));
+    // A synchronous wait (the loop must stay busy), bounded: mocha's timeout cannot end it.
+    const sentBy = Date.now() + 10_000;
+    while (!existsSync(sentFile) && Date.now() < sentBy);
+    if (!existsSync(sentFile)) (client.kill(), await server.dispose(), expect.fail('the client did not send its requests'));
     const busyUntil = Date.now() + 50;
     while (Date.now() < busyUntil);
     const stopped = server.dispose();
