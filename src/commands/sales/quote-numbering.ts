@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../errors.js';
 import { streamName } from '../../events/log/stream-name.js';
 import type { SalesConfig } from '../../events/sales/config.js';
+import type { Money } from '../../events/sales/money.js';
 import {
   QUOTE_COUNTER_TYPE, QUOTE_NUMBER_ASSIGNED, evolveQuoteCounter, formatQuoteNumber, initialQuoteCounter, type QuoteCounterState,
 } from '../../events/sales/quote-number.js';
@@ -88,6 +89,17 @@ export const numberQuote = async (
 export const quoteStateOf = async (deps: CommandDeps, tenantId: string, quoteId: string): Promise<QuoteState> => {
   const events = await deps.store.readStream(streamName(tenantId, quoteAggregate.type, quoteId));
   return fold(quoteAggregate.decider, events.map((e) => ({ type: e.type, data: e.data })));
+};
+
+/**
+ * The win an accepted quote causes (`WinOpportunity`'s `byQuote`): at the quote's net total, its
+ * `subtotal`, read from its stream (an accepted quote no longer changes, so every reader wins at the
+ * same amount); none when it has no total. The acceptance reactor and a win by hand both use it.
+ */
+export const quoteWinOf = async (deps: CommandDeps, tenantId: string, quoteId: string): Promise<{ byQuote?: { quoteId: string; amount: Money } }> => {
+  const quote = await quoteStateOf(deps, tenantId, quoteId);
+  const amount = quote.status === 'none' ? undefined : (quote.fields.subtotal as Money | undefined);
+  return amount ? { byQuote: { quoteId, amount } } : {};
 };
 
 /** Numbers a quote that a crash left without its number (nothing when it has one or does not exist). */

@@ -15,9 +15,8 @@ import { authorize } from '../../access/policy.js';
 import { fold } from '../../commands/decider.js';
 import { opportunityAggregate, type OpportunityState } from '../../commands/sales/opportunity.js';
 import type { DealFacts } from '../../commands/sales/quote.js';
-import { quoteStateOf } from '../../commands/sales/quote-numbering.js';
+import { quoteWinOf } from '../../commands/sales/quote-numbering.js';
 import { streamName } from '../../events/log/stream-name.js';
-import type { Money } from '../../events/sales/money.js';
 import { OPPORTUNITY_REOPENED } from '../../events/sales/opportunity.js';
 import { QUOTE_ACCEPTED, quoteKind } from '../../events/sales/quote.js';
 import { everyRecord } from '../../queries/record-list.js';
@@ -79,12 +78,9 @@ export const acceptedQuoteOf = async (deps: RouteDeps, tenantId: string, opportu
  * last reopening is winning it (its reactor may not have run yet), so the deal is won at that
  * quote's net total, as the reactor would; otherwise at its own amount.
  */
-export const handWinOf = async (deps: RouteDeps, tenantId: string, opportunityId: string): Promise<{ byQuote?: { quoteId: string; amount: Money } }> => {
+export const handWinOf = async (deps: RouteDeps, tenantId: string, opportunityId: string) => {
   const quoteId = await acceptedQuoteOf(deps, tenantId, opportunityId);
-  if (!quoteId) return {};
-  const quote = await quoteStateOf(deps, tenantId, quoteId);
-  const amount = quote.status === 'none' ? undefined : (quote.fields.subtotal as Money | undefined);
-  return amount ? { byQuote: { quoteId, amount } } : {};
+  return quoteId ? quoteWinOf(deps, tenantId, quoteId) : {};
 };
 
 /** The facts `AcceptQuote` is decided on (call under `underDealLock`); 403 when the caller may not change the opportunity. */

@@ -15,9 +15,8 @@ import { commandIdFor } from '../../commands/event-ids.js';
 import { handleCommand, type CommandContext, type CommandDeps } from '../../commands/handle.js';
 import { opportunityAggregate } from '../../commands/sales/opportunity.js';
 import { quoteAggregate } from '../../commands/sales/quote.js';
-import { quoteStateOf } from '../../commands/sales/quote-numbering.js';
+import { quoteWinOf } from '../../commands/sales/quote-numbering.js';
 import { AppError, UnavailableError } from '../../errors.js';
-import type { Money } from '../../events/sales/money.js';
 import { parseStreamName } from '../../events/log/stream-name.js';
 import { QUOTE_ACCEPTED, QUOTE_SENT, quoteKind } from '../../events/sales/quote.js';
 import { everyRecord } from '../../queries/record-list.js';
@@ -85,22 +84,12 @@ const openSiblings = async (deps: JobDeps, { tenantId, quoteId, opportunityId, p
 };
 
 /**
- * The win an accepted quote causes: at the quote's net total (`subtotal`), read from its stream (an
- * accepted quote no longer changes, so a rerun wins at the same amount); none when it has no total.
- */
-const winBy = async (stores: CommandDeps, { tenantId, quoteId }: AcceptedData) => {
-  const quote = await quoteStateOf(stores, tenantId, quoteId);
-  const amount = quote.status === 'none' ? undefined : (quote.fields.subtotal as Money | undefined);
-  return { type: 'WinOpportunity' as const, ...(amount ? { byQuote: { quoteId, amount } } : {}) };
-};
-
-/**
  * Wins the opportunity; one already won or lost, or gone, counts as done. An archived one (its quote
  * accepted before acceptance refused archived deals, or archived since) is not won: settled, logged.
  */
 const winOpportunity = async (deps: JobDeps, stores: CommandDeps, data: AcceptedData) => {
   const context = contextOf(data.tenantId, 'system:quote-acceptance', `quote-accepted:${data.quoteId}:win`);
-  const command = await winBy(stores, data);
+  const command = { type: 'WinOpportunity' as const, ...(await quoteWinOf(stores, data.tenantId, data.quoteId)) };
   const settled = (code: string) => {
     if (code !== 'record_archived') return;
     const fields = { tenantId: data.tenantId, quoteId: data.quoteId, opportunityId: data.opportunityId, code };
