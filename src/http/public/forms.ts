@@ -46,7 +46,7 @@ type Submission = {
 };
 
 const field = (name: string): JsonObject => leadKind.fields[name]!;
-export const submission = validator<Submission>({
+const SUBMISSION = {
   type: 'object', additionalProperties: false, required: ['firstName', 'lastName', 'email'],
   properties: {
     firstName: field('firstName'), lastName: field('lastName'), email: field('email'), phone: field('phone'), jobTitle: field('jobTitle'),
@@ -55,7 +55,8 @@ export const submission = validator<Submission>({
     utm_term: field('utmTerm'), utm_content: field('utmContent'),
     website: { type: 'string', maxLength: 500 },
   },
-});
+};
+export const submission = validator<Submission>(SUBMISSION);
 
 type Form = { tenantId: string; formId: string; ownerId: string };
 
@@ -106,7 +107,8 @@ const trapped = (body: unknown): boolean => {
   return website !== undefined && website !== null && website !== '';
 };
 
-const OPTIONAL = ['phone', 'jobTitle', 'company', 'message', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
+// The fields the submission's schema does not require (the trap's "" is no fill either).
+const OPTIONAL = Object.keys(SUBMISSION.properties).filter((name) => !SUBMISSION.required.includes(name));
 
 /**
  * The body with its optional fields sent empty left out: an HTML form posts an input left blank
