@@ -232,6 +232,13 @@ const history = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
   ctx.body = { data: await recordHistory(deps, r.kind, reader.tenantId, ctx.params.id!) };
 };
 
+/** Restores the record, then does what follows a restore of its kind (`restored`: an activity's reminder). */
+const restore = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>) => async (ctx: Context) => {
+  emptyBody(bodyOf(ctx) ?? {});
+  await send(deps, r, 'archive', ctx, { type: 'RestoreRecord' });
+  await r.restored?.(deps, ctx.params.id!, principalOf(ctx.state).tenantId);
+};
+
 /** The router of one record resource (mount it under `resource.path`). */
 export const recordRoutes = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>): Router => {
   const validate = recordValidators(r.kind);
@@ -245,11 +252,7 @@ export const recordRoutes = <S extends GuardState, C extends RecordCommand>(deps
   router.get('/:id/history', history(deps, r));
   router.patch('/:id', (ctx) => send(deps, r, 'update', ctx, { type: 'UpdateRecord', changes: validate.patch(bodyOf(ctx)) }));
   router.post('/:id/archive', (ctx) => send(deps, r, 'archive', ctx, { type: 'ArchiveRecord', reason: archiveBody(bodyOf(ctx) ?? {}).reason ?? null }));
-  router.post('/:id/restore', async (ctx) => {
-    emptyBody(bodyOf(ctx) ?? {});
-    await send(deps, r, 'archive', ctx, { type: 'RestoreRecord' });
-    await r.restored?.(deps, ctx.params.id!, principalOf(ctx.state).tenantId);
-  });
+  router.post('/:id/restore', restore(deps, r));
   router.put('/:id/owner', (ctx) => send(deps, r, 'update', ctx, { type: 'AssignOwner', ownerId: ownerBody(bodyOf(ctx)).ownerId }));
   router.post('/:id/tags', (ctx) => {
     const { add = [], remove = [] } = validate.tags(bodyOf(ctx));
