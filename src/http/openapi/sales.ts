@@ -44,7 +44,7 @@ const rules = (): Record<string, Rule> => ({
     body: ['LeadConversion', convertBody],
     answer: json(CONVERSION, 'The ids of the records created'),
   },
-  'POST /sales/opportunities/:id/win': { summary: 'Win an open opportunity (its weighted amount becomes the whole amount)', refusals: OPEN_DEAL, body: ['OpportunityWin', emptyBody] },
+  'POST /sales/opportunities/:id/win': { summary: 'Win an open opportunity at its amount, or at the net total of a quote of it accepted since its last reopening (its weighted amount becomes the whole amount)', refusals: OPEN_DEAL, body: ['OpportunityWin', emptyBody] },
   'POST /sales/opportunities/:id/lose': { summary: 'Lose an open opportunity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_DEAL}, 409 \`quote_accepted\` (an accepted quote is winning it)`, body: ['OpportunityLoss', loseBody] },
   'POST /sales/opportunities/:id/reopen': { summary: 'Reopen a won or lost opportunity at a stage of its pipeline, or of the pipeline named', refusals: '409 `opportunity_open`, 422 `invalid_stage`, 422 `invalid_pipeline`, 409 `record_archived`', body: ['OpportunityReopening', reopenBody] },
   'POST /sales/quotes/:id/send': { summary: 'Send a draft quote (numbered, for an opportunity or account); schedules its expiry', refusals: '409 `quote_not_draft`, 422 `party_required`, 422 `valid_until_past`, 422 `invalid_currency` (its currency is no longer configured), 422 `unknown_tax_rate`, `tax_rate_changed`, `unknown_product` (its lines are no longer backed by the configuration), 422 `currency_mismatch` (its opportunity\'s amount is in another currency)', body: ['QuoteSending', emptyBody] },
