@@ -61,3 +61,17 @@ export const withCreatedAttendees = (kind: ActivityKindName, fields: JsonObject,
 /** A patch's changes with their attendee fields checked, when it replaces the list (`null` clears both); `current`: the activity's fields. */
 export const withChangedAttendees = (kind: ActivityKindName, changes: JsonObject, findings: readonly AttendeeFinding[], current: JsonObject): JsonObject =>
   Object.hasOwn(changes, 'attendees') ? { ...changes, ...checkedAttendees(kind, changes.attendees, findings, listOf(current.attendees) ?? []) } : changes;
+
+/**
+ * The attendee fields once contact `from` is replaced by contact `to` (left out when `to` attends
+ * already), or undefined when `from` does not attend. The order of the others stays.
+ */
+export const relinkedAttendees = (fields: JsonObject, from: string, to: string): { attendees: Attendee[]; attendeeIds: string[] } | undefined => {
+  const current = listOf(fields.attendees) ?? [];
+  const isFrom = (a: Attendee): boolean => a.type === 'contact' && a.id === from;
+  if (!current.some(isFrom)) return undefined;
+  const toAttends = current.some((a) => a.type === 'contact' && a.id === to);
+  const attendees = current.flatMap((a) => (!isFrom(a) ? [a] : toAttends ? [] : [{ type: 'contact' as const, id: to }]));
+  // Never empty: `from` is replaced, or `to` stays in its place.
+  return { attendees, attendeeIds: [...new Set(attendees.map((a) => a.id))] };
+};

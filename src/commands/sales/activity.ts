@@ -8,21 +8,22 @@
  * 422 `reschedule_required`), its schedule, its completion (with an optional outcome) and its
  * cancellation (with a reason); its owner, tags and archiving change in any status. A reminder
  * is recorded once per reminder time, and only while the activity is open and still has that
- * time, so a stale or repeated timer changes nothing.
+ * time, so a stale or repeated timer changes nothing. A contact merge moves the loser's link and
+ * attendance to the survivor in any status (`RelinkActivity`).
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
 import { hasText, personalDataOf } from '../../events/catalogue.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { JsonObject } from '../../events/log/port.js';
 import {
-  ACTIVITY_CANCELLED, ACTIVITY_COMPLETED, ACTIVITY_REMINDER_SENT, ACTIVITY_RESCHEDULED, activityKind,
-  type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type Schedule,
+  ACTIVITY_CANCELLED, ACTIVITY_COMPLETED, ACTIVITY_RELINKED, ACTIVITY_REMINDER_SENT, ACTIVITY_RESCHEDULED, activityKind,
+  type ActivityKindName, type ActivityOwnEvent, type ActivityStatus, type LinkedTo, type Schedule,
 } from '../../events/sales/activity.js';
 import { patchedFields, type RecordCommand } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
 import type { Aggregate } from '../handle.js';
 import { bodyOf, genericPart, isGenericCommand, liveBody, type LiveBody } from '../rule-record.js';
-import { withChangedAttendees, withCreatedAttendees, type AttendeeFinding } from './activity-attendees.js';
+import { relinkedAttendees, withChangedAttendees, withCreatedAttendees, type AttendeeFinding } from './activity-attendees.js';
 import { checkedSchedule, dueTimeOf, presentTimes, SCHEDULE_FIELDS, scheduleOf } from './activity-schedule.js';
 import { linkedRecordMerged } from '../record-links.js';
 
@@ -42,11 +43,13 @@ export type ActivityCommand =
   | { type: 'CompleteActivity'; at: string; outcome?: string }
   | { type: 'RescheduleActivity'; schedule: Partial<Schedule> }
   | { type: 'CancelActivity'; reason?: string }
-  | { type: 'SendActivityReminder'; remindAt: string };
+  | { type: 'SendActivityReminder'; remindAt: string }
+  /** A contact merge's step: the link to contact `from` (the loser) and its attendance become `to`'s (the survivor's), in any status. */
+  | { type: 'RelinkActivity'; from: string; to: string };
 
 const generic = genericPart(activityKind);
 
-const OWN: readonly string[] = [ACTIVITY_COMPLETED, ACTIVITY_RESCHEDULED, ACTIVITY_CANCELLED, ACTIVITY_REMINDER_SENT];
+const OWN: readonly string[] = [ACTIVITY_COMPLETED, ACTIVITY_RESCHEDULED, ACTIVITY_CANCELLED, ACTIVITY_REMINDER_SENT, ACTIVITY_RELINKED];
 
 const statusAfter = (event: ActivityOwnEvent, status: ActivityStatus): ActivityStatus => {
   switch (event.type) {
@@ -56,6 +59,7 @@ const statusAfter = (event: ActivityOwnEvent, status: ActivityStatus): ActivityS
       return 'cancelled';
     case ACTIVITY_RESCHEDULED:
     case ACTIVITY_REMINDER_SENT:
+    case ACTIVITY_RELINKED:
       return status;
     default:
       return unreachable(event);
@@ -148,6 +152,22 @@ const remind = (state: ActivityState, remindAt: string): ActivityOwnEvent[] => {
   return [{ type: ACTIVITY_REMINDER_SENT, data: { remindAt, dueTime: typeof fields.dueTime === 'string' ? fields.dueTime : null } }];
 };
 
+/**
+ * Moves the activity from contact `from` to `to`: its link, and its attendee (dropped when `to`
+ * attends already). Nothing once moved (a retried or repeated merge) or when it is gone; a closed
+ * or archived activity moves too, since it is the history of the person the survivor now is.
+ */
+const relink = (state: ActivityState, from: string, to: string): ActivityOwnEvent[] => {
+  const body = bodyOf(state);
+  if (body === undefined || from === to) return [];
+  const linked = body.fields.linkedTo as LinkedTo | undefined;
+  const moved = linked?.type === 'contact' && linked.id === from ? { linkedTo: { type: 'contact' as const, id: to } } : {};
+  const attended = relinkedAttendees(body.fields, from, to);
+  if (!('linkedTo' in moved) && attended === undefined) return [];
+  const data = { from: { type: 'contact' as const, id: from }, to: { type: 'contact' as const, id: to }, ...moved, ...attended };
+  return [{ type: ACTIVITY_RELINKED, data }];
+};
+
 const decide = (command: ActivityCommand, state: ActivityState): DomainEvent[] => {
   if (isGenericCommand(command)) return decideGeneric(command, state);
   switch (command.type) {
@@ -159,6 +179,8 @@ const decide = (command: ActivityCommand, state: ActivityState): DomainEvent[] =
       return cancel(state, command.reason);
     case 'SendActivityReminder':
       return remind(state, command.remindAt);
+    case 'RelinkActivity':
+      return relink(state, command.from, command.to);
     default:
       return unreachable(command);
   }

@@ -4,7 +4,8 @@
  * survivor's own subject, and adds the loser's tags), then the survivor's subject adopts the
  * loser's consents (most restrictive per purpose) and restriction of processing
  * (`adoptMergedConsents`: a restriction is never lost by a merge), then the loser is marked
- * merged and archived. The last two are child commands whose ids derive from the merge's. Both
+ * merged and archived, then the records naming the loser move to the survivor
+ * (`contact-merge-relink.ts`). The steps after the first are child commands whose ids derive from the merge's. Both
  * streams keep their events and their subject, so erasing either person still works. A retry with
  * the same command id replays every step; a new request for a merge already done answers without
  * appending (every decider finds it done).
@@ -19,6 +20,7 @@ import { handleCommand, type CommandDeps, type CommandResult, type Request } fro
 import { bodyOf } from '../rule-record.js';
 import { fencedBy, processLocks, type KeyedLock } from '../../process-locks.js';
 import { contactAggregate, type ContactCommand, type ContactState } from './contact.js';
+import { relinkLoserRecords, type ContactLinksFinder } from './contact-merge-relink.js';
 
 export type MergeContactsInput = {
   /** The survivor's command request (id, context, If-Match, the policy's guard, also applied to the loser unless `loserGuard` is given). */
@@ -28,6 +30,8 @@ export type MergeContactsInput = {
   loserGuard?: (state: ContactState) => void;
   /** Held on both contacts for the whole merge (shared by the API processes when it is Redis's; each step appends only while it holds); default this process's. */
   lock?: KeyedLock;
+  /** Finds the records naming the loser, which the merge moves to the survivor; absent, they are left naming the loser. */
+  links?: ContactLinksFinder;
 };
 
 const mergeLocks = processLocks();
@@ -93,6 +97,9 @@ const mergeLocked = async (deps: CommandDeps, input: MergeContactsInput): Promis
   const consents = await carryConsents(deps, request, loser);
   // 4. The loser is marked merged and archived.
   const merged = await retireLoser(deps, { request, loserId, ...(loserGuard ? { loserGuard } : {}) });
-  const position = [consents, merged].reduce((last, step) => (step && step.position > last ? step.position : last), absorbed.position);
+  // 5. The records naming the loser (deals, activities) move to the survivor.
+  const merge = { survivorId: request.id, loserId, position: merged.position };
+  const relinked = input.links ? await relinkLoserRecords(deps, input.links, request.context, merge) : [];
+  const position = [consents, merged, ...relinked].reduce((last, step) => (step && step.position > last ? step.position : last), absorbed.position);
   return { ...absorbed, position };
 };

@@ -5,7 +5,8 @@
  * follow the stage and amount. Win and lose only from an open stage (lost needs a reason); a win by
  * an accepted quote sets the amount to the quote's net total. A closed deal's stage and amount are
  * fixed (409 `opportunity_closed`) until reopen returns it to a stage (of its pipeline, or of another one
- * named: a closed deal's pipeline may have left the configuration).
+ * named: a closed deal's pipeline may have left the configuration). A contact merge moves a deal
+ * of the loser to the survivor in any status, archived too (`RelinkOpportunityContact`).
  */
 import { ConflictError, RuleViolationError } from '../../errors.js';
 import { CLOSING_STAGES, openStageOf, pipelineOf, type SalesConfig, type Stage } from '../../events/sales/config.js';
@@ -14,7 +15,7 @@ import { canonicalJson } from '../../events/log/canonical-json.js';
 import type { JsonObject } from '../../events/log/port.js';
 import { weightedMoney, type Money } from '../../events/sales/money.js';
 import {
-  OPPORTUNITY_LOST, OPPORTUNITY_REOPENED, OPPORTUNITY_WON, opportunityKind, type OpportunityOwnEvent,
+  OPPORTUNITY_CONTACT_RELINKED, OPPORTUNITY_LOST, OPPORTUNITY_REOPENED, OPPORTUNITY_WON, opportunityKind, type OpportunityOwnEvent,
 } from '../../events/sales/opportunity.js';
 import { patchedFields } from '../catalogue.js';
 import { unreachable, type Decider, type DomainEvent } from '../decider.js';
@@ -38,14 +39,18 @@ export type OpportunityCommand =
   /** `acceptedQuote`: a quote of the deal accepted since its last reopening (its reactor wins the deal), as read just before. */
   | { type: 'LoseOpportunity'; reason?: string; acceptedQuote: string | null }
   /** `pipeline`: another pipeline to reopen in (default: its own, which may have left the configuration). */
-  | { type: 'ReopenOpportunity'; stage: string; pipeline?: string; config: SalesConfig };
+  | { type: 'ReopenOpportunity'; stage: string; pipeline?: string; config: SalesConfig }
+  /** A contact merge's step: the deal of contact `from` (the loser) becomes `to`'s (the survivor's), open, closed or archived. */
+  | { type: 'RelinkOpportunityContact'; from: string; to: string };
 
 const generic = genericPart(opportunityKind);
 
-const OWN = [OPPORTUNITY_WON, OPPORTUNITY_LOST, OPPORTUNITY_REOPENED];
+const OWN = [OPPORTUNITY_WON, OPPORTUNITY_LOST, OPPORTUNITY_REOPENED, OPPORTUNITY_CONTACT_RELINKED];
 
-const evolveOwn = (event: OpportunityOwnEvent, body: LiveBody): OpportunityState => {
+const evolveOwn = (event: OpportunityOwnEvent, body: LiveBody, state: OpportunityState): OpportunityState => {
   switch (event.type) {
+    case OPPORTUNITY_CONTACT_RELINKED:
+      return { ...state, ...body } as OpportunityState;
     case OPPORTUNITY_WON:
       return { ...body, status: 'won' };
     case OPPORTUNITY_LOST:
@@ -60,7 +65,7 @@ const evolveOwn = (event: OpportunityOwnEvent, body: LiveBody): OpportunityState
 const evolve = (state: OpportunityState, event: DomainEvent): OpportunityState => {
   const body = generic.evolve(bodyOf(state), event);
   if (body === undefined) return state;
-  if (OWN.includes(event.type)) return evolveOwn(event as OpportunityOwnEvent, body);
+  if (OWN.includes(event.type)) return evolveOwn(event as OpportunityOwnEvent, body, state);
   return state.status === 'none' ? { ...body, status: 'open' } : { ...state, ...body };
 };
 
@@ -160,6 +165,10 @@ const reopen = (state: OpportunityState, { stage: stageId, pipeline, config }: E
   return [{ type: OPPORTUNITY_REOPENED, data }];
 };
 
+/** The deal moves only while it names `from`: once moved (a retried or repeated merge) or gone, nothing. */
+const relinkContact = (state: OpportunityState, { from, to }: Extract<OpportunityCommand, { type: 'RelinkOpportunityContact' }>): OpportunityOwnEvent[] =>
+  bodyOf(state)?.fields.contactId === from && from !== to ? [{ type: OPPORTUNITY_CONTACT_RELINKED, data: { from, to } }] : [];
+
 const decideConfigured = ({ config, ...command }: ConfiguredCommand, state: OpportunityState): DomainEvent[] => {
   if (command.type === 'CreateRecord') return generic.decide({ ...command, fields: createdFields(command.fields, config) }, bodyOf(state));
   if (command.type !== 'UpdateRecord' || state.status === 'none') return generic.decide(command, bodyOf(state));
@@ -182,6 +191,8 @@ const decide = (command: OpportunityCommand, state: OpportunityState): DomainEve
       return lose(state, command);
     case 'ReopenOpportunity':
       return reopen(state, command);
+    case 'RelinkOpportunityContact':
+      return relinkContact(state, command);
     default:
       return unreachable(command);
   }

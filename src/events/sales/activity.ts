@@ -4,8 +4,8 @@
  * `startsAt` (and may end at `endsAt`); a note has no schedule. `dueTime` (the due or start time)
  * is what the overdue view sorts on. An activity is about a person: the linked contact's or lead's
  * data subject, or one of its own otherwise, so its free text (subject, notes, outcome, cancel
- * reason) is encrypted and erased with that person; cancel reasons were stored in plaintext before (`legacyPlaintext`). Completing, rescheduling, cancelling and reminding are
- * its own events. A meeting or call may list its attendees (users, contacts, leads of the tenant) by id only.
+ * reason) is encrypted and erased with that person; cancel reasons were stored in plaintext before (`legacyPlaintext`). Completing, rescheduling, cancelling, reminding and
+ * a contact merge's relinking are its own events. A meeting or call may list its attendees (users, contacts, leads of the tenant) by id only.
  */
 import type { RecordKind } from '../catalogue.js';
 import type { JsonObject } from '../log/port.js';
@@ -14,6 +14,7 @@ export const ACTIVITY_COMPLETED = 'ActivityCompleted';
 export const ACTIVITY_RESCHEDULED = 'ActivityRescheduled';
 export const ACTIVITY_CANCELLED = 'ActivityCancelled';
 export const ACTIVITY_REMINDER_SENT = 'ActivityReminderSent';
+export const ACTIVITY_RELINKED = 'ActivityRelinked';
 
 /** The schedule fields, each an ISO time or `null` (cleared). */
 export type Schedule = { dueAt: string | null; startsAt: string | null; endsAt: string | null; remindAt: string | null };
@@ -22,7 +23,12 @@ export type ActivityOwnEvent =
   | { type: typeof ACTIVITY_COMPLETED; data: { subjectId: string | null; completedAt: string; outcome: string | null } }
   | { type: typeof ACTIVITY_RESCHEDULED; data: Schedule & { dueTime: string | null } }
   | { type: typeof ACTIVITY_CANCELLED; data: { subjectId: string | null; reason: string } }
-  | { type: typeof ACTIVITY_REMINDER_SENT; data: { remindAt: string; dueTime: string | null } };
+  | { type: typeof ACTIVITY_REMINDER_SENT; data: { remindAt: string; dueTime: string | null } }
+  /**
+   * A contact merge moved the activity from the loser (`from`) to the survivor (`to`): its link
+   * and/or its attendees as they are now (each present only when it changed), in any status.
+   */
+  | { type: typeof ACTIVITY_RELINKED; data: { from: LinkedTo; to: LinkedTo; linkedTo?: LinkedTo; attendees?: Attendee[]; attendeeIds?: string[] } };
 
 export const ACTIVITY_KINDS = ['task', 'meeting', 'call', 'note'] as const;
 export type ActivityKindName = (typeof ACTIVITY_KINDS)[number];
@@ -108,6 +114,10 @@ export const activityKind: RecordKind = {
     }),
     Cancelled: (data: JsonObject) => ({ activityStatus: 'cancelled', cancelledReason: data.reason ?? null }),
     ReminderSent: (data: JsonObject) => ({ reminderSentFor: data.remindAt ?? null }),
+    Relinked: (data: JsonObject) => ({
+      ...(data.linkedTo === undefined ? {} : { linkedTo: data.linkedTo }),
+      ...(data.attendees === undefined ? {} : { attendees: data.attendees, attendeeIds: data.attendeeIds ?? null }),
+    }),
   },
   personalEffects: { Completed: { outcome: 'outcome' }, Cancelled: { reason: 'cancelledReason' } },
 };

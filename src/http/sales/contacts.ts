@@ -21,6 +21,7 @@ import { NotFoundError } from '../../errors.js';
 import { CONTACT_LINKS_PROJECTION } from '../../projections/sales/contacts.js';
 import { getRecord } from '../../queries/records.js';
 import { accountContacts } from '../../queries/sales/contacts.js';
+import { contactLinksIn } from '../../queries/sales/contact-merge.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import type { Principal } from '../../access/principal.js';
 import { principalOf } from '../authenticate.js';
@@ -91,7 +92,8 @@ const merge = (deps: RouteDeps) => async (ctx: Context) => {
     request.guard?.(state);
     archiving(state);
   };
-  answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId, loserGuard, ...(deps.uniquenessLock ? { lock: deps.uniquenessLock } : {}) }));
+  const links = contactLinksIn(deps.readModel);
+  answerWrite(ctx, 200, await mergeContacts(deps, { request, loserId, loserGuard, links, ...(deps.uniquenessLock ? { lock: deps.uniquenessLock } : {}) }));
 };
 
 export const contactsResource: RecordResource<ContactState, LinkCheckedRecordCommand> = {

@@ -170,4 +170,38 @@ describe('Activity decider', () => {
       given().when(remind).then();
     });
   });
+
+  describe('RelinkActivity', () => {
+    const loser = { type: 'contact' as const, id: 'c-loser' };
+    const survivor = { type: 'contact' as const, id: 'c-survivor' };
+    const relink = { type: 'RelinkActivity' as const, from: 'c-loser', to: 'c-survivor' };
+    const withFields = (base: { type: string; data: { fields: object } }, fields: object) => ({ ...base, data: { ...base.data, fields: { ...base.data.fields, ...fields } } });
+    const ofLoser = withFields(created, { linkedTo: loser });
+    const user = { type: 'user', id: 'u1' };
+    it('moves the link to the loser to the survivor, whatever the status, archived too', () => {
+      const moved = { type: 'ActivityRelinked', data: { from: loser, to: survivor, linkedTo: survivor } };
+      given(ofLoser).when(relink).then(moved);
+      given(ofLoser, completed).when(relink).then(moved);
+      given(ofLoser, cancelled, archived).when(relink).then(moved);
+    });
+    it('replaces the loser among the attendees by the survivor, in its place, or drops it when the survivor attends already', () => {
+      const attended = withFields(meeting, { attendees: [user, loser], attendeeIds: ['u1', 'c-loser'] });
+      given(attended).when(relink)
+        .then({ type: 'ActivityRelinked', data: { from: loser, to: survivor, attendees: [user, survivor], attendeeIds: ['u1', 'c-survivor'] } });
+      const both = withFields(meeting, { linkedTo: loser, attendees: [loser, user, survivor], attendeeIds: ['c-loser', 'u1', 'c-survivor'] });
+      given(both).when(relink)
+        .then({ type: 'ActivityRelinked', data: { from: loser, to: survivor, linkedTo: survivor, attendees: [user, survivor], attendeeIds: ['u1', 'c-survivor'] } });
+    });
+    it('does nothing once moved, for an activity not naming the loser (a lead of the same id is not it), or a missing one', () => {
+      const moved = { type: 'ActivityRelinked', data: { from: loser, to: survivor, linkedTo: survivor } };
+      given(ofLoser, moved).when(relink).then();
+      given(created).when(relink).then();
+      given(withFields(meeting, { linkedTo: { type: 'lead', id: 'c-loser' }, attendees: [{ type: 'lead', id: 'c-loser' }], attendeeIds: ['c-loser'] })).when(relink).then();
+      given().when(relink).then();
+    });
+    it('keeps its status: a completed activity moved stays completed (409 activity_closed on a change)', () => {
+      const moved = { type: 'ActivityRelinked', data: { from: loser, to: survivor, linkedTo: survivor } };
+      given(ofLoser, completed, moved).when({ type: 'CancelActivity', reason: 'late' }).thenFails('activity_closed');
+    });
+  });
 });

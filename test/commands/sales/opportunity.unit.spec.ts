@@ -149,4 +149,28 @@ describe('Opportunity decider', () => {
       given(opened, won).when({ type: 'ReopenOpportunity', stage: 'lost', config }).thenFails('invalid_stage');
     });
   });
+
+  describe('RelinkOpportunityContact', () => {
+    const withContact = { ...opened, data: { ...opened.data, fields: { ...opened.data.fields, contactId: 'c-loser' } } };
+    const relink = { type: 'RelinkOpportunityContact' as const, from: 'c-loser', to: 'c-survivor' };
+    const relinked = { type: 'OpportunityContactRelinked', data: { from: 'c-loser', to: 'c-survivor' } };
+    const archivedDeal = { type: 'OpportunityArchived', data: { reason: null } };
+    it('moves a deal of the loser to the survivor, open, won, lost or archived alike', () => {
+      given(withContact).when(relink).then(relinked);
+      given(withContact, won).when(relink).then(relinked);
+      given(withContact, lost).when(relink).then(relinked);
+      given(withContact, won, archivedDeal).when(relink).then(relinked);
+    });
+    it('does nothing once moved (a retried or repeated merge), for a deal of another contact or none, or a missing deal', () => {
+      given(withContact, relinked).when(relink).then();
+      given(opened).when(relink).then();
+      given(withContact).when({ ...relink, from: 'c-other' }).then();
+      given().when(relink).then();
+    });
+    it('leaves the deal\'s status and stage as they were: a won deal stays won at its amount', () => {
+      given(withContact, won, relinked).when({ type: 'UpdateRecord', changes: { stage: 'proposal' }, config }).thenFails('opportunity_closed');
+      given(withContact, won, relinked).when({ type: 'ReopenOpportunity', stage: 'proposal', config })
+        .then({ type: 'OpportunityReopened', data: { stage: 'proposal', probability: 50, weightedAmount: eur(50_000) } });
+    });
+  });
 });

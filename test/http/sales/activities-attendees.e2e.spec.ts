@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { csvRecords } from '../../../src/commands/sales/csv.js';
+import { mergeContacts } from '../../../src/commands/sales/contact-merge.js';
 import { salesSession } from './session.js';
 
 const YEAR = new Date().getUTCFullYear();
@@ -133,7 +135,11 @@ describe('/sales/activities { attendees }', () => {
     it('keeps a contact merged since it was listed, but refuses one the patch adds (422 linked_record_merged)', async () => {
       const [survivor, loser, other] = [await contactNamed('Gil'), await contactNamed('Gail'), await contactNamed('Gwen')];
       const { id } = (await meeting({ attendees: [{ type: 'contact', id: loser }] })).body;
-      for (const loserId of [loser, other]) expect((await send('POST', `/sales/contacts/${survivor}/merge`, { loserId })).status).to.equal(200);
+      // A merge that left the loser listed (made before merges moved attendees, or racing the meeting's create).
+      const commandId = randomUUID();
+      const context = { tenantId: 'acme', actorId: 'user-admin', commandId, correlationId: commandId, now: new Date() };
+      await mergeContacts(server(), { request: { id: survivor, context }, loserId: loser });
+      expect((await send('POST', `/sales/contacts/${survivor}/merge`, { loserId: other })).status).to.equal(200);
       const kept = await send('PATCH', `/sales/activities/${id}`, { attendees: [{ type: 'contact', id: loser }, ada] });
       expect(kept.status).to.equal(200);
       const added = await send('PATCH', `/sales/activities/${id}`, { attendees: [{ type: 'contact', id: loser }, { type: 'contact', id: other }] });
