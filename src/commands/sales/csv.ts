@@ -5,9 +5,10 @@
  * longer than `maxRecordChars` stops the read (it is most likely an unterminated quote, after which
  * nothing can be trusted). A malformed record (a stray quote) is yielded as an error and reading
  * resumes at the next line. Blank lines are skipped but counted, so `line` is the spreadsheet row.
+ * Bytes that are not UTF-8 read as U+0000 (`utf8-text.ts`).
  */
-import { StringDecoder } from 'node:string_decoder';
 import { RuleViolationError } from '../../errors.js';
+import { utf8Text } from './utf8-text.js';
 
 /** One record: its row number (the header is row 1) and its fields, or why it could not be read. */
 export type CsvRecord =
@@ -106,7 +107,7 @@ const finish = (r: Reader): void => {
  * @throws RuleViolationError `csv_record_too_large` when a record exceeds `maxRecordChars`.
  */
 export async function* csvRecords(chunks: AsyncIterable<Buffer | string>, options: CsvOptions = {}): AsyncGenerator<CsvRecord> {
-  const decoder = new StringDecoder('utf8');
+  const decoder = utf8Text();
   const r: Reader = {
     mode: 'start', field: '', fields: [], chars: 0, line: 0, skipLf: false, problem: '',
     max: options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS, out: [],

@@ -113,8 +113,8 @@ const unreachableColumn = (type: never): never => {
   throw new Error(`Unexpected column type: ${String(type)}`);
 };
 
-// A NUL is refused as in a JSON body (`invalid_text`); U+FFFD is what the reader makes of bytes that are not UTF-8.
-const NOT_TEXT = /[\u0000\ufffd]/;
+// A NUL is refused as in a JSON body (`invalid_text`); it is also what the reader makes of bytes that are not UTF-8.
+const NOT_TEXT = /\u0000/;
 
 /** Refuses a cell the API would not take as text, rather than storing a NUL or a file's Latin-1 bytes garbled. */
 const assertText = (column: Column, cell: string): void => {

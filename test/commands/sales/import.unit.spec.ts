@@ -68,12 +68,14 @@ describe('bulk import (commands/sales/import)', () => {
       expect(rowBody(columns, ['Acme', '', 'many', ''])).to.include({ employees: 'many' });
     });
 
-    it('refuses a cell holding a NUL or U+FFFD (bytes that were not UTF-8) with 400 invalid_text pointing at its column', () => {
-      for (const cell of ['Ac\u0000me', 'M\ufffdller']) {
-        expect(() => rowBody(columns, ['Acme', '', '1', cell])).to.throw(AppError).with.property('errors').deep.equal([
-          { pointer: '/tags', message: 'a NUL, or bytes that are not UTF-8' },
-        ]);
-      }
+    it('refuses a cell holding a NUL (the reader\'s stand-in for bytes that were not UTF-8) with 400 invalid_text pointing at its column', () => {
+      expect(() => rowBody(columns, ['Acme', '', '1', 'Ac\u0000me'])).to.throw(AppError).with.property('errors').deep.equal([
+        { pointer: '/tags', message: 'a NUL, or bytes that are not UTF-8' },
+      ]);
+    });
+
+    it('keeps a genuine U+FFFD, which the JSON API takes too', () => {
+      expect(rowBody(columns, ['M\ufffdller', '', '1', ''])).to.include({ name: 'M\ufffdller' });
     });
 
     it('refuses a row with another number of cells than the header (422 column_count)', () => {

@@ -175,6 +175,14 @@ describe('/sales/imports', () => {
       expect(names).to.deep.equal(['Zoë Ünal']);
     });
 
+    it('imports a genuine U+FFFD (a record the API took, exported) as text', async () => {
+      const file = Buffer.from('firstName,lastName,email,jobTitle\nRen\u00e9,M\ufffdller,fffd@text.example,Replacement\n');
+      const res = await upload('/sales/imports/contacts', new Blob([file]).stream());
+      expect(res.body).to.include({ rows: 1, created: 1, failed: 0 });
+      const [contact] = await listAll('/sales/contacts', 'jobTitle[eq]:"Replacement"');
+      expect(`${contact.firstName} ${contact.lastName}`).to.equal('Ren\u00e9 M\ufffdller');
+    });
+
     it('reads a body sent with Content-Encoding gzip, as the JSON bodies are read; 415 for a coding it does not know, 400 for a broken one, nothing created', async () => {
       const file = 'firstName,lastName,email,jobTitle\nZip,Ped,zip@coding.example,Coded\n';
       const send = async (coding: string, body: Uint8Array) => {
