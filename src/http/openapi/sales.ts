@@ -105,17 +105,18 @@ const webFormOperations = (): Record<string, Operation> => ({
     responses: { 201: json({ type: 'object', required: ['formKey', 'position'], properties: { formKey: FORM_KEY, position: { type: 'integer' } } }, 'The form\'s key') },
   }),
   'GET /api/admin/forms': operation('The web forms of the caller\'s organization, by id, enabled and disabled alike', {
+    description: 'Needs `admin.forms:read`; an own-scoped reader lists only the forms they own.',
     parameters: [...PAGE_PARAMETERS, CONSISTENCY_POSITION],
     responses: { 200: json(pageOf(ref('WebForm'))) },
   }),
   'GET /api/admin/forms/:formKey': operation('A web form of the caller\'s organization', {
-    description: 'A key of another tenant, a malformed one or an unknown form is a 404.',
+    description: 'A key of another tenant, a malformed one, an unknown form, or another\'s form to an own-scoped reader (`admin.forms:read`) is a 404.',
     responses: { 200: json(ref('WebForm')) },
   }),
   'POST /api/admin/forms/:formKey/disable': FORM_STATUS('disabled', 'Disable a web form: its public endpoint answers 404 from then on',
-    'A key of another tenant or an unknown form is a 404; disabling twice appends nothing.'),
+    'A key of another tenant or an unknown form is a 404; another\'s form is a 403 to an own-scoped `admin.forms:update`; disabling twice appends nothing.'),
   'POST /api/admin/forms/:formKey/enable': FORM_STATUS('enabled', 'Enable a disabled web form again: its public endpoint takes submissions again',
-    'A key of another tenant or an unknown form is a 404; enabling an enabled form appends nothing.'),
+    'A key of another tenant or an unknown form is a 404; another\'s form is a 403 to an own-scoped `admin.forms:update`; enabling an enabled form appends nothing.'),
   'POST /api/public/forms/:formKey/leads': operation('Submit a web form (no token): creates a lead with `source: web_form` and the UTM fields', {
     description: 'The form key names the tenant; an unknown or disabled form is a 404. Rate limited per IP and form (429 with Retry-After). '
       + 'A filled `website` spam trap answers the same 202 and stores nothing. JSON or form-encoded, at most 16 KiB. '

@@ -5,10 +5,12 @@
  * `GET /:formKey` → `{ formKey, name, status, ownerId }`;
  * `POST /:formKey/disable` → 200 (the public endpoint answers 404 for it from then on);
  * `POST /:formKey/enable` → 200 (it takes submissions again).
+ * A grant scoped to the actor's own records (`own`) reaches only the forms they own (`ownerId`, their
+ * creator), as for records: the list holds only theirs, another's is a 404 to read and a 403 to change.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { authorize } from '../../access/policy.js';
+import { authorize, rowScope } from '../../access/policy.js';
 import { recordIdFor } from '../../commands/event-ids.js';
 import { handleCommand } from '../../commands/handle.js';
 import { formKeyParts, webFormAggregate } from '../../commands/sales/web-form.js';
@@ -17,8 +19,8 @@ import { NotFoundError } from '../../errors.js';
 import { HAS_TEXT } from '../../events/catalogue.js';
 import { principalOf } from '../authenticate.js';
 import { commandContext } from '../command-context.js';
-import { emptyBody, type RouteDeps } from '../records.js';
-import { getWebForm, listWebForms } from '../../queries/sales/web-forms.js';
+import { emptyBody, ownershipGuard, type RouteDeps } from '../records.js';
+import { getWebForm, listWebForms, type FormReader } from '../../queries/sales/web-forms.js';
 import { WEB_FORMS_PROJECTION } from '../../projections/sales/web-forms.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
 
@@ -44,25 +46,33 @@ const formIdOf = (ctx: Context): string => {
   return formId;
 };
 
+/** Whose forms the caller may read: the tenant's, or only their own when the policy says so. */
+const readerOf = (ctx: Context): FormReader => {
+  const principal = principalOf(ctx.state);
+  authorize(principal, 'admin.forms:read');
+  const own = rowScope(principal, 'admin.forms:read') === 'own';
+  return { tenantId: principal.tenantId, ...(own ? { ownerOnly: principal.actorId } : {}) };
+};
+
 const list = (deps: RouteDeps) => async (ctx: Context) => {
-  authorize(principalOf(ctx.state), 'admin.forms:read');
+  const reader = readerOf(ctx);
   const query = queryOf(ctx, ['limit', 'cursor']);
   await awaitConsistency(ctx, deps.readModel, WEB_FORMS_PROJECTION);
-  ctx.body = await listWebForms({ store: deps.store, db: deps.readModel.db, cursorKey: deps.cursorKey }, principalOf(ctx.state).tenantId, query);
+  ctx.body = await listWebForms({ store: deps.store, db: deps.readModel.db, cursorKey: deps.cursorKey }, reader, query);
 };
 
 const read = (deps: RouteDeps) => async (ctx: Context) => {
-  authorize(principalOf(ctx.state), 'admin.forms:read');
-  ctx.body = await getWebForm(deps, principalOf(ctx.state).tenantId, formIdOf(ctx));
+  const reader = readerOf(ctx);
+  ctx.body = await getWebForm(deps, reader, formIdOf(ctx));
 };
 
-/** Disables or enables the form; the same again appends nothing (and answers the same). */
+/** Disables or enables the form, guarded by the policy on its owner; the same again appends nothing (and answers the same). */
 const statusChange = (deps: RouteDeps, type: 'DisableWebForm' | 'EnableWebForm', status: 'enabled' | 'disabled') => async (ctx: Context) => {
   authorize(principalOf(ctx.state), 'admin.forms:update');
   emptyBody((ctx.request as { body?: unknown }).body ?? {});
   const context = commandContext(ctx, deps.clock);
   const id = formIdOf(ctx);
-  const result = await handleCommand(deps, webFormAggregate, { id, command: { type }, context });
+  const result = await handleCommand(deps, webFormAggregate, { id, command: { type }, context, guard: ownershipGuard(ctx, 'admin.forms:update') });
   ctx.body = { formKey: ctx.params.formKey, status, position: Number(result.position) };
 };
 

@@ -18,6 +18,10 @@ describe('/api/admin/forms', () => {
     const role = await call(server, 'POST', '/api/admin/roles', { token: admin, body: { name: 'form_reader', grants: [{ permission: 'admin.forms:read', scope: 'all' }] } });
     expect(role.status).to.equal(201);
     reader = await tokenFor(server, { tenantId: 'acme', actorId: 'reader-1', roles: ['form_reader'] });
+    const grants = (scope: string) => ['create', 'read', 'update'].map((action) => ({ permission: `admin.forms:${action}`, scope }));
+    for (const [name, scope] of [['form_owner', 'own'], ['form_manager', 'all']] as const) {
+      expect((await call(server, 'POST', '/api/admin/roles', { token: admin, body: { name, grants: grants(scope) } })).status).to.equal(201);
+    }
   });
   after(async () => server.dispose());
 
@@ -77,6 +81,72 @@ describe('/api/admin/forms', () => {
     it('needs admin.forms:read (403 otherwise)', async () => {
       expect((await list(rep)).status).to.equal(403);
       expect((await list(reader)).status).to.equal(200);
+    });
+  });
+
+  describe('admin.forms grants scoped to the actor\'s own forms', () => {
+    let owner: string;
+    let other: string;
+    let manager: string;
+    let ownerKeys: string[];
+    let otherKey: string;
+    let adminKey: string;
+    before(async () => {
+      owner = await tokenFor(server, { tenantId: 'acme', actorId: 'owner-1', roles: ['form_owner'] });
+      other = await tokenFor(server, { tenantId: 'acme', actorId: 'owner-2', roles: ['form_owner'] });
+      manager = await tokenFor(server, { tenantId: 'acme', actorId: 'manager-1', roles: ['form_manager'] });
+      ownerKeys = [await newForm('Owner A', owner), await newForm('Owner B', owner), await newForm('Owner C', owner)].sort();
+      otherKey = await newForm('Other', other);
+      adminKey = await newForm('Admin', admin);
+    });
+    const keysOf = (res: { body: { data: Array<{ formKey: string }> } }) => res.body.data.map((f) => f.formKey);
+    const post = (key: string, action: 'disable' | 'enable', token: string) => call(server, 'POST', `/api/admin/forms/${key}/${action}`, { token });
+    const statusOf = async (key: string) => (await call(server, 'GET', `/api/admin/forms/${key}`, { token: admin })).body.status as string;
+
+    it('GET /api/admin/forms lists only their own forms, page by page; an `all` grant and a tenant admin still list every form', async () => {
+      const mine = await list(owner, '?limit=200');
+      expect([mine.status, keysOf(mine)]).to.deep.equal([200, ownerKeys]);
+      expect(mine.body.data.every((f: { ownerId: string }) => f.ownerId === 'owner-1')).to.equal(true);
+      const first = await list(owner, '?limit=2');
+      const second = await list(owner, `?limit=2&cursor=${encodeURIComponent(first.body.page.nextCursor)}`);
+      expect([...keysOf(first), ...keysOf(second)]).to.deep.equal(ownerKeys);
+      expect(second.body.page.nextCursor).to.equal(null);
+      expect(keysOf(await list(other, '?limit=200'))).to.deep.equal([otherKey]);
+      for (const token of [manager, reader, admin]) {
+        expect(keysOf(await list(token, '?limit=200'))).to.include.members([...ownerKeys, otherKey, adminKey]);
+      }
+    });
+
+    it("GET /api/admin/forms/:formKey answers 404 for another's form, as a record's read does; an `all` grant reads it", async () => {
+      const own = await call(server, 'GET', `/api/admin/forms/${ownerKeys[0]}`, { token: owner });
+      expect([own.status, own.body.ownerId]).to.deep.equal([200, 'owner-1']);
+      for (const key of [otherKey, adminKey]) {
+        const res = await call(server, 'GET', `/api/admin/forms/${key}`, { token: owner });
+        expect([res.status, res.body.code], key).to.deep.equal([404, 'not_found']);
+      }
+      expect((await call(server, 'GET', `/api/admin/forms/${ownerKeys[0]}`, { token: manager })).status).to.equal(200);
+    });
+
+    it("POST …/disable and …/enable answer 403 for another's form, as a record's write does, changing nothing; their own, an `all` grant and a tenant admin change it", async () => {
+      const before = await server.store.headPosition();
+      for (const action of ['disable', 'enable'] as const) {
+        for (const key of [otherKey, adminKey]) {
+          const res = await post(key, action, owner);
+          expect([res.status, res.body.code], `${action} ${key}`).to.deep.equal([403, 'forbidden']);
+        }
+      }
+      expect(await server.store.headPosition()).to.equal(before);
+      expect([await statusOf(otherKey), await statusOf(adminKey)]).to.deep.equal(['enabled', 'enabled']);
+      expect((await post('acme.00000000-0000-5000-8000-000000000000', 'disable', owner)).status).to.equal(404);
+      expect((await post(ownerKeys[0]!, 'disable', owner)).status).to.equal(200);
+      expect((await submit(ownerKeys[0]!)).status).to.equal(404);
+      expect((await post(ownerKeys[0]!, 'enable', owner)).status).to.equal(200);
+      for (const token of [manager, admin]) {
+        expect((await post(otherKey, 'disable', token)).status).to.equal(200);
+        expect(await statusOf(otherKey)).to.equal('disabled');
+        expect((await post(otherKey, 'enable', token)).status).to.equal(200);
+      }
+      expect(await statusOf(otherKey)).to.equal('enabled');
     });
   });
 
