@@ -13,7 +13,7 @@
 import type { JsonValue, RecordedEvent } from '../events/log/port.js';
 import { parseStreamName } from '../events/log/stream-name.js';
 import { USER_AGGREGATE } from '../events/identity/user.js';
-import { activityKind, ATTENDEE_RECORD_TYPES, type Attendee } from '../events/sales/activity.js';
+import { ACTIVITY_RELINKED, activityKind, ATTENDEE_RECORD_TYPES, type Attendee } from '../events/sales/activity.js';
 import { getRecord, type ReadDeps } from './records.js';
 
 /** One meeting or call the subject attended: `attendee` is their record it listed, `attending` whether its list still does. */
@@ -52,9 +52,17 @@ export const attendanceScan = (subjectIds: readonly string[]): AttendanceScan =>
       const type = PERSON_TYPES[aggregateType];
       if (type !== undefined) own.add(keyOf({ type, id }));
     }
-    if (own.size === 0 || !LISTING.includes(event.type) || !event.stream.includes(ACTIVITY_STREAM) || attended.has(event.stream)) return;
+    if (own.size === 0 || !event.stream.includes(ACTIVITY_STREAM)) return;
+    if (event.type === ACTIVITY_RELINKED) return relinked(event);
+    if (!LISTING.includes(event.type) || attended.has(event.stream)) return;
     const attendee = listedBy(event).find((a) => own.has(keyOf(a)));
     if (attendee !== undefined) attended.set(event.stream, { type: attendee.type, id: attendee.id });
+  };
+  // A contact merge put the survivor in the loser's place: the same person, so their entry is now the survivor's.
+  const relinked = (event: RecordedEvent): void => {
+    const [from, to] = [event.data.from as Attendee, event.data.to as Attendee];
+    const current = attended.get(event.stream);
+    if (current !== undefined && keyOf(current) === keyOf(from) && own.has(keyOf(to))) attended.set(event.stream, { type: to.type, id: to.id });
   };
   return { see, attended: () => attended };
 };

@@ -81,4 +81,14 @@ describe('POST /sales/contacts/:id/merge: the loser\'s deals and activities', ()
     expect((await s.get(`/sales/opportunities/${deal}`)).body).to.include({ contactId: survivor });
     expect((await historyOf(`/sales/contacts/${loser}`)).map((e) => e.type)).to.deep.equal(['ContactCreated', 'ContactMerged', 'ContactArchived']);
   });
+
+  it('leave the person\'s access export showing the meetings they attend as attended by the survivor, still attending', async () => {
+    const [survivor, loser, other] = [await create(), await create(), await create()];
+    const meeting = await post('/sales/activities', { kind: 'meeting', subject: 'Demo', linkedTo: { type: 'contact', id: other }, startsAt: FUTURE, attendees: [{ type: 'contact', id: loser }] });
+    expect((await merge(survivor, loser)).status).to.equal(200);
+    const subjectId = (await s.get(`/sales/contacts/${survivor}`)).body.subjectId;
+    const { attended } = (await s.get(`/api/compliance/subjects/${subjectId}/export`)).body;
+    expect(attended).to.have.length(1);
+    expect(attended[0]).to.deep.include({ id: meeting, attendee: { type: 'contact', id: survivor }, attending: true });
+  });
 });
