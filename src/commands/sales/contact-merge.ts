@@ -101,5 +101,16 @@ const mergeLocked = async (deps: CommandDeps, input: MergeContactsInput): Promis
   const merge = { survivorId: request.id, loserId, position: merged.position };
   const relinked = input.links ? await relinkLoserRecords(deps, input.links, request.context, merge) : [];
   const position = [consents, merged, ...relinked].reduce((last, step) => (step && step.position > last ? step.position : last), absorbed.position);
-  return { ...absorbed, position };
+  return { ...absorbed, position: await coveringMovesBefore(deps, merged, position) };
+};
+
+/**
+ * A merge found done before this run (a new request, or a retry whose first answer was lost) finds
+ * no record left naming the loser, so its steps' positions miss the moves made then: it answers
+ * the log's head, which covers them, so reads with it list the moved records.
+ */
+const coveringMovesBefore = async (deps: CommandDeps, merged: CommandResult, position: bigint): Promise<bigint> => {
+  if (merged.replayed !== true && merged.events > 0) return position;
+  const head = await deps.store.headPosition();
+  return head > position ? head : position;
 };

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { commandIdFor } from '../../../src/commands/event-ids.js';
 import { mergeContacts } from '../../../src/commands/sales/contact-merge.js';
+import { readModelOf } from '../../../src/http/read-model.js';
+import { contactLinksIn } from '../../../src/queries/sales/contact-merge.js';
 import { salesSession } from './session.js';
 
 let people = 0;
@@ -90,5 +92,25 @@ describe('POST /sales/contacts/:id/merge: the loser\'s deals and activities', ()
     const { attended } = (await s.get(`/api/compliance/subjects/${subjectId}/export`)).body;
     expect(attended).to.have.length(1);
     expect(attended[0]).to.deep.include({ id: meeting, attendee: { type: 'contact', id: survivor }, attending: true });
+  });
+
+  it('answer a merge found done, by a new request or a retry whose first answer was lost, with a position covering the moves made before', async () => {
+    const [survivor, loser] = [await create(), await create()];
+    const deal = await post('/sales/opportunities', { name: 'Moved earlier', contactId: loser });
+    const key = `merge-answer-lost-${survivor}`;
+    const commandId = commandIdFor('acme', key);
+    const context = { tenantId: 'acme', actorId: 'user-admin', commandId, correlationId: commandId, now: new Date() };
+    // The whole merge ran, moves included, but its answer was never stored (the process stopped before).
+    const { store, keyStore, readDb, projections } = s.server();
+    const links = contactLinksIn(readModelOf(store, readDb, projections));
+    const done = await mergeContacts({ store, keyStore }, { request: { id: survivor, context }, loserId: loser, links });
+    expect(done.position).to.equal(BigInt(await s.head()));
+    const moved = (await historyOf(`/sales/opportunities/${deal}`)).at(-1)!;
+    expect(moved.type).to.equal('OpportunityContactRelinked');
+    for (const headers of [{ 'Idempotency-Key': key }, {}] as Record<string, string>[]) {
+      const res = await merge(survivor, loser, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body.position, JSON.stringify(headers)).to.be.at.least(Number(done.position));
+    }
   });
 });
