@@ -26,7 +26,9 @@ const withInvalidAsNul = (bytes: Uint8Array): Buffer => {
   const out = Buffer.from(bytes);
   for (let i = 0; i < out.length;) {
     const length = sequenceLength(out[i]!);
-    if (length > 0 && i + length <= out.length && isUtf8(out.subarray(i, i + length))) i += length;
+    // ASCII needs no check: isUtf8 on each byte's subarray made a Latin-1 file's read ~100 times slower.
+    if (length === 1) i += 1;
+    else if (length > 0 && i + length <= out.length && isUtf8(out.subarray(i, i + length))) i += length;
     else out[i++] = 0;
   }
   return out;
