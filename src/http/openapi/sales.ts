@@ -16,7 +16,7 @@ import { createBody as webFormBody } from '../sales/web-forms.js';
 import { PAGE_PARAMETERS } from './access.js';
 import { CONSISTENCY_POSITION } from './conventions.js';
 import { IF_MATCH, pageOf } from './records.js';
-import { body, json, operation, ref, tagged, type Operation, type Schema } from './shapes.js';
+import { body, created, json, operation, ref, tagged, type Operation, type Schema } from './shapes.js';
 
 type Validate = (input: unknown) => unknown;
 
@@ -42,7 +42,7 @@ const rules = (): Record<string, Rule> => ({
     summary: 'Convert a lead, once: creates its contact, an account for its company and optionally an opportunity',
     refusals: '409 `lead_already_converted`, 409 `lead_disqualified` (qualify it first), 409 `record_archived`',
     body: ['LeadConversion', convertBody],
-    answer: json(CONVERSION, 'The ids of the records created'),
+    answer: tagged(CONVERSION, 'The ids of the records created; the ETag is the converted lead\'s revision'),
   },
   'POST /sales/opportunities/:id/win': { summary: 'Win an open opportunity at its amount, or at the net total of a quote of it accepted since its last reopening (its weighted amount becomes the whole amount)', refusals: OPEN_DEAL, body: ['OpportunityWin', emptyBody] },
   'POST /sales/opportunities/:id/lose': { summary: 'Lose an open opportunity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_DEAL}, 409 \`quote_accepted\` (an accepted quote is winning it)`, body: ['OpportunityLoss', loseBody] },
@@ -102,7 +102,7 @@ const webFormOperations = (): Record<string, Operation> => ({
   }),
   'POST /api/admin/forms': operation('Create a web form for public lead capture; answers the form key to embed', {
     requestBody: body(ref('NewWebForm')),
-    responses: { 201: json({ type: 'object', required: ['formKey', 'position'], properties: { formKey: FORM_KEY, position: { type: 'integer' } } }, 'The form\'s key') },
+    responses: { 201: created({ type: 'object', required: ['formKey', 'position'], properties: { formKey: FORM_KEY, position: { type: 'integer' } } }, 'The form\'s key') },
   }),
   'GET /api/admin/forms': operation('The web forms of the caller\'s organization, by id, enabled and disabled alike', {
     description: 'Needs `admin.forms:read`; an own-scoped reader lists only the forms they own.',
