@@ -9,6 +9,7 @@ import { consentBody, restrictionBody } from '../compliance/consents.js';
 import { policyBody } from '../compliance/retention.js';
 import { AUDIT_FILTERS, AUDIT_PARAMS } from '../../queries/audit.js';
 import { DATA_CLASSES } from '../../events/classification.js';
+import { CONSENT_PURPOSES, RESTRICTION_GROUNDS } from '../../events/compliance/consent.js';
 import { body, created, json, operation, ref, type Operation, type Schema } from './shapes.js';
 
 const string: Schema = { type: 'string' };
@@ -27,8 +28,21 @@ const HISTORY_ENTRY = object({
 
 const ERASURE = object({ erasedAt: time, erasedBy: string, reason: string, position: integer });
 
+/** A subject's restriction of processing (`queries/compliance/consent.ts`, `consentView`). */
+const RESTRICTION = object({ restricted: { type: 'boolean' }, ground: { enum: [...RESTRICTION_GROUNDS] }, since: time }, ['restricted']);
+const SUBJECT = { subjectId: { type: 'string', format: 'uuid' }, erased: { type: 'boolean' } };
+
 /** The answers of the platform routes (health, audit, compliance), as their route code builds them. */
 const answerSchemas = (): Record<string, Schema> => ({
+  SubjectConsents: object({
+    ...SUBJECT, restriction: RESTRICTION,
+    consents: list(object({ purpose: { enum: [...CONSENT_PURPOSES] }, status: { enum: ['granted', 'withdrawn'] }, source: string, at: time })),
+  }),
+  SubjectRestriction: { ...RESTRICTION, required: ['subjectId', 'erased', 'restricted'], properties: { ...SUBJECT, ...RESTRICTION.properties as object } },
+  ProcessingDecision: object({
+    subjectId: SUBJECT.subjectId, purpose: { enum: [...CONSENT_PURPOSES] }, allowed: { type: 'boolean' },
+    refusals: { ...list({ enum: ['erased', 'restricted', 'no_consent', 'consent_withdrawn'] }), description: 'Every reason processing is not allowed' },
+  }),
   Liveness: object({ status: { const: 'ok' } }),
   Readiness: object({
     status: { enum: ['ok', 'degraded'], description: '`degraded`: the stores answer but a projection failed (its error: `GET /api/superadmin/projections`)' },
@@ -136,6 +150,11 @@ export const platformOperations = (): Record<string, Operation> => ({
   'POST /api/compliance/subjects/:subjectId/erase': operation('Erase a data subject (crypto-shredding)', { requestBody: body(ref('Reason')) }),
   'GET /api/compliance/subjects/:subjectId/export': read('A data subject\'s access export: every record and event naming them, decrypted', 'SubjectExport'),
   'POST /api/compliance/subjects/:subjectId/consents': write('Record a consent given or withdrawn for a purpose', 'ConsentChange'),
+  'GET /api/compliance/subjects/:subjectId/consents': read('A data subject\'s consents by purpose and their restriction of processing', 'SubjectConsents'),
+  'GET /api/compliance/subjects/:subjectId/restriction': read('Whether a data subject\'s processing is restricted, on which ground, since when', 'SubjectRestriction'),
+  'GET /api/compliance/subjects/:subjectId/processing': read('Whether the tenant may process a data subject for a purpose, and every reason it may not', 'ProcessingDecision', {
+    parameters: [{ name: 'purpose', in: 'query', required: true, schema: { enum: [...CONSENT_PURPOSES] } }],
+  }),
   'POST /api/compliance/subjects/:subjectId/restriction': write('Restrict, or lift the restriction of, a subject\'s processing', 'ProcessingRestriction'),
   'PUT /api/compliance/retention-policies/:policyId': write('Set a retention policy (record type, filter, age) of the tenant', 'RetentionPolicy'),
   'GET /api/compliance/classification': read('The classification of every record type\'s fields', 'Classification'),
