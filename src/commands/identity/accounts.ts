@@ -86,14 +86,34 @@ export const createUser = async (deps: AccountDeps, tenantId: string, user: NewU
   return enrolUser(deps, command, passwordHash, context, 'active');
 };
 
+/**
+ * Reserves the admin's email before the organization is appended: an email taken meanwhile (two
+ * organizations sent at once with one admin) refuses the organization whole, not after it exists
+ * without an admin. A refused organization (its slug taken) releases the reservation.
+ */
+const reserveFirstAdmin = async (deps: AccountDeps, slug: string, admin: NewOrganization['admin'], context: CommandContext): Promise<string> => {
+  const userId = recordIdFor(context.commandId);
+  if (deps.directory.userById(userId)) return userId;
+  const passwordHash = await hashPassword(admin.password);
+  deps.directory.reserveUser({ userId, tenantId: slug, emailHash: emailHashOf(deps.keyStore, admin.email), passwordHash, roles: [TENANT_ADMIN] });
+  return userId;
+};
+
 /** Creates an organization (tenant id = slug) and its first admin (role tenant_admin). */
 export const createOrganization = async (deps: AccountDeps, input: NewOrganization, context: CommandContext) => {
   const { name, slug, admin } = input;
   if (slug === PLATFORM_TENANT) throw new ConflictError('slug_taken', 'This slug is reserved', { slug });
   refuseTakenEmail(deps, admin.email);
+  const adminUserId = await reserveFirstAdmin(deps, slug, admin, context);
   const at = context.now.toISOString();
   const command = { type: 'CreateOrganization' as const, organizationId: slug, name, slug, at };
-  const created = await handleCommand(deps, organizationAggregate, { id: slug, command, context: { ...context, tenantId: PLATFORM_TENANT } });
+  let created: CommandResult;
+  try {
+    created = await handleCommand(deps, organizationAggregate, { id: slug, command, context: { ...context, tenantId: PLATFORM_TENANT } });
+  } catch (error) {
+    deps.directory.releaseUser(adminUserId);
+    throw error;
+  }
   deps.directory.putTenant({ tenantId: slug, name, status: 'active', createdAt: at });
   const adminUser = await createUser(deps, slug, { ...admin, roles: [TENANT_ADMIN] }, context);
   return { ...created, adminUserId: adminUser.id, position: adminUser.position };

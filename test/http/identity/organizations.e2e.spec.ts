@@ -56,6 +56,23 @@ describe('/api/superadmin/organizations', () => {
       expect((await call(server, 'GET', '/api/superadmin/organizations/wayne', { token: platform })).status).to.equal(404);
     });
 
+    it('refuses one of two organizations sent at once with the same admin email (409 email_taken), creating nothing of it', async () => {
+      const [first, second] = await Promise.all([create(org('initech', 'bill@lumbergh.example')), create(org('intertrode', 'bill@lumbergh.example'))]);
+      const [won, lost] = first.status === 201 ? [first, second] : [second, first];
+      expect([won.status, lost.status, lost.body.code]).to.deep.equal([201, 409, 'email_taken']);
+      const refusedSlug = won.body.id === 'initech' ? 'intertrode' : 'initech';
+      expect((await call(server, 'GET', `/api/superadmin/organizations/${refusedSlug}`, { token: platform })).status).to.equal(404);
+      expect(await server.store.readStream(`platform/admin.organization/${refusedSlug}`)).to.deep.equal([]);
+      const retried = await create(org(refusedSlug, `peter@${refusedSlug}.example`));
+      expect(retried.status, JSON.stringify(retried.body)).to.equal(201);
+    });
+
+    it('leaves the admin email of an organization refused for its slug free for another one', async () => {
+      const refused = await create(org('globex', 'milton@initrode.example'));
+      expect([refused.status, refused.body.code]).to.deep.equal([409, 'slug_taken']);
+      expect((await create(org('initrode', 'milton@initrode.example'))).status).to.equal(201);
+    });
+
     it('refuses an invalid body with a 400 problem pointing at each field', async () => {
       const res = await create({ name: '', slug: 'Not A Slug', admin: { email: 'nope', password: 'short', name: 'x' }, plan: 'gold' });
       expect(res.status).to.equal(400);
