@@ -11,7 +11,7 @@
 import { RuleViolationError } from '../../errors.js';
 import type { JsonObject } from '../../events/log/port.js';
 import {
-  CLOSING_STAGES, SALES_CONFIG_TYPE, contactRolesOf, priceBookOf, SALES_CONFIGURED, effectiveSalesConfig, evolveSalesConfig, initialSalesConfigState,
+  CLOSING_STAGES, SALES_CONFIG_TYPE, contactRolesOf, priceBookOf, SALES_CONFIGURED, effectiveSalesConfig, evolveSalesConfig, initialSalesConfigState, withDefaultSections,
   type SalesConfig, type SalesConfigState,
 } from '../../events/sales/config.js';
 import { canonicalJson } from '../../events/log/canonical-json.js';
@@ -65,7 +65,7 @@ const configured = (config: SalesConfig, state: SalesConfigState): DomainEvent[]
 const decide = (command: SalesConfigCommand, state: SalesConfigState): DomainEvent[] => {
   switch (command.type) {
     case 'ConfigureSales':
-      return configured(command.config, state);
+      return configured(withDefaultSections(command.config), state);
     case 'ChangeSalesConfig':
       return configured({ ...effectiveSalesConfig(state), ...command.changes }, state);
     default:

@@ -100,6 +100,15 @@ export const initialSalesConfigState = (): SalesConfigState => ({ status: 'defau
 export const evolveSalesConfig = (state: SalesConfigState, event: { type: string; data: JsonObject }): SalesConfigState =>
   event.type === SALES_CONFIGURED ? { status: 'configured', config: (event.data as SalesConfigured['data']).config } : state;
 
+/**
+ * The configuration with the sections it leaves out (stored before they existed, or left out of a
+ * `PUT`) at their defaults: what its readers apply, so what it answers and is compared with.
+ */
+export const withDefaultSections = (config: SalesConfig): SalesConfig => ({
+  priceBook: priceBookOf(config), contactRoles: contactRolesOf(config),
+  leadScoring: DEFAULT_SALES_CONFIG.leadScoring, forecast: { commitProbability: commitProbabilityOf(config) }, ...config,
+});
+
 /** The configuration in effect. */
 export const effectiveSalesConfig = (state: SalesConfigState): SalesConfig =>
-  state.status === 'configured' ? state.config : DEFAULT_SALES_CONFIG;
+  state.status === 'configured' ? withDefaultSections(state.config) : DEFAULT_SALES_CONFIG;

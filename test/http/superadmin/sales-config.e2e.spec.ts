@@ -58,6 +58,16 @@ describe('/api/superadmin/sales-config', () => {
       const rule = await call(server, 'PATCH', PATH, { token: admin, body: { defaultPipeline: 'nowhere' } });
       expect([rule.status, rule.body.code]).to.deep.equal([422, 'invalid_sales_config']);
     });
+    it('answers the sections a PUT left out as the defaults in effect, and a PUT of them again changes nothing', async () => {
+      const tenant = await tokenFor(server, { tenantId: 'hooli', actorId: 'h', roles: ['tenant_admin'] });
+      const defaults = (await call(server, 'GET', PATH, { token: tenant })).body;
+      const { priceBook, leadScoring, contactRoles, forecast, ...required } = defaults;
+      expect((await call(server, 'PUT', PATH, { token: tenant, body: required })).body.revision).to.equal(0);
+      const read = await call(server, 'GET', PATH, { token: tenant });
+      expect(read.body).to.deep.equal({ ...required, priceBook, leadScoring, contactRoles, forecast });
+      const again = await call(server, 'PUT', PATH, { token: tenant, body: read.body });
+      expect([again.status, again.body.revision]).to.deep.equal([200, 0]);
+    });
   });
 
   describe('GET /api/superadmin/sales-config/history', () => {
