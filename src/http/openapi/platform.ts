@@ -10,6 +10,7 @@ import { policyBody } from '../compliance/retention.js';
 import { AUDIT_FILTERS, AUDIT_PARAMS } from '../../queries/audit.js';
 import { DATA_CLASSES } from '../../events/classification.js';
 import { CONSENT_PURPOSES, RESTRICTION_GROUNDS } from '../../events/compliance/consent.js';
+import { MODULES } from '../../access/access-directory.js';
 import { body, created, json, operation, ref, type Operation, type Schema } from './shapes.js';
 
 const string: Schema = { type: 'string' };
@@ -32,8 +33,25 @@ const ERASURE = object({ erasedAt: time, erasedBy: string, reason: string, posit
 const RESTRICTION = object({ restricted: { type: 'boolean' }, ground: { enum: [...RESTRICTION_GROUNDS] }, since: time }, ['restricted']);
 const SUBJECT = { subjectId: { type: 'string', format: 'uuid' }, erased: { type: 'boolean' } };
 
-/** The answers of the platform routes (health, audit, compliance), as their route code builds them. */
+/** An organization as the directory lists it (`http/identity/organizations.ts`). */
+const ORGANIZATION = {
+  id: string, slug: string, name: string, createdAt: time,
+  status: { enum: ['active', 'suspended'], description: 'An offboarded organization reads as suspended (its offboarding certificate tells them apart)' },
+};
+
+/** A projection's state (`http/superadmin/projections.ts`, `statusJson`): positions as numbers. */
+const PROJECTION = object({
+  name: string, version: integer, status: { enum: ['catching_up', 'live', 'rebuilding', 'failed'] }, checkpoint: integer,
+  lag: { ...integer, description: 'Events in the log after the checkpoint' }, rate: { type: 'number', description: 'Events applied per second, over the last ten seconds' },
+  error: object({ position: integer, message: string, attempts: integer, retryAt: time }),
+  rebuild: object({ version: integer, generation: integer, checkpoint: integer, lag: integer }),
+}, ['name', 'version', 'status', 'checkpoint', 'lag', 'rate']);
+
+/** The answers of the platform routes (health, audit, compliance, organizations, projections), as their route code builds them. */
 const answerSchemas = (): Record<string, Schema> => ({
+  OrganizationPage: object({ data: list(object(ORGANIZATION)), page: object({ nextCursor: { type: 'null' } }) }),
+  Organization: object({ ...ORGANIZATION, modules: object(Object.fromEntries(MODULES.map((m) => [m, { type: 'boolean' }]))) }),
+  Projections: object({ data: list(PROJECTION) }),
   SubjectConsents: object({
     ...SUBJECT, restriction: RESTRICTION,
     consents: list(object({ purpose: { enum: [...CONSENT_PURPOSES] }, status: { enum: ['granted', 'withdrawn'] }, source: string, at: time })),
@@ -139,8 +157,8 @@ const csvImport = (what: string) => operation(`Import ${what} from CSV (streamed
 /** Operations keyed `METHOD /koa/path/:param` as the API mounts them. */
 export const platformOperations = (): Record<string, Operation> => ({
   'POST /api/superadmin/organizations': write('Create an organization (tenant) with its first admin', 'NewOrganization', 201),
-  'GET /api/superadmin/organizations': operation('List organizations'),
-  'GET /api/superadmin/organizations/:id': operation('Read an organization'),
+  'GET /api/superadmin/organizations': read('List organizations (all of them, one page)', 'OrganizationPage'),
+  'GET /api/superadmin/organizations/:id': read('Read an organization, with its modules', 'Organization'),
   'POST /api/superadmin/organizations/:id/suspend': write('Suspend an organization: its users are refused', 'Reason'),
   'POST /api/superadmin/organizations/:id/reactivate': operation('Reactivate a suspended organization', { responses: { 200: json(ref('WriteResult')) } }),
   'POST /api/admin/users': write('Create a user of the caller\'s organization', 'NewUser', 201),
@@ -163,7 +181,7 @@ export const platformOperations = (): Record<string, Operation> => ({
   'POST /api/compliance/retention-policies/sweep': operation('Run the retention sweeper now (a job)', {
     responses: { 202: json(object({ sweepId: string, jobId: string }), 'The sweep is queued') },
   }),
-  'GET /api/superadmin/projections': operation('Each projection\'s checkpoint, lag and status'),
+  'GET /api/superadmin/projections': read('Each projection\'s checkpoint, lag and status', 'Projections'),
   'POST /api/superadmin/projections/:name/rebuild': operation('Rebuild a projection without downtime', { responses: { 202: { description: 'Rebuilding' } } }),
   'POST /sales/imports/contacts': csvImport('contacts'),
   'POST /sales/imports/leads': csvImport('leads'),

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { createTenant } from '../../support/tenant.js';
+import { createTenant, platformToken } from '../../support/tenant.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const DOC_ID = 'https://crm.test/openapi.json';
@@ -57,9 +57,9 @@ describe('API documentation (the answers of a Sales scenario and the admin route
   };
 
   /** Sends to `path` (an OpenAPI path, `{name}` filled from `params`), reading what was written so far; checks the answer. */
-  const send = async (method: string, path: string, status: number, options: { params?: Record<string, string>; body?: unknown; csv?: string; query?: string } = {}) => {
+  const send = async (method: string, path: string, status: number, options: { params?: Record<string, string>; body?: unknown; csv?: string; query?: string; token?: string } = {}) => {
     const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params![name]!)) + (options.query ?? '');
-    const headers: Record<string, string> = { Authorization: `Bearer ${admin}`, 'Consistency-Position': String(position) };
+    const headers: Record<string, string> = { Authorization: `Bearer ${options.token ?? admin}`, 'Consistency-Position': String(position) };
     if (options.body !== undefined || options.csv !== undefined) headers['Content-Type'] = options.csv === undefined ? 'application/json' : 'text/csv';
     const res = await fetch(`${server.url}${url}`, { method, headers, body: options.csv ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) });
     const text = await res.text();
@@ -142,6 +142,15 @@ describe('API documentation (the answers of a Sales scenario and the admin route
     await send('POST', '/api/admin/forms/{formKey}/enable', 200, form);
     await send('POST', '/sales/imports/contacts', 200, { csv: 'firstName,lastName,email\nAda,Byron,byron@answers.example\n,,not an email\n' });
     await send('POST', '/sales/imports/leads', 200, { csv: 'firstName,lastName,email\nAnn,Lee,ann@answers.example\n' });
+  });
+
+  it('the platform admin\'s organizations and projections', async () => {
+    const token = await platformToken(server);
+    await send('GET', '/api/superadmin/organizations', 200, { token });
+    await send('GET', '/api/superadmin/organizations/{id}', 200, { token, params: { id: 'answers' } });
+    await send('GET', '/api/superadmin/organizations/{id}', 404, { token, params: { id: 'nope' } });
+    const projections = await send('GET', '/api/superadmin/projections', 200, { token });
+    expect(projections.body.data.map((p: { name: string }) => p.name)).to.include('sales.contact');
   });
 
   it('users, clients, roles, and a subject\'s consents, restriction and processing', async () => {
