@@ -4,7 +4,7 @@
  * configuration in effect, defaults included). Rules: pipelines and their stages, lead statuses,
  * products (and their prices per currency), contact roles and tax rates have unique ids, lead
  * statuses keep the lifecycle's own (new, qualified, disqualified, converted), prices are in
- * configured currencies, the quote numbering prefix carries `{year}` (and no other placeholder),
+ * configured currencies, the quote numbering prefix carries `{year}` (and no other placeholder, nor a stray brace),
  * no configured stage is named like a closing one (won, lost), the default pipeline and the
  * default currency exist, lead scoring rules name known fields and ops (422 `invalid_lead_scoring`).
  */
@@ -26,10 +26,14 @@ export type SalesConfigCommand =
 
 const duplicates = (ids: string[]): string[] => ids.filter((id, i) => ids.indexOf(id) !== i);
 
-/** Quote numbers restart each year: the prefix carries `{year}` (its only placeholder), or numbers would repeat. */
+/**
+ * Quote numbers restart each year: the prefix carries `{year}`, or numbers would repeat. `{year}` is
+ * its only placeholder, and a brace outside it (`Q-{year}-{`) would be printed as is into every number.
+ */
 const numberingProblems = (prefix: string): string[] => [
   ...(prefix.includes('{year}') ? [] : ['the quote numbering prefix needs {year}: the sequence starts again each year']),
-  ...[...prefix.matchAll(/\{([^}]*)\}/g)].filter((m) => m[1] !== 'year').map((m) => `the quote numbering prefix has an unknown placeholder {${m[1]}}`),
+  ...[...prefix.matchAll(/\{([^{}]*)\}/g)].filter((m) => m[1] !== 'year').map((m) => `the quote numbering prefix has an unknown placeholder {${m[1]}}`),
+  ...(/[{}]/.test(prefix.replace(/\{[^{}]*\}/g, '')) ? ['the quote numbering prefix has a { or } outside a placeholder ({year} is the only one)'] : []),
 ];
 
 /** The statuses a lead's lifecycle sets by itself (create, qualify, disqualify, convert): every list keeps them. */

@@ -54,10 +54,17 @@ describe('Sales configuration decider', () => {
     given().when({ type: 'ChangeSalesConfig', changes: { leadStatuses } }).then(configured({ ...DEFAULT_SALES_CONFIG, leadStatuses }));
   });
 
-  it('refuses a price in a currency not configured, and a numbering prefix without {year} or with another placeholder (422)', () => {
+  it('refuses a price in a currency not configured, and a numbering prefix without {year}, with another placeholder or a stray brace (422)', () => {
     given().when({ type: 'ChangeSalesConfig', changes: { priceBook: [{ id: 'p', name: 'P', prices: [{ amount: 100, currency: 'JPY' }] }] } }).thenFails('invalid_sales_config');
-    for (const prefix of ['Q-', 'Q-{year}-{month}-']) {
+    for (const prefix of ['Q-', 'Q-{year}-{month}-', 'Q-{year}-{', 'Q-{year}}-', '}Q-{year}', 'Q-{{year}}-', 'Q-{year']) {
       given().when({ type: 'ChangeSalesConfig', changes: { quoteNumbering: { prefix, padding: 4 } } }).thenFails('invalid_sales_config');
+    }
+  });
+
+  it('takes the default numbering and a prefix with {year} anywhere, more than once', () => {
+    for (const prefix of ['Q-{year}-', '{year}/', 'INV{year}-{year}_']) {
+      given().when({ type: 'ChangeSalesConfig', changes: { quoteNumbering: { prefix, padding: 4 } } })
+        .then(configured({ ...DEFAULT_SALES_CONFIG, quoteNumbering: { prefix, padding: 4 } }));
     }
   });
 });

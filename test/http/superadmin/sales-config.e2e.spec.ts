@@ -57,6 +57,11 @@ describe('/api/superadmin/sales-config', () => {
       expect((await call(server, 'PATCH', PATH, { token: admin, body: { unknown: 1 } })).status).to.equal(400);
       const rule = await call(server, 'PATCH', PATH, { token: admin, body: { defaultPipeline: 'nowhere' } });
       expect([rule.status, rule.body.code]).to.deep.equal([422, 'invalid_sales_config']);
+      const brace = await call(server, 'PATCH', PATH, { token: admin, body: { quoteNumbering: { prefix: 'Q-{year}-{', padding: 4 } } });
+      expect([brace.status, brace.body.code, brace.body.problems]).to.deep.equal([
+        422, 'invalid_sales_config', ['the quote numbering prefix has a { or } outside a placeholder ({year} is the only one)'],
+      ]);
+      expect((await call(server, 'GET', PATH, { token: admin })).body.quoteNumbering).to.deep.equal({ prefix: 'Q-{year}-', padding: 4 });
     });
     it('answers the sections a PUT left out as the defaults in effect, and a PUT of them again changes nothing', async () => {
       const tenant = await tokenFor(server, { tenantId: 'hooli', actorId: 'h', roles: ['tenant_admin'] });
