@@ -23,11 +23,24 @@ import { quoteAggregate, type QuoteState } from './quote.js';
 
 export type AssignQuoteNumber = { type: 'AssignQuoteNumber'; quoteId: string; year: number; numbering: SalesConfig['quoteNumbering'] };
 
+/**
+ * The next sequence whose number no quote of the year holds. A numbering change can format a later
+ * sequence like an earlier one (`Q-{year}-1` padding 1 gives the 5th `Q-2026-15`; after a change to
+ * `Q-{year}-` the 15th would be `Q-2026-15` again): that sequence is passed over, its number being
+ * held already. The year's numbers are all in this stream's state, and the stream is appended at its
+ * expected revision, so no two quotes of a year share a number, whatever the configurations.
+ */
+const nextFreeSequence = (command: AssignQuoteNumber, state: QuoteCounterState): { sequence: number; number: string } => {
+  const taken = new Set(Object.values(state.numbers));
+  for (let sequence = state.sequence + 1; ; sequence++) {
+    const number = formatQuoteNumber(command.numbering, command.year, sequence);
+    if (!taken.has(number)) return { sequence, number };
+  }
+};
+
 const decide = (command: AssignQuoteNumber, state: QuoteCounterState): DomainEvent[] => {
   if (state.numbers[command.quoteId] !== undefined) return [];
-  const sequence = state.sequence + 1;
-  const number = formatQuoteNumber(command.numbering, command.year, sequence);
-  return [{ type: QUOTE_NUMBER_ASSIGNED, data: { quoteId: command.quoteId, sequence, number } }];
+  return [{ type: QUOTE_NUMBER_ASSIGNED, data: { quoteId: command.quoteId, ...nextFreeSequence(command, state) } }];
 };
 
 export const quoteCounterDecider: Decider<AssignQuoteNumber, DomainEvent, QuoteCounterState> = {

@@ -57,6 +57,22 @@ describe('/sales/quotes', () => {
       expect([...numbers].sort()).to.deep.equal(expected);
     });
 
+    it('never gives a number twice across a numbering change (Q-{year}-1 then Q-{year}-: after the 10th comes Q-…-16, Q-…-11 to 15 being taken)', async () => {
+      const hooli = await tokenFor(server(), { tenantId: 'hooli', actorId: 'user-h', roles: ['tenant_admin'] });
+      const accountId = (await send('POST', '/sales/accounts', { name: 'Hooli' }, hooli)).body.id;
+      const numberOne = async () => {
+        const created = await send('POST', '/sales/quotes', { title: 'Offer', accountId, validUntil, lines: [LINES[2]] }, hooli);
+        return (await get(`/sales/quotes/${created.body.id}`, hooli)).body.number as string;
+      };
+      const numbering = async (prefix: string) => (await send('PATCH', '/api/superadmin/sales-config', { quoteNumbering: { prefix, padding: 1 } }, hooli)).status;
+      expect(await numbering('Q-{year}-1')).to.equal(200);
+      const numbers: string[] = [];
+      for (let i = 0; i < 5; i++) numbers.push(await numberOne());
+      expect(await numbering('Q-{year}-')).to.equal(200);
+      for (let i = 0; i < 7; i++) numbers.push(await numberOne());
+      expect(numbers).to.deep.equal([11, 12, 13, 14, 15, 6, 7, 8, 9, 10, 16, 17].map((n) => `Q-${YEAR}-${n}`));
+    });
+
     it('refuses an unknown product, an unknown tax rate and a line in another currency (422), changing nothing', async () => {
       const before = await head();
       const product = await create({ lines: [{ productId: 'gizmo', quantity: 1, taxRateId: 'standard' }] });
