@@ -193,6 +193,9 @@ const TEXT = /\S/u;
  */
 export const HAS_TEXT = TEXT.source;
 
+/** The schema of a name (an account's, a web form's, an organization's, a user's, an API client's). */
+export const NAME = { type: 'string', minLength: 1, maxLength: 200, pattern: HAS_TEXT } as const;
+
 /** Whether a value holds text (not absent, empty or whitespace only): e.g. a lead's company worth an account. */
 export const hasText = (value: unknown): value is string => typeof value === 'string' && TEXT.test(value);
 

@@ -2,7 +2,7 @@
  * Accounts (Sales): the companies a tenant deals with. An account is not about a person, so it
  * holds no personal fields and has no data subject; its contacts point at it (`accountId`).
  */
-import { HAS_TEXT, type RecordKind } from '../catalogue.js';
+import { NAME, type RecordKind } from '../catalogue.js';
 
 const ADDRESS = {
   type: 'object',
@@ -20,7 +20,7 @@ export const accountKind: RecordKind = {
   type: 'sales.account',
   eventPrefix: 'Account',
   fields: {
-    name: { type: 'string', minLength: 1, maxLength: 200, pattern: HAS_TEXT, examples: ['Analytical Engines Ltd'] },
+    name: { ...NAME, examples: ['Analytical Engines Ltd'] },
     domain: { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$', maxLength: 253 },
     website: { type: 'string', format: 'uri', maxLength: 500 },
     industry: { type: 'string', minLength: 1, maxLength: 100 },

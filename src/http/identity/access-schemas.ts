@@ -3,6 +3,7 @@ import { validator } from '../../commands/validate.js';
 import type { Invitation } from '../../commands/identity/invitations.js';
 import type { NewRole, RoleChange } from '../../commands/identity/roles.js';
 import type { LicensedModules } from '../../events/identity/licence.js';
+import { NAME } from '../../events/catalogue.js';
 
 const ROLE_NAME = '^[a-z][a-z0-9_]{1,39}$';
 /** Role names are looked up as keys: none may be a property every object or function has (`__proto__` fails the pattern). */
@@ -42,7 +43,7 @@ export const modulesBody = validator<Partial<LicensedModules>>({
 
 export const invitationBody = validator<Invitation>({
   type: 'object', additionalProperties: false, required: ['email', 'name', 'roles'],
-  properties: { email: { type: 'string', format: 'email', maxLength: 254 }, name: { type: 'string', minLength: 1, maxLength: 200 }, roles: assignableRoles },
+  properties: { email: { type: 'string', format: 'email', maxLength: 254 }, name: NAME, roles: assignableRoles },
 });
 
 export const newPasswordBody = validator<{ password: string }>({

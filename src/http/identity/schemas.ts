@@ -4,11 +4,14 @@ import { ROLES } from '../../access/policy.js';
 import type { NewOrganization, NewUser } from '../../commands/identity/accounts.js';
 import type { NewApiClient } from '../../commands/identity/api-clients.js';
 import { assignableRoles } from './access-schemas.js';
+import { NAME as name } from '../../events/catalogue.js';
 
 const email = { type: 'string', format: 'email', maxLength: 254 };
 const password = { type: 'string', minLength: 8, maxLength: 1024 };
-const name = { type: 'string', minLength: 1, maxLength: 200 };
 const reason = { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 3, maxLength: 500 } } };
+
+// 2 to 63 lowercase letters, digits and single inner hyphens: `acme-corp`, not `acme-`, `-acme` or `ac--me`.
+const SLUG = '^(?=.{2,63}$)[a-z0-9]+(-[a-z0-9]+)*$';
 
 const person = { type: 'object', additionalProperties: false, required: ['email', 'password', 'name'], properties: { email, password, name } };
 
@@ -16,7 +19,7 @@ export const organizationBody = validator<NewOrganization>({
   type: 'object',
   additionalProperties: false,
   required: ['name', 'slug', 'admin'],
-  properties: { name, slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }, admin: person },
+  properties: { name, slug: { type: 'string', pattern: SLUG }, admin: person },
 });
 
 const tenantRoles = { type: 'array', minItems: 1, maxItems: 8, uniqueItems: true, items: { enum: Object.keys(ROLES).filter((r) => r !== 'platform_admin') } };

@@ -16,7 +16,7 @@ import { handleCommand } from '../../commands/handle.js';
 import { formKeyParts, webFormAggregate } from '../../commands/sales/web-form.js';
 import { validator } from '../../commands/validate.js';
 import { NotFoundError } from '../../errors.js';
-import { HAS_TEXT } from '../../events/catalogue.js';
+import { NAME } from '../../events/catalogue.js';
 import { principalOf } from '../authenticate.js';
 import { commandContext } from '../command-context.js';
 import { emptyBody, ownershipGuard, type RouteDeps } from '../records.js';
@@ -25,7 +25,7 @@ import { WEB_FORMS_PROJECTION } from '../../projections/sales/web-forms.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
 
 export const createBody = validator<{ name: string }>({
-  type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200, pattern: HAS_TEXT } },
+  type: 'object', additionalProperties: false, required: ['name'], properties: { name: NAME },
 });
 
 const create = (deps: RouteDeps) => async (ctx: Context) => {

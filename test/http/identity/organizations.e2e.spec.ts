@@ -81,6 +81,28 @@ describe('/api/superadmin/organizations', () => {
       const pointers = res.body.errors.map((e: { pointer: string }) => e.pointer);
       expect(pointers).to.include.members(['/name', '/slug', '/admin/email', '/admin/password', '/plan']);
     });
+
+    it('refuses a name or an admin name of only whitespace (400 at /name, /admin/name), creating nothing', async () => {
+      const blank = { ...org('blankco', 'wanda@blankco.example'), name: ' \t ' };
+      const res = await create({ ...blank, admin: { ...blank.admin, name: '   ' } });
+      expect([res.status, res.body.code]).to.deep.equal([400, 'validation_failed']);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.include.members(['/name', '/admin/name']);
+      expect((await call(server, 'GET', '/api/superadmin/organizations/blankco', { token: platform })).status).to.equal(404);
+    });
+
+    it('refuses a slug starting or ending with a hyphen or holding two in a row (400 at /slug), and keeps a hyphenated one valid', async () => {
+      for (const slug of ['acme-', '-acme', 'ac--me', '-']) {
+        const res = await create(org(slug, `x${slug.length}@slugs.example`));
+        expect([res.status, res.body.code], slug).to.deep.equal([400, 'validation_failed']);
+        expect(res.body.errors.map((e: { pointer: string }) => e.pointer), slug).to.deep.equal(['/slug']);
+      }
+      expect((await create(org('acme-corp-2', 'ok@acme-corp.example'))).status).to.equal(201);
+    });
+
+    it('refuses the reserved slug platform (409 slug_taken)', async () => {
+      const res = await create(org('platform', 'root@platform.example'));
+      expect([res.status, res.body.code]).to.deep.equal([409, 'slug_taken']);
+    });
   });
 
   describe('GET /api/superadmin/organizations', () => {
@@ -135,6 +157,15 @@ describe('/api/superadmin/organizations', () => {
       const platformRole = await call(server, 'POST', '/api/admin/users', { token: admin, body: { ...user, email: 'x@stark.example', roles: ['platform_admin'] } });
       expect(platformRole.status).to.equal(400);
       expect((await call(server, 'POST', '/api/admin/users', { token: rep, body: { ...user, email: 'y@stark.example' } })).status).to.equal(403);
+    });
+
+    it('refuses a user or an API client named by whitespace only (400 at /name)', async () => {
+      const admin = await tokenFor(server, { tenantId: 'stark', actorId: 'pepper', roles: ['tenant_admin'] });
+      const user = { email: 'blank@stark.example', password: 'long enough password', name: '  ', roles: ['sales_rep'] };
+      for (const [path, body] of [['/api/admin/users', user], ['/api/admin/clients', { name: '\n ', roles: ['sales_rep'] }]] as const) {
+        const res = await call(server, 'POST', path, { token: admin, body });
+        expect([res.status, res.body.code, res.body.errors?.[0]?.pointer], path).to.deep.equal([400, 'validation_failed', '/name']);
+      }
     });
   });
 });
