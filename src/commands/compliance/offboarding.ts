@@ -24,6 +24,7 @@ import { commandIdFor } from '../event-ids.js';
 import { handleCommand, type Aggregate, type CommandContext } from '../handle.js';
 import { setOrganizationStatus } from '../identity/accounts.js';
 import { completeErasure, type ErasureDeps } from './erasure.js';
+import { requireReason } from './subject.js';
 
 export type OffboardingCommand =
   | { type: 'StartOffboarding'; organizationId: string; at: string }
@@ -91,6 +92,8 @@ export const offboardOrganization = async (
   request: { organizationId: string; reason: string; context: CommandContext },
 ): Promise<{ alreadyOffboarded: boolean; certificate: OffboardingCertificate }> => {
   const { organizationId, reason, context } = request;
+  // Checked before the start is recorded: the suspension and the erasures would refuse it half-way.
+  requireReason(reason);
   if (!deps.directory.tenant(organizationId) || organizationId === PLATFORM_TENANT) throw new NotFoundError('No such organization');
   const kept = await offboardingCertificateOf(deps, organizationId);
   if (kept) return { alreadyOffboarded: true, certificate: kept };

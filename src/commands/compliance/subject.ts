@@ -5,6 +5,7 @@
  * them completes the erasure without recording it twice.
  */
 import { NotFoundError, RuleViolationError } from '../../errors.js';
+import { hasText } from '../../events/catalogue.js';
 import {
   certifiesAll,
   evolveSubject,
@@ -22,8 +23,9 @@ export type SubjectCommand =
   | { type: 'EraseSubject'; subjectId: string; reason: string; erasedBy: string; at: string }
   | { type: 'CertifyErasure'; certificate: ErasureCertificate };
 
-const requireReason = (reason: string): void => {
-  if (reason.trim() === '') throw new RuleViolationError('reason_required', 'An erasure needs a reason');
+/** Whitespace alone is no reason (422 `reason_required`), as for every reason a rule requires. */
+export const requireReason = (reason: string): void => {
+  if (!hasText(reason)) throw new RuleViolationError('reason_required', 'An erasure needs a reason');
 };
 
 const decide = (command: SubjectCommand, state: SubjectState): SubjectEvent[] => {

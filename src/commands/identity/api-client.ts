@@ -7,6 +7,7 @@ import {
   type ApiClientEvent,
   type ApiClientState,
 } from '../../events/identity/api-client.js';
+import { hasText } from '../../events/catalogue.js';
 import { unreachable, type Decider } from '../decider.js';
 import { existing } from './existing.js';
 import type { Aggregate } from '../handle.js';
@@ -24,6 +25,7 @@ const decide = (command: ApiClientCommand, state: ApiClientState): ApiClientEven
       return [{ type: 'ApiClientRegistered', data: { clientId, name, roles, registeredAt: at } }];
     }
     case 'RevokeApiClient':
+      if (!hasText(command.reason)) throw new RuleViolationError('reason_required', 'Revoking a client needs a reason');
       return existing(state, 'client').status === 'revoked' ? [] : [{ type: 'ApiClientRevoked', data: { reason: command.reason, revokedAt: command.at } }];
     default:
       return unreachable(command);

@@ -1,5 +1,6 @@
 /** Organizations (tenants): create, suspend (its users are refused), reactivate (unless its offboarding started). */
-import { ConflictError } from '../../errors.js';
+import { ConflictError, RuleViolationError } from '../../errors.js';
+import { hasText } from '../../events/catalogue.js';
 import type { OffboardingState } from '../../events/compliance/offboarding.js';
 import {
   ORGANIZATION_AGGREGATE,
@@ -32,6 +33,7 @@ const decide = (command: OrganizationCommand, state: OrganizationState): Organiz
       return [{ type: 'OrganizationCreated', data: { organizationId, name, slug, createdAt: at } }];
     }
     case 'SuspendOrganization':
+      if (!hasText(command.reason)) throw new RuleViolationError('reason_required', 'Suspending an organization needs a reason');
       return existing(state, 'organization').status === 'suspended' ? [] : [{ type: 'OrganizationSuspended', data: { reason: command.reason, suspendedAt: command.at } }];
     case 'ReactivateOrganization':
       if (existing(state, 'organization').status === 'active') return [];

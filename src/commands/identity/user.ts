@@ -10,6 +10,7 @@ import {
   type UserEvent,
   type UserState,
 } from '../../events/identity/user.js';
+import { hasText } from '../../events/catalogue.js';
 import { unreachable, type Decider } from '../decider.js';
 import { existing } from './existing.js';
 import type { Aggregate } from '../handle.js';
@@ -79,6 +80,7 @@ const assignRoles = (command: Extract<UserCommand, { type: 'AssignRoles' }>, sta
 
 /** The reason is about the user: it is encrypted under their subject (`UserDeactivated` names it). */
 const deactivate = (command: Extract<UserCommand, { type: 'DeactivateUser' }>, state: UserState): UserEvent[] => {
+  if (!hasText(command.reason)) throw new RuleViolationError('reason_required', 'Deactivating a user needs a reason');
   const user = existing(state, 'user');
   if (user.status === 'deactivated') return [];
   assertNotLastAdmin(user, command.otherTenantAdmins);

@@ -20,4 +20,6 @@ describe('the API client decider', () => {
     given(registered, revoked).when({ type: 'RevokeApiClient', reason: 'again', at }).then();
     given().when({ type: 'RevokeApiClient', reason: 'x', at }).thenFails('not_found');
   });
+
+  it('refuses a revocation reason of whitespace only (422 reason_required)', () => given(registered).when({ type: 'RevokeApiClient', reason: ' \t ', at }).thenFails('reason_required'));
 });

@@ -17,6 +17,8 @@ describe('the organization decider', () => {
     given(created, suspended).when({ type: 'SuspendOrganization', reason: 'again', at }).then();
   });
 
+  it('refuses a suspension reason of whitespace only (422 reason_required)', () => given(created).when({ type: 'SuspendOrganization', reason: '   ', at }).thenFails('reason_required'));
+
   it('ReactivateOrganization records OrganizationReactivated only when suspended', () => {
     given(created, suspended).when({ type: 'ReactivateOrganization', offboarding: 'active', at }).then({ type: 'OrganizationReactivated', data: { reactivatedAt: at } });
     given(created).when({ type: 'ReactivateOrganization', offboarding: 'active', at }).then();

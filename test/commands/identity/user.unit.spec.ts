@@ -24,6 +24,8 @@ describe('the user decider', () => {
     given(created, deactivated).when({ type: 'DeactivateUser', reason: 'left', otherTenantAdmins: 0, at }).then();
   });
 
+  it('refuses a deactivation reason of whitespace only (422 reason_required)', () => given(created).when({ type: 'DeactivateUser', reason: '  ', otherTenantAdmins: 1, at }).thenFails('reason_required'));
+
   const invite = { ...create, type: 'InviteUser' as const, expiresAt: '2026-11-30T10:00:00.000Z' };
   const invited = { type: 'UserInvited' as const, data: { userId: 'u1', subjectId: 'u1', email: 'a@acme.example', name: 'A', roles: ['sales_rep'], invitedAt: at, expiresAt: invite.expiresAt } };
 

@@ -105,6 +105,27 @@ describe('/api/superadmin/organizations', () => {
     });
   });
 
+  describe('POST /api/superadmin/organizations/:id/suspend, /api/admin/users/:id/deactivate, /api/admin/clients/:id/revoke', () => {
+    it('refuses a reason of whitespace only (422 reason_required), changing nothing', async () => {
+      expect((await create(org('blanks', 'ada@blanks.example'))).status).to.equal(201);
+      const admin = await tokenFor(server, { tenantId: 'blanks', actorId: 'integration', roles: ['tenant_admin'] });
+      const user = await call(server, 'POST', '/api/admin/users', { token: admin, body: { email: 'bob@blanks.example', password: 'long enough password', name: 'Bob', roles: ['sales_rep'] } });
+      const client = await call(server, 'POST', '/api/admin/clients', { token: admin, body: { name: 'ERP', roles: ['sales_rep'] } });
+      const changes = [
+        ['/api/superadmin/organizations/blanks/suspend', platform],
+        [`/api/admin/users/${user.body.id}/deactivate`, admin],
+        [`/api/admin/clients/${client.body.clientId}/revoke`, admin],
+      ] as const;
+      for (const [path, token] of changes) {
+        const res = await call(server, 'POST', path, { token, body: { reason: ' \t\n ' } });
+        expect([res.status, res.body.code], path).to.deep.equal([422, 'reason_required']);
+      }
+      expect((await call(server, 'GET', '/api/superadmin/organizations/blanks', { token: platform })).body.status).to.equal('active');
+      expect((await call(server, 'GET', `/api/admin/users/${user.body.id}`, { token: admin })).body.status).to.equal('active');
+      expect((await call(server, 'GET', `/api/admin/clients/${client.body.clientId}`, { token: admin })).body.status).to.equal('active');
+    });
+  });
+
   describe('GET /api/superadmin/organizations', () => {
     it('lists the tenants for the platform super admin, and to nobody else', async () => {
       const res = await call(server, 'GET', '/api/superadmin/organizations', { token: platform });

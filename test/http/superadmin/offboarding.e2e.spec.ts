@@ -126,6 +126,14 @@ describe('POST /api/superadmin/organizations/:id/offboard', () => {
     }
   });
 
+  it('refuses a reason of whitespace only (422 reason_required) before starting anything', async () => {
+    await seed('blanks', 1);
+    const res = await offboard('blanks', session.platform(), { reason: '   ' });
+    expect([res.status, res.body.code]).to.deep.equal([422, 'reason_required']);
+    expect((await call(session.server(), 'GET', '/api/superadmin/organizations/blanks', { token: session.platform() })).body.status).to.equal('active');
+    expect(await session.server().store.readStream('platform/compliance.offboarding/blanks')).to.deep.equal([]);
+  });
+
   it('refuses tenant admins (403), an unknown organization (404) and a missing reason (400)', async () => {
     const { admin } = await seed('hooli', 0);
     expect((await offboard('hooli', admin)).status).to.equal(403);
