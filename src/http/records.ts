@@ -2,11 +2,12 @@
  * The routes of a catalogue record, derived from its `RecordKind` (design §2: described once,
  * served by generic code): create, list and export (read model), read (also `?asOf=`), patch
  * with `If-Match`, archive, restore, owner, tags, history. Routes are thin: validate, build the
- * command or query, call, set the status.
+ * command or query, call, set the status. This file holds the resource types and the write
+ * routes; the read routes are in `record-reads.ts`.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { authorize, rowScope } from '../access/policy.js';
+import { authorize } from '../access/policy.js';
 import { createCommand, recordValidators, type CreateBody, type RecordCommand } from '../commands/catalogue.js';
 import type { DomainEvent } from '../commands/decider.js';
 import { recordIdFor } from '../commands/event-ids.js';
@@ -15,11 +16,9 @@ import { withCheckedOwner } from '../commands/record-owner.js';
 import { handleCommand, wouldAppend, type Aggregate, type CommandContext, type CommandDeps, type CommandResult, type Request } from '../commands/handle.js';
 import type { JobQueue } from '../jobs/port.js';
 import type { RecordKind, RecordState } from '../events/catalogue.js';
-import { getRecord, parseAsOf, recordHistory, type AsOf, type RecordView } from '../queries/records.js';
-import { currentRecord, exportRecords, listRecords, withoutWithheld, type Reader } from '../queries/record-list.js';
 import type { CursorKey } from '../queries/cursor.js';
-import { InvalidInputError, NotFoundError } from '../errors.js';
-import { awaitConsistency, queryOf, type ReadModel } from './read-model.js';
+import { NotFoundError } from '../errors.js';
+import type { ReadModel } from './read-model.js';
 import { principalOf } from './authenticate.js';
 import type { Principal } from '../access/principal.js';
 import { answerWrite, commandContext, ifMatchOf, type Clock } from './command-context.js';
@@ -27,7 +26,7 @@ import { validator } from '../commands/validate.js';
 import { isAggregateId } from '../events/log/stream-name.js';
 import { uniquely } from './uniqueness.js';
 import type { UniquenessLock } from './uniqueness-lock.js';
-import { answerOf, cachedAnswer, type CachedAnswer } from './read-cache.js';
+import { exportList, history, list, read } from './record-reads.js';
 
 /** The folded state as the routes need it: absent (`none`), or a record with an owner (the policy's ABAC). */
 export type GuardState = { status: string; ownerId?: string | null };
@@ -57,9 +56,6 @@ export type RecordResource<S extends GuardState = RecordState, C extends RecordC
   /** What follows a restore in the same request (an activity's reminder timer), once it is answered. */
   restored?: (deps: RouteDeps, id: string, tenantId: string) => Promise<void>;
 };
-
-/** What the read routes need of a resource. */
-type Described = Pick<RecordResource, 'kind' | 'permission' | 'withheldFrom'>;
 
 /** A resource whatever its state and commands: what the API's list of resources holds. */
 export type ServedResource = { kind: RecordKind; path: string; routes: (deps: RouteDeps) => Router };
@@ -151,86 +147,6 @@ const create = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, 
   answerWrite(ctx, 201, result);
 };
 
-/** Sends an answer already serialized (a cached one), as JSON. */
-const sendJson = (ctx: Context, answer: CachedAnswer): void => {
-  if (answer.etag) ctx.set('ETag', answer.etag);
-  ctx.type = 'application/json';
-  ctx.body = answer.json;
-};
-
-/** An `own`-scoped reader sees only the records they own now; another's is a 404, as if absent. */
-const visible = (reader: Reader, record: RecordView): RecordView => {
-  if (reader.ownerOnly !== undefined && record.ownerId !== reader.ownerOnly) throw new NotFoundError('No such record');
-  return record;
-};
-
-const answerFor = (record: RecordView): CachedAnswer => answerOf(record, `"${record.revision}"`);
-
-/** The present from the read model when it holds every acknowledged write, else from the log. */
-const presentRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: string): Promise<CachedAnswer> => {
-  if (!(await deps.readModel.isCurrent(r.kind.type))) return answerFor(withoutWithheld(reader, visible(reader, await getRecord(deps, r.kind, reader.tenantId, id))));
-  const key = JSON.stringify(['record', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, reader.withheld ?? null, id]);
-  return cachedAnswer(deps.readModel.db, key, () => {
-    const record = currentRecord(deps.readModel.db, r.kind, reader.tenantId, id);
-    if (!record) throw new NotFoundError('No such record');
-    return answerFor(withoutWithheld(reader, visible(reader, record)));
-  });
-};
-
-/** The past from the log, for a reader who may see the record as it is now. */
-const readRecord = async (deps: RouteDeps, r: Described, reader: Reader, id: string, asOf: AsOf | undefined): Promise<CachedAnswer> => {
-  if (asOf === undefined || reader.ownerOnly !== undefined) {
-    const present = await presentRecord(deps, r, reader, id);
-    if (asOf === undefined) return present;
-  }
-  return answerFor(withoutWithheld(reader, await getRecord(deps, r.kind, reader.tenantId, id, asOf)));
-};
-
-const read = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
-  const { asOf: raw } = queryOf(ctx, ['asOf']);
-  const asOf = parseAsOf(raw);
-  sendJson(ctx, await readRecord(deps, r, readerOf(ctx, r), ctx.params.id!, asOf));
-};
-
-/** Whose rows the caller may list: the tenant's, or only their own when the policy says so. */
-const readerOf = (ctx: Context, r: Described): Reader => {
-  const principal = principalOf(ctx.state);
-  authorize(principal, `${r.permission}:read`);
-  const own = rowScope(principal, `${r.permission}:read`) === 'own';
-  const withheld = r.withheldFrom?.(principal) ?? [];
-  return { tenantId: principal.tenantId, ...(own ? { ownerOnly: principal.actorId } : {}), ...(withheld.length > 0 ? { withheld } : {}) };
-};
-
-const LIST_PARAMS = ['filter', 'sort', 'limit', 'cursor', 'q'] as const;
-
-const list = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
-  const reader = readerOf(ctx, r);
-  const query = queryOf(ctx, LIST_PARAMS);
-  await awaitConsistency(ctx, deps.readModel, r.kind.type);
-  const { filter, sort, limit, cursor, q } = query;
-  const key = JSON.stringify(['list', r.kind.type, reader.tenantId, reader.ownerOnly ?? null, reader.withheld ?? null, filter, sort, limit, cursor, q]);
-  sendJson(ctx, cachedAnswer(deps.readModel.db, key, () => answerOf(listRecords({ db: deps.readModel.db, cursorKey: deps.cursorKey }, r.kind, reader, query))));
-};
-
-const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
-
-const exportList = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
-  const reader = readerOf(ctx, r);
-  const { format, ...query } = queryOf(ctx, [...LIST_PARAMS.filter((p) => p !== 'limit' && p !== 'cursor'), 'format']);
-  if (format !== 'csv' && format !== 'jsonl') {
-    throw new InvalidInputError('invalid_format', 'format must be csv or jsonl', [{ pointer: '/query/format', message: 'csv or jsonl' }]);
-  }
-  await awaitConsistency(ctx, deps.readModel, r.kind.type);
-  ctx.body = exportRecords(deps.readModel.db, r.kind, reader, query, format);
-  ctx.attachment(`${r.kind.type}.${format}`);
-  ctx.type = EXPORT_TYPES[format];
-};
-
-const history = (deps: RouteDeps, r: Described) => async (ctx: Context) => {
-  const reader = readerOf(ctx, r);
-  if (reader.ownerOnly !== undefined) await presentRecord(deps, r, reader, ctx.params.id!);
-  ctx.body = { data: await recordHistory(deps, r.kind, reader.tenantId, ctx.params.id!) };
-};
 
 /** Restores the record, then does what follows a restore of its kind (`restored`: an activity's reminder). */
 const restore = <S extends GuardState, C extends RecordCommand>(deps: RouteDeps, r: RecordResource<S, C>) => async (ctx: Context) => {
