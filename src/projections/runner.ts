@@ -3,29 +3,28 @@
  * checkpoint and applies batches, each in one SQLite transaction with the checkpoint; a doorbell
  * (a live subscription) wakes the workers right after each commit. A failing projector stops
  * alone and retries with backoff. Rebuilds write new tables while the old ones answer, then swap
- * atomically. `waitForPosition` gives read-your-writes.
+ * atomically. `waitForPosition` gives read-your-writes. This file starts the runner and answers
+ * its API; what its workers run with (the log's readers, what follows a commit) is in
+ * `runner-context.ts`.
  */
 import type { Logger } from 'pino';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import type { EventStore } from '../events/log/port.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
-import { tenantLookupHash } from '../events/personal-data/keyed-hash.js';
-import { readableEvent } from '../events/personal-data/read.js';
-import { learningStreamSubjects } from '../events/personal-data/stream-subjects.js';
-import { noUpcasters, type Upcasters } from '../events/upcasting.js';
+import type { Upcasters } from '../events/upcasting.js';
 import { consistencyWaiters } from './consistency.js';
 import { openDoorbell } from './doorbell.js';
 import { beginRebuild, dropRetired } from './generations.js';
 import { assertProjectors, type Projector } from './projector.js';
 import type { ReadDb } from './read-db.js';
-import { openRegistry, type Registry } from './registry.js';
-import { sharedReads, sharedReveals } from './shared-reads.js';
+import { openRegistry } from './registry.js';
 import { loadRun, prepareRun } from './runs.js';
 import { statusOf, type ProjectionStatus } from './status.js';
-import { DEFAULT_BACKOFF, turnBudget, type Backoff } from './timing.js';
-import { failureOf, isFrozen, runWorker, type Run, type WorkerContext } from './worker.js';
+import type { Backoff } from './timing.js';
+import { failureOf, isFrozen, runWorker, type Run } from './worker.js';
 import { savePassed } from './batch.js';
-import { settleMovedTicket, ticketFor, type RebuildTicket, type Ticket } from './tickets.js';
+import { ticketFor, type RebuildTicket } from './tickets.js';
+import { lookupHashOf, workerContext, type Runner } from './runner-context.js';
 
 /** What the runner works with, and its tuning (every number has a default). */
 export type ProjectionRunnerOptions = {
@@ -69,105 +68,10 @@ export type ProjectionRunner = {
   close(): Promise<void>;
 };
 
-
-type Runner = {
-  options: ProjectionRunnerOptions;
-  registry: Registry;
-  runs: Map<string, Run>;
-  tickets: Map<string, Ticket>;
-  timers: Set<NodeJS.Timeout>;
-  waiters: ReturnType<typeof consistencyWaiters>;
-  walDirty: boolean;
-};
-
-const lookupHashOf = (keyStore: KeyStore) => (tenantId: string, purpose: string, value: string): string =>
-  tenantLookupHash(keyStore, tenantId, purpose, value);
-
 const runOf = (r: Runner, name: string): Run => {
   const run = r.runs.get(name);
   if (!run) throw new NotFoundError(`No projection named ${name}`, { projection: name });
   return run;
-};
-
-/** Runs `fn` after `ms` unless the runner closes first. */
-const later = (r: Runner, ms: number, fn: () => void): void => {
-  const timer = setTimeout(() => {
-    r.timers.delete(timer);
-    fn();
-  }, ms);
-  timer.unref();
-  r.timers.add(timer);
-};
-
-/** Drops a projection's retired tables after the grace period (again later if one was busy). */
-const scheduleDrop = (r: Runner, name: string, delayMs: number): void =>
-  later(r, delayMs, () => {
-    if (dropRetired(r.options.readDb, r.registry, name).length > 0) scheduleDrop(r, name, delayMs);
-  });
-
-/**
- * Scrubbed rows leave old page images in the WAL: checkpoint it. A reader holding an old snapshot
- * makes it busy: then it is retried a second later (or after the next batch), never waited for.
- */
-const checkpointWal = (r: Runner): void => {
-  const db = r.options.readDb.db;
-  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma('busy_timeout = 0');
-  try {
-    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-    r.walDirty = result?.busy !== 0;
-  } finally {
-    db.pragma(`busy_timeout = ${timeout}`);
-  }
-  if (r.walDirty) later(r, 1_000, () => r.walDirty && checkpointWal(r));
-};
-
-const committed = (r: Runner): WorkerContext['committed'] => (run, result) => {
-  if (result.erasures > 0 || r.walDirty) checkpointWal(r);
-  if (result.swapped) {
-    const name = run.projector.name;
-    r.options.logger?.info({ projection: name, generation: run.live.generation }, 'projection rebuilt and swapped');
-    r.tickets.get(name)?.settle('swapped');
-    r.tickets.delete(name);
-    scheduleDrop(r, name, r.options.dropAfterMs ?? 5_000);
-  }
-  r.waiters.check();
-};
-
-
-// Requests wait while a batch runs: following the log's tail, all projectors together apply about
-// this much work per turn of the event loop.
-const LIVE_MS_PER_TURN = 8;
-
-const workerContext = (r: Runner, signal: AbortSignal, bell: WorkerContext['bell']): WorkerContext => {
-  const { store, keyStore, readDb, upcasters, logger } = r.options;
-  // Old events that name no subject are revealed under their stream's, looked up as pages are read.
-  const { store: learning, streamSubjects } = learningStreamSubjects(store);
-  return {
-    db: readDb.db,
-    registry: r.registry,
-    read: sharedReveals(readableEvent(keyStore, upcasters ?? noUpcasters, { streamSubjects })),
-    readAlone: readableEvent(keyStore, upcasters ?? noUpcasters, { streamSubjects }),
-    store: sharedReads(learning),
-    log: learning,
-    batchSize: r.options.batchSize ?? 1_000,
-    pollMs: r.options.pollMs ?? 1_000,
-    turn: turnBudget(LIVE_MS_PER_TURN),
-    backoff: r.options.backoff ?? DEFAULT_BACKOFF,
-    signal,
-    bell,
-    committed: committed(r),
-    passed: () => r.waiters.check(),
-    reload: (run) => {
-      Object.assign(run, loadRun(readDb, r.registry, run.projector, run.meter, lookupHashOf(keyStore)));
-      settleMovedTicket(r.tickets, run);
-    },
-    failed: (run, slot, error) => {
-      const { position, attempts, message } = slot.failure!;
-      const fields = { projection: run.projector.name, generation: slot.generation, position: String(position), attempts };
-      logger?.warn({ ...fields, code: (error as { code?: unknown } | null)?.code }, `projection failed: ${message}`);
-    },
-  };
 };
 
 const waitForPosition = (r: Runner, position: bigint, timeoutMs: number, names?: readonly string[]) => {
@@ -234,14 +138,19 @@ export const startProjections = async (options: ProjectionRunnerOptions): Promis
   });
 };
 
+/** Whether the projection's live tables are being kept up: not failed, not frozen behind a version change. */
+const isHealthy = (run: Run): boolean => run.live.failure === undefined && !isFrozen(run);
+
+const status = async (r: Runner): Promise<ProjectionStatus[]> => {
+  const head = await r.options.store.headPosition();
+  return Promise.all([...r.runs.values()].map((run) => statusOf(r.options.store, head, run)));
+};
+
 const runnerApi = (r: Runner, ring: () => void, stop: () => Promise<void>): ProjectionRunner => {
   let closing: Promise<void> | undefined;
   const closed = () => new UnavailableError('projections_closed', 'The projections are shutting down', { retryAfter: 1 });
   return {
-    status: async () => {
-      const head = await r.options.store.headPosition();
-      return Promise.all([...r.runs.values()].map((run) => statusOf(r.options.store, head, run)));
-    },
+    status: () => status(r),
     waitForPosition: async (position, timeoutMs = 5_000, names) => {
       if (closing) throw closed();
       return waitForPosition(r, position, timeoutMs, names);
@@ -251,14 +160,11 @@ const runnerApi = (r: Runner, ring: () => void, stop: () => Promise<void>): Proj
       return rebuild(r, name, ring);
     },
     physicalTable: (projection, logical) => physicalTable(r, projection, logical),
-    isHealthy: (projection) => {
-      const run = runOf(r, projection);
-      return run.live.failure === undefined && !isFrozen(run);
-    },
+    isHealthy: (projection) => isHealthy(runOf(r, projection)),
     failed: () => [...r.runs.values()].filter((run) => failureOf(run) !== undefined).map((run) => run.projector.name),
     checkpointOf: (projection) => {
       const run = r.runs.get(projection);
-      return run && run.live.failure === undefined && !isFrozen(run) ? run.live.checkpoint : undefined;
+      return run && isHealthy(run) ? run.live.checkpoint : undefined;
     },
     close: () => (closing ??= closeRunner(r, stop)),
   };
