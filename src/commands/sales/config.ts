@@ -2,9 +2,9 @@
  * The sales configuration aggregate (one stream per tenant): replaced whole (`ConfigureSales`, a
  * PUT) or changed by top-level sections (`ChangeSalesConfig`, a PATCH, merged over the
  * configuration in effect, defaults included). Rules: pipelines and their stages, lead statuses,
- * products (and their prices per currency), contact roles and tax rates have unique ids, lead
- * statuses keep the lifecycle's own (new, qualified, disqualified, converted), prices are in
- * configured currencies, the quote numbering prefix carries `{year}` (and no other placeholder, nor a stray brace),
+ * products (and their prices per currency), contact roles and tax rates have unique ids, currencies
+ * are ISO 4217 codes (as the runtime's `Intl` lists them), lead statuses keep the lifecycle's own
+ * (new, qualified, disqualified, converted), prices are in configured currencies, the quote numbering prefix carries `{year}` (and no other placeholder, nor a stray brace),
  * no configured stage is named like a closing one (won, lost), the default pipeline and the
  * default currency exist, lead scoring rules name known fields and ops (422 `invalid_lead_scoring`).
  */
@@ -36,6 +36,9 @@ const numberingProblems = (prefix: string): string[] => [
   ...(/[{}]/.test(prefix.replace(/\{[^{}]*\}/g, '')) ? ['the quote numbering prefix has a { or } outside a placeholder ({year} is the only one)'] : []),
 ];
 
+/** ISO 4217 as the runtime's ICU knows it: a typo (`EUD`) or a made-up code (`ZZZ`) would price quotes in nothing. */
+const ISO_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
 /** The statuses a lead's lifecycle sets by itself (create, qualify, disqualify, convert): every list keeps them. */
 const LIFECYCLE_STATUSES = ['new', 'qualified', 'disqualified', 'converted'];
 
@@ -45,6 +48,7 @@ const problemsOf = (config: SalesConfig): string[] => [
   ...config.pipelines.flatMap((p) =>
     p.stages.filter((s) => CLOSING_STAGES.some((c) => c.id === s.id)).map((s) => `${s.id} closes every pipeline; it is not configured (${p.id})`)),
   ...(config.pipelines.some((p) => p.id === config.defaultPipeline) ? [] : [`the default pipeline ${config.defaultPipeline} is not configured`]),
+  ...config.currencies.filter((c) => !ISO_CURRENCIES.has(c)).map((c) => `currency ${c} is not an ISO 4217 code`),
   ...(config.currencies.includes(config.defaultCurrency) ? [] : [`the default currency ${config.defaultCurrency} is not configured`]),
   ...duplicates(config.leadStatuses).map((s) => `lead status ${s} is given twice`),
   ...LIFECYCLE_STATUSES.filter((s) => !config.leadStatuses.includes(s)).map((s) => `lead status ${s} is missing (leads reach it by their lifecycle)`),

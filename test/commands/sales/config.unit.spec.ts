@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { salesConfigAggregate } from '../../../src/commands/sales/config.js';
 import { DEFAULT_SALES_CONFIG, type SalesConfig } from '../../../src/events/sales/config.js';
 import { specFor } from '../../support/decider.js';
@@ -66,5 +67,16 @@ describe('Sales configuration decider', () => {
       given().when({ type: 'ChangeSalesConfig', changes: { quoteNumbering: { prefix, padding: 4 } } })
         .then(configured({ ...DEFAULT_SALES_CONFIG, quoteNumbering: { prefix, padding: 4 } }));
     }
+  });
+
+  it('refuses a currency that is not an ISO 4217 code, naming it (422 invalid_sales_config); the defaults are ISO 4217', () => {
+    const changes = { currencies: ['EUR', 'ZZZ'] };
+    given().when({ type: 'ChangeSalesConfig', changes }).thenFails('invalid_sales_config');
+    const { decide, initialState } = salesConfigAggregate.decider;
+    expect(() => decide({ type: 'ChangeSalesConfig', changes }, initialState()))
+      .to.throw().with.property('extra').that.deep.equals({ problems: ['currency ZZZ is not an ISO 4217 code'] });
+    given().when({ type: 'ConfigureSales', config: DEFAULT_SALES_CONFIG }).then(configured(DEFAULT_SALES_CONFIG));
+    given().when({ type: 'ChangeSalesConfig', changes: { currencies: ['EUR', 'CHF', 'JPY'] } })
+      .then(configured({ ...DEFAULT_SALES_CONFIG, currencies: ['EUR', 'CHF', 'JPY'] }));
   });
 });
