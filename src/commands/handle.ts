@@ -6,7 +6,7 @@
  * A command on a fresh id (`Request.fresh`) skips the read on its first attempt.
  */
 import { ConflictError, PreconditionFailedError } from '../errors.js';
-import type { EventStore, JsonObject, NewEvent, RecordedEvent } from '../events/log/port.js';
+import type { EventStore, ExpectedRevision, JsonObject, NewEvent, RecordedEvent } from '../events/log/port.js';
 import { WrongExpectedVersion } from '../events/log/port.js';
 import { streamName } from '../events/log/stream-name.js';
 import type { KeyStore } from '../events/personal-data/key-store.js';
@@ -121,7 +121,11 @@ export type Request<C, S = never> = {
   id: string;
   command: C;
   context: CommandContext;
-  ifMatch?: bigint;
+  /**
+   * The revision the write applies to (`If-Match`), or `no_stream`: only while the record has no
+   * event yet (`If-None-Match: *`, a first write that must not overwrite another's).
+   */
+  ifMatch?: bigint | Extract<ExpectedRevision, 'no_stream'>;
   /** Runs on the folded state before `decide`: the access policy's check of this record (ABAC). */
   guard?: (state: S) => void;
   /**
@@ -143,7 +147,7 @@ const decisionOn = <C, E extends DomainEvent, S>(
   const replayed = alreadyApplied(request.id, idOf, loaded);
   if (replayed) return { replayed };
   const current = lastOf(loaded)?.revision;
-  const stale = request.ifMatch !== undefined && request.ifMatch !== current;
+  const stale = request.ifMatch !== undefined && request.ifMatch !== (current ?? 'no_stream');
   const read = readableEvent(keyStore, aggregate.upcasters);
   const state = fold(aggregate.decider, loaded.map((e) => ({ type: e.type, data: read(e).data }) as E));
   // The policy first: a caller who may not touch the record learns nothing of its revision.
@@ -231,10 +235,14 @@ const handleWithRetries = async <C, E extends DomainEvent, S>(
 /** The `ifMatch` of an `If-Match` that names no revision of ours (a weak or foreign tag): it never matches. */
 export const NO_REVISION = -1n;
 
-const preconditionFailed = (expected: bigint, actual: bigint | 'no_stream' | undefined): PreconditionFailedError =>
-  new PreconditionFailedError(expected === NO_REVISION
-    ? 'If-Match names no revision of this record (a weak ETag never matches)'
-    : `If-Match names revision ${expected}; the record is at ${actual ?? 'none'}`, {
-    expectedRevision: expected === NO_REVISION ? null : Number(expected),
+const preconditionMessage = (expected: bigint | 'no_stream', actual: bigint | 'no_stream' | undefined): string => {
+  if (expected === 'no_stream') return `If-None-Match: * asks for a record not written yet; it is at revision ${actual}`;
+  if (expected === NO_REVISION) return 'If-Match names no revision of this record (a weak ETag never matches)';
+  return `If-Match names revision ${expected}; the record is at ${actual ?? 'none'}`;
+};
+
+const preconditionFailed = (expected: bigint | 'no_stream', actual: bigint | 'no_stream' | undefined): PreconditionFailedError =>
+  new PreconditionFailedError(preconditionMessage(expected, actual), {
+    expectedRevision: typeof expected === 'bigint' && expected !== NO_REVISION ? Number(expected) : null,
     currentRevision: typeof actual === 'bigint' ? Number(actual) : null,
   });

@@ -57,6 +57,22 @@ export const ifMatchOf = (ctx: Context): bigint | undefined => {
   return revisions[0] ?? NO_REVISION;
 };
 
+/**
+ * `If-None-Match: *` (RFC 9110 §13.1.2) on a write → `no_stream`: it applies only while the record
+ * has no event yet, so two first writes cannot overwrite each other (there is no ETag to send as
+ * `If-Match` before the first). Otherwise the `If-Match` revision. Only `*` is taken (a write has no
+ * use for "not at revision 3"); with `If-Match` too it could never hold: both are a 400.
+ */
+export const ifMatchOrNoneOf = (ctx: Context): bigint | 'no_stream' | undefined => {
+  const header = ctx.get('If-None-Match').trim();
+  if (header === '') return ifMatchOf(ctx);
+  if (header !== '*') throw new InvalidInputError('invalid_if_none_match', 'If-None-Match takes * only (the record must not exist yet)');
+  if (ctx.get('If-Match').trim() !== '') {
+    throw new InvalidInputError('invalid_if_none_match', 'If-None-Match: * (no record yet) and If-Match (a record at a revision) never both hold: send one');
+  }
+  return 'no_stream';
+};
+
 /** Answers a command's result: the id, revision and position, and the ETag of the new revision. */
 export const answerWrite = (ctx: Context, status: number, result: { id: string; revision: bigint; position: bigint }): void => {
   ctx.status = status;

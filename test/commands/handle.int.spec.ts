@@ -30,7 +30,7 @@ describe('the command handler', () => {
   let store: EventStore;
   let keyStore: KeyStore;
   let id: string;
-  const send = (command: TallyCommand, ctx = context(), ifMatch?: bigint) =>
+  const send = (command: TallyCommand, ctx = context(), ifMatch?: bigint | 'no_stream') =>
     handleCommand({ store, keyStore }, aggregate, { id, command, context: ctx, ifMatch });
   const stored = () => store.readStream(streamName('acme', 'test.tally', id));
 
@@ -132,6 +132,23 @@ describe('the command handler', () => {
       expect(reasons).to.have.length(9);
       reasons.forEach((r) => expect(r).to.be.instanceOf(PreconditionFailedError));
       expect(await stored()).to.have.length(2);
+    });
+  });
+
+  describe('with no_stream (If-None-Match: *)', () => {
+    it('appends on a record with no event yet; once it has one, 412 before deciding, appending nothing', async () => {
+      expect((await send({ type: 'OpenTally', name: 'T' }, context(), 'no_stream')).revision).to.equal(0n);
+      const error = await caught(send({ type: 'OpenTally', name: 'U' }, context(), 'no_stream'));
+      expect(error).to.be.instanceOf(PreconditionFailedError);
+      expect((error as PreconditionFailedError).extra).to.deep.equal({ expectedRevision: null, currentRevision: 0 });
+      expect(await stored()).to.have.length(1);
+    });
+
+    it('of 5 concurrent first commands exactly one wins, the others get 412', async () => {
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => send({ type: 'OpenTally', name: 'T' }, context(), 'no_stream')));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).to.have.length(1);
+      outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : [])).forEach((r) => expect(r).to.be.instanceOf(PreconditionFailedError));
+      expect(await stored()).to.have.length(1);
     });
   });
 

@@ -20,8 +20,17 @@ import { body, created, json, operation, ref, tagged, type Operation, type Schem
 
 type Validate = (input: unknown) => unknown;
 
-/** A rule route: what it does, what it refuses, the component name and validator of its body, its answer. */
-type Rule = { summary: string; refusals: string; body: readonly [component: string, validate: Validate]; answer?: Schema };
+/**
+ * A rule route: what it does, what it refuses, the component name and validator of its body, its
+ * answer; `firstWrite`: it also takes `If-None-Match: *` (`ifMatchOrNoneOf`, http/command-context.ts).
+ */
+type Rule = { summary: string; refusals: string; body: readonly [component: string, validate: Validate]; answer?: Schema; firstWrite?: true };
+
+const IF_NONE_MATCH = {
+  name: 'If-None-Match', in: 'header', required: false, schema: { const: '*' },
+  description: '`*`: write only if there is nothing yet (no ETag to send as `If-Match`); 412 otherwise. Any other value, or with `If-Match`, is a 400 `invalid_if_none_match`',
+};
+const FIRST_WRITE = ' Or `If-None-Match: *` for the first write: 412 once the configuration exists, so two first writes cannot overwrite each other.';
 
 const CONVERSION = {
   type: 'object', required: ['contactId', 'position'],
@@ -64,8 +73,8 @@ const rules = (): Record<string, Rule> => ({
     body: ['ActivityRescheduling', rescheduleBody],
   },
   'POST /sales/activities/:id/cancel': { summary: 'Cancel an open activity, with a reason', refusals: `422 \`reason_required\`, ${OPEN_ACTIVITY}`, body: ['ActivityCancellation', cancelBody] },
-  'PUT /api/superadmin/sales-config': { summary: 'Replace the tenant\'s sales configuration (pipelines, lead statuses, currencies, numbering…)', refusals: '422 `invalid_sales_config`, 422 `invalid_lead_scoring`', body: ['SalesConfig', salesConfigValidators.config] },
-  'PATCH /api/superadmin/sales-config': { summary: 'Change some sections of the tenant\'s sales configuration', refusals: '422 `invalid_sales_config`, 422 `invalid_lead_scoring`', body: ['SalesConfigChange', salesConfigValidators.changes] },
+  'PUT /api/superadmin/sales-config': { summary: 'Replace the tenant\'s sales configuration (pipelines, lead statuses, currencies, numbering…)', refusals: '422 `invalid_sales_config` (e.g. a currency that is not ISO 4217), 422 `invalid_lead_scoring`', body: ['SalesConfig', salesConfigValidators.config], firstWrite: true },
+  'PATCH /api/superadmin/sales-config': { summary: 'Change some sections of the tenant\'s sales configuration', refusals: '422 `invalid_sales_config` (e.g. a currency that is not ISO 4217), 422 `invalid_lead_scoring`', body: ['SalesConfigChange', salesConfigValidators.changes], firstWrite: true },
 });
 
 const schemaOfRule = (rule: Rule): Schema => {
@@ -78,8 +87,8 @@ const schemaOfRule = (rule: Rule): Schema => {
 const requiredBody = (schema: Schema): boolean => (Array.isArray(schema.required) && schema.required.length > 0) || schema.minProperties !== undefined;
 
 const ruleOperation = (rule: Rule): Operation => operation(rule.summary, {
-  description: `Refusals: ${rule.refusals}; a malformed body 400 \`validation_failed\`. Honours \`If-Match\` (412 on another revision).`,
-  parameters: [IF_MATCH],
+  description: `Refusals: ${rule.refusals}; a malformed body 400 \`validation_failed\`. Honours \`If-Match\` (412 on another revision).${rule.firstWrite ? FIRST_WRITE : ''}`,
+  parameters: rule.firstWrite ? [IF_MATCH, IF_NONE_MATCH] : [IF_MATCH],
   requestBody: body(ref(rule.body[0]), requiredBody(schemaOfRule(rule))),
   responses: { 200: rule.answer ?? json(ref('WriteResult')) },
 });
@@ -125,7 +134,8 @@ const webFormOperations = (): Record<string, Operation> => ({
     responses: { 202: json({ type: 'object', required: ['status'], properties: { status: { const: 'accepted' } } }, 'Accepted') },
   }),
   'GET /api/superadmin/sales-config': operation('The tenant\'s sales configuration in effect (the defaults until configured)', {
-    description: 'Answers the ETag of its revision (once the organization has a configuration of its own), for the `If-Match` of a `PUT` or `PATCH`.',
+    description: 'Answers the ETag of its revision (once the organization has a configuration of its own), for the `If-Match` of a `PUT` or `PATCH`. '
+      + 'The defaults carry no ETag (nothing is stored yet): make the first `PUT` or `PATCH` conditional with `If-None-Match: *`.',
     responses: { 200: tagged(ref('SalesConfig'), 'The configuration') },
   }),
   'GET /api/superadmin/sales-config/history': operation('The events of the tenant\'s sales configuration: each replacement or change, by whom and when (its readers, or auditors)', {

@@ -42,7 +42,7 @@ const RETRY_AFTER = { description: 'Seconds to wait before retrying', schema: { 
 /** The problem answers operations reference by status (`#/components/responses/<name>`; which ones: `conventions.ts`). */
 export const PROBLEM_RESPONSES = {
   BadRequest: problemAnswer('Malformed input: a body, query parameter or header that does not validate (`validation_failed`, `invalid_query`, '
-    + '`invalid_filter`, `invalid_if_match`, `invalid_idempotency_key`, `invalid_consistency_position`…), with field errors in `errors[]`'),
+    + '`invalid_filter`, `invalid_if_match`, `invalid_if_none_match`, `invalid_idempotency_key`, `invalid_consistency_position`…), with field errors in `errors[]`'),
   Unauthorized: problemAnswer('No valid access token (`missing_token`, `invalid_token`…)', {
     'WWW-Authenticate': { description: 'The bearer challenge, `Bearer realm="crm"` with the error', schema: { type: 'string' } },
   }),
@@ -52,7 +52,8 @@ export const PROBLEM_RESPONSES = {
   Conflict: problemAnswer('The write conflicts with the resource\'s state (a rule\'s code, e.g. `record_archived`), or with another write '
     + '(`concurrent_modification`: nothing was written, send it again), or the first request with this `Idempotency-Key` is still running '
     + '(`idempotency_in_progress`, with `Retry-After`)', { 'Retry-After': RETRY_AFTER }),
-  PreconditionFailed: problemAnswer('`precondition_failed`: `If-Match` names a revision the resource is no longer at (nothing was written)'),
+  PreconditionFailed: problemAnswer('`precondition_failed`: `If-Match` names a revision the resource is no longer at, '
+    + 'or `If-None-Match: *` finds it written already (nothing was written)'),
   UnprocessableContent: problemAnswer('Well-formed input a rule refuses (a rule\'s code, e.g. `invalid_stage`), or an `Idempotency-Key` already '
     + 'used with another request (`idempotency_key_reused`)'),
   TooManyRequests: problemAnswer('`rate_limited`: over a rate limit (per IP, stricter on credential endpoints, and per client and user)', {

@@ -1,7 +1,8 @@
 /**
  * `/api/superadmin/sales-config`: the tenant's sales configuration (tenant admins). `GET` answers
  * the configuration in effect (the defaults until configured) with the ETag of its revision; `PUT`
- * replaces it, `PATCH` changes some sections; both take `If-Match` and answer `{ id, revision, position }`.
+ * replaces it, `PATCH` changes some sections; both take `If-Match`, or `If-None-Match: *` for the first
+ * write (the defaults have no ETag), and answer `{ id, revision, position }`.
  * `GET /history`: its events, who changed what and when.
  */
 import Router from '@koa/router';
@@ -12,7 +13,7 @@ import { salesConfigAggregate, salesConfigValidators, type SalesConfigCommand } 
 import { SALES_CONFIG_ID, SALES_CONFIG_TYPE } from '../../events/sales/config.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
 import { principalOf } from '../authenticate.js';
-import { answerWrite, commandContext, ifMatchOf } from '../command-context.js';
+import { answerWrite, commandContext, ifMatchOrNoneOf } from '../command-context.js';
 import { historyRoute } from '../identity/history.js';
 import type { RouteDeps } from '../records.js';
 
@@ -31,7 +32,7 @@ const read = (deps: RouteDeps) => async (ctx: Context) => {
 const write = (deps: RouteDeps, commandOf: (body: unknown) => SalesConfigCommand) => async (ctx: Context) => {
   authorize(principalOf(ctx.state), `${PERMISSION}:update`);
   const command = commandOf(bodyOf(ctx));
-  const request = { id: SALES_CONFIG_ID, command, context: commandContext(ctx, deps.clock), ifMatch: ifMatchOf(ctx) };
+  const request = { id: SALES_CONFIG_ID, command, context: commandContext(ctx, deps.clock), ifMatch: ifMatchOrNoneOf(ctx) };
   answerWrite(ctx, 200, await handleCommand(deps, salesConfigAggregate, request));
 };
 

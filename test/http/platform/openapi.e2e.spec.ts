@@ -149,6 +149,12 @@ describe('API documentation', () => {
       expect(operationOf('POST /sales/leads/:id/convert').responses['200'].content['application/json'].schema.required).to.include('contactId');
       expect(operationOf('POST /sales/opportunities/:id/lose').parameters.map((p: { name: string }) => p.name)).to.include.members(['id', 'If-Match']);
       expect(operationOf('POST /sales/opportunities/:id/reopen').requestBody.required).to.equal(true);
+      for (const key of ['PUT /api/superadmin/sales-config', 'PATCH /api/superadmin/sales-config']) {
+        expect(operationOf(key).parameters.map((p: { name: string }) => p.name), key).to.deep.equal(['If-Match', 'If-None-Match']);
+        expect(operationOf(key).description, key).to.contain('If-None-Match: *');
+      }
+      expect(operationOf('POST /sales/opportunities/:id/lose').parameters.map((p: { name: string }) => p.name)).to.not.include('If-None-Match');
+      expect(operationOf('GET /api/superadmin/sales-config').description).to.contain('If-None-Match: *');
       // A missing reason is the rule's 422, not a malformed body: the body may be left out, and the operation says so.
       for (const key of ['POST /sales/opportunities/:id/lose', 'POST /sales/quotes/:id/reject', 'POST /sales/leads/:id/disqualify', 'POST /sales/activities/:id/cancel']) {
         expect(operationOf(key).requestBody.required, key).to.equal(false);

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { call, tokenFor } from '../../support/http.js';
+import { SALES_CONFIG_ID, SALES_CONFIG_TYPE } from '../../../src/events/sales/config.js';
 
 const PATH = '/api/superadmin/sales-config';
+const streamOf = (tenantId: string) => `${tenantId}/${SALES_CONFIG_TYPE}/${SALES_CONFIG_ID}`;
 
 describe('/api/superadmin/sales-config', () => {
   let server: TestServer;
@@ -72,6 +74,54 @@ describe('/api/superadmin/sales-config', () => {
       expect(read.body).to.deep.equal({ ...required, priceBook, leadScoring, contactRoles, forecast });
       const again = await call(server, 'PUT', PATH, { token: tenant, body: read.body });
       expect([again.status, again.body.revision]).to.deep.equal([200, 0]);
+    });
+  });
+
+  describe('PUT and PATCH /api/superadmin/sales-config with If-None-Match: *', () => {
+    it('lets one of two first writes through (200) and answers the other 412 with nothing appended', async () => {
+      const tenant = await tokenFor(server, { tenantId: 'vandelay', actorId: 'v', roles: ['tenant_admin'] });
+      const defaults = (await call(server, 'GET', PATH, { token: tenant })).body;
+      const first = { 'If-None-Match': '*' };
+      const [put, patch] = await Promise.all([
+        call(server, 'PUT', PATH, { token: tenant, body: { ...defaults, currencies: ['EUR', 'CHF'] }, headers: first }),
+        call(server, 'PATCH', PATH, { token: tenant, body: { currencies: ['EUR', 'JPY'] }, headers: first }),
+      ]);
+      expect([put.status, patch.status].sort()).to.deep.equal([200, 412]);
+      const [winner, loser] = put.status === 200 ? [put, patch] : [patch, put];
+      expect([winner.body.revision, winner.headers.get('etag')]).to.deep.equal([0, '"0"']);
+      expect([loser.body.code, loser.body.currentRevision]).to.deep.equal(['precondition_failed', 0]);
+      const events = await server.store.readStream(streamOf('vandelay'));
+      expect(events).to.have.length(1);
+      const kept = (await call(server, 'GET', PATH, { token: tenant })).body.currencies;
+      expect(kept).to.deep.equal(winner === put ? ['EUR', 'CHF'] : ['EUR', 'JPY']);
+    });
+
+    it('answers 412 once the tenant has a configuration, appending nothing; a malformed or contradictory one is a 400', async () => {
+      const tenant = await tokenFor(server, { tenantId: 'kramerica', actorId: 'k', roles: ['tenant_admin'] });
+      const ok = await call(server, 'PATCH', PATH, { token: tenant, body: { currencies: ['EUR', 'CHF'] }, headers: { 'If-None-Match': '*' } });
+      expect(ok.status).to.equal(200);
+      const current = (await call(server, 'GET', PATH, { token: tenant })).body;
+      const again = [
+        await call(server, 'PATCH', PATH, { token: tenant, body: { currencies: ['EUR', 'USD'] }, headers: { 'If-None-Match': '*' } }),
+        await call(server, 'PUT', PATH, { token: tenant, body: { ...current, currencies: ['EUR', 'USD'] }, headers: { 'If-None-Match': '*' } }),
+      ];
+      expect(again.map((r) => [r.status, r.body.code])).to.deep.equal([[412, 'precondition_failed'], [412, 'precondition_failed']]);
+      const bad = [
+        await call(server, 'PATCH', PATH, { token: tenant, body: { currencies: ['EUR', 'USD'] }, headers: { 'If-None-Match': '"0"' } }),
+        await call(server, 'PATCH', PATH, { token: tenant, body: { currencies: ['EUR', 'USD'] }, headers: { 'If-None-Match': '*', 'If-Match': '"0"' } }),
+      ];
+      expect(bad.map((r) => [r.status, r.body.code])).to.deep.equal([[400, 'invalid_if_none_match'], [400, 'invalid_if_none_match']]);
+      expect(await server.store.readStream(streamOf('kramerica'))).to.have.length(1);
+      expect((await call(server, 'GET', PATH, { token: tenant })).body.currencies).to.deep.equal(['EUR', 'CHF']);
+    });
+  });
+
+  describe('ISO 4217 currencies', () => {
+    it('refuses a currency code that is not ISO 4217 with 422 invalid_sales_config naming it', async () => {
+      const tenant = await tokenFor(server, { tenantId: 'pendant', actorId: 'p', roles: ['tenant_admin'] });
+      const res = await call(server, 'PATCH', PATH, { token: tenant, body: { currencies: ['EUR', 'ZZZ'] } });
+      expect([res.status, res.body.code, res.body.problems]).to.deep.equal([422, 'invalid_sales_config', ['currency ZZZ is not an ISO 4217 code']]);
+      expect(await server.store.readStream(streamOf('pendant'))).to.deep.equal([]);
     });
   });
 
