@@ -8,7 +8,6 @@
  * unused, and no id is ever handed out twice).
  */
 import { UnavailableError } from '../../errors.js';
-import type { Minter } from './key-minter.js';
 import type { NewKey } from './key-table.js';
 
 const POOL_BATCH = 64;

@@ -6,7 +6,7 @@ import { MISSING, refusalsOf, tenantUsers, written } from './tenant-users.js';
 
 describe('Record owners (ownerId): a user of the tenant who may be given work', () => {
   const s = salesSession();
-  const { send, get, admin } = s;
+  const { get, admin } = s;
   let people = 0;
   const person = (extra: object = {}) => ({ firstName: 'Ada', lastName: 'Lovelace', email: `ada.owner.${(people += 1)}@example.org`, ...extra });
   const userIn = (email: string): Promise<string> => createUserIn(s.server(), admin(), email, ['sales_rep']);
