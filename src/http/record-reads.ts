@@ -8,6 +8,8 @@ import { authorize, rowScope } from '../access/policy.js';
 import { getRecord, parseAsOf, recordHistory, type AsOf, type RecordView } from '../queries/records.js';
 import { currentRecord, exportRecords, listRecords, withoutWithheld, type Reader } from '../queries/record-list.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
+import type { Principal } from '../access/principal.js';
+import type { RecordKind } from '../events/catalogue.js';
 import { awaitConsistency, queryOf } from './read-model.js';
 import { principalOf } from './authenticate.js';
 import { answerOf, cachedAnswer, type CachedAnswer } from './read-cache.js';
@@ -27,6 +29,17 @@ const sendJson = (ctx: Context, answer: CachedAnswer): void => {
 const visible = (reader: Reader, record: RecordView): RecordView => {
   if (reader.ownerOnly !== undefined && record.ownerId !== reader.ownerOnly) throw new NotFoundError('No such record');
   return record;
+};
+
+/**
+ * The record `id` of `kind` as its `GET /:id` shows it to `principal` reading under `permission`
+ * (e.g. `sales.targets`): 403 without the permission, 404 when missing or, to an `own`-scoped
+ * reader, another's. For routes about one record that are not its read (attainment, an account's contacts).
+ */
+export const shownRecord = async (deps: RouteDeps, principal: Principal, kind: RecordKind, permission: string, id: string): Promise<RecordView> => {
+  authorize(principal, `${permission}:read`);
+  const ownerOnly = rowScope(principal, `${permission}:read`) === 'own' ? principal.actorId : undefined;
+  return visible({ tenantId: principal.tenantId, ownerOnly }, await getRecord(deps, kind, principal.tenantId, id));
 };
 
 const answerFor = (record: RecordView): CachedAnswer => answerOf(record, `"${record.revision}"`);

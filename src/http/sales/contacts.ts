@@ -19,7 +19,6 @@ import { contactRolesOf } from '../../events/sales/config.js';
 import { contactKind } from '../../events/sales/contact.js';
 import { NotFoundError } from '../../errors.js';
 import { CONTACT_LINKS_PROJECTION } from '../../projections/sales/contacts.js';
-import { getRecord } from '../../queries/records.js';
 import { accountContacts } from '../../queries/sales/contacts.js';
 import { contactLinksIn } from '../../queries/sales/contact-merge.js';
 import { salesConfigOf } from '../../queries/sales/config.js';
@@ -27,6 +26,7 @@ import type { Principal } from '../../access/principal.js';
 import { principalOf } from '../authenticate.js';
 import { answerWrite } from '../command-context.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
+import { shownRecord } from '../record-reads.js';
 import { ownershipGuard, recordRequest, sendCommand, type RecordResource, type RouteDeps } from '../records.js';
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' };
@@ -54,17 +54,13 @@ const unlink = (deps: RouteDeps) => (ctx: Context) =>
 
 /** 404 unless the account is the tenant's and, to a reader of their own accounts, theirs: absent to them, as its `GET /:id` answers. */
 const assertAccountShown = async (deps: RouteDeps, principal: Principal, accountId: string): Promise<void> => {
-  const absent = new NotFoundError('No such account', { accountId });
-  if (rowScope(principal, 'sales.accounts:read') === 'own') {
-    const account = await getRecord(deps, accountKind, principal.tenantId, accountId).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return undefined;
+  const shown = rowScope(principal, 'sales.accounts:read') === 'own'
+    ? await shownRecord(deps, principal, accountKind, 'sales.accounts', accountId).then(() => true, (error: unknown) => {
+      if (error instanceof NotFoundError) return false;
       throw error;
-    });
-    if (account?.ownerId !== principal.actorId) throw absent;
-    return;
-  }
-  const [first] = await deps.store.readStream(streamName(principal.tenantId, accountKind.type, accountId), { maxCount: 1 });
-  if (first === undefined) throw absent;
+    })
+    : (await deps.store.readStream(streamName(principal.tenantId, accountKind.type, accountId), { maxCount: 1 })).length > 0;
+  if (!shown) throw new NotFoundError('No such account', { accountId });
 };
 
 /** `GET /sales/accounts/:id/contacts`: 404 when the account is not shown to the caller; own-scoped readers see their contacts only. */

@@ -8,7 +8,6 @@
  */
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { authorize, rowScope } from '../../access/policy.js';
 import type { RecordCommand } from '../../commands/catalogue.js';
 import { spelledOutPatch, targetAggregate, withDefaultCurrency, type TargetCommand, type TargetState } from '../../commands/sales/target.js';
 import { withCheckedAssignee } from '../../commands/sales/target-assignee.js';
@@ -22,16 +21,15 @@ import { salesConfigOf } from '../../queries/sales/config.js';
 import { attainmentOf, targetFactsOf } from '../../queries/sales/targets.js';
 import { principalOf } from '../authenticate.js';
 import { awaitConsistency, queryOf } from '../read-model.js';
+import { shownRecord } from '../record-reads.js';
 import type { RecordResource, RouteDeps } from '../records.js';
 import { assertOwnFigures } from './reports.js';
 
 const attainment = (deps: RouteDeps) => async (ctx: Context) => {
   queryOf(ctx, []);
   const principal = principalOf(ctx.state);
-  authorize(principal, 'sales.targets:read');
-  const target = await getRecord(deps, targetKind, principal.tenantId, ctx.params.id!);
   // Another's target is absent to a reader of their own, as its `GET /:id` answers: a 403 would tell it exists.
-  if (rowScope(principal, 'sales.targets:read') === 'own' && target.ownerId !== principal.actorId) throw new NotFoundError('No such record');
+  const target = await shownRecord(deps, principal, targetKind, 'sales.targets', ctx.params.id!);
   const facts = targetFactsOf(target.id, target);
   // Attainment is report figures: of the assignee, or of the team's members.
   assertOwnFigures(principal, facts.assignee.type === 'user' ? [facts.assignee.id] : facts.assignee.members);
